@@ -1,0 +1,77 @@
+"""arXiv identifiers: parse every spelling users and sources use, never confusing
+new-style (2401.12345) with old-style (hep-th/9901001) ids."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# New style since April 2007: YYMM.NNNN (to 2014) or YYMM.NNNNN (2015 on).
+_NEW = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
+# Old style: archive[.SUBJECT-CLASS]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
+_OLD = re.compile(r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<num>\d{7}))(?:v(?P<v>\d+))?")
+_PREFIXES = (
+    "https://arxiv.org/abs/",
+    "http://arxiv.org/abs/",
+    "https://arxiv.org/pdf/",
+    "http://arxiv.org/pdf/",
+    "https://export.arxiv.org/abs/",
+    "http://export.arxiv.org/abs/",
+    "https://www.arxiv.org/abs/",
+    "https://huggingface.co/papers/",
+    "oai:arxiv.org:",
+    "arxiv:",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArxivId:
+    base: str  # without version: canonical key
+    version: int | None
+
+    @property
+    def old_style(self) -> bool:
+        return "/" in self.base
+
+
+def parse_arxiv_id(text: str) -> ArxivId | None:
+    """Return the id in ``text`` (a bare id, abs/pdf URL, ``arXiv:`` or OAI identifier),
+    or None when it is not an arXiv id."""
+    s = text.strip()
+    lowered = s.lower()
+    for prefix in _PREFIXES:
+        if lowered.startswith(prefix):
+            s = s[len(prefix) :]
+            break
+    s = s.removesuffix(".pdf").rstrip("/")
+    # Old-style archive names are lowercase; the subject class (math.GT) is upper.
+    for pattern in (_NEW, _OLD):
+        m = pattern.fullmatch(s)
+        if m:
+            if pattern is _NEW and not _valid_new(m.group("yymm"), m.group("num")):
+                return None
+            base = m.group("id")
+            if pattern is _OLD:
+                # math.GT/0309136 is the same paper as math/0309136
+                base = f"{m.group('archive')}/{m.group('num')}"
+            v = m.group("v")
+            return ArxivId(base=base, version=int(v) if v else None)
+    return None
+
+
+def _valid_new(yymm: str, num: str) -> bool:
+    month = int(yymm[2:])
+    if not 1 <= month <= 12:
+        return False
+    # Five-digit numbers began in January 2015; four-digit ones ended in December 2014.
+    return (len(num) == 5) == (yymm >= "1501")
+
+
+def text_paper_id(title: str) -> str:
+    """A stable id for a paper that has no arXiv id, derived from its normalised title,
+    so the same paper imported twice from text dumps gets the same id."""
+    norm = unicodedata.normalize("NFKC", title).casefold()
+    norm = re.sub(r"[\W_]+", " ", norm).strip()
+    return "ps-" + hashlib.sha1(norm.encode()).hexdigest()[:12]

@@ -1,0 +1,77 @@
+"""How a stored paper and a new record of it combine. Pure functions: no I/O.
+
+Rules: a known value is never erased by an unknown one; text from an older arXiv
+version never overwrites a newer one; versions accumulate (history is kept); the day a
+paper entered the feed never moves once set."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, fields
+from typing import Any
+
+import orjson
+
+from paperscope.models import Paper, Version
+
+_FIRST_WINS = {"paper_id", "source", "feed_date", "arxiv_id"}
+_SPECIAL = {"versions", "sources", "submitted_at", "updated_at", "external_upvotes"}
+
+
+def merge_papers(stored: Paper, incoming: Paper) -> Paper:
+    older = (
+        incoming.latest_version is not None
+        and stored.latest_version is not None
+        and incoming.latest_version < stored.latest_version
+    )
+    changes: dict[str, Any] = {}
+    for f in fields(Paper):
+        name = f.name
+        old, new = getattr(stored, name), getattr(incoming, name)
+        if name in _SPECIAL:
+            continue
+        if name in _FIRST_WINS:
+            changes[name] = old if _known(old) else new
+        elif _known(new) and not older:
+            changes[name] = new
+        else:
+            changes[name] = old
+    changes["versions"] = _merge_versions(stored.versions, incoming.versions)
+    changes["submitted_at"] = _pick(min, stored.submitted_at, incoming.submitted_at)
+    changes["updated_at"] = _pick(max, stored.updated_at, incoming.updated_at)
+    changes["external_upvotes"] = (
+        incoming.external_upvotes
+        if incoming.external_upvotes is not None
+        else stored.external_upvotes
+    )
+    changes["sources"] = tuple(dict.fromkeys(stored.sources + incoming.sources))
+    return Paper(**changes)
+
+
+def record_hash(paper: Paper) -> str:
+    """A fingerprint of what a source said about a paper (not where it was stored)."""
+    data = asdict(paper)
+    data.pop("sources", None)
+    return hashlib.sha1(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def same_content(a: Paper, b: Paper) -> bool:
+    return a.replace(sources=()) == b.replace(sources=())
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value != "" and value != ()
+
+
+def _pick(fn: Any, a: Any, b: Any) -> Any:
+    present = [x for x in (a, b) if x is not None]
+    return fn(present) if present else None
+
+
+def _merge_versions(a: tuple[Version, ...], b: tuple[Version, ...]) -> tuple[Version, ...]:
+    by_number: dict[int, Version] = {v.number: v for v in a}
+    for v in b:
+        known = by_number.get(v.number)
+        if known is None or (known.submitted_at is None and v.submitted_at is not None):
+            by_number[v.number] = v
+    return tuple(by_number[n] for n in sorted(by_number))

@@ -1,0 +1,102 @@
+"""Domain types shared by every stage. Plain frozen dataclasses: no database rows,
+no API schemas (those live in store/ and web/schemas.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Where a record came from; stored per paper so a page can say "seen in OAI-PMH and HF".
+SOURCES = ("arxiv-snapshot", "oai-pmh", "arxiv-api", "hf-daily", "text", "export", "submit")
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One arXiv version of a paper (v1, v2, ...)."""
+
+    number: int
+    submitted_at: datetime | None = None
+    size: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper as every stage sees it.
+
+    ``paper_id`` is the canonical key: the arXiv id without version for arXiv papers
+    (``2401.12345``, ``hep-th/9901001``), or ``ps-<hash>`` for papers that have none.
+    Empty strings and empty tuples mean "unknown": merging never erases a known value
+    with an unknown one.
+    """
+
+    paper_id: str
+    title: str
+    abstract: str = ""
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    versions: tuple[Version, ...] = ()
+    submitted_at: datetime | None = None  # first version
+    updated_at: datetime | None = None  # latest version / metadata update
+    feed_date: date | None = None  # the day it entered our daily feed
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    report_no: str | None = None
+    license: str | None = None
+    submitter: str | None = None
+    project_url: str | None = None
+    code_url: str | None = None
+    external_upvotes: int | None = None  # e.g. Hugging Face upvotes at import time
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    source: str = "text"
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def latest_version(self) -> int | None:
+        return max((v.number for v in self.versions), default=None)
+
+    @property
+    def abs_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+
+    def replace(self, **changes: Any) -> Paper:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record an importer could not use, and exactly where and why."""
+
+    location: str  # "file.jsonl:12", "file.xml record oai:arXiv.org:2401.1"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did, for the CLI and for tests."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: tuple[Rejected, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def __add__(self, other: ImportReport) -> ImportReport:
+        return ImportReport(
+            new=self.new + other.new,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+            rejected=self.rejected + other.rejected,
+        )

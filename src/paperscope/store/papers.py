@@ -1,0 +1,386 @@
+"""Paper rows: batch upsert, loading, listing. The only place papers meet SQL."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
+from paperscope.ingest.merge import merge_papers, record_hash, same_content
+from paperscope.models import Paper, Version
+from paperscope.store.database import Store
+from paperscope.store.schema import (
+    counters,
+    paper_authors,
+    paper_categories,
+    paper_sources,
+    paper_versions,
+    papers,
+)
+
+_CHUNK = 900  # stays under every SQLite build's bound-parameter limit
+
+
+@dataclass
+class UpsertResult:
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def upsert_papers(*, store: Store, papers_in: Sequence[Paper]) -> UpsertResult:
+    """Insert or merge a batch of papers in one transaction. Idempotent: the same
+    records twice leave the store as it was and report them unchanged."""
+    result = UpsertResult()
+    pending: list[Paper] = []
+    seen: set[str] = set()
+    for paper in papers_in:
+        # A paper twice in one batch: settle the first before merging the second.
+        if paper.paper_id in seen:
+            _upsert_unique(store, pending, result)
+            pending, seen = [], set()
+        pending.append(paper)
+        seen.add(paper.paper_id)
+    if pending:
+        _upsert_unique(store, pending, result)
+    return result
+
+
+def _upsert_unique(store: Store, batch: list[Paper], result: UpsertResult) -> None:
+    now = datetime.now(UTC)
+    with store.write() as conn:
+        batch = _rekey_text_papers(conn, batch)
+        ids = [p.paper_id for p in batch]
+        hashes = {p.paper_id: record_hash(p) for p in batch}
+        known_hashes = _source_hashes(conn, ids)
+        existing = _existing_ids(conn, ids)
+        new = [p for p in batch if p.paper_id not in existing]
+        changed = [
+            p
+            for p in batch
+            if p.paper_id in existing and known_hashes.get((p.paper_id, p.source)) != hashes[p.paper_id]
+        ]
+        changed_ids = {p.paper_id for p in changed}
+        result.unchanged.extend(
+            p.paper_id for p in batch if p.paper_id in existing and p.paper_id not in changed_ids
+        )
+        stored = {p.paper_id: p for p in _load(conn, [p.paper_id for p in changed])}
+        merged: list[Paper] = []
+        for p in changed:
+            m = merge_papers(stored[p.paper_id], p)
+            if same_content(m, stored[p.paper_id]):
+                result.unchanged.append(p.paper_id)
+            else:
+                merged.append(m)
+                result.updated.append(p.paper_id)
+        if new or merged:
+            seq = _next_seq(conn)
+            _insert_rows(conn, [p.replace(sources=(p.source,)) for p in new], seq, now)
+            _rewrite_rows(conn, merged, seq, now)
+        result.new.extend(p.paper_id for p in new)
+        _record_sources(conn, batch, hashes, known_hashes, now)
+
+
+def _rekey_text_papers(conn: Connection, batch: list[Paper]) -> list[Paper]:
+    """A title-only record (text dump) of a paper we already hold under its arXiv id
+    merges into that paper instead of becoming a duplicate."""
+    keys = {text_paper_id(p.title): p for p in batch if p.arxiv_id is None}
+    if not keys:
+        return batch
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(keys)):
+        rows = conn.execute(
+            select(papers.c.title_key, papers.c.paper_id).where(papers.c.title_key.in_(chunk))
+        )
+        found.update({k: pid for k, pid in rows})
+    out = []
+    for p in batch:
+        target = found.get(text_paper_id(p.title)) if p.arxiv_id is None else None
+        out.append(p.replace(paper_id=target) if target else p)
+    return out
+
+
+def _source_hashes(conn: Connection, ids: list[str]) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for chunk in _chunks(ids):
+        q = select(paper_sources.c.paper_id, paper_sources.c.source, paper_sources.c.record_hash)
+        for pid, src, h in conn.execute(q.where(paper_sources.c.paper_id.in_(chunk))):
+            out[(pid, src)] = h
+    return out
+
+
+def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
+    out: set[str] = set()
+    for chunk in _chunks(ids):
+        out.update(conn.scalars(select(papers.c.paper_id).where(papers.c.paper_id.in_(chunk))))
+    return out
+
+
+def _next_seq(conn: Connection) -> int:
+    """Allocate the next change number. The row update serialises writers on
+    PostgreSQL too, so sequence order is commit order and no indexer skips a change."""
+    updated = conn.execute(
+        update(counters).where(counters.c.name == "seq").values(value=counters.c.value + 1)
+    )
+    if updated.rowcount == 0:
+        conn.execute(insert(counters).values(name="seq", value=1))
+    return int(conn.scalar(select(counters.c.value).where(counters.c.name == "seq")) or 0)
+
+
+def _paper_row(p: Paper, seq: int, now: datetime) -> dict[str, Any]:
+    return {
+        "paper_id": p.paper_id,
+        "arxiv_id": p.arxiv_id,
+        "title": p.title,
+        "title_key": text_paper_id(p.title),
+        "abstract": p.abstract,
+        "primary_category": p.primary_category,
+        "latest_version": p.latest_version,
+        "submitted_at": p.submitted_at,
+        "updated_at": p.updated_at,
+        "feed_date": p.feed_date,
+        "comments": p.comments,
+        "journal_ref": p.journal_ref,
+        "doi": p.doi,
+        "report_no": p.report_no,
+        "license": p.license,
+        "submitter": p.submitter,
+        "project_url": p.project_url,
+        "code_url": p.code_url,
+        "external_upvotes": p.external_upvotes,
+        "ai_summary": p.ai_summary,
+        "ai_keywords": orjson.dumps(list(p.ai_keywords)).decode() if p.ai_keywords else None,
+        "source": p.source,
+        "seq": seq,
+        "modified_at": now,
+    }
+
+
+def _child_rows(conn: Connection, batch: list[Paper]) -> None:
+    authors = [
+        {"paper_id": p.paper_id, "position": i, "name": a, "name_key": author_key(a)}
+        for p in batch
+        for i, a in enumerate(p.authors)
+    ]
+    cats = [
+        {"paper_id": p.paper_id, "category": c, "position": i, "is_primary": c == p.primary_category}
+        for p in batch
+        for i, c in enumerate(dict.fromkeys(p.categories))
+    ]
+    versions = [
+        {"paper_id": p.paper_id, "version": v.number, "submitted_at": v.submitted_at, "size": v.size}
+        for p in batch
+        for v in p.versions
+    ]
+    for table, rows in ((paper_authors, authors), (paper_categories, cats), (paper_versions, versions)):
+        if rows:
+            conn.execute(insert(table), rows)
+
+
+def _insert_rows(conn: Connection, batch: list[Paper], seq: int, now: datetime) -> None:
+    if not batch:
+        return
+    conn.execute(insert(papers), [_paper_row(p, seq, now) | {"created_at": now} for p in batch])
+    _child_rows(conn, batch)
+
+
+def _rewrite_rows(conn: Connection, batch: list[Paper], seq: int, now: datetime) -> None:
+    if not batch:
+        return
+    ids = [p.paper_id for p in batch]
+    for p in batch:
+        conn.execute(update(papers).where(papers.c.paper_id == p.paper_id).values(_paper_row(p, seq, now)))
+    for table in (paper_authors, paper_categories, paper_versions):
+        for chunk in _chunks(ids):
+            conn.execute(delete(table).where(table.c.paper_id.in_(chunk)))
+    _child_rows(conn, batch)
+
+
+def _record_sources(
+    conn: Connection,
+    batch: list[Paper],
+    hashes: dict[str, str],
+    known: dict[tuple[str, str], str],
+    now: datetime,
+) -> None:
+    fresh = [
+        {"paper_id": p.paper_id, "source": p.source, "record_hash": hashes[p.paper_id],
+         "first_seen": now, "last_seen": now}
+        for p in batch
+        if (p.paper_id, p.source) not in known
+    ]
+    if fresh:
+        conn.execute(insert(paper_sources), fresh)
+    for p in batch:
+        key = (p.paper_id, p.source)
+        if key in known and known[key] != hashes[p.paper_id]:
+            conn.execute(
+                update(paper_sources)
+                .where(and_(paper_sources.c.paper_id == p.paper_id, paper_sources.c.source == p.source))
+                .values(record_hash=hashes[p.paper_id], last_seen=now)
+            )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def author_key(name: str) -> str:
+    """Case- and accent-insensitive key for author look-ups ("Balázs" == "balazs")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def _load(conn: Connection, ids: list[str]) -> list[Paper]:
+    """Papers for ``ids`` in the given order (missing ones are left out)."""
+    if not ids:
+        return []
+    rows: dict[str, Any] = {}
+    children: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for chunk in _chunks(ids):
+        for row in conn.execute(select(papers).where(papers.c.paper_id.in_(chunk))).mappings():
+            rows[row["paper_id"]] = row
+        q = select(paper_authors.c.paper_id, paper_authors.c.name).where(paper_authors.c.paper_id.in_(chunk))
+        for pid, name in conn.execute(q.order_by(paper_authors.c.paper_id, paper_authors.c.position)):
+            children[pid]["authors"].append(name)
+        q2 = select(paper_categories.c.paper_id, paper_categories.c.category).where(
+            paper_categories.c.paper_id.in_(chunk)
+        )
+        for pid, cat in conn.execute(q2.order_by(paper_categories.c.paper_id, paper_categories.c.position)):
+            children[pid]["categories"].append(cat)
+        q3 = select(paper_versions).where(paper_versions.c.paper_id.in_(chunk))
+        for v in conn.execute(q3.order_by(paper_versions.c.paper_id, paper_versions.c.version)).mappings():
+            children[v["paper_id"]]["versions"].append(Version(v["version"], v["submitted_at"], v["size"]))
+        q4 = select(paper_sources.c.paper_id, paper_sources.c.source).where(paper_sources.c.paper_id.in_(chunk))
+        for pid, src in conn.execute(q4.order_by(paper_sources.c.first_seen, paper_sources.c.source)):
+            children[pid]["sources"].append(src)
+    return [_paper_from_row(rows[i], children[i]) for i in ids if i in rows]
+
+
+def _paper_from_row(row: Any, kids: dict[str, list[Any]]) -> Paper:
+    return Paper(
+        paper_id=row["paper_id"],
+        arxiv_id=row["arxiv_id"],
+        title=row["title"],
+        abstract=row["abstract"] or "",
+        authors=tuple(kids.get("authors", ())),
+        categories=tuple(kids.get("categories", ())),
+        primary_category=row["primary_category"],
+        versions=tuple(kids.get("versions", ())),
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
+        feed_date=row["feed_date"],
+        comments=row["comments"],
+        journal_ref=row["journal_ref"],
+        doi=row["doi"],
+        report_no=row["report_no"],
+        license=row["license"],
+        submitter=row["submitter"],
+        project_url=row["project_url"],
+        code_url=row["code_url"],
+        external_upvotes=row["external_upvotes"],
+        ai_summary=row["ai_summary"],
+        ai_keywords=tuple(orjson.loads(row["ai_keywords"])) if row["ai_keywords"] else (),
+        source=row["source"],
+        sources=tuple(kids.get("sources", ())),
+    )
+
+
+def get_papers(*, store: Store, paper_ids: Sequence[str]) -> list[Paper]:
+    with store.read() as conn:
+        return _load(conn, list(paper_ids))
+
+
+def get_paper(*, store: Store, paper_id: str) -> Paper | None:
+    """A paper by its id in any spelling: ``2401.12345v2``, an arXiv URL, ``ps-...``."""
+    resolved = resolve_paper_id(paper_id)
+    found = get_papers(store=store, paper_ids=[resolved])
+    return found[0] if found else None
+
+
+def resolve_paper_id(text: str) -> str:
+    parsed = parse_arxiv_id(text)
+    return parsed.base if parsed else text.strip()
+
+
+def max_seq(*, store: Store) -> int:
+    with store.read() as conn:
+        return int(conn.scalar(select(func.max(papers.c.seq))) or 0)
+
+
+def iter_changed_papers(
+    *, store: Store, after_seq: int, batch_size: int = 1000
+) -> Iterator[tuple[int, list[Paper]]]:
+    """Papers changed since ``after_seq``, oldest change first, in batches; yields the
+    highest seq in each batch so a consumer can checkpoint after it."""
+    cursor_seq, cursor_id = after_seq, ""
+    while True:
+        with store.read() as conn:
+            q = (
+                select(papers.c.seq, papers.c.paper_id)
+                .where(
+                    (papers.c.seq > cursor_seq)
+                    | and_(papers.c.seq == cursor_seq, papers.c.paper_id > cursor_id)
+                )
+                .where(papers.c.seq > after_seq)
+                .order_by(papers.c.seq, papers.c.paper_id)
+                .limit(batch_size)
+            )
+            keys = conn.execute(q).all()
+            if not keys:
+                return
+            loaded = _load(conn, [k[1] for k in keys])
+        cursor_seq, cursor_id = keys[-1][0], keys[-1][1]
+        yield int(cursor_seq), loaded
+
+
+def count_papers(*, store: Store) -> int:
+    with store.read() as conn:
+        return int(conn.scalar(select(func.count()).select_from(papers)) or 0)
+
+
+def list_paper_ids(
+    *,
+    store: Store,
+    feed_from: date | None = None,
+    feed_to: date | None = None,
+    category: str | None = None,
+    author: str | None = None,
+    order: str = "newest",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[str]:
+    """Ids of papers matching simple filters, for listings that need no search."""
+    q = select(papers.c.paper_id)
+    if feed_from is not None:
+        q = q.where(papers.c.feed_date >= feed_from)
+    if feed_to is not None:
+        q = q.where(papers.c.feed_date <= feed_to)
+    if category:
+        q = q.where(
+            papers.c.paper_id.in_(
+                select(paper_categories.c.paper_id).where(paper_categories.c.category == category)
+            )
+        )
+    if author:
+        q = q.where(
+            papers.c.paper_id.in_(
+                select(paper_authors.c.paper_id).where(paper_authors.c.name_key == author_key(author))
+            )
+        )
+    sort_col = func.coalesce(papers.c.submitted_at, papers.c.created_at)
+    q = q.order_by(sort_col.asc() if order == "oldest" else sort_col.desc(), papers.c.paper_id)
+    with store.read() as conn:
+        return list(conn.scalars(q.limit(limit).offset(offset)))
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]

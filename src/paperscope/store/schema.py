@@ -1,0 +1,156 @@
+"""Table definitions used by queries. The DDL itself lives in Alembic migrations
+(store/migrations/versions); tests check the two agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite has no time zones and PostgreSQL
+    `timestamp` without one is what both agree on."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("paper_id", String(64), primary_key=True),
+    Column("arxiv_id", String(64), unique=True),
+    Column("title", Text, nullable=False),
+    Column("title_key", String(64), nullable=False, index=True),
+    Column("abstract", Text, nullable=False, server_default=""),
+    Column("primary_category", String(32)),
+    Column("latest_version", Integer),
+    Column("submitted_at", UTCDateTime, index=True),
+    Column("updated_at", UTCDateTime),
+    Column("feed_date", Date, index=True),
+    Column("comments", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("report_no", Text),
+    Column("license", Text),
+    Column("submitter", Text),
+    Column("project_url", Text),
+    Column("code_url", Text),
+    Column("external_upvotes", Integer),
+    Column("ai_summary", Text),
+    Column("ai_keywords", Text),  # JSON array
+    Column("source", String(32), nullable=False),
+    # Change sequence: every insert/update takes the next number, so indexes catch up
+    # with "seq > high-water mark" instead of rescanning the store.
+    Column("seq", BigInteger, nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("modified_at", UTCDateTime, nullable=False),
+)
+
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column(
+        "paper_id",
+        String(64),
+        ForeignKey("papers.paper_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Index("ix_paper_authors_name_key", "name_key"),
+)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column(
+        "paper_id",
+        String(64),
+        ForeignKey("papers.paper_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("category", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("is_primary", Boolean, nullable=False),
+    Index("ix_paper_categories_category", "category"),
+)
+
+paper_versions = Table(
+    "paper_versions",
+    metadata,
+    Column(
+        "paper_id",
+        String(64),
+        ForeignKey("papers.paper_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer, primary_key=True),
+    Column("submitted_at", UTCDateTime),
+    Column("size", String(32)),
+)
+
+paper_sources = Table(
+    "paper_sources",
+    metadata,
+    Column(
+        "paper_id",
+        String(64),
+        ForeignKey("papers.paper_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source", String(32), primary_key=True),
+    # Hash of the last record this source gave: an identical re-import is skipped
+    # without loading the paper.
+    Column("record_hash", String(40), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+harvest_state = Table(
+    "harvest_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("state", Text, nullable=False),  # JSON
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
