@@ -7,7 +7,14 @@ import sys
 
 import typer
 
-from paperscope.cli import ingest_commands, search_commands, web_commands, feed_commands, recommend_commands
+from paperscope.cli import (
+    feed_commands,
+    harvest_commands,
+    ingest_commands,
+    recommend_commands,
+    search_commands,
+    web_commands,
+)
 from paperscope.cli.common import run_app
 
 app = typer.Typer(
@@ -18,7 +25,14 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (ingest_commands, search_commands, web_commands, feed_commands, recommend_commands):
+for module in (
+    ingest_commands,
+    harvest_commands,
+    search_commands,
+    web_commands,
+    feed_commands,
+    recommend_commands,
+):
     module.register(app)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from paperscope.store.schema import metadata
+from paperscope.store.tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

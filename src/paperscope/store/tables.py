@@ -1,0 +1,7 @@
+"""Imports every table module so `metadata` is complete (migration checks, tests)."""
+
+from paperscope.store import schema, schema_accounts, schema_feedback, schema_subscriptions
+
+metadata = schema.metadata
+
+__all__ = ["metadata", "schema", "schema_accounts", "schema_feedback", "schema_subscriptions"]
