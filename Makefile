@@ -1,0 +1,51 @@
+# The README's commands. `make run` serves the bundled sample; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= paperscope-data
+export PAPERSCOPE_DATA_DIR ?= $(DATA_DIR)
+
+.PHONY: run test lint typecheck bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# The torch extra exports the embedding model to ONNX once; torch is pinned to the CPU build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[torch]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: $(VENV)/.installed
+	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope import sample/arxiv-snapshot-head200.jsonl
+	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope import sample/arxiv-oai-cs-2024-01-25.xml
+	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope stats
+	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope index
+	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	bash scripts/install-system-deps.sh
+	PAPERSCOPE_TEST_POSTGRES_URL="$$(bash scripts/start-test-postgres.sh)" $(BIN)/python -m pytest
+	$(MAKE) lint typecheck
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test
+	@echo "see bench/README.md: each benchmark prints its figures"
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR)

@@ -1,0 +1,47 @@
+import pytest
+
+from paperscope.arxiv_ids import ArxivId, parse_arxiv_id, text_paper_id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2401.12345", ArxivId("2401.12345", None)),
+        ("2401.12345v3", ArxivId("2401.12345", 3)),
+        ("arXiv:2401.12345v2", ArxivId("2401.12345", 2)),
+        ("https://arxiv.org/abs/2401.12345v2", ArxivId("2401.12345", 2)),
+        ("https://arxiv.org/pdf/2401.12345.pdf", ArxivId("2401.12345", None)),
+        ("oai:arXiv.org:2401.12345", ArxivId("2401.12345", None)),
+        ("0704.0001", ArxivId("0704.0001", None)),
+        ("hep-th/9901001", ArxivId("hep-th/9901001", None)),
+        ("hep-th/9901001v2", ArxivId("hep-th/9901001", 2)),
+        ("math.GT/0309136", ArxivId("math/0309136", None)),
+        ("oai:arXiv.org:cond-mat/0102536", ArxivId("cond-mat/0102536", None)),
+        ("https://huggingface.co/papers/2410.17243", ArxivId("2410.17243", None)),
+    ],
+)
+def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
+    assert parse_arxiv_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "hello", "2401.123", "2413.12345", "1401.12345", "1501.1234", "hep-th/99010", "../etc/passwd"],
+)
+def test_rejects_what_is_not_an_id(text: str) -> None:
+    assert parse_arxiv_id(text) is None
+
+
+def test_old_and_new_style_never_confused() -> None:
+    old = parse_arxiv_id("hep-th/9901001")
+    new = parse_arxiv_id("9901.00100")
+    assert old is not None and old.old_style
+    assert new is not None and not new.old_style
+    assert old.base != new.base
+
+
+def test_text_ids_are_stable_and_ignore_case_and_punctuation() -> None:
+    a = text_paper_id("AdamP: Slowing Down the Slowdown")
+    assert a == text_paper_id("adamp  slowing down the slowdown!")
+    assert a != text_paper_id("AdamP: Speeding Up")
+    assert a.startswith("ps-")
