@@ -4,9 +4,10 @@ at import time. Every field has help text; docs/configuration.md lists them all.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -58,6 +59,62 @@ class Settings(BaseSettings):
         default=None,
         description="Key that signs sessions and links; required outside dev mode.",
     )
+    feed_mode: Literal["submissions", "categories", "both"] = Field(
+        default="both",
+        description=(
+            "Which papers enter the daily feed: `submissions` (community submissions and "
+            "Hugging Face daily papers, as on HF), `categories` (every new paper in "
+            "FEED_CATEGORIES) or `both`."
+        ),
+    )
+    feed_categories: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "arXiv categories whose new papers enter the daily feed, comma-separated "
+            "(`cs.LG,cs.CL`); a whole archive (`cs`) matches all its categories. Empty: all."
+        ),
+    )
+    submissions_per_day: int = Field(
+        default=10,
+        ge=0,
+        description="How many papers one user may submit to the daily feed per day.",
+    )
+    single_user: bool = Field(
+        default=False,
+        description="Single-user mode: no sign-in; everything belongs to one local user.",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description=(
+            "Mark cookies Secure (sent over https only). Unset: Secure whenever the "
+            "request arrived over https (behind a proxy, set it to true)."
+        ),
+    )
+    session_days: int = Field(
+        default=30,
+        ge=1,
+        description="How long a sign-in lasts, in days.",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Failed sign-ins allowed per account within LOGIN_LOCKOUT_MINUTES before it is "
+            "locked for that long (an IP address gets four times as many)."
+        ),
+    )
+    login_lockout_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="Window and lock-out duration of the sign-in rate limit, in minutes.",
+    )
+
+    @field_validator("feed_categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(c.strip() for c in value.split(",") if c.strip())
+        return value
 
     @property
     def resolved_database_url(self) -> str:
