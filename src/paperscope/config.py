@@ -59,6 +59,64 @@ class Settings(BaseSettings):
         default=None,
         description="Key that signs sessions and links; required outside dev mode.",
     )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description=(
+            "Public address of the site (scheme, host, optional path), used for links in "
+            "mails and feeds, e.g. https://papers.example.org."
+        ),
+    )
+    smtp_host: str = Field(
+        default="127.0.0.1",
+        description="SMTP server that delivers digests and confirmation mails.",
+    )
+    smtp_port: int = Field(
+        default=25,
+        description="SMTP server port (25 or 587 with starttls, 465 with tls).",
+    )
+    smtp_user: str | None = Field(
+        default=None,
+        description="SMTP login; unset: no authentication.",
+    )
+    smtp_password: str | None = Field(
+        default=None,
+        description="SMTP password for SMTP_USER.",
+    )
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        description="SMTP transport security: none, starttls (upgrade) or tls (implicit TLS).",
+    )
+    smtp_sender: str = Field(
+        default="paperscope <digest@localhost>",
+        description="From address of digests and confirmation mails.",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0,
+        description="Network timeout of one SMTP command; a timeout is retried later.",
+    )
+    digest_lease_seconds: float = Field(
+        default=300.0,
+        description=(
+            "How long a sender owns the outbox messages it claimed; after a crash, other "
+            "senders take them over once the lease has run out."
+        ),
+    )
+    digest_retry_seconds: float = Field(
+        default=60.0,
+        description="First wait before retrying a transient SMTP failure; doubles per try.",
+    )
+    digest_max_attempts: int = Field(
+        default=8,
+        description="Tries of one message before it is given up and counted as a bounce.",
+    )
+    digest_max_bounces: int = Field(
+        default=3,
+        description="Bounces in a row after which an address is paused.",
+    )
+    digest_worker_interval_seconds: float = Field(
+        default=60.0,
+        description="Pause between two passes of `paperscope worker`.",
+    )
     feed_mode: Literal["submissions", "categories", "both"] = Field(
         default="both",
         description=(
