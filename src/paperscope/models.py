@@ -100,3 +100,64 @@ class ImportReport:
             unchanged=self.unchanged + other.unchanged,
             rejected=self.rejected + other.rejected,
         )
+
+
+# ---------------------------------------------------------------- accounts and activity
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person with an account (or the one local user in single-user mode)."""
+
+    user_id: int
+    username: str
+    email: str | None = None
+    is_admin: bool = False
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A personal API token as listed to its owner; the secret itself is never stored."""
+
+    token_id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryItem:
+    """A paper saved in one user's library."""
+
+    paper_id: str
+    saved_at: datetime
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    is_read: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PaperStats:
+    """Community activity on a paper: local upvotes, library saves, page views."""
+
+    paper_id: str
+    upvotes: int = 0
+    saves: int = 0
+    views: int = 0
+    external_upvotes: int = 0
+
+    @property
+    def total_upvotes(self) -> int:
+        return self.upvotes + self.external_upvotes
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A user's proposal of a paper for one day's feed."""
+
+    paper_id: str
+    user_id: int
+    feed_date: date
+    submitted_at: datetime
