@@ -1,0 +1,224 @@
+"""Each user's library: saved papers with tags, a note and a read flag. Every query
+is scoped by user_id, so one user's items are never visible to another."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from paperscope.models import LibraryItem
+from paperscope.store.database import Store
+from paperscope.store.schema_accounts import library_items, library_tags
+from paperscope.store.upvotes import bump_stat, insert_ignoring_duplicates
+
+MAX_TAG_LENGTH = 64
+MAX_TAGS_PER_ITEM = 20
+
+
+def normalise_tags(raw: Iterable[str]) -> tuple[str, ...]:
+    """Lower-case, hyphenated, de-duplicated tags ("Reading List" -> "reading-list");
+    anything but letters, digits, '-', '_', '.' and '/' is dropped."""
+    out: dict[str, None] = {}
+    for text in raw:
+        for part in text.split(","):
+            tag = re.sub(r"\s+", "-", part.strip().casefold())
+            tag = re.sub(r"[^\w\-./]", "", tag)[:MAX_TAG_LENGTH].strip("-")
+            if tag:
+                out[tag] = None
+    return tuple(out)[:MAX_TAGS_PER_ITEM]
+
+
+def _tags(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    if not paper_ids:
+        return found
+    rows = conn.execute(
+        select(library_tags.c.paper_id, library_tags.c.tag)
+        .where(library_tags.c.user_id == user_id, library_tags.c.paper_id.in_(list(paper_ids)))
+        .order_by(library_tags.c.tag)
+    )
+    for pid, tag in rows:
+        found[pid].append(tag)
+    return found
+
+
+def _item(row: Any, tags: list[str]) -> LibraryItem:
+    return LibraryItem(
+        paper_id=row.paper_id,
+        saved_at=row.saved_at,
+        tags=tuple(tags),
+        note=row.note or "",
+        is_read=bool(row.is_read),
+    )
+
+
+def _replace_tags(conn: Connection, user_id: int, paper_id: str, tags: Sequence[str]) -> None:
+    conn.execute(
+        delete(library_tags).where(
+            library_tags.c.user_id == user_id, library_tags.c.paper_id == paper_id
+        )
+    )
+    if tags:
+        conn.execute(
+            insert(library_tags),
+            [{"user_id": user_id, "paper_id": paper_id, "tag": t} for t in tags],
+        )
+
+
+def save_paper(
+    *,
+    store: Store,
+    user_id: int,
+    paper_id: str,
+    now: datetime,
+    tags: Sequence[str] | None = None,
+    note: str | None = None,
+) -> LibraryItem:
+    """Save a paper (idempotent); given tags replace the item's tags, a given note its note."""
+    with store.write() as conn:
+        added = insert_ignoring_duplicates(
+            conn, library_items, {"user_id": user_id, "paper_id": paper_id, "saved_at": now}
+        )
+        if added:
+            bump_stat(conn, paper_id, "saves", 1)
+        _apply_changes(conn, user_id, paper_id, tags=tags, note=note, is_read=None)
+        item = _get(conn, user_id, paper_id)
+    assert item is not None
+    return item
+
+
+def update_item(
+    *,
+    store: Store,
+    user_id: int,
+    paper_id: str,
+    tags: Sequence[str] | None = None,
+    note: str | None = None,
+    is_read: bool | None = None,
+) -> LibraryItem | None:
+    """Change a saved item; None when the user has not saved that paper."""
+    with store.write() as conn:
+        if _get(conn, user_id, paper_id) is None:
+            return None
+        _apply_changes(conn, user_id, paper_id, tags=tags, note=note, is_read=is_read)
+        return _get(conn, user_id, paper_id)
+
+
+def _apply_changes(
+    conn: Connection,
+    user_id: int,
+    paper_id: str,
+    *,
+    tags: Sequence[str] | None,
+    note: str | None,
+    is_read: bool | None,
+) -> None:
+    values: dict[str, Any] = {}
+    if note is not None:
+        values["note"] = note
+    if is_read is not None:
+        values["is_read"] = is_read
+    if values:
+        conn.execute(
+            update(library_items)
+            .where(library_items.c.user_id == user_id, library_items.c.paper_id == paper_id)
+            .values(**values)
+        )
+    if tags is not None:
+        _replace_tags(conn, user_id, paper_id, normalise_tags(tags))
+
+
+def remove_paper(*, store: Store, user_id: int, paper_id: str) -> bool:
+    with store.write() as conn:
+        conn.execute(
+            delete(library_tags).where(
+                library_tags.c.user_id == user_id, library_tags.c.paper_id == paper_id
+            )
+        )
+        removed = conn.execute(
+            delete(library_items).where(
+                library_items.c.user_id == user_id, library_items.c.paper_id == paper_id
+            )
+        ).rowcount
+        if removed:
+            bump_stat(conn, paper_id, "saves", -1)
+    return bool(removed)
+
+
+def _get(conn: Connection, user_id: int, paper_id: str) -> LibraryItem | None:
+    row = conn.execute(
+        select(library_items).where(
+            library_items.c.user_id == user_id, library_items.c.paper_id == paper_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return _item(row, _tags(conn, user_id, [paper_id]).get(paper_id, []))
+
+
+def get_item(*, store: Store, user_id: int, paper_id: str) -> LibraryItem | None:
+    with store.read() as conn:
+        return _get(conn, user_id, paper_id)
+
+
+def list_items(
+    *,
+    store: Store,
+    user_id: int,
+    tag: str | None = None,
+    unread_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[LibraryItem], int]:
+    """A page of the user's items, newest save first, and how many match in all."""
+    q = select(library_items).where(library_items.c.user_id == user_id)
+    if tag:
+        q = q.where(
+            library_items.c.paper_id.in_(
+                select(library_tags.c.paper_id).where(
+                    library_tags.c.user_id == user_id, library_tags.c.tag == tag
+                )
+            )
+        )
+    if unread_only:
+        q = q.where(library_items.c.is_read.is_(False))
+    with store.read() as conn:
+        total = int(conn.scalar(select(func.count()).select_from(q.subquery())) or 0)
+        rows = conn.execute(
+            q.order_by(library_items.c.saved_at.desc(), library_items.c.paper_id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        tags = _tags(conn, user_id, [r.paper_id for r in rows])
+    return [_item(r, tags.get(r.paper_id, [])) for r in rows], total
+
+
+def list_tags(*, store: Store, user_id: int) -> list[tuple[str, int]]:
+    """The user's tags with how many papers carry each, alphabetically."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(library_tags.c.tag, func.count())
+            .where(library_tags.c.user_id == user_id)
+            .group_by(library_tags.c.tag)
+            .order_by(library_tags.c.tag)
+        )
+        return [(tag, int(n)) for tag, n in rows]
+
+
+def saved_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[str]:
+    ids = list(dict.fromkeys(paper_ids))
+    if not ids:
+        return set()
+    with store.read() as conn:
+        return set(
+            conn.scalars(
+                select(library_items.c.paper_id).where(
+                    library_items.c.user_id == user_id, library_items.c.paper_id.in_(ids)
+                )
+            )
+        )

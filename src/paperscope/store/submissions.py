@@ -1,0 +1,80 @@
+"""Community submissions: a signed-in user proposes a paper for one day's feed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from paperscope.models import Submission
+from paperscope.store.database import Store
+from paperscope.store.schema_accounts import submissions
+
+
+class AlreadySubmitted(Exception):
+    """The paper is already in that day's submissions."""
+
+
+class SubmissionCapReached(Exception):
+    """The user has used up today's submissions."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"daily cap of {cap} submissions reached")
+        self.cap = cap
+
+
+def add_submission(
+    *,
+    store: Store,
+    user_id: int,
+    paper_id: str,
+    feed_date: date,
+    now: datetime,
+    daily_cap: int,
+) -> Submission:
+    """Record a submission; the cap counts the user's submissions in the last 24 hours
+    and is checked inside the same transaction as the insert."""
+    with store.write() as conn:
+        dup = conn.scalar(
+            select(submissions.c.submission_id).where(
+                submissions.c.paper_id == paper_id, submissions.c.feed_date == feed_date
+            )
+        )
+        if dup is not None:
+            raise AlreadySubmitted(paper_id)
+        used = conn.scalar(
+            select(func.count()).where(
+                submissions.c.user_id == user_id, submissions.c.created_at > now - timedelta(days=1)
+            )
+        )
+        if int(used or 0) >= daily_cap:
+            raise SubmissionCapReached(daily_cap)
+        conn.execute(
+            insert(submissions).values(
+                user_id=user_id, paper_id=paper_id, feed_date=feed_date, created_at=now
+            )
+        )
+    return Submission(paper_id=paper_id, user_id=user_id, feed_date=feed_date, submitted_at=now)
+
+
+def submissions_left(*, store: Store, user_id: int, now: datetime, daily_cap: int) -> int:
+    with store.read() as conn:
+        used = conn.scalar(
+            select(func.count()).where(
+                submissions.c.user_id == user_id, submissions.c.created_at > now - timedelta(days=1)
+            )
+        )
+    return max(0, daily_cap - int(used or 0))
+
+
+def submitters(*, store: Store, paper_ids: list[str]) -> dict[str, tuple[int, datetime]]:
+    """Who first submitted each paper, and when (for the HF-compatible API)."""
+    if not paper_ids:
+        return {}
+    with store.read() as conn:
+        rows = conn.execute(
+            select(submissions.c.paper_id, submissions.c.user_id, submissions.c.created_at)
+            .where(submissions.c.paper_id.in_(paper_ids))
+            .order_by(submissions.c.created_at.desc())
+        )
+        return {r.paper_id: (r.user_id, r.created_at) for r in rows}
