@@ -1,0 +1,308 @@
+"""Personal recommendations: the one "For you" ranking, used by the web page, the JSON
+API, the digests and the CLI.
+
+For a reader (all their interest groups) or one of their tags, rank the papers of a
+recent window by the reader's cached linear models (recommend_groups.py) over the
+candidate matrix (recommend_candidates.py): one matrix product over a contiguous,
+date-sorted row range and an argpartition for the top k. Models retrain only when the
+reader's signals change. Every recommendation says why: the group it came from and the
+reader's papers (or stated interests) it is closest to.
+
+Typical use::
+
+    recommender = Recommender.open(settings=settings, store=store, embed_query=embed)
+    result = recommender.recommend(user_id=7, window="week", limit=50)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from paperscope.config import Settings
+from paperscope.rank.recommend_candidates import (
+    Candidates,
+    CandidatesError,
+    Projection,
+    build_candidates,
+    load_candidates,
+)
+from paperscope.rank.recommend_groups import (
+    INTERESTS,
+    QueryEmbedder,
+    TrainedGroup,
+    interest_groups,
+    negative_ids,
+    train_groups,
+)
+from paperscope.store import Store
+from paperscope.store.feedback import UserSignals, load_user_signals, ranking_dates
+from paperscope.store.papers import max_seq
+
+Window = Literal["day", "week", "month", "all"]
+WINDOWS: tuple[Window, ...] = ("day", "week", "month", "all")
+_WINDOW_DAYS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}
+_EXPLAIN_TOP = 2
+
+__all__ = [
+    "WINDOWS",
+    "CandidatesError",
+    "Reason",
+    "Recommendation",
+    "Recommendations",
+    "Recommender",
+    "UnknownTag",
+    "Window",
+    "refresh_candidates",
+]
+
+
+class UnknownTag(Exception):
+    """The reader has no library paper with this tag."""
+
+
+class PaperVectors(Protocol):
+    """Where paper embeddings come from (the dense index)."""
+
+    def vectors(self, ids: Sequence[str]) -> NDArray[np.float32]: ...
+
+    def __contains__(self, paper_id: object) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a paper is recommended."""
+
+    group: str  # "tag:<name>", "likes" or "interests"
+    tag: str | None  # the library tag it came from, if any
+    similar_to: tuple[str, ...]  # the reader's papers it is closest to, closest first
+    interests: tuple[str, ...]  # typed interests / categories it matches, closest first
+
+    @property
+    def text(self) -> str:
+        """One line for a card: 'Because of your tag "rl": close to 2401.00001'."""
+        if self.group == INTERESTS:
+            return "Matches your interest " + ", ".join(f'"{i}"' for i in self.interests)
+        head = f'From your tag "{self.tag}"' if self.tag else "Like papers you liked"
+        return head + (f": close to {', '.join(self.similar_to)}" if self.similar_to else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    paper_id: str
+    score: float
+    day: date
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendations:
+    items: list[Recommendation]
+    window: Window
+    tag: str | None
+    since: date | None  # first day of the window
+    needs_onboarding: bool  # no signals yet: show the cold-start picker
+    candidates: int  # papers in the window
+    retrained: int  # models trained by this call (0 when all came from the cache)
+
+
+class Recommender:
+    """Holds the mapped candidate matrix; cheap to call per request."""
+
+    def __init__(
+        self, *, settings: Settings, store: Store, embed_query: QueryEmbedder | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._embed_query = embed_query
+        self._text_vectors: dict[str, NDArray[np.float32]] = {}
+        self._candidates: Candidates | None = None
+        self._pointer_stamp: tuple[int, int] | None = None
+
+    @classmethod
+    def open(
+        cls, *, settings: Settings, store: Store, embed_query: QueryEmbedder | None = None
+    ) -> Recommender:
+        return cls(settings=settings, store=store, embed_query=embed_query)
+
+    @property
+    def folder(self) -> Path:
+        return candidates_folder(self.settings)
+
+    def candidates(self) -> Candidates:
+        """The live candidate matrix, remapped when a refresh switched builds."""
+        pointer = self.folder / "CURRENT"
+        try:
+            info = pointer.stat()
+            stamp = (info.st_mtime_ns, info.st_ino)
+        except FileNotFoundError:
+            stamp = None
+        if self._candidates is None or stamp != self._pointer_stamp:
+            self._candidates = load_candidates(
+                self.folder, model_name=self.settings.embedding_model
+            )
+            self._pointer_stamp = stamp
+        return self._candidates
+
+    def embed(self, text: str) -> NDArray[np.float32]:
+        if text not in self._text_vectors:
+            if self._embed_query is None:
+                raise CandidatesError("typed interests need the embedding model, not loaded")
+            if len(self._text_vectors) > 10_000:
+                self._text_vectors.clear()
+            self._text_vectors[text] = np.asarray(self._embed_query(text), dtype=np.float32)
+        return self._text_vectors[text]
+
+    def recommend(
+        self,
+        *,
+        user_id: int,
+        tag: str | None = None,
+        window: Window = "week",
+        limit: int = 50,
+        today: date | None = None,
+    ) -> Recommendations:
+        """The reader's feed for ``window``, best first, each with its reason."""
+        signals = load_user_signals(store=self.store, user_id=user_id)
+        if tag is not None and not any(tag in tags for tags in signals.library.values()):
+            raise UnknownTag(f'you have no papers tagged "{tag}"')
+        candidates = self.candidates()
+        trained, retrained = train_groups(
+            store=self.store,
+            user_id=user_id,
+            groups=interest_groups(signals, tag=tag),
+            negatives=negative_ids(signals),
+            candidates=candidates,
+            embed_query=self.embed if self._embed_query is not None else None,
+            prune=tag is None,
+        )
+        since = window_start(candidates, window, today)
+        start = candidates.window_start(since)
+        empty = Recommendations([], window, tag, since, not trained, len(candidates) - start, 0)
+        if not trained:
+            return empty
+        rows, scores, best = rank_rows(
+            candidates, trained, start=start, limit=limit, exclude=_seen(candidates, signals)
+        )
+        items = [
+            Recommendation(
+                paper_id=candidates.paper_id(int(row)),
+                score=float(score),
+                day=candidates.date_of(int(row)),
+                reason=explain(candidates, trained[int(g)], int(row)),
+            )
+            for row, score, g in zip(rows, scores, best, strict=True)
+        ]
+        return Recommendations(items, window, tag, since, False, empty.candidates, retrained)
+
+
+def window_start(candidates: Candidates, window: Window, today: date | None) -> date | None:
+    """First day of the window, counted back from the newest paper (never after today):
+    arXiv publishes nothing at weekends, and "today" on a weekend should still show the
+    last announcement."""
+    days = _WINDOW_DAYS[window]
+    if days is None or len(candidates) == 0:
+        return None
+    newest = candidates.date_of(len(candidates) - 1)
+    anchor = min(newest, today or date.today())
+    return anchor - timedelta(days=days - 1)
+
+
+def _seen(candidates: Candidates, signals: UserSignals) -> NDArray[np.int64]:
+    """Rows never to recommend: papers the reader saved, upvoted or judged already."""
+    seen = set(signals.library) | set(signals.upvoted) | set(signals.feedback)
+    return candidates.rows_of(sorted(seen))
+
+
+def rank_rows(
+    candidates: Candidates,
+    trained: Sequence[TrainedGroup],
+    *,
+    start: int,
+    limit: int,
+    exclude: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]:
+    """Top ``limit`` rows from ``start`` on by the best group's score: one pass over the
+    mapped rows (a GEMV for one group, a thin GEMM for several)."""
+    weights = np.stack([t.model.weights for t in trained], axis=1).astype(np.float32)
+    biases = np.array([t.model.bias for t in trained], dtype=np.float32)
+    block = candidates.vectors[start:]
+    if len(block) == 0 or limit <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.int64)
+    if len(trained) == 1:
+        scores = block @ weights[:, 0] + biases[0]
+    else:
+        per_group = block @ weights + biases
+        scores = per_group.max(axis=1)
+    local = exclude[exclude >= start] - start
+    scores[local] = -np.inf
+    k = min(limit, len(scores) - len(local))
+    if k <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    if len(trained) == 1:
+        best = np.zeros(len(top), dtype=np.int64)
+    else:
+        best = np.asarray(per_group[top].argmax(axis=1), dtype=np.int64)
+    return (top + start).astype(np.int64), scores[top].astype(np.float32), best
+
+
+def explain(candidates: Candidates, trained: TrainedGroup, row: int) -> Reason:
+    """Name the group and the reader's papers or interests closest to the paper."""
+    vector = np.asarray(candidates.vectors[row], dtype=np.float32)
+    anchors = trained.anchors
+    sims = (anchors @ vector) / (np.linalg.norm(anchors, axis=1) * np.linalg.norm(vector) + 1e-9)
+    order = np.argsort(-sims, kind="stable")[:_EXPLAIN_TOP]
+    labels = [trained.anchor_labels[i] for i in order]
+    papers = tuple(label[6:] for label in labels if label.startswith("paper:"))
+    stated = tuple(label.split(":", 1)[1] for label in labels if not label.startswith("paper:"))
+    group = trained.group
+    return Reason(group=group.key, tag=group.tag, similar_to=papers, interests=stated)
+
+
+def candidates_folder(settings: Settings) -> Path:
+    return settings.data_dir / "recommend"
+
+
+def refresh_candidates(*, settings: Settings, store: Store, source: PaperVectors) -> Candidates:
+    """Rebuild the candidate matrix from the dense index and the store's dates. Keeps the
+    current projection when it fits, so cached reader models stay valid."""
+    folder = candidates_folder(settings)
+    projection: Projection | None = None
+    try:
+        current = load_candidates(folder, model_name=settings.embedding_model)
+        projection = current.projection
+    except CandidatesError:
+        projection = None
+    ids, dates = ranking_dates(store=store)
+    keep = [i for i, pid in enumerate(ids) if pid in source]
+    ids, dates = [ids[i] for i in keep], [dates[i] for i in keep]
+    vectors = _fetch_vectors(source, ids)
+    if projection is not None and projection.basis.shape[1] != vectors.shape[1]:
+        projection = None
+    return build_candidates(
+        folder=folder,
+        paper_ids=ids,
+        dates=dates,
+        vectors=vectors,
+        model_name=settings.embedding_model,
+        store_seq=max_seq(store=store),
+        projection=projection,
+    )
+
+
+def _fetch_vectors(source: PaperVectors, ids: Sequence[str]) -> NDArray[np.float32]:
+    chunks = [
+        np.asarray(source.vectors(ids[i : i + 10_000]), dtype=np.float32)
+        for i in range(0, len(ids), 10_000)
+    ]
+    if not chunks:
+        return np.empty((0, 0), dtype=np.float32)
+    return np.vstack(chunks)
