@@ -1,0 +1,174 @@
+"""What goes into a digest: trending papers, saved-search matches, followed categories
+and authors, recommendations. One ContentSource per run caches what subscribers share
+(the trending list, the set of new papers, loaded papers), so 10,000 digests do not
+ask the same questions 10,000 times."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from paperscope.config import Settings
+from paperscope.models import Paper
+from paperscope.store import Store
+from paperscope.store.papers import get_papers
+from paperscope.store.subscriptions import Subscription, papers_arrived
+
+log = logging.getLogger(__name__)
+
+# Saved-search alerts keep a hit only if its cosine similarity to the query (all-MiniLM-
+# L6-v2) reaches this; calibrated on SciFact (bench/alert_threshold.py, docs/digests.md).
+DEFAULT_MIN_SEMANTIC_SCORE = 0.35
+MAX_PER_SECTION = 25
+TRENDING_WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    paper: Paper
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    key: str  # trending | search | follow | recommended
+    title: str
+    items: tuple[DigestItem, ...]
+    more: int = 0  # matches left out to keep the mail short
+    more_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    subscription: Subscription
+    period: str
+    sections: tuple[DigestSection, ...]
+    built_at: datetime
+
+    @property
+    def paper_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i.paper.paper_id for s in self.sections for i in s.items))
+
+    @property
+    def paper_count(self) -> int:
+        return len(self.paper_ids)
+
+
+class ContentUnavailable(Exception):
+    """A source a subscription needs cannot answer now (e.g. no search index yet)."""
+
+
+@dataclass
+class ContentSource:
+    store: Store
+    settings: Settings
+    now: datetime
+    _arrived: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
+    _trending: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
+    _papers: dict[str, Paper] = field(default_factory=dict)
+    _engine: Any = None
+
+    # ------------------------------------------------------------ shared lookups
+
+    def arrived(
+        self, since: datetime, categories: tuple[str, ...] = (), authors: tuple[str, ...] = ()
+    ) -> list[str]:
+        key = (since, categories, authors)
+        if key not in self._arrived:
+            self._arrived[key] = papers_arrived(
+                store=self.store,
+                since=since,
+                until=self.now,
+                categories=categories,
+                authors=authors,
+            )
+        return self._arrived[key]
+
+    def papers(self, ids: list[str]) -> list[Paper]:
+        missing = [i for i in ids if i not in self._papers]
+        if missing:
+            for paper in get_papers(store=self.store, paper_ids=missing):
+                self._papers[paper.paper_id] = paper
+        return [self._papers[i] for i in ids if i in self._papers]
+
+    def trending(self, window: str, limit: int) -> list[tuple[str, float]]:
+        key = (window, limit)
+        if key not in self._trending:
+            self._trending[key] = self._rank_trending(window, limit)
+        return self._trending[key]
+
+    def _rank_trending(self, window: str, limit: int) -> list[tuple[str, float]]:
+        ranker = _optional_function("paperscope.rank.trending", "trending_papers")
+        if ranker is not None:
+            ranked = ranker(store=self.store, window=window, limit=limit, now=self.now)
+            return [(str(pid), float(score)) for pid, score in ranked]
+        # Until a trending ranker is installed: most upvoted papers of the window.
+        since = self.now - TRENDING_WINDOWS[window]
+        ids = papers_arrived(
+            store=self.store, since=since, until=self.now, by_upvotes=True, limit=limit
+        )
+        return [(pid, 0.0) for pid in ids]
+
+    def search(self, subscription: Subscription, candidates: list[str]) -> list[tuple[str, float]]:
+        """Saved-search matches among ``candidates`` (hybrid engine), strongest first,
+        weak ones dropped by the relevance threshold."""
+        spec = subscription.spec
+        if not candidates or not spec.search_query:
+            return []
+        engine = self._search_engine()
+        query_type = _optional_function("paperscope.search.engine", "SearchQuery")
+        assert query_type is not None
+        results = engine.search(
+            query_type(
+                text=spec.search_query,
+                categories=spec.categories,
+                authors=spec.authors,
+                mode="hybrid",
+                limit=min(len(candidates), 200),
+                paper_ids=frozenset(candidates),
+            )
+        )
+        threshold = spec.min_score if spec.min_score is not None else DEFAULT_MIN_SEMANTIC_SCORE
+        return [
+            (hit.paper_id, float(hit.semantic_score))
+            for hit in results.hits
+            if hit.semantic_score is not None and hit.semantic_score >= threshold
+        ]
+
+    def _search_engine(self) -> Any:
+        if self._engine is None:
+            engine_type: Any = _optional_function("paperscope.search.engine", "SearchEngine")
+            if engine_type is None:
+                raise ContentUnavailable("the search engine is not installed")
+            try:
+                self._engine = engine_type.open(settings=self.settings, store=self.store)
+            except Exception as exc:  # a missing or stale index: say so, retry later
+                raise ContentUnavailable(f"search index unavailable: {exc}") from exc
+        return self._engine
+
+    def recommended(self, subscription: Subscription, user_id: int | None) -> list[str]:
+        recommend = _optional_function("paperscope.rank.recommend", "recommend_for_digest")
+        if recommend is None or user_id is None:
+            return []
+        ids = recommend(
+            store=self.store,
+            settings=self.settings,
+            user_id=user_id,
+            limit=MAX_PER_SECTION,
+            now=self.now,
+        )
+        return [str(pid) for pid in ids]
+
+
+def _optional_function(module_name: str, attribute: str) -> Callable[..., Any] | None:
+    """A function of a stage that may not be installed in this build."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    found = getattr(module, attribute, None)
+    return found if callable(found) else None

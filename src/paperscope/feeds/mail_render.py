@@ -1,0 +1,209 @@
+"""Mails as RFC 5322 messages: an HTML part (table layout, inline CSS, readable in mail
+clients on desktop and phone) and a plain-text part, both from Jinja templates in
+feeds/templates/. Everything a paper brings (titles can contain markup) is escaped."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
+
+import jinja2
+
+from paperscope.config import Settings
+from paperscope.feeds.content import Digest, DigestSection
+from paperscope.models import Paper
+
+ABSTRACT_CHARS = 320
+MAX_AUTHORS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class MailLinks:
+    unsubscribe: str
+    manage: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """What a template shows of a paper: plain strings, no database rows."""
+
+    title: str
+    authors: str
+    abstract: str
+    categories: tuple[str, ...]
+    page_url: str
+    abs_url: str | None
+    pdf_url: str | None
+    code_url: str | None
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("paperscope.feeds", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def site_url(settings: Settings, path: str) -> str:
+    return settings.public_base_url.rstrip("/") + path
+
+
+def mail_domain(settings: Settings) -> str:
+    return urlsplit(settings.public_base_url).hostname or "localhost"
+
+
+def message_id_for(settings: Settings, idempotency_key: str) -> str:
+    """Deterministic: the same outbox row always carries the same Message-ID, so a copy
+    resent after a crash is recognisably the same message."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}.{idempotency_key.split(':', 1)[0]}@{mail_domain(settings)}>"
+
+
+def shorten(text: str, limit: int = ABSTRACT_CHARS) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"
+
+
+def author_line(authors: tuple[str, ...]) -> str:
+    if len(authors) <= MAX_AUTHORS:
+        return ", ".join(authors)
+    return ", ".join(authors[:MAX_AUTHORS]) + f" and {len(authors) - MAX_AUTHORS} more"
+
+
+def paper_view(settings: Settings, paper: Paper) -> PaperView:
+    return PaperView(
+        title=" ".join(paper.title.split()),
+        authors=author_line(paper.authors),
+        abstract=shorten(paper.ai_summary or paper.abstract),
+        categories=paper.categories[:3],
+        page_url=site_url(settings, f"/papers/{quote(paper.paper_id, safe='')}"),
+        abs_url=paper.abs_url,
+        pdf_url=paper.pdf_url,
+        code_url=paper.code_url,
+    )
+
+
+def digest_subject(digest: Digest) -> str:
+    n = digest.paper_count
+    noun = "paper" if n == 1 else "papers"
+    searches = [s for s in digest.sections if s.key == "search"]
+    if len(digest.sections) == 1 and searches:
+        return f"{n} new {noun} for your alert: {digest.subscription.spec.search_query}"
+    return f"Your paperscope digest: {n} {noun} ({_nice_date(digest.built_at)})"
+
+
+def _nice_date(moment: datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def _sections_view(settings: Settings, sections: tuple[DigestSection, ...]) -> list[object]:
+    return [
+        {
+            "title": s.title,
+            "key": s.key,
+            "papers": [paper_view(settings, i.paper) for i in s.items],
+            "more": s.more,
+            "more_url": s.more_url,
+        }
+        for s in sections
+    ]
+
+
+def render_digest(
+    *, settings: Settings, digest: Digest, links: MailLinks, idempotency_key: str
+) -> EmailMessage:
+    context = {
+        "site_name": "paperscope",
+        "site_url": site_url(settings, "/"),
+        "subject": digest_subject(digest),
+        "date": _nice_date(digest.built_at),
+        "sections": _sections_view(settings, digest.sections),
+        "paper_count": digest.paper_count,
+        "email": digest.subscription.email,
+        "frequency": digest.subscription.spec.frequency,
+        "links": links,
+    }
+    message = _message(
+        settings,
+        to=digest.subscription.email,
+        subject=str(context["subject"]),
+        sent=digest.built_at,
+        idempotency_key=idempotency_key,
+        template="digest",
+        context=context,
+    )
+    # RFC 8058: mail clients show an unsubscribe button that POSTs to this URL.
+    message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["List-Id"] = f"paperscope digests <digest.{mail_domain(settings)}>"
+    message["Precedence"] = "bulk"
+    return message
+
+
+def render_confirmation(
+    *,
+    settings: Settings,
+    email: str,
+    confirm_url: str,
+    summary: str,
+    idempotency_key: str,
+    sent: datetime,
+) -> EmailMessage:
+    context = {
+        "site_name": "paperscope",
+        "site_url": site_url(settings, "/"),
+        "subject": "Confirm your paperscope subscription",
+        "email": email,
+        "confirm_url": confirm_url,
+        "summary": summary,
+    }
+    return _message(
+        settings,
+        to=email,
+        subject=str(context["subject"]),
+        sent=sent,
+        idempotency_key=idempotency_key,
+        template="confirm",
+        context=context,
+    )
+
+
+def _message(
+    settings: Settings,
+    *,
+    to: str,
+    subject: str,
+    sent: datetime,
+    idempotency_key: str,
+    template: str,
+    context: Mapping[str, object],
+) -> EmailMessage:
+    env = _environment()
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.smtp_sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent)
+    message["Message-ID"] = message_id_for(settings, idempotency_key)
+    message.set_content(env.get_template(f"{template}.txt").render(context))
+    message.add_alternative(env.get_template(f"{template}.html").render(context), subtype="html")
+    return message
+
+
+def envelope_sender(settings: Settings) -> str:
+    """The bare address of SMTP_SENDER, for MAIL FROM."""
+    return parseaddr(settings.smtp_sender)[1] or settings.smtp_sender

@@ -1,0 +1,264 @@
+"""Subscribing, confirming (double opt-in), unsubscribing and managing: the service the
+web pages and the CLI both call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+
+from paperscope.config import Settings
+from paperscope.feeds.mail_render import render_confirmation, site_url
+from paperscope.feeds.schedule import FREQUENCIES, zone
+from paperscope.feeds.signing import LinkClaim, make_token, read_token
+from paperscope.store import Store
+from paperscope.store.outbox import NewMessage, count_messages, enqueue_message, list_messages
+from paperscope.store.subscriptions import (
+    Subscriber,
+    Subscription,
+    SubscriptionSpec,
+    add_subscription,
+    confirm_subscriber,
+    ensure_subscriber,
+    get_subscriber,
+    get_subscription,
+    set_subscription_active,
+)
+
+# Someone can type a stranger's address into the form: cap the confirmation mails an
+# address gets, and space them out, so the form cannot be used to flood a mailbox.
+MAX_CONFIRMATIONS = 5
+CONFIRMATION_SPACING = timedelta(minutes=10)
+
+
+class InvalidSubscription(ValueError):
+    """Input a reader or operator can fix; the message says what and how."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeResult:
+    subscriber: Subscriber
+    subscription: Subscription
+    confirmation_queued: bool
+
+
+def normalise_email(text: str) -> str:
+    try:
+        return str(validate_email(text.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise InvalidSubscription(f"{text.strip()!r} is not a valid e-mail address: {exc}") from exc
+
+
+def _clean(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def make_spec(
+    *,
+    search: str | None = None,
+    trending: str | None = None,
+    trending_limit: int = 10,
+    categories: Iterable[str] = (),
+    authors: Iterable[str] = (),
+    min_score: float | None = None,
+    recommendations: bool = False,
+    frequency: str = "daily",
+    send_time: str = "08:00",
+    weekly_day: int = 0,
+    time_zone: str = "UTC",
+) -> SubscriptionSpec:
+    """A validated subscription; every refusal names the field and the fix."""
+    if frequency not in FREQUENCIES:
+        raise InvalidSubscription(f"frequency must be one of {', '.join(FREQUENCIES)}")
+    if trending not in (None, "day", "week"):
+        raise InvalidSubscription("trending must be 'day' or 'week'")
+    if not 1 <= trending_limit <= 50:
+        raise InvalidSubscription("the number of trending papers must be between 1 and 50")
+    if not 0 <= weekly_day <= 6:
+        raise InvalidSubscription("weekly day must be 0 (Monday) to 6 (Sunday)")
+    if min_score is not None and not -1.0 <= min_score <= 1.0:
+        raise InvalidSubscription("the relevance threshold must be between -1 and 1")
+    hour, minute = _parse_time(send_time)
+    try:
+        zone(time_zone)
+    except ValueError as exc:
+        raise InvalidSubscription(str(exc)) from exc
+    spec = SubscriptionSpec(
+        trending=trending,
+        trending_limit=trending_limit,
+        search_query=(search or "").strip() or None,
+        categories=_clean(categories),
+        authors=_clean(authors),
+        min_score=min_score,
+        recommendations=recommendations,
+        frequency=frequency,
+        send_hour=hour,
+        send_minute=minute,
+        weekly_day=weekly_day,
+        time_zone=time_zone,
+    )
+    if not (
+        spec.trending
+        or spec.search_query
+        or spec.categories
+        or spec.authors
+        or spec.recommendations
+    ):
+        raise InvalidSubscription(
+            "a subscription needs something to deliver: trending papers, a search, "
+            "categories, authors or recommendations"
+        )
+    return spec
+
+
+def _parse_time(text: str) -> tuple[int, int]:
+    try:
+        hour_text, minute_text = text.strip().split(":")
+        hour, minute = int(hour_text), int(minute_text)
+    except ValueError:
+        raise InvalidSubscription(f"send time {text!r} must look like 08:00") from None
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise InvalidSubscription(f"send time {text!r} is not a time of day")
+    return hour, minute
+
+
+def describe(spec: SubscriptionSpec) -> str:
+    """One line for humans: 'daily: trending today, alerts for "x", new in cs.LG'."""
+    parts = []
+    if spec.trending:
+        parts.append("trending papers of the " + spec.trending)
+    if spec.search_query:
+        parts.append(f"new papers matching “{spec.search_query}”")
+    elif spec.categories or spec.authors:
+        parts.append(
+            "new papers "
+            + " ".join(
+                ([f"in {', '.join(spec.categories)}"] if spec.categories else [])
+                + ([f"by {', '.join(spec.authors)}"] if spec.authors else [])
+            )
+        )
+    if spec.recommendations:
+        parts.append("personal recommendations")
+    when = {"daily": "every day", "weekdays": "on weekdays", "weekly": "weekly"}[spec.frequency]
+    at = f"{spec.send_hour:02d}:{spec.send_minute:02d} {spec.time_zone}"
+    return f"a digest of {', '.join(parts)}, {when} at {at}"
+
+
+def subscribe(
+    *,
+    store: Store,
+    settings: Settings,
+    email: str,
+    spec: SubscriptionSpec,
+    user_id: int | None = None,
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> SubscribeResult:
+    """Add a subscription; unless the address is already proven (or ``confirmed`` by an
+    operator), queue a confirmation mail. Nothing else is sent until it is confirmed."""
+    now = now or datetime.now(UTC)
+    address = normalise_email(email)
+    subscriber = ensure_subscriber(
+        store=store, email=address, now=now, user_id=user_id, confirmed=confirmed
+    )
+    subscription = add_subscription(
+        store=store, subscriber_id=subscriber.subscriber_id, spec=spec, now=now
+    )
+    queued = False
+    if not subscriber.is_confirmed:
+        queued = queue_confirmation(
+            store=store, settings=settings, subscriber=subscriber, summary=describe(spec), now=now
+        )
+    return SubscribeResult(subscriber, subscription, queued)
+
+
+def queue_confirmation(
+    *, store: Store, settings: Settings, subscriber: Subscriber, summary: str, now: datetime
+) -> bool:
+    sent_before = count_messages(
+        store=store, subscriber_id=subscriber.subscriber_id, kind="confirm"
+    )
+    if sent_before >= MAX_CONFIRMATIONS:
+        return False
+    previous = list_messages(store=store, subscriber_id=subscriber.subscriber_id, kind="confirm")
+    if previous and now - previous[-1].created_at < CONFIRMATION_SPACING:
+        return False
+    token = make_token(settings, "confirm", LinkClaim(subscriber.subscriber_id, subscriber.email))
+    key = f"confirm:{subscriber.subscriber_id}:{sent_before + 1}"
+    mail = render_confirmation(
+        settings=settings,
+        email=subscriber.email,
+        summary=summary,
+        idempotency_key=key,
+        confirm_url=site_url(settings, f"/subscribe/confirm/{token}"),
+        sent=now,
+    )
+    return enqueue_message(
+        store=store,
+        message=NewMessage(
+            idempotency_key=key,
+            kind="confirm",
+            subscriber_id=subscriber.subscriber_id,
+            subscription_id=None,
+            recipient=subscriber.email,
+            message_id=str(mail["Message-ID"]),
+            body=mail.as_bytes(),
+        ),
+        now=now,
+    )
+
+
+def _verified_subscriber(store: Store, claim: LinkClaim | None) -> Subscriber | None:
+    if claim is None:
+        return None
+    subscriber = get_subscriber(store=store, subscriber_id=claim.subscriber_id)
+    # The address is in the token: a reused id or a changed address makes it void.
+    if subscriber is None or subscriber.email != claim.email:
+        return None
+    return subscriber
+
+
+def confirm(
+    *, store: Store, settings: Settings, token: str, now: datetime | None = None
+) -> Subscriber | None:
+    """Confirm the address a confirmation link names; None for a bad or expired link."""
+    subscriber = _verified_subscriber(store, read_token(settings, "confirm", token))
+    if subscriber is None:
+        return None
+    confirm_subscriber(
+        store=store, subscriber_id=subscriber.subscriber_id, now=now or datetime.now(UTC)
+    )
+    return get_subscriber(store=store, subscriber_id=subscriber.subscriber_id)
+
+
+def unsubscribe(
+    *, store: Store, settings: Settings, token: str, now: datetime | None = None
+) -> Subscription | None:
+    """Stop the subscription an unsubscribe link names (idempotent); None if invalid."""
+    claim = read_token(settings, "unsubscribe", token)
+    subscriber = _verified_subscriber(store, claim)
+    if subscriber is None or claim is None or claim.subscription_id is None:
+        return None
+    subscription = get_subscription(store=store, subscription_id=claim.subscription_id)
+    if subscription is None or subscription.subscriber_id != subscriber.subscriber_id:
+        return None
+    set_subscription_active(
+        store=store,
+        subscription_id=subscription.subscription_id,
+        active=False,
+        now=now or datetime.now(UTC),
+    )
+    return get_subscription(store=store, subscription_id=subscription.subscription_id)
+
+
+def subscriber_from_manage_token(
+    *, store: Store, settings: Settings, token: str
+) -> Subscriber | None:
+    return _verified_subscriber(store, read_token(settings, "manage", token))
+
+
+def manage_url(settings: Settings, subscriber: Subscriber) -> str:
+    token = make_token(settings, "manage", LinkClaim(subscriber.subscriber_id, subscriber.email))
+    return site_url(settings, f"/subscriptions/manage/{token}")
