@@ -245,3 +245,32 @@ def test_signals_never_leak_between_readers(recommender, store, corpus):
     add_interests(store=store, user_id=judy, kind="category", values=["math.CO"], now=NOW)
     reasons = {r.reason.group for r in recommender.recommend(user_id=judy, window="all").items}
     assert reasons == {"interests"}
+
+
+def test_cli_prints_recommendations_with_reasons(recommender, store, settings, corpus):
+    from typer.testing import CliRunner
+
+    from paperscope.cli import app
+    from paperscope.cli.common import UserError
+
+    kim = user(store, "kim")
+    astro = by_category(corpus, "astro-ph")
+    for pid in astro[:3]:
+        save_paper(store=store, user_id=kim, paper_id=pid, now=NOW, tags=["sky"])
+    runner = CliRunner()
+    base = ["recommend", "--data-dir", str(settings.data_dir), "--user", "kim", "--window", "all"]
+    out = runner.invoke(app, [*base, "--json", "--limit", "5"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["user"] == "kim" and len(data["items"]) == 5
+    first = data["items"][0]
+    assert first["reason"]["tag"] == "sky" and first["reason"]["similar_to"][0] in astro[:3]
+    assert first["title"] == next(p.title for p in corpus[0] if p.paper_id == first["paper_id"])
+    table = runner.invoke(app, [*base, "--tag", "sky", "--limit", "3"])
+    assert table.exit_code == 0 and 'From your tag "sky"' in table.output
+    missing = runner.invoke(
+        app, ["recommend", "--data-dir", str(settings.data_dir), "--user", "nobody"]
+    )
+    assert isinstance(missing.exception, UserError) and "no user 'nobody'" in str(missing.exception)
+    bad_tag = runner.invoke(app, [*base, "--tag", "nope"])
+    assert isinstance(bad_tag.exception, UserError) and "nope" in str(bad_tag.exception)

@@ -16,11 +16,12 @@ Typical use::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -265,6 +266,21 @@ def explain(candidates: Candidates, trained: TrainedGroup, row: int) -> Reason:
     stated = tuple(label.split(":", 1)[1] for label in labels if not label.startswith("paper:"))
     group = trained.group
     return Reason(group=group.key, tag=group.tag, similar_to=papers, interests=stated)
+
+
+def lazy_query_embedder(settings: Settings) -> QueryEmbedder:
+    """Embeds typed interests with the search embedder, loaded on first use only: most
+    requests hit cached models and never need it."""
+    loaded: list[Any] = []
+
+    def embed(text: str) -> NDArray[np.float32]:
+        if not loaded:
+            # Imported by name: the embedder module is optional at this layer.
+            embedder_module = importlib.import_module("paperscope.index.embedder")
+            loaded.append(embedder_module.load_embedder(settings))
+        return np.asarray(loaded[0].encode_query(text), dtype=np.float32).ravel()
+
+    return embed
 
 
 def candidates_folder(settings: Settings) -> Path:
