@@ -4,6 +4,7 @@ what it accepts, and the store filled with real arXiv records from the shared da
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,13 @@ def mail_settings(settings: Settings, smtp_sink: SmtpSink) -> Settings:
 
 @pytest.fixture
 def sample_store(store: Store, shared_data: Path) -> Store:
+    """The 200 snapshot records, arrived just now; the first 20 entered today's feed with
+    Hugging Face upvotes (20, 19, ...), so trending has something to rank."""
     papers = snapshot_papers(shared_data / "arxiv" / "kaggle_snapshot_head200.jsonl")
+    today = datetime.now(UTC).date()
+    papers = [
+        p.replace(feed_date=today, external_upvotes=20 - i) if i < 20 else p
+        for i, p in enumerate(papers)
+    ]
     upsert_papers(store=store, papers_in=papers)
     return store

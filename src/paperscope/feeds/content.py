@@ -9,7 +9,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from paperscope.config import Settings
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 # L6-v2) reaches this; calibrated on SciFact (bench/alert_threshold.py, docs/digests.md).
 DEFAULT_MIN_SEMANTIC_SCORE = 0.35
 MAX_PER_SECTION = 25
-TRENDING_WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +70,7 @@ class ContentSource:
     _trending: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
     _papers: dict[str, Paper] = field(default_factory=dict)
     _engine: Any = None
+    _recommender: Any = None
 
     # ------------------------------------------------------------ shared lookups
 
@@ -102,16 +102,12 @@ class ContentSource:
         return self._trending[key]
 
     def _rank_trending(self, window: str, limit: int) -> list[tuple[str, float]]:
-        ranker = _optional_function("paperscope.rank.trending", "trending_papers")
-        if ranker is not None:
-            ranked = ranker(store=self.store, window=window, limit=limit, now=self.now)
-            return [(str(pid), float(score)) for pid, score in ranked]
-        # Until a trending ranker is installed: most upvoted papers of the window.
-        since = self.now - TRENDING_WINDOWS[window]
-        ids = papers_arrived(
-            store=self.store, since=since, until=self.now, by_upvotes=True, limit=limit
+        from paperscope.rank.trending import rank_trending
+
+        ranked = rank_trending(
+            store=self.store, window="week" if window == "week" else "day", now=self.now
         )
-        return [(pid, 0.0) for pid in ids]
+        return [(t.paper_id, t.score) for t in ranked[:limit]]
 
     def search(self, subscription: Subscription, candidates: list[str]) -> list[tuple[str, float]]:
         """Saved-search matches among ``candidates`` (hybrid engine), strongest first,
@@ -150,18 +146,30 @@ class ContentSource:
                 raise ContentUnavailable(f"search index unavailable: {exc}") from exc
         return self._engine
 
-    def recommended(self, subscription: Subscription, user_id: int | None) -> list[str]:
-        recommend = _optional_function("paperscope.rank.recommend", "recommend_for_digest")
-        if recommend is None or user_id is None:
+    def recommended(self, subscription: Subscription, limit: int) -> list[str]:
+        """The reader's personal recommendations of the period; empty (and logged) when
+        the recommender cannot answer, so the rest of the digest still goes out."""
+        if subscription.user_id is None:
             return []
-        ids = recommend(
-            store=self.store,
-            settings=self.settings,
-            user_id=user_id,
-            limit=MAX_PER_SECTION,
-            now=self.now,
-        )
-        return [str(pid) for pid in ids]
+        from paperscope.rank.recommend import CandidatesError, Recommender, lazy_query_embedder
+
+        if self._recommender is None:
+            self._recommender = Recommender.open(
+                settings=self.settings,
+                store=self.store,
+                embed_query=lazy_query_embedder(self.settings),
+            )
+        window = "week" if subscription.spec.frequency == "weekly" else "day"
+        try:
+            found = self._recommender.recommend(
+                user_id=subscription.user_id, window=window, limit=limit, today=self.now.date()
+            )
+        except (CandidatesError, OSError) as exc:
+            log.warning(
+                "no recommendations for subscription %s: %s", subscription.subscription_id, exc
+            )
+            return []
+        return [item.paper_id for item in found.items]
 
 
 def _optional_function(module_name: str, attribute: str) -> Callable[..., Any] | None:

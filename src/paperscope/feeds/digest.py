@@ -155,7 +155,8 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
         ids = source.arrived(since, spec.categories, spec.authors)
         add("follow", _follow_title(subscription), [(i, None) for i in ids], MAX_PER_SECTION)
     if spec.recommendations:
-        ids = source.recommended(subscription, subscription.user_id)
+        already = set(subscription.last_paper_ids)
+        ids = [i for i in source.recommended(subscription, MAX_PER_SECTION * 2) if i not in already]
         add("recommended", "Recommended for you", [(i, None) for i in ids], MAX_PER_SECTION)
     return Digest(subscription, period, tuple(sections), source.now)
 
