@@ -1,0 +1,58 @@
+"""A plain title match, used by the web while the search index is not built: every
+term must occur in the title (case-insensitive), optionally filtered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from paperscope.store.database import Store
+from paperscope.store.papers import author_key
+from paperscope.store.schema import paper_authors, paper_categories, papers
+
+
+def search_titles(
+    *,
+    store: Store,
+    terms: Sequence[str],
+    categories: Sequence[str] = (),
+    authors: Sequence[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    newest_first: bool = True,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[tuple[str, str, str]], int]:
+    """(paper_id, title, abstract) of a page of matches, and the number of matches."""
+    conds = [func.lower(papers.c.title).contains(t.lower(), autoescape=True) for t in terms]
+    if categories:
+        conds.append(
+            papers.c.paper_id.in_(
+                select(paper_categories.c.paper_id).where(
+                    paper_categories.c.category.in_(list(categories))
+                )
+            )
+        )
+    if authors:
+        keys = [author_key(a) for a in authors]
+        conds.append(
+            papers.c.paper_id.in_(
+                select(paper_authors.c.paper_id).where(
+                    or_(*(paper_authors.c.name_key == k for k in keys))
+                )
+            )
+        )
+    day = func.coalesce(papers.c.submitted_at, papers.c.created_at)
+    if date_from:
+        conds.append(day >= datetime.combine(date_from, time(), tzinfo=UTC))
+    if date_to:
+        conds.append(day < datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC))
+    where = and_(True, *conds)
+    q = select(papers.c.paper_id, papers.c.title, papers.c.abstract).where(where)
+    q = q.order_by(day.desc() if newest_first else day.asc(), papers.c.paper_id)
+    with store.read() as conn:
+        total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
+        rows = conn.execute(q.limit(limit).offset(offset)).all()
+    return [(r.paper_id, r.title, r.abstract or "") for r in rows], total

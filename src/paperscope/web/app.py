@@ -1,0 +1,132 @@
+"""The app factory: builds the store, templates, search adapter and routers from
+Settings. Nothing is created at import time; `paperscope serve` and tests call
+create_app(settings)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.web.errors import install_error_handlers
+from paperscope.web.rendering import STATIC_DIR
+from paperscope.web.security import CsrfSigner, SecurityMiddleware
+
+# Only ever accepted in dev mode (Settings.dev_mode); `make run` uses dev mode.
+DEV_SECRET_KEY = "paperscope-dev-secret-not-for-production"
+MIN_SECRET_LENGTH = 16
+
+API_DESCRIPTION = """JSON API of paperscope. Every page of the site has a JSON twin here.
+
+Authenticate with a personal API token (`paperscope tokens create` or the account page):
+`Authorization: Bearer ps_...`. Errors always have the shape
+`{"error": {"code": "...", "message": "...", "details": {...}}}`.
+"""
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run a web server (e.g. no secret key outside dev mode)."""
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    key = settings.secret_key
+    if key and key != DEV_SECRET_KEY:
+        if len(key) < MIN_SECRET_LENGTH and not settings.dev_mode:
+            raise ConfigurationError(
+                f"PAPERSCOPE_SECRET_KEY is too short: use at least {MIN_SECRET_LENGTH} random "
+                "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+            )
+        return key
+    if settings.dev_mode:
+        return DEV_SECRET_KEY
+    raise ConfigurationError(
+        "Set PAPERSCOPE_SECRET_KEY to a long random value (e.g. `python -c 'import secrets; "
+        "print(secrets.token_urlsafe(32))'`); the built-in key is only for PAPERSCOPE_DEV_MODE=1."
+    )
+
+
+def _static_version() -> str:
+    """Changes whenever our CSS or JS changes, so browsers may cache them for long."""
+    digest = hashlib.sha1()
+    for path in sorted(STATIC_DIR.glob("*/*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()[:10]
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """Build the web app. ``store`` lets tests share an already-open store."""
+    secret_key = resolve_secret_key(settings)
+    owns_store = store is None
+    the_store = store if store is not None else Store.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            the_store.close()
+
+    app = FastAPI(
+        title="paperscope",
+        description=API_DESCRIPTION,
+        version="1",
+        docs_url=None,  # served by routes_docs with vendored assets (no CDN, strict CSP)
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    _configure_state(app, settings, the_store, secret_key)
+    app.add_middleware(SecurityMiddleware, cookie_secure=settings.cookie_secure)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    install_error_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _configure_state(app: FastAPI, settings: Settings, store: Store, secret_key: str) -> None:
+    from paperscope.web.auth import ensure_local_user
+    from paperscope.web.search_adapter import SearchAdapter
+
+    app.state.settings = settings
+    app.state.store = store
+    app.state.csrf = CsrfSigner(secret_key)
+    app.state.secret_key = secret_key
+    app.state.static_version = _static_version()
+    app.state.local_user = ensure_local_user(store) if settings.single_user else None
+    app.state.search = SearchAdapter(settings=settings, store=store)
+
+
+def _include_routers(app: FastAPI) -> None:
+    from paperscope.web import (
+        feeds_routes,
+        recommend_routes,
+        routes_accounts,
+        routes_browse,
+        routes_docs,
+        routes_feed,
+        routes_hf,
+        routes_library,
+        routes_papers,
+        routes_search,
+        routes_submit,
+    )
+
+    for module in (
+        routes_docs,
+        routes_accounts,
+        routes_feed,
+        routes_search,
+        routes_library,
+        routes_submit,
+        routes_browse,
+        routes_hf,
+        feeds_routes,
+        recommend_routes,
+        routes_papers,  # last: /papers/{id:path} would swallow longer paths
+    ):
+        app.include_router(module.router)

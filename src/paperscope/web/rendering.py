@@ -1,0 +1,143 @@
+"""Templates and the one function that answers a page: `render` returns HTML for a
+browser and the page's JSON model for the API (or ``?format=json``), so every HTML
+page has a JSON twin computed by the same code."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+
+from paperscope.web.errors import is_api_request
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def paper_url(paper_id: str) -> str:
+    # Old-style ids keep their slash: /papers/hep-th/9901001
+    return "/papers/" + quote(paper_id, safe="/")
+
+
+def author_url(name: str) -> str:
+    return "/authors/" + quote(name, safe="")
+
+
+def category_url(category: str) -> str:
+    return "/categories/" + quote(category, safe="")
+
+
+def format_date(value: date | datetime | str | None, style: str = "medium") -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if style == "iso":
+        return value.isoformat()
+    day = value.date() if isinstance(value, datetime) else value
+    return f"{day.day} {day:%b %Y}" if style == "medium" else f"{day:%a} {day.day} {day:%B %Y}"
+
+
+def query_url(request: Request, **changes: Any) -> str:
+    """The current URL with some query parameters changed (None removes one)."""
+    params = dict(request.query_params)
+    params.pop("format", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.autoescape = True  # every template, whatever its extension
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals.update(
+        paper_url=paper_url, author_url=author_url, category_url=category_url, query_url=query_url
+    )
+    env.filters.update(date=format_date, paper_url=paper_url)
+    return templates
+
+
+# Stateless: the loader and pure helpers only; per-request data arrives in the context.
+templates = make_templates()
+
+
+def wants_json(request: Request) -> bool:
+    return is_api_request(request)
+
+
+def json_response(
+    model: BaseModel | dict[str, Any] | list[Any],
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    payload = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
+    return Response(
+        orjson.dumps(payload),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    from paperscope.web.auth import resolve_user
+    from paperscope.web.deps import csrf_token
+
+    state = request.app.state
+    return {
+        "request": request,
+        "user": resolve_user(request),
+        "single_user": state.local_user is not None,
+        "csrf_token": csrf_token(request),
+        "static_version": state.static_version,
+        "search_query": request.query_params.get("q", "") if request.url.path == "/search" else "",
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    json_model: BaseModel | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """HTML from ``template`` for browsers, ``json_model`` for the API. The template
+    gets ``data`` (the same model) plus ``context``, so both views show one truth."""
+    if json_model is not None and wants_json(request):
+        return json_response(json_model, status_code, headers)
+    full = base_context(request) | {"data": json_model} | (context or {})
+    return templates.TemplateResponse(
+        request, template, full, status_code=status_code, headers=headers
+    )
+
+
+def render_error(request: Request, status: int, message: str) -> Response:
+    try:
+        context = base_context(request)
+    except Exception:  # the error page must render even when the store is down
+        context = {
+            "request": request,
+            "user": None,
+            "single_user": False,
+            "csrf_token": "",
+            "static_version": "0",
+            "search_query": "",
+        }
+    context |= {"status": status, "message": message, "data": None}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -1,0 +1,193 @@
+"""Sign up, sign in, sign out, password change and personal API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from paperscope.models import User
+from paperscope.store import Store
+from paperscope.store.accounts import list_api_tokens, revoke_api_token
+from paperscope.web import auth
+from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep, render, verify_csrf
+from paperscope.web.errors import ApiError
+from paperscope.web.schemas import AccountPage, TokenOut, UserOut
+
+router = APIRouter()
+csrf = [Depends(verify_csrf)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a user off-site after sign-in."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _form_page(
+    request: Request,
+    template: str,
+    *,
+    error: ApiError | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "error": error,
+        "values": values or {},
+        "next": safe_next(request.query_params.get("next")),
+    }
+    return render(request, template, context, json_model=None, status_code=status)
+
+
+@router.get("/signup", include_in_schema=False)
+def signup_page(request: Request, user: MaybeUser) -> Response:
+    if user:
+        return RedirectResponse("/", status_code=303)
+    return _form_page(request, "accounts/signup.html")
+
+
+@router.post("/signup", include_in_schema=False, dependencies=csrf)
+def signup(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    username: str = Form(""),
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    try:
+        user = auth.sign_up(store=store, username=username, email=email, password=password)
+    except auth.AuthError as exc:
+        return _form_page(
+            request,
+            "accounts/signup.html",
+            error=exc,
+            values={"username": username, "email": email},
+            status=exc.status,
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    auth.start_session(
+        request=request, response=response, store=store, settings=settings, user=user
+    )
+    return response
+
+
+@router.get("/signin", include_in_schema=False)
+def signin_page(request: Request, user: MaybeUser) -> Response:
+    if user:
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    return _form_page(request, "accounts/signin.html")
+
+
+@router.post("/signin", include_in_schema=False, dependencies=csrf)
+def signin(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    try:
+        user = auth.sign_in(
+            store=store,
+            settings=settings,
+            username=username,
+            password=password,
+            ip=_client_ip(request),
+        )
+    except ApiError as exc:
+        return _form_page(
+            request,
+            "accounts/signin.html",
+            error=exc,
+            values={"username": username},
+            status=exc.status,
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    auth.start_session(
+        request=request, response=response, store=store, settings=settings, user=user
+    )
+    return response
+
+
+@router.post("/signout", include_in_schema=False, dependencies=csrf)
+def signout(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    auth.end_session(request=request, response=response, store=store, settings=settings)
+    return response
+
+
+def _account_model(store: Store, user: User, new_token: str | None = None) -> AccountPage:
+    tokens = [
+        TokenOut(
+            token_id=t.token_id, name=t.name, created_at=t.created_at, last_used_at=t.last_used_at
+        )
+        for t in list_api_tokens(store=store, user_id=user.user_id)
+    ]
+    return AccountPage(username=user.username, email=user.email, tokens=tokens, new_token=new_token)
+
+
+@router.get("/account", include_in_schema=False)
+def account_page(request: Request, store: StoreDep, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "accounts/account.html",
+        {"message": request.query_params.get("done")},
+        json_model=_account_model(store, user),
+    )
+
+
+@router.post("/account/password", include_in_schema=False, dependencies=csrf)
+def change_password(
+    request: Request,
+    store: StoreDep,
+    user: CurrentUser,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+) -> Response:
+    try:
+        auth.change_password(
+            store=store,
+            user=user,
+            current=current_password,
+            new=new_password,
+            keep_session=auth.session_hash(request),
+        )
+    except auth.AuthError as exc:
+        return render(
+            request,
+            "accounts/account.html",
+            {"error": exc},
+            json_model=_account_model(store, user),
+            status_code=exc.status,
+        )
+    return RedirectResponse("/account?done=password", status_code=303)
+
+
+@router.post("/account/tokens", include_in_schema=False, dependencies=csrf)
+def create_token(
+    request: Request, store: StoreDep, user: CurrentUser, name: str = Form("")
+) -> Response:
+    _token, secret = auth.create_api_token(store=store, user=user, name=name)
+    return render(
+        request, "accounts/account.html", {}, json_model=_account_model(store, user, secret)
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False, dependencies=csrf)
+def revoke_token(token_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    revoke_api_token(store=store, user_id=user.user_id, token_id=token_id)
+    return RedirectResponse("/account?done=revoked", status_code=303)
+
+
+@router.get("/api/v1/me", response_model=UserOut, tags=["account"], summary="Who am I")
+def me(user: CurrentUser) -> UserOut:
+    """The account the request is authenticated as."""
+    return UserOut(user_id=user.user_id, username=user.username)

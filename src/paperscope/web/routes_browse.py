@@ -1,0 +1,91 @@
+"""Author and category pages: every paper of one author or one category."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from paperscope.store.title_search import search_titles
+from paperscope.web.deps import MaybeUser, StoreDep, render
+from paperscope.web.routing import add_twin
+from paperscope.web.schemas import BrowsePage
+from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
+
+router = APIRouter()
+BrowseSort = Literal["newest", "oldest"]
+
+
+def _browse(
+    request: Request,
+    store: StoreDep,
+    user: MaybeUser,
+    kind: str,
+    name: str,
+    sort: BrowseSort,
+    page: int,
+    limit: int,
+) -> Response:
+    rows, total = search_titles(
+        store=store,
+        terms=[],
+        categories=[name] if kind == "category" else [],
+        authors=[name] if kind == "author" else [],
+        newest_first=sort == "newest",
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
+    model = BrowsePage(
+        kind=kind,
+        name=name,
+        sort=sort,
+        items=cards_for(store=store, paper_ids=[r[0] for r in rows], user=user),
+        pagination=pagination(request, page=page, limit=limit, total=total),
+    )
+    return render(request, "browse.html", {}, json_model=model)
+
+
+def author(
+    request: Request,
+    name: str,
+    store: StoreDep,
+    user: MaybeUser,
+    sort: BrowseSort = Query("newest"),
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """Papers by one author (matched ignoring case and accents)."""
+    return _browse(request, store, user, "author", name, sort, page, limit)
+
+
+def category(
+    request: Request,
+    name: str,
+    store: StoreDep,
+    user: MaybeUser,
+    sort: BrowseSort = Query("newest"),
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """Papers in one arXiv category."""
+    return _browse(request, store, user, "category", name, sort, page, limit)
+
+
+add_twin(
+    router,
+    "/authors/{name}",
+    "/api/v1/authors/{name}",
+    author,
+    response_model=BrowsePage,
+    summary="Papers of an author",
+    tags=["papers"],
+)
+add_twin(
+    router,
+    "/categories/{name}",
+    "/api/v1/categories/{name}",
+    category,
+    response_model=BrowsePage,
+    summary="Papers of a category",
+    tags=["papers"],
+)

@@ -1,0 +1,295 @@
+"""The daily feed (by day, week or month) and trending, as pages and JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from paperscope.config import Settings
+from paperscope.models import User
+from paperscope.rank.trending import rank_trending
+from paperscope.store import Store
+from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep, render
+from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
+from paperscope.web.routing import add_twin
+from paperscope.web.schemas import DailyPage, PaperCard, TrendingPage
+from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
+
+router = APIRouter()
+
+Sort = Literal["upvotes", "trending", "newest"]
+SortParam = Query("upvotes", description="upvotes, trending or newest")
+SORT_OPTIONS = (("upvotes", "Most upvoted"), ("trending", "Trending"), ("newest", "Newest"))
+# Trending order within a period is computed over at most this many of its papers.
+MAX_RANKED = 5000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _feed_ids(
+    store: Store, settings: Settings, period: Period, sort: Sort, page: int, limit: int
+) -> tuple[list[str], int]:
+    mode, cats = settings.feed_mode, settings.feed_categories
+    if sort != "trending":
+        return list_feed(
+            store=store,
+            start=period.start,
+            end=period.end,
+            mode=mode,
+            categories=cats,
+            sort=sort,
+            limit=limit,
+            offset=(page - 1) * limit,
+        )
+    ids, total = list_feed(
+        store=store,
+        start=period.start,
+        end=period.end,
+        mode=mode,
+        categories=cats,
+        sort="upvotes",
+        limit=MAX_RANKED,
+    )
+    ranked = [
+        t.paper_id
+        for t in rank_trending(store=store, window="month", now=datetime.now(UTC), paper_ids=ids)
+    ]
+    ordered = ranked + [i for i in ids if i not in set(ranked)]
+    return ordered[(page - 1) * limit : page * limit], total
+
+
+def _neighbours(store: Store, settings: Settings, period: Period) -> tuple[str | None, str | None]:
+    if period.kind != "day":
+        later = period.step(1)
+        return period.step(-1).path, later.path if later.start <= today() else None
+    mode, cats = settings.feed_mode, settings.feed_categories
+    before = feed_day_near(store=store, mode=mode, categories=cats, before=period.start)
+    after = feed_day_near(store=store, mode=mode, categories=cats, after=period.start)
+    return (day_period(before).path if before else None, day_period(after).path if after else None)
+
+
+def _daily(
+    request: Request,
+    store: Store,
+    settings: Settings,
+    user: User | None,
+    period: Period,
+    sort: Sort,
+    page: int,
+    limit: int,
+    notice: str | None = None,
+) -> Response:
+    ids, total = _feed_ids(store, settings, period, sort, page, limit)
+    prev_url, next_url = _neighbours(store, settings, period)
+    model = DailyPage(
+        items=cards_for(store=store, paper_ids=ids, user=user),
+        pagination=pagination(request, page=page, limit=limit, total=total),
+        period=period.kind,
+        label=period.label,
+        start=period.start,
+        end=period.end,
+        sort=sort,
+        prev_url=prev_url,
+        next_url=next_url,
+        notice=notice,
+    )
+    return render(
+        request,
+        "daily.html",
+        {"nav_id": "daily", "sort_options": SORT_OPTIONS, "period": period},
+        json_model=model,
+    )
+
+
+def home(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    date_: str | None = Query(None, alias="date", description="A day: 2024-10-25"),
+    week: str | None = Query(None, description="An ISO week: 2024-W43"),
+    month: str | None = Query(None, description="A month: 2024-10"),
+    sort: Sort = SortParam,
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """Today's feed; when today has no papers yet, the most recent day that has."""
+    if week:
+        return _daily(request, store, settings, user, parse_week(week), sort, page, limit)
+    if month:
+        return _daily(request, store, settings, user, parse_month(month), sort, page, limit)
+    if date_:
+        return _daily(request, store, settings, user, parse_day(date_), sort, page, limit)
+    day, notice = today(), None
+    latest = feed_day_near(
+        store=store,
+        mode=settings.feed_mode,
+        categories=settings.feed_categories,
+        before=day,
+        inclusive=True,
+    )
+    latest = latest or feed_day_near(
+        store=store, mode=settings.feed_mode, categories=settings.feed_categories
+    )
+    if latest and latest != day:
+        notice = (
+            "No papers for today yet, so this is the latest day with papers: "
+            f"{latest:%A} {latest.day} {latest:%B %Y}."
+        )
+        day = latest
+    return _daily(request, store, settings, user, day_period(day), sort, page, limit, notice)
+
+
+def daily_day(
+    request: Request,
+    day: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    sort: Sort = SortParam,
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """The papers of one day (YYYY-MM-DD)."""
+    return _daily(request, store, settings, user, parse_day(day), sort, page, limit)
+
+
+def daily_week(
+    request: Request,
+    week: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    sort: Sort = SortParam,
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """The papers of one ISO week (2024-W43)."""
+    return _daily(request, store, settings, user, parse_week(week), sort, page, limit)
+
+
+def daily_month(
+    request: Request,
+    month: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    sort: Sort = SortParam,
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """The papers of one month (2024-10)."""
+    return _daily(request, store, settings, user, parse_month(month), sort, page, limit)
+
+
+TrendSort = Literal["trending", "newest", "upvotes"]
+
+
+def trending(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    window: Literal["day", "week", "month"] = Query("week", description="day, week or month"),
+    sort: TrendSort = Query("trending", description="trending, newest or upvotes"),
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """Papers ranked by time-decayed activity (formula: docs/web.md)."""
+    ranked = rank_trending(store=store, window=window, now=datetime.now(UTC))
+    notice = None
+    ids = [t.paper_id for t in ranked]
+    scores = {t.paper_id: t.score for t in ranked}
+    if not ids:
+        notice = (
+            f"Nothing has been upvoted, saved or submitted in the last {window}; "
+            "showing the latest papers instead."
+        )
+        ids, _ = list_feed(
+            store=store,
+            start=date.min,
+            end=today(),
+            mode=settings.feed_mode,
+            categories=settings.feed_categories,
+            sort="newest",
+            limit=limit * 5,
+        )
+    items = _sorted_cards(store, user, ids, sort, page, limit)
+    for c in items:
+        c.score = round(scores[c.paper_id], 3) if c.paper_id in scores else None
+    model = TrendingPage(
+        items=items,
+        pagination=pagination(request, page=page, limit=limit, total=len(ids)),
+        window=window,
+        sort=sort,
+        notice=notice,
+    )
+    return render(request, "trending.html", {"nav_id": "trending"}, json_model=model)
+
+
+def _sorted_cards(
+    store: Store, user: User | None, ids: list[str], sort: str, page: int, limit: int
+) -> list[PaperCard]:
+    if sort != "trending":
+        # Re-sorting a window's papers needs their dates or counts: load all, page after.
+        cards = cards_for(store=store, paper_ids=ids[:MAX_RANKED], user=user)
+        if sort == "newest":
+            cards.sort(key=lambda c: c.submitted_at or _EPOCH, reverse=True)
+        else:
+            cards.sort(key=lambda c: c.upvotes, reverse=True)
+        return cards[(page - 1) * limit : page * limit]
+    return cards_for(store=store, paper_ids=ids[(page - 1) * limit : page * limit], user=user)
+
+
+add_twin(
+    router,
+    "/",
+    "/api/v1/daily",
+    home,
+    response_model=DailyPage,
+    summary="Daily feed",
+    tags=["feed"],
+)
+add_twin(router, "/daily", None, home)
+add_twin(
+    router,
+    "/daily/week/{week}",
+    "/api/v1/daily/week/{week}",
+    daily_week,
+    response_model=DailyPage,
+    summary="A week's feed",
+    tags=["feed"],
+)
+add_twin(
+    router,
+    "/daily/month/{month}",
+    "/api/v1/daily/month/{month}",
+    daily_month,
+    response_model=DailyPage,
+    summary="A month's feed",
+    tags=["feed"],
+)
+add_twin(
+    router,
+    "/daily/{day}",
+    "/api/v1/daily/{day}",
+    daily_day,
+    response_model=DailyPage,
+    summary="A day's feed",
+    tags=["feed"],
+)
+add_twin(
+    router,
+    "/trending",
+    "/api/v1/trending",
+    trending,
+    response_model=TrendingPage,
+    summary="Trending papers",
+    tags=["feed"],
+)

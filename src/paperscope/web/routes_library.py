@@ -1,0 +1,263 @@
+"""Each user's library: saved papers with tags, notes and a read flag; export as
+JSON or BibTeX. Everything is scoped to the signed-in user: another user's items
+answer 404, exactly like items that do not exist."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import orjson
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+
+from paperscope.models import User
+from paperscope.store import Store
+from paperscope.store.library import (
+    get_item,
+    list_items,
+    list_tags,
+    remove_paper,
+    save_paper,
+    update_item,
+)
+from paperscope.store.papers import get_papers
+from paperscope.web.auth import now_utc
+from paperscope.web.bibtex import make_bibtex
+from paperscope.web.deps import CurrentUser, StoreDep, render, verify_csrf
+from paperscope.web.errors import NotFound
+from paperscope.web.rendering import json_response, paper_url
+from paperscope.web.routes_papers import load_paper
+from paperscope.web.routing import add_twin
+from paperscope.web.schemas import LibraryItemOut, LibraryPage, TagCount, TagList
+from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
+
+router = APIRouter()
+csrf = [Depends(verify_csrf)]
+EXPORT_LIMIT = 100_000
+MAX_NOTE_LENGTH = 10_000
+
+
+class LibraryChange(BaseModel):
+    """Fields to set; omitted fields keep their value."""
+
+    tags: list[str] | None = Field(None, description="Replaces the item's tags")
+    note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
+    is_read: bool | None = None
+
+
+def _items_out(store: Store, user: User, items: list) -> list[LibraryItemOut]:  # type: ignore[type-arg]
+    cards = {
+        c.paper_id: c
+        for c in cards_for(store=store, paper_ids=[i.paper_id for i in items], user=user)
+    }
+    return [
+        LibraryItemOut(
+            paper=cards[i.paper_id],
+            tags=list(i.tags),
+            note=i.note,
+            is_read=i.is_read,
+            saved_at=i.saved_at,
+        )
+        for i in items
+        if i.paper_id in cards
+    ]
+
+
+def library(
+    request: Request,
+    store: StoreDep,
+    user: CurrentUser,
+    tag: str | None = Query(None, description="Only items with this tag"),
+    unread: bool = Query(False, description="Only unread items"),
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """Your saved papers, newest first."""
+    items, total = list_items(
+        store=store,
+        user_id=user.user_id,
+        tag=tag,
+        unread_only=unread,
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
+    model = LibraryPage(
+        items=_items_out(store, user, items),
+        tags=[TagCount(tag=t, count=n) for t, n in list_tags(store=store, user_id=user.user_id)],
+        tag=tag,
+        unread=unread,
+        pagination=pagination(request, page=page, limit=limit, total=total),
+    )
+    return render(request, "library.html", {"nav_id": "library"}, json_model=model)
+
+
+def tags(store: StoreDep, user: CurrentUser) -> Response:
+    """Your tags and how many papers carry each."""
+    found = list_tags(store=store, user_id=user.user_id)
+    return json_response(TagList(tags=[TagCount(tag=t, count=n) for t, n in found]))
+
+
+def library_form(
+    paper_id: str,
+    store: StoreDep,
+    user: CurrentUser,
+    action: str = Form("save"),
+    tags: str = Form(""),
+    note: str = Form("", max_length=MAX_NOTE_LENGTH),
+    is_read: str = Form(""),
+) -> Response:
+    """The paper page's library form: save or update (tags, note, read) or remove."""
+    paper = load_paper(store, paper_id)
+    if action == "remove":
+        remove_paper(store=store, user_id=user.user_id, paper_id=paper.paper_id)
+    else:
+        existing = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id)
+        save_paper(
+            store=store,
+            user_id=user.user_id,
+            paper_id=paper.paper_id,
+            now=now_utc(),
+            tags=[tags],
+            note=note,
+        )
+        if existing is not None:
+            update_item(
+                store=store, user_id=user.user_id, paper_id=paper.paper_id, is_read=bool(is_read)
+            )
+    return RedirectResponse(paper_url(paper.paper_id) + "#library-panel", status_code=303)
+
+
+def _item_model(store: Store, user: User, paper_id: str) -> LibraryItemOut:
+    item = get_item(store=store, user_id=user.user_id, paper_id=paper_id)
+    if item is None:
+        raise NotFound(f"{paper_id!r} is not in your library.", {"paper_id": paper_id})
+    return _items_out(store, user, [item])[0]
+
+
+def api_get_item(paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
+    """One saved paper of yours (404 when you have not saved it)."""
+    paper = load_paper(store, paper_id)
+    return json_response(_item_model(store, user, paper.paper_id))
+
+
+def api_save_item(
+    paper_id: str, change: LibraryChange, store: StoreDep, user: CurrentUser
+) -> Response:
+    """Save a paper, or change its tags, note or read flag."""
+    paper = load_paper(store, paper_id)
+    save_paper(
+        store=store,
+        user_id=user.user_id,
+        paper_id=paper.paper_id,
+        now=now_utc(),
+        tags=change.tags,
+        note=change.note,
+    )
+    if change.is_read is not None:
+        update_item(
+            store=store, user_id=user.user_id, paper_id=paper.paper_id, is_read=change.is_read
+        )
+    return json_response(_item_model(store, user, paper.paper_id))
+
+
+def api_remove_item(paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
+    """Remove a paper from your library."""
+    paper = load_paper(store, paper_id)
+    if not remove_paper(store=store, user_id=user.user_id, paper_id=paper.paper_id):
+        raise NotFound(f"{paper_id!r} is not in your library.", {"paper_id": paper_id})
+    return Response(status_code=204)
+
+
+def _all_items(store: Store, user: User) -> list:  # type: ignore[type-arg]
+    items, _ = list_items(store=store, user_id=user.user_id, limit=EXPORT_LIMIT)
+    return items
+
+
+def export_json(store: StoreDep, user: CurrentUser) -> Response:
+    """Your whole library as JSON (papers with tags, notes, read flags)."""
+    items = _items_out(store, user, _all_items(store, user))
+    body = orjson.dumps(
+        {"items": [i.model_dump(mode="json") for i in items]}, option=orjson.OPT_INDENT_2
+    )
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="paperscope-library.json"'},
+    )
+
+
+def export_bibtex(store: StoreDep, user: CurrentUser) -> Response:
+    """Your whole library as a BibTeX file."""
+    items = _all_items(store, user)
+    papers = get_papers(store=store, paper_ids=[i.paper_id for i in items])
+    body = "\n".join(make_bibtex(p) for p in papers)
+    return Response(
+        body,
+        media_type="application/x-bibtex; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="paperscope-library.bib"'},
+    )
+
+
+tag_list: list[str | Enum] = ["library"]
+add_twin(
+    router,
+    "/library",
+    "/api/v1/library",
+    library,
+    response_model=LibraryPage,
+    summary="Your library",
+    tags=tag_list,
+)
+add_twin(
+    router, None, "/api/v1/tags", tags, response_model=TagList, summary="Your tags", tags=tag_list
+)
+add_twin(
+    router,
+    "/library/export.json",
+    "/api/v1/library/export.json",
+    export_json,
+    summary="Export library as JSON",
+    tags=tag_list,
+)
+add_twin(
+    router,
+    "/library/export.bib",
+    "/api/v1/library/export.bib",
+    export_bibtex,
+    summary="Export library as BibTeX",
+    tags=tag_list,
+)
+router.add_api_route(
+    "/library/{paper_id:path}",
+    library_form,
+    methods=["POST"],
+    include_in_schema=False,
+    dependencies=csrf,
+)
+router.add_api_route(
+    "/api/v1/library/{paper_id:path}",
+    api_get_item,
+    methods=["GET"],
+    response_model=LibraryItemOut,
+    tags=tag_list,
+    summary="A saved paper",
+)
+router.add_api_route(
+    "/api/v1/library/{paper_id:path}",
+    api_save_item,
+    methods=["PUT"],
+    dependencies=csrf,
+    response_model=LibraryItemOut,
+    tags=tag_list,
+    summary="Save or update a paper",
+)
+router.add_api_route(
+    "/api/v1/library/{paper_id:path}",
+    api_remove_item,
+    methods=["DELETE"],
+    dependencies=csrf,
+    status_code=204,
+    tags=tag_list,
+    summary="Remove a paper",
+)

@@ -1,0 +1,190 @@
+"""API schemas: what the JSON API returns and what templates read as ``data``.
+Built from domain types (models.py) by web/views.py; database rows never get here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Pagination(BaseModel):
+    page: int
+    limit: int
+    total: int
+    next: str | None = Field(None, description="URL of the next page, if any")
+    prev: str | None = Field(None, description="URL of the previous page, if any")
+
+
+class PaperCard(BaseModel):
+    """A paper as listed: enough for a card, a feed entry or a search hit."""
+
+    paper_id: str
+    url: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    primary_category: str | None = None
+    submitted_at: datetime | None = None
+    feed_date: date | None = None
+    upvotes: int = Field(description="Local upvotes plus upvotes imported from Hugging Face")
+    upvoted: bool | None = Field(None, description="Whether you upvoted it (signed in only)")
+    saved: bool | None = Field(None, description="Whether it is in your library (signed in only)")
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    code_url: str | None = None
+    project_url: str | None = None
+    title_html: str | None = Field(None, description="Escaped title, query matches in <mark>")
+    abstract_html: str | None = Field(None, description="Escaped abstract, matches in <mark>")
+    score: float | None = None
+
+
+class VersionOut(BaseModel):
+    version: int
+    submitted_at: datetime | None = None
+    size: str | None = None
+
+
+class LibraryEntry(BaseModel):
+    tags: list[str]
+    note: str
+    is_read: bool
+    saved_at: datetime
+
+
+class PaperDetail(PaperCard):
+    versions: list[VersionOut] = []
+    updated_at: datetime | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    sources: list[str] = []
+    bibtex: str
+    library: LibraryEntry | None = Field(None, description="Your library entry, if saved")
+
+
+class PaperList(BaseModel):
+    items: list[PaperCard]
+    pagination: Pagination
+
+
+class DailyPage(PaperList):
+    period: str = Field(description="day, week or month")
+    label: str
+    start: date | None
+    end: date | None
+    sort: str
+    prev_url: str | None = None
+    next_url: str | None = None
+    notice: str | None = None
+
+
+class TrendingPage(PaperList):
+    window: str
+    sort: str
+    notice: str | None = None
+
+
+class SearchPage(PaperList):
+    q: str
+    category: str | None = None
+    author: str | None = None
+    date_from: date | None = Field(None, alias="from")
+    date_to: date | None = Field(None, alias="to")
+    sort: str
+    notice: str | None = None
+    error: str | None = None
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+
+class BrowsePage(PaperList):
+    kind: str = Field(description="author or category")
+    name: str
+    sort: str
+
+
+class SimilarPage(BaseModel):
+    paper_id: str
+    items: list[PaperCard]
+    notice: str | None = None
+
+
+class UpvoteState(BaseModel):
+    paper_id: str
+    upvoted: bool
+    upvotes: int
+
+
+class UpvoteRequest(BaseModel):
+    upvoted: bool = Field(True, description="false removes your upvote")
+
+
+class LibraryItemOut(BaseModel):
+    paper: PaperCard
+    tags: list[str]
+    note: str
+    is_read: bool
+    saved_at: datetime
+
+
+class TagCount(BaseModel):
+    tag: str
+    count: int
+
+
+class LibraryPage(BaseModel):
+    items: list[LibraryItemOut]
+    tags: list[TagCount]
+    tag: str | None = None
+    unread: bool = False
+    pagination: Pagination
+
+
+class TagList(BaseModel):
+    tags: list[TagCount]
+
+
+class SubmissionOut(BaseModel):
+    paper: PaperCard
+    feed_date: date
+    submitted_at: datetime
+    submissions_left: int
+
+
+class SubmitPage(BaseModel):
+    submissions_left: int
+    daily_cap: int
+    submitted: SubmissionOut | None = None
+
+
+class TokenOut(BaseModel):
+    token_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+class AccountPage(BaseModel):
+    username: str
+    email: str | None
+    tokens: list[TokenOut]
+    new_token: str | None = Field(None, description="Shown once, right after creation")
+
+
+class UserOut(BaseModel):
+    user_id: int
+    username: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,55 @@
+// paperscope's only script. Everything works without it; it adds math rendering,
+// copy buttons and the CSRF header for htmx requests.
+(function () {
+  "use strict";
+
+  function renderMath(root) {
+    if (typeof window.renderMathInElement !== "function") return;
+    root.querySelectorAll(".math").forEach(function (el) {
+      // trust:false: \href, \url, \htmlClass and friends are refused, so a title
+      // can never inject links, classes or scripts through LaTeX.
+      window.renderMathInElement(el, {
+        delimiters: [
+          { left: "$$", right: "$$", display: true },
+          { left: "\\[", right: "\\]", display: true },
+          { left: "$", right: "$", display: false },
+          { left: "\\(", right: "\\)", display: false },
+        ],
+        throwOnError: false,
+        trust: false,
+        strict: "ignore",
+        maxExpand: 200,
+      });
+    });
+  }
+
+  function wireCopyButtons(root) {
+    root.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      if (button.dataset.wired) return;
+      button.dataset.wired = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var target = document.getElementById(button.dataset.copyTarget);
+        if (!target || !navigator.clipboard) return;
+        navigator.clipboard.writeText(target.textContent).then(function () {
+          var label = button.textContent;
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = label; }, 1500);
+        });
+      });
+    });
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) event.detail.headers["X-CSRF-Token"] = meta.content;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    renderMath(event.target);
+    wireCopyButtons(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    renderMath(document.body);
+    wireCopyButtons(document.body);
+  });
+})();

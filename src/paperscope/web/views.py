@@ -1,0 +1,109 @@
+"""From domain objects to API schemas: cards with counts and the viewer's own
+upvote/library state, paper details, pagination links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import Query, Request
+
+from paperscope.models import LibraryItem, Paper, PaperStats, User
+from paperscope.store import Store
+from paperscope.store.library import get_item, saved_by
+from paperscope.store.papers import get_papers
+from paperscope.store.upvotes import get_stats, upvoted_by
+from paperscope.web.bibtex import make_bibtex
+from paperscope.web.rendering import paper_url, query_url
+from paperscope.web.schemas import LibraryEntry, Pagination, PaperCard, PaperDetail, VersionOut
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 30
+
+PageParam = Query(1, ge=1, le=10_000, description="Page number, from 1")
+LimitParam = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
+
+
+def card(
+    paper: Paper,
+    stats: PaperStats | None,
+    *,
+    upvoted: bool | None = None,
+    saved: bool | None = None,
+) -> PaperCard:
+    total = stats.total_upvotes if stats else (paper.external_upvotes or 0)
+    return PaperCard(
+        paper_id=paper.paper_id,
+        url=paper_url(paper.paper_id),
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=list(paper.authors),
+        categories=list(paper.categories),
+        primary_category=paper.primary_category,
+        submitted_at=paper.submitted_at,
+        feed_date=paper.feed_date,
+        upvotes=total,
+        upvoted=upvoted,
+        saved=saved,
+        abs_url=paper.abs_url,
+        pdf_url=paper.pdf_url,
+        code_url=paper.code_url,
+        project_url=paper.project_url,
+    )
+
+
+def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> list[PaperCard]:
+    """Cards in the order of ``paper_ids`` (unknown ids are skipped), with three
+    batched queries whatever the number of papers."""
+    papers = get_papers(store=store, paper_ids=paper_ids)
+    ids = [p.paper_id for p in papers]
+    stats = get_stats(store=store, paper_ids=ids)
+    mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
+    mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
+    return [
+        card(
+            p,
+            stats.get(p.paper_id),
+            upvoted=(p.paper_id in mine_up) if user else None,
+            saved=(p.paper_id in mine_saved) if user else None,
+        )
+        for p in papers
+    ]
+
+
+def library_entry(item: LibraryItem | None) -> LibraryEntry | None:
+    if item is None:
+        return None
+    return LibraryEntry(
+        tags=list(item.tags), note=item.note, is_read=item.is_read, saved_at=item.saved_at
+    )
+
+
+def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetail:
+    base = cards_for(store=store, paper_ids=[paper.paper_id], user=user)[0]
+    item = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id) if user else None
+    return PaperDetail(
+        **base.model_dump(),
+        versions=[
+            VersionOut(version=v.number, submitted_at=v.submitted_at, size=v.size)
+            for v in paper.versions
+        ],
+        updated_at=paper.updated_at,
+        comments=paper.comments,
+        journal_ref=paper.journal_ref,
+        doi=paper.doi,
+        license=paper.license,
+        sources=list(paper.sources),
+        bibtex=make_bibtex(paper),
+        library=library_entry(item),
+    )
+
+
+def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagination:
+    last = max(1, -(-total // limit))
+    return Pagination(
+        page=page,
+        limit=limit,
+        total=total,
+        next=query_url(request, page=page + 1) if page < last else None,
+        prev=query_url(request, page=page - 1 if page > 2 else None) if page > 1 else None,
+    )

@@ -1,0 +1,76 @@
+"""Papers for web tests, built from the real Hugging Face daily-papers sample
+(../shared/data/hf) plus hand-written hostile records."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from paperscope.models import Paper, Version
+
+HF_DAY = date(2024, 10, 25)
+HOSTILE_TITLE = '<script>alert("t")</script> Attention $x^2$ <img src=x onerror=alert(1)>'
+HOSTILE_ABSTRACT = (
+    'We show <b>bold</b> claims and "quotes" & <script>document.cookie</script> '
+    "with $\\href{javascript:alert(1)}{x}$."
+)
+
+
+def hf_papers(shared_data: Path) -> list[Paper]:
+    entries = json.loads((shared_data / "hf" / "daily_papers_2024-10-25.first8.json").read_text())
+    out = []
+    for e in entries:
+        p = e["paper"]
+        published = datetime.fromisoformat(p["publishedAt"].replace("Z", "+00:00"))
+        out.append(
+            Paper(
+                paper_id=p["id"],
+                arxiv_id=p["id"],
+                title=" ".join(p["title"].split()),
+                abstract=p["summary"],
+                authors=tuple(a["name"] for a in p["authors"]),
+                categories=("cs.CV",),
+                primary_category="cs.CV",
+                versions=(Version(1, published),),
+                submitted_at=published,
+                feed_date=HF_DAY,
+                external_upvotes=p["upvotes"],
+                source="hf-daily",
+            )
+        )
+    return out
+
+
+def hostile_paper(day: date = HF_DAY) -> Paper:
+    return Paper(
+        paper_id="2410.99999",
+        arxiv_id="2410.99999",
+        title=HOSTILE_TITLE,
+        abstract=HOSTILE_ABSTRACT,
+        authors=tuple(f"Author <i>{i}</i> Zürich" for i in range(50)),
+        categories=("cs.LG",),
+        primary_category="cs.LG",
+        submitted_at=datetime(2024, 10, 24, 12, tzinfo=UTC),
+        feed_date=day,
+        source="hf-daily",
+    )
+
+
+def old_style_paper() -> Paper:
+    return Paper(
+        paper_id="hep-th/9901001",
+        arxiv_id="hep-th/9901001",
+        title="Strings on the brane: an old-style identifier",
+        abstract="A classic paper whose id contains a slash.",
+        authors=("Ada Lovelace",),
+        categories=("hep-th",),
+        primary_category="hep-th",
+        versions=(
+            Version(1, datetime(1999, 1, 4, tzinfo=UTC)),
+            Version(2, datetime(1999, 2, 1, tzinfo=UTC)),
+        ),
+        submitted_at=datetime(1999, 1, 4, tzinfo=UTC),
+        feed_date=date(2024, 10, 24),
+        source="oai-pmh",
+    )
