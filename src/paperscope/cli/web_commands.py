@@ -1,9 +1,95 @@
-"""CLI commands for the web area."""
+"""CLI commands for the web area: `serve`, `users add/list`, `tokens create`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from paperscope.cli.common import DataDirOption, UserError, console, make_settings, open_store
+
+users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage personal API tokens.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    single_user: bool = typer.Option(
+        False, "--single-user", help="No sign-in: everything belongs to one local user."
+    ),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Serve the web app and JSON API."""
+    import uvicorn
+
+    from paperscope.web.app import ConfigurationError, create_app
+
+    settings = make_settings(data_dir)
+    if single_user:
+        settings = settings.model_copy(update={"single_user": True})
+    try:
+        app = create_app(settings)
+    except ConfigurationError as exc:
+        raise UserError(str(exc)) from exc
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    console.print(f"paperscope is running at [bold]http://{shown}:{port}[/bold]  (Ctrl+C to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def users_add(
+    username: str = typer.Argument(..., help="Login name."),
+    email: str = typer.Option("", help="Email address (for digests)."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Password."
+    ),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Create an account."""
+    from paperscope.web.auth import AuthError, sign_up
+
+    with open_store(make_settings(data_dir)) as store:
+        try:
+            user = sign_up(store=store, username=username, email=email, password=password)
+        except AuthError as exc:
+            raise UserError(exc.message) from exc
+    console.print(f"created user {user.username} (id {user.user_id})")
+
+
+def users_list(data_dir: Path | None = DataDirOption) -> None:
+    """List accounts."""
+    from paperscope.store.accounts import list_users
+
+    with open_store(make_settings(data_dir)) as store:
+        for user in list_users(store=store):
+            created = f"{user.created_at:%Y-%m-%d}" if user.created_at else ""
+            console.print(f"{user.user_id}\t{user.username}\t{user.email or ''}\t{created}")
+
+
+def tokens_create(
+    username: str = typer.Argument(..., help="Owner of the token."),
+    name: str = typer.Option("cli", help="A label to recognise the token by."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Create a personal API token and print it (only its hash is stored)."""
+    from paperscope.store.accounts import find_user
+    from paperscope.web.auth import create_api_token
+
+    with open_store(make_settings(data_dir)) as store:
+        found = find_user(store=store, username=username)
+        if found is None:
+            raise UserError(
+                f"no user {username!r}; create it with `paperscope users add {username}`"
+            )
+        _token, secret = create_api_token(store=store, user=found[0], name=name)
+    console.print(secret, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
+    app.command("serve")(serve)
+    users_app.command("add")(users_add)
+    users_app.command("list")(users_list)
+    tokens_app.command("create")(tokens_create)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
