@@ -36,6 +36,7 @@ from paperscope.rank.recommend_candidates import (
 )
 from paperscope.rank.recommend_groups import (
     INTERESTS,
+    EmbedderUnavailable,
     QueryEmbedder,
     TrainedGroup,
     interest_groups,
@@ -154,7 +155,7 @@ class Recommender:
     def embed(self, text: str) -> NDArray[np.float32]:
         if text not in self._text_vectors:
             if self._embed_query is None:
-                raise CandidatesError("typed interests need the embedding model, not loaded")
+                raise EmbedderUnavailable("typed interests need the embedding model")
             if len(self._text_vectors) > 10_000:
                 self._text_vectors.clear()
             self._text_vectors[text] = np.asarray(self._embed_query(text), dtype=np.float32)
@@ -275,9 +276,12 @@ def lazy_query_embedder(settings: Settings) -> QueryEmbedder:
 
     def embed(text: str) -> NDArray[np.float32]:
         if not loaded:
-            # Imported by name: the embedder module is optional at this layer.
-            embedder_module = importlib.import_module("paperscope.index.embedder")
-            loaded.append(embedder_module.load_embedder(settings))
+            try:
+                # Imported by name: the embedder module is optional at this layer.
+                embedder_module = importlib.import_module("paperscope.index.embedder")
+                loaded.append(embedder_module.load_embedder(settings))
+            except Exception as exc:  # missing module, model files, backend ...
+                raise EmbedderUnavailable(f"embedding model unavailable: {exc}") from exc
         return np.asarray(loaded[0].encode_query(text), dtype=np.float32).ravel()
 
     return embed

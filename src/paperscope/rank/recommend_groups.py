@@ -9,6 +9,7 @@ papers halfway between them, and every recommendation can say which group it cam
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ from paperscope.store.feedback import (
     save_models,
 )
 
+log = logging.getLogger(__name__)
+
 LIKES = "likes"
 INTERESTS = "interests"
 MAX_GROUPS = 8  # more tags than this share the "likes" model: keeps a request one GEMM
@@ -40,6 +43,10 @@ BACKGROUND_SIZE = 1000
 NEGATIVE_KINDS = ("down", "not_interested")
 
 QueryEmbedder = Callable[[str], NDArray[np.float32]]
+
+
+class EmbedderUnavailable(Exception):
+    """The embedding model cannot be loaded: typed interests wait until it can."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +159,13 @@ def _anchors(
     labels = [f"paper:{candidates.paper_id(int(r))}" for r in np.sort(rows)]
     if group.texts and embed_query is not None:
         for text in group.texts:
-            vector = np.asarray(embed_query(text), dtype=np.float32).reshape(1, -1)
+            try:
+                vector = np.asarray(embed_query(text), dtype=np.float32).reshape(1, -1)
+            except EmbedderUnavailable as exc:
+                # The rest of the feed still works; the fingerprint counts anchors, so the
+                # model retrains once the text can be embedded.
+                log.warning("typed interest skipped: %s", exc)
+                continue
             parts.append(candidates.projection.project(vector))
             labels.append(f"text:{text}")
     if group.categories:
