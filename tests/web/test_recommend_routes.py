@@ -154,7 +154,7 @@ def test_feedback_requires_csrf_and_feeds_the_model(app_client):
 
 def test_onboarding_from_interest_and_categories(app_client):
     client, store = app_client
-    user_id, token = sign_in(client, store, "carol")
+    _, token = sign_in(client, store, "carol")
     first = client.get("/api/v1/for-you").json()
     assert first["needs_onboarding"] and first["categories"] and first["starter_papers"]
     assert "Tell us what you read" in client.get("/for-you").text
