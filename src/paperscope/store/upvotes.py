@@ -28,7 +28,9 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str,
         stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     else:
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    return bool(conn.execute(stmt).rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+    key = next(iter(table.primary_key.columns))
+    return conn.execute(stmt.returning(key)).first() is not None
 
 
 def bump_stat(conn: Connection, paper_id: str, column: str, delta: int) -> None:

@@ -7,7 +7,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from paperscope.web.deps import MaybeUser, StoreDep, render
+from paperscope.web.deps import MaybeUser, StoreDep, render, wants_json
+from paperscope.web.errors import ApiError
 from paperscope.web.routing import add_twin
 from paperscope.web.schemas import SearchPage
 from paperscope.web.search_adapter import SearchAdapter, SearchRequest
@@ -50,8 +51,7 @@ def search(
         )
         return render(request, "search.html", {}, json_model=model)
     if date_from and date_to and date_from > date_to:
-        model.error = "The 'from' date is after the 'to' date; swap them to search that period."
-        return render(request, "search.html", {}, json_model=model, status_code=422)
+        return _refuse(request, model, "The 'from' date is after the 'to' date; swap them.")
     adapter: SearchAdapter = request.app.state.search
     try:
         outcome = adapter.search(
@@ -67,8 +67,7 @@ def search(
             )
         )
     except ValueError as exc:  # the engine refuses a query it cannot parse
-        model.error = f"This query could not be run: {exc}"
-        return render(request, "search.html", {}, json_model=model, status_code=422)
+        return _refuse(request, model, f"This query could not be run: {exc}")
     cards = {
         c.paper_id: c
         for c in cards_for(store=store, paper_ids=[h.paper_id for h in outcome.hits], user=user)
@@ -85,6 +84,15 @@ def search(
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
     return render(request, "search.html", {}, json_model=model)
+
+
+def _refuse(request: Request, model: SearchPage, message: str) -> Response:
+    """A query we cannot run: the API's error object, or the page with the message
+    and the query still in the box."""
+    if wants_json(request):
+        raise ApiError(422, "invalid_query", message, {"q": model.q})
+    model.error = message
+    return render(request, "search.html", {}, json_model=model, status_code=422)
 
 
 add_twin(

@@ -1,0 +1,155 @@
+"""Pages and their JSON twins, navigation, redirects and the error shape."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from web_samples import HF_DAY
+
+
+def test_home_falls_back_to_latest_day_and_says_so(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "No papers for today yet" in r.text
+    data = client.get("/api/v1/daily").json()
+    assert data["start"] == HF_DAY.isoformat()
+    assert data["notice"].startswith("No papers for today yet")
+    upvotes = [item["upvotes"] for item in data["items"]]
+    assert upvotes == sorted(upvotes, reverse=True), "feed is ranked by upvotes"
+    assert data["items"][0]["paper_id"] == "2410.17243"  # 64 HF upvotes, the most
+
+
+def test_page_and_json_twin_show_the_same_papers(client: TestClient) -> None:
+    html = client.get(f"/daily/{HF_DAY}").text
+    data = client.get(f"/api/v1/daily/{HF_DAY}").json()
+    assert data["pagination"]["total"] == 9
+    for item in data["items"]:
+        assert f'data-paper-id="{item["paper_id"]}"' in html
+    same = client.get(f"/daily/{HF_DAY}?format=json").json()
+    assert [i["paper_id"] for i in same["items"]] == [i["paper_id"] for i in data["items"]]
+
+
+def test_day_navigation_links_neighbouring_days(client: TestClient) -> None:
+    data = client.get(f"/api/v1/daily/{HF_DAY}").json()
+    assert data["prev_url"] == "/daily/2024-10-24"  # the old-style paper's feed day
+    assert data["next_url"] is None
+    earlier = client.get("/api/v1/daily/2024-10-24").json()
+    assert [i["paper_id"] for i in earlier["items"]] == ["hep-th/9901001"]
+    assert earlier["next_url"] == f"/daily/{HF_DAY}"
+
+
+def test_week_and_month_views(client: TestClient) -> None:
+    week = client.get("/api/v1/daily/week/2024-W43").json()
+    assert (week["start"], week["end"]) == ("2024-10-21", "2024-10-27")
+    assert week["pagination"]["total"] == 10
+    month = client.get("/api/v1/daily?month=2024-10").json()
+    assert month["period"] == "month" and month["pagination"]["total"] == 10
+    assert client.get("/daily/week/2024-W43").status_code == 200
+
+
+def test_pagination_has_next_links(client: TestClient) -> None:
+    first = client.get(f"/api/v1/daily/{HF_DAY}?limit=4").json()
+    assert first["pagination"]["next"] == f"/api/v1/daily/{HF_DAY}?limit=4&page=2"
+    third = client.get(f"/api/v1/daily/{HF_DAY}?limit=4&page=3").json()
+    assert len(third["items"]) == 1 and third["pagination"]["next"] is None
+    seen = {
+        i["paper_id"]
+        for p in (1, 2, 3)
+        for i in client.get(f"/api/v1/daily/{HF_DAY}?limit=4&page={p}").json()["items"]
+    }
+    assert len(seen) == 9
+
+
+def test_sorts_everywhere(client: TestClient) -> None:
+    newest = client.get(f"/api/v1/daily/{HF_DAY}?sort=newest").json()["items"]
+    assert len(newest) == 9
+    trending = client.get("/api/v1/trending?window=month&sort=upvotes").json()
+    assert trending["sort"] == "upvotes"
+    bad = client.get("/api/v1/trending?window=year")
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_paper_page_canonical_urls(client: TestClient) -> None:
+    r = client.get("/papers/2410.17243v2", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/papers/2410.17243"
+    r = client.get("/papers/arXiv:2410.17243", follow_redirects=False)
+    assert r.headers["location"] == "/papers/2410.17243"
+    page = client.get("/papers/hep-th/9901001")
+    assert page.status_code == 200 and "Strings on the brane" in page.text
+    assert "/papers/hep-th/9901001/bibtex" in page.text
+    bib = client.get("/papers/hep-th/9901001/bibtex")
+    assert (
+        bib.text.startswith("@misc{lovelace1999strings,")
+        and "eprint = {hep-th/9901001}" in bib.text
+    )
+    detail = client.get("/api/v1/papers/2410.17243").json()
+    assert detail["abs_url"] == "https://arxiv.org/abs/2410.17243"
+    assert detail["upvotes"] == 64 and detail["bibtex"].startswith("@misc{")
+
+
+def test_paper_page_links_authors_and_categories(client: TestClient) -> None:
+    html = client.get("/papers/2410.17243").text
+    assert 'href="/authors/Zesen%20Cheng"' in html
+    assert 'href="/categories/cs.CV"' in html
+    author = client.get("/api/v1/authors/zesen cheng").json()
+    assert [i["paper_id"] for i in author["items"]] == ["2410.17243"]
+    cat = client.get("/api/v1/categories/hep-th").json()
+    assert cat["pagination"]["total"] == 1
+
+
+def test_fifty_authors_are_collapsed(client: TestClient) -> None:
+    html = client.get("/papers/2410.99999").text
+    assert "… and 38 more" in html
+    card_html = client.get(f"/daily/{HF_DAY}").text
+    assert "… and 44 more" in card_html
+
+
+def test_errors_share_one_shape(client: TestClient) -> None:
+    for path, status in [
+        ("/api/v1/papers/9999.99999", 404),
+        ("/api/v1/daily/2024-02-30", 422),
+        ("/api/v1/daily?limit=1000", 422),
+        ("/api/v1/nothing-here", 404),
+        ("/api/v1/library", 401),
+    ]:
+        r = client.get(path)
+        assert r.status_code == status, path
+        body = r.json()
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, path
+        assert body["error"]["message"]
+    page = client.get("/papers/9999.99999")
+    assert page.status_code == 404 and "No paper" in page.text and "<!doctype html>" in page.text
+
+
+def test_search_page_keeps_query_and_explains(client: TestClient) -> None:
+    empty = client.get("/search")
+    assert "Type a few words" in empty.text
+    r = client.get("/search?q=memory+barrier&sort=newest")
+    assert r.status_code == 200
+    assert 'value="memory barrier"' in r.text
+    data = client.get("/api/v1/search?q=memory barrier").json()
+    assert data["q"] == "memory barrier"
+    assert data["items"] and data["items"][0]["paper_id"] == "2410.17243"
+    assert "<mark>" in data["items"][0]["title_html"]
+    swapped = client.get("/api/v1/search?q=x&from=2024-10-10&to=2024-01-01")
+    assert swapped.status_code == 422
+    assert "after the 'to' date" in swapped.json()["error"]["message"]
+    page = client.get("/search?q=x&from=2024-10-10&to=2024-01-01")
+    assert page.status_code == 422 and "swap them" in page.text and 'value="x"' in page.text
+
+
+def test_openapi_and_docs(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in (
+        "/api/v1/daily",
+        "/api/v1/search",
+        "/api/v1/trending",
+        "/api/daily_papers",
+        "/api/v1/papers/{paper_id}/upvote",
+        "/api/v1/library",
+        "/api/v1/submit",
+    ):
+        assert path in spec["paths"], path
+    assert not any(p.startswith("/papers") for p in spec["paths"]), "HTML routes stay out"
+    docs = client.get("/docs")
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
