@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from web_samples import hf_papers, hostile_paper, old_style_paper
 
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
 from paperscope.web.app import create_app
-from web_samples import hf_papers, hostile_paper, old_style_paper
 
 PASSWORD = "correct horse battery"
 

@@ -4,10 +4,10 @@ API tokens, single-user mode and refusing default secrets."""
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, csrf_of, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from conftest import PASSWORD, csrf_of, sign_up
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.schema_accounts import api_tokens, sessions, users

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import csrf_of
 from fastapi.testclient import TestClient
+
+from conftest import csrf_of
 
 
 def _save(c: TestClient, paper_id: str, **change: object) -> dict:  # type: ignore[type-arg]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from conftest import csrf_of
 from fastapi.testclient import TestClient
 from web_samples import HF_DAY, HOSTILE_TITLE
+
+from conftest import csrf_of
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">"\'&'
 
@@ -138,6 +139,6 @@ def test_session_cookie_flags(alice: TestClient) -> None:
         data={"csrf_token": token, "username": "alice", "password": "correct horse battery"},
         follow_redirects=False,
     )
-    session = [c for c in r.headers.get_list("set-cookie") if c.startswith("ps_session=")][0]
+    session = next(c for c in r.headers.get_list("set-cookie") if c.startswith("ps_session="))
     assert "HttpOnly" in session and "SameSite=lax" in session.replace("Lax", "lax")
     assert "Secure" not in session  # plain http in tests; https requests get Secure

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from conftest import csrf_of
 from fastapi.testclient import TestClient
 
+from conftest import csrf_of
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.accounts import create_user

@@ -1,0 +1,81 @@
+"""Submissions to today's feed, and the Hugging Face-compatible daily papers API."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from conftest import csrf_of, sign_up
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.web.app import create_app
+
+
+def _submit(c: TestClient, text: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    r = c.post("/api/v1/submit", json={"arxiv_id": text}, headers={"X-CSRF-Token": csrf_of(c, "/")})
+    return r.status_code, r.json()
+
+
+def test_submission_enters_todays_feed(alice: TestClient) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    assert alice.get(f"/api/v1/daily/{today}").json()["pagination"]["total"] == 0
+    status, body = _submit(alice, "https://arxiv.org/abs/hep-th/9901001v2")
+    assert status == 201 and body["paper"]["paper_id"] == "hep-th/9901001"
+    feed = alice.get("/api/v1/daily").json()
+    assert feed["start"] == today and [i["paper_id"] for i in feed["items"]] == ["hep-th/9901001"]
+    status, body = _submit(alice, "hep-th/9901001")
+    assert status == 409 and "already in today's feed" in body["error"]["message"]
+
+
+def test_malformed_ids_and_the_daily_cap(settings: Settings, loaded_store: Store) -> None:
+    capped = settings.model_copy(update={"submissions_per_day": 1})
+    with TestClient(create_app(capped, store=loaded_store)) as c:
+        sign_up(c, "henry")
+        status, body = _submit(c, "not an id")
+        assert status == 422 and body["error"]["code"] == "invalid_arxiv_id"
+        assert "2410.17243" in body["error"]["message"]  # says what a valid one looks like
+        assert _submit(c, "2410.17243")[0] == 201
+        status, body = _submit(c, "hep-th/9901001")
+        assert status == 429 and "submissions" in body["error"]["message"]
+        page = c.get("/submit").text
+        assert "0 of 1 submissions left" in page
+
+
+def _key_paths(value: object, prefix: str = "") -> set[str]:
+    if isinstance(value, dict):
+        out = set()
+        for k, v in value.items():
+            out.add(prefix + k)
+            if k in ("authors", "paper", "submittedBy"):
+                out |= _key_paths(v, prefix + k + ".")
+        return out
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return _key_paths(value[0], prefix)
+    return set()
+
+
+def test_hf_daily_papers_has_hf_shape(client: TestClient, shared_data: Path) -> None:
+    sample = json.loads((shared_data / "hf" / "daily_papers_2024-10-25.first8.json").read_text())
+    ours = client.get("/api/daily_papers?date=2024-10-25").json()
+    assert len(ours) == 9
+    # Keys every sample entry has (optional ones, like an author's claimed user, aside)
+    required = set.intersection(*(_key_paths(e) for e in sample))
+    required -= {"paper.authors.status", "paper.authors.statusLastChangedAt", "paper.authors.user"}
+    for entry in ours:
+        assert required <= _key_paths(entry), required - _key_paths(entry)
+    by_id = {e["paper"]["id"]: e for e in ours}
+    first = sample[0]["paper"]
+    assert by_id[first["id"]]["paper"]["upvotes"] == first["upvotes"]
+    assert by_id[first["id"]]["paper"]["publishedAt"] == first["publishedAt"]
+    assert [a["name"] for a in by_id[first["id"]]["paper"]["authors"]] == [
+        a["name"] for a in first["authors"]
+    ]
+    paged = client.get("/api/daily_papers?date=2024-10-25&limit=4&p=2").json()
+    assert len(paged) == 1
+    assert client.get("/api/daily_papers?week=2024-W43").status_code == 200
+    assert len(client.get("/api/daily_papers").json()) == 9  # latest day by default
+    bad = client.get("/api/daily_papers?date=yesterday")
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
