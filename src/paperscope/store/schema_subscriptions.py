@@ -1,5 +1,5 @@
-"""Tables for subscribers, their subscriptions and the mail outbox (migration
-0003_subscriptions)."""
+"""Tables for subscribers, their subscriptions, the mail outbox and the library tags
+published as feeds (migration 0003_subscriptions)."""
 
 from __future__ import annotations
 
@@ -113,4 +113,20 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+# A reader's library tag published as a public feed (/tags/{tag}.atom). Tags stay in
+# the library (library_tags); this only records which ones their owner made public.
+public_tags = Table(
+    "public_tags",
+    metadata,
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag", String(64), primary_key=True),
+    Column("published_at", UTCDateTime, nullable=False),
+    Index("ix_public_tags_tag", "tag"),
 )

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from paperscope.store.database import Store
 from paperscope.store.papers import author_key
 from paperscope.store.schema import paper_authors, paper_categories, papers
-from paperscope.store.schema_subscriptions import subscribers, subscriptions
+from paperscope.store.schema_accounts import library_items, library_tags
+from paperscope.store.schema_subscriptions import public_tags, subscribers, subscriptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,3 +403,51 @@ def papers_arrived(
         order.insert(0, func.coalesce(papers.c.external_upvotes, 0).desc())
     with store.read() as conn:
         return list(conn.scalars(q.order_by(*order).limit(limit)))
+
+
+# ---------------------------------------------------------------- public tags
+
+
+def set_tag_public(*, store: Store, user_id: int, tag: str, public: bool, now: datetime) -> None:
+    """Publish (or withdraw) one of a reader's library tags as a feed."""
+    with store.write() as conn:
+        conn.execute(
+            delete(public_tags).where(
+                and_(public_tags.c.user_id == user_id, public_tags.c.tag == tag)
+            )
+        )
+        if public:
+            conn.execute(insert(public_tags).values(user_id=user_id, tag=tag, published_at=now))
+
+
+def public_tags_of(*, store: Store, user_id: int) -> set[str]:
+    with store.read() as conn:
+        return set(conn.scalars(select(public_tags.c.tag).where(public_tags.c.user_id == user_id)))
+
+
+def public_tag_papers(*, store: Store, tag: str, limit: int = 50) -> list[str]:
+    """Papers filed under ``tag`` by readers who made that tag public, latest saved
+    first. A tag nobody published gives nothing, whatever private libraries hold."""
+    q = (
+        select(library_tags.c.paper_id, func.max(library_items.c.saved_at).label("saved"))
+        .join(
+            public_tags,
+            and_(
+                public_tags.c.user_id == library_tags.c.user_id,
+                public_tags.c.tag == library_tags.c.tag,
+            ),
+        )
+        .join(
+            library_items,
+            and_(
+                library_items.c.user_id == library_tags.c.user_id,
+                library_items.c.paper_id == library_tags.c.paper_id,
+            ),
+        )
+        .where(library_tags.c.tag == tag)
+        .group_by(library_tags.c.paper_id)
+        .order_by(func.max(library_items.c.saved_at).desc(), library_tags.c.paper_id)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [row.paper_id for row in conn.execute(q)]

@@ -1,7 +1,487 @@
-"""Routes of this area, included by the app factory (web/app.py)."""
+"""Feeds and subscriptions on the web: RSS/Atom endpoints with HTTP caching, the
+subscribe form with double opt-in, one-click unsubscribe (RFC 8058), the signed
+manage-preferences page and the signed-in reader's subscription settings. Thin: each
+route calls feeds/ or store/ and formats the answer."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from paperscope.config import Settings
+from paperscope.feeds import subscriptions as subs
+from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, not_modified, render_feed
+from paperscope.rank.trending import rank_trending
+from paperscope.store import Store
+from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.store.papers import get_papers, list_paper_ids
+from paperscope.store.subscriptions import (
+    Subscriber,
+    delete_subscription,
+    list_subscriptions,
+    public_tag_papers,
+    public_tags_of,
+    set_subscriber_state,
+    set_subscription_active,
+    set_tag_public,
+    subscribers_of_user,
+)
+from paperscope.web.deps import (
+    CurrentUser,
+    MaybeUser,
+    SettingsDep,
+    StoreDep,
+    render,
+    verify_csrf,
+)
+from paperscope.web.errors import ApiError
 
 router = APIRouter()
+csrf = [Depends(verify_csrf)]
+KINDS: tuple[FeedKind, ...] = ("rss", "atom")
+
+
+# ------------------------------------------------------------------ feeds
+
+
+def _feed_response(
+    request: Request, settings: Settings, store: Store, info: FeedInfo, ids: list[str]
+) -> Response:
+    kind: FeedKind = "rss" if request.url.path.endswith(".rss") else "atom"
+    papers = get_papers(store=store, paper_ids=ids[:FEED_SIZE])
+    feed = render_feed(settings=settings, info=info, papers=papers, kind=kind)
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
+        "Cache-Control": "public, max-age=300",
+    }
+    since = _http_date(request.headers.get("if-modified-since"))
+    if not_modified(
+        feed, if_none_match=request.headers.get("if-none-match"), if_modified_since=since
+    ):
+        return Response(status_code=304, headers=headers)
+    return Response(feed.body, media_type=feed.media_type, headers=headers)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # an unreadable date is ignored, as RFC 9110 asks
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _self_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def daily_feed(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    mode, cats = settings.feed_mode, settings.feed_categories
+    today = datetime.now(UTC).date()
+    day = feed_day_near(store=store, mode=mode, categories=cats, before=today, inclusive=True)
+    day = day or feed_day_near(store=store, mode=mode, categories=cats)
+    ids: list[str] = []
+    if day is not None:
+        ids, _ = list_feed(
+            store=store,
+            start=day,
+            end=day,
+            mode=mode,
+            categories=cats,
+            sort="upvotes",
+            limit=FEED_SIZE,
+        )
+    label = f" for {day:%-d %B %Y}" if day else ""
+    info = FeedInfo(
+        f"paperscope daily papers{label}", "The papers of the daily feed.", "/", _self_path(request)
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def trending_feed(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    window: Literal["day", "week", "month"] = Query("week", description="day, week or month"),
+) -> Response:
+    ranked = rank_trending(store=store, window=window, now=datetime.now(UTC))
+    info = FeedInfo(
+        f"paperscope trending papers ({window})",
+        "What readers are upvoting, saving and submitting now.",
+        f"/trending?window={window}",
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, [t.paper_id for t in ranked])
+
+
+def search_feed(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    q: str = Query("", description="Search query"),
+    category: Annotated[list[str] | None, Query(description="Category filter")] = None,
+    author: Annotated[list[str] | None, Query(description="Author filter")] = None,
+) -> Response:
+    from paperscope.web.search_adapter import SearchRequest
+
+    if not q.strip():
+        raise ApiError(400, "missing_query", "Add a search query: /search.atom?q=your+topic")
+    outcome = request.app.state.search.search(
+        SearchRequest(
+            text=q, categories=tuple(category or ()), authors=tuple(author or ()), limit=FEED_SIZE
+        )
+    )
+    page = "/search?" + urlencode(
+        {"q": q, "category": category or [], "author": author or []}, doseq=True
+    )
+    info = FeedInfo(f"paperscope search: {q}", f"Papers matching “{q}”.", page, _self_path(request))
+    return _feed_response(request, settings, store, info, [h.paper_id for h in outcome.hits])
+
+
+def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
+    ids = list_paper_ids(store=store, category=name, limit=FEED_SIZE)
+    info = FeedInfo(
+        f"paperscope: new in {name}",
+        f"The newest papers in {name}.",
+        "/categories/" + quote(name, safe=""),
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def author_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
+    ids = list_paper_ids(store=store, author=name, limit=FEED_SIZE)
+    info = FeedInfo(
+        f"paperscope: papers by {name}",
+        f"The newest papers by {name}.",
+        "/authors/" + quote(name, safe=""),
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def tag_feed(request: Request, store: StoreDep, settings: SettingsDep, tag: str) -> Response:
+    ids = public_tag_papers(store=store, tag=tag, limit=FEED_SIZE)
+    info = FeedInfo(
+        f"paperscope tag: {tag}",
+        f"Papers readers filed under “{tag}”.",
+        f"/tags/{quote(tag, safe='')}.atom",
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def _add_feed_routes() -> None:
+    """Explicit .rss and .atom paths (the endpoint reads which from the path): a
+    `{kind}` parameter after a dot would also match category names such as cs.LG."""
+    endpoints = (
+        ("/daily", daily_feed),
+        ("/trending", trending_feed),
+        ("/search", search_feed),
+        ("/categories/{name}", category_feed),
+        ("/authors/{name}", author_feed),
+        ("/tags/{tag}", tag_feed),
+    )
+    for path, endpoint in endpoints:
+        for kind in KINDS:
+            router.add_api_route(
+                f"{path}.{kind}", endpoint, methods=["GET"], include_in_schema=False
+            )
+
+
+_add_feed_routes()
+
+
+# ------------------------------------------------------------------ subscriptions
+
+
+class SubscriptionOut(BaseModel):
+    subscription_id: int
+    summary: str
+    active: bool
+    frequency: str
+    last_period: str | None
+
+
+class SubscriptionsPage(BaseModel):
+    email: str | None = None
+    state: str | None = None
+    subscriptions: list[SubscriptionOut] = []
+    public_tags: list[str] = []
+    message: str | None = None
+
+
+def _subscriptions_out(store: Store, subscriber_ids: list[int]) -> list[SubscriptionOut]:
+    return [
+        SubscriptionOut(
+            subscription_id=s.subscription_id,
+            summary=subs.describe(s.spec),
+            active=s.active,
+            frequency=s.spec.frequency,
+            last_period=s.last_period,
+        )
+        for sid in subscriber_ids
+        for s in list_subscriptions(store=store, subscriber_id=sid)
+    ]
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def _spec_from_form(form: dict[str, str]) -> Any:
+    return subs.make_spec(
+        search=form.get("q") or None,
+        trending=form.get("trending") or None,
+        categories=_split(form.get("categories", "")),
+        authors=_split(form.get("authors", "")),
+        frequency=form.get("frequency", "daily"),
+        send_time=form.get("send_time") or "08:00",
+        time_zone=form.get("time_zone") or "UTC",
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+@router.get("/subscribe", include_in_schema=False)
+def subscribe_page(
+    request: Request,
+    user: MaybeUser,
+    q: str = "",
+    category: str = "",
+    author: str = "",
+    trending: str = "",
+) -> Response:
+    values = {
+        "q": q,
+        "categories": category,
+        "authors": author,
+        "trending": trending or ("" if q or category or author else "day"),
+        "email": user.email if user else "",
+    }
+    return render(request, "feeds/subscribe.html", {"values": values}, json_model=None)
+
+
+@router.post("/subscribe", include_in_schema=False, dependencies=csrf)
+async def subscribe_submit(
+    request: Request, store: StoreDep, settings: SettingsDep, user: MaybeUser
+) -> Response:
+    form = await _form(request)
+    try:
+        result = subs.subscribe(
+            store=store,
+            settings=settings,
+            email=form.get("email", ""),
+            spec=_spec_from_form(form),
+            user_id=user.user_id if user else None,
+        )
+    except subs.InvalidSubscription as exc:
+        return render(
+            request,
+            "feeds/subscribe.html",
+            {"values": form, "error": str(exc)},
+            json_model=None,
+            status_code=400,
+        )
+    confirmed = result.subscriber.is_confirmed
+    return render(
+        request,
+        "feeds/subscribe_sent.html",
+        {
+            "email": result.subscriber.email,
+            "confirmed": confirmed,
+            "summary": subs.describe(result.subscription.spec),
+        },
+        json_model=None,
+    )
+
+
+@router.get("/subscribe/confirm/{token}", include_in_schema=False)
+def confirm_page(request: Request, store: StoreDep, settings: SettingsDep, token: str) -> Response:
+    subscriber = subs.confirm(store=store, settings=settings, token=token)
+    if subscriber is None:
+        return _bad_link(request)
+    return render(
+        request,
+        "feeds/confirmed.html",
+        {"email": subscriber.email, "manage_url": subs.manage_url(settings, subscriber)},
+        json_model=None,
+    )
+
+
+def _bad_link(request: Request) -> Response:
+    return render(request, "feeds/bad_link.html", {}, json_model=None, status_code=400)
+
+
+@router.get("/unsubscribe/{token}", include_in_schema=False)
+def unsubscribe_page(request: Request, token: str) -> Response:
+    # GET never unsubscribes: mail scanners open links. The button POSTs (RFC 8058).
+    return render(
+        request, "feeds/unsubscribe.html", {"token": token, "done": False}, json_model=None
+    )
+
+
+@router.post("/unsubscribe/{token}", include_in_schema=False)
+def unsubscribe_submit(
+    request: Request, store: StoreDep, settings: SettingsDep, token: str
+) -> Response:
+    """One-click unsubscribe: the signed token is the authority, so no CSRF token or
+    session is needed (mail providers POST here without either)."""
+    done = subs.unsubscribe(store=store, settings=settings, token=token)
+    if done is None:
+        return _bad_link(request)
+    manage = subs.manage_url(settings, _as_subscriber(store, done.subscriber_id))
+    return render(
+        request,
+        "feeds/unsubscribe.html",
+        {"token": token, "done": True, "summary": subs.describe(done.spec), "manage_url": manage},
+        json_model=None,
+    )
+
+
+def _as_subscriber(store: Store, subscriber_id: int) -> Subscriber:
+    from paperscope.store.subscriptions import get_subscriber
+
+    found = get_subscriber(store=store, subscriber_id=subscriber_id)
+    assert found is not None
+    return found
+
+
+@router.get("/subscriptions/manage/{token}", include_in_schema=False)
+def manage_page(
+    request: Request, store: StoreDep, settings: SettingsDep, token: str, done: str = ""
+) -> Response:
+    subscriber = subs.subscriber_from_manage_token(store=store, settings=settings, token=token)
+    if subscriber is None:
+        return _bad_link(request)
+    model = SubscriptionsPage(
+        email=subscriber.email,
+        state=subscriber.state,
+        subscriptions=_subscriptions_out(store, [subscriber.subscriber_id]),
+        message=done or None,
+    )
+    return render(
+        request, "feeds/manage.html", {"action": f"/subscriptions/manage/{token}"}, json_model=model
+    )
+
+
+@router.post("/subscriptions/manage/{token}", include_in_schema=False)
+async def manage_submit(
+    request: Request, store: StoreDep, settings: SettingsDep, token: str
+) -> Response:
+    subscriber = subs.subscriber_from_manage_token(store=store, settings=settings, token=token)
+    if subscriber is None:
+        return _bad_link(request)
+    form = await _form(request)
+    done = _apply_action(store, [subscriber.subscriber_id], form)
+    return RedirectResponse(f"/subscriptions/manage/{token}?done={done}", status_code=303)
+
+
+def _apply_action(store: Store, subscriber_ids: list[int], form: dict[str, str]) -> str:
+    """pause | resume | delete one subscription, or unsubscribe_all; only ever on the
+    subscriptions of ``subscriber_ids`` (what the link or the session proves)."""
+    now = datetime.now(UTC)
+    action = form.get("action", "")
+    if action == "unsubscribe_all":
+        for sid in subscriber_ids:
+            set_subscriber_state(store=store, subscriber_id=sid, state="unsubscribed", now=now)
+        return "unsubscribed"
+    owned = {
+        s.subscription_id
+        for sid in subscriber_ids
+        for s in list_subscriptions(store=store, subscriber_id=sid)
+    }
+    try:
+        target = int(form.get("subscription_id", ""))
+    except ValueError:
+        target = -1
+    if target not in owned:
+        raise ApiError(404, "no_subscription", "That subscription is not yours or was removed.")
+    if action == "delete":
+        delete_subscription(store=store, subscription_id=target)
+    elif action in ("pause", "resume"):
+        set_subscription_active(
+            store=store, subscription_id=target, active=action == "resume", now=now
+        )
+    else:
+        raise ApiError(400, "bad_action", "Choose pause, resume, delete or unsubscribe_all.")
+    if action == "resume":
+        for sid in subscriber_ids:
+            set_subscriber_state(store=store, subscriber_id=sid, state="active", now=now)
+    return action
+
+
+# ------------------------------------------------------------------ signed-in settings
+
+
+@router.get("/settings/subscriptions", include_in_schema=False)
+def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: str = "") -> Response:
+    from paperscope.store.library import list_tags
+
+    mine = subscribers_of_user(store=store, user_id=user.user_id)
+    model = SubscriptionsPage(
+        email=user.email,
+        subscriptions=_subscriptions_out(store, [s.subscriber_id for s in mine]),
+        public_tags=sorted(public_tags_of(store=store, user_id=user.user_id)),
+        message=done or None,
+    )
+    tags = [tag for tag, _count in list_tags(store=store, user_id=user.user_id)]
+    return render(
+        request,
+        "feeds/settings.html",
+        {"tags": tags, "values": {"email": user.email or "", "trending": "day"}},
+        json_model=model,
+    )
+
+
+@router.post("/settings/subscriptions", include_in_schema=False, dependencies=csrf)
+async def settings_add(
+    request: Request, store: StoreDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    form = await _form(request)
+    try:
+        subs.subscribe(
+            store=store,
+            settings=settings,
+            email=form.get("email") or user.email or "",
+            spec=_spec_from_form(form),
+            user_id=user.user_id,
+        )
+    except subs.InvalidSubscription as exc:
+        raise ApiError(400, "invalid_subscription", str(exc)) from exc
+    return RedirectResponse("/settings/subscriptions?done=added", status_code=303)
+
+
+@router.post("/settings/subscriptions/change", include_in_schema=False, dependencies=csrf)
+async def settings_change(request: Request, store: StoreDep, user: CurrentUser) -> Response:
+    form = await _form(request)
+    mine = [s.subscriber_id for s in subscribers_of_user(store=store, user_id=user.user_id)]
+    done = _apply_action(store, mine, form)
+    return RedirectResponse(f"/settings/subscriptions?done={done}", status_code=303)
+
+
+@router.post("/settings/tags", include_in_schema=False, dependencies=csrf)
+async def settings_tags(request: Request, store: StoreDep, user: CurrentUser) -> Response:
+    form = await _form(request)
+    tag = form.get("tag", "").strip()
+    if not tag:
+        raise ApiError(400, "missing_tag", "Name the tag to publish.")
+    set_tag_public(
+        store=store,
+        user_id=user.user_id,
+        tag=tag,
+        public=form.get("public") == "1",
+        now=datetime.now(UTC),
+    )
+    return RedirectResponse("/settings/subscriptions?done=tags", status_code=303)

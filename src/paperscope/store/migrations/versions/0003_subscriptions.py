@@ -1,4 +1,4 @@
-"""subscriptions: subscribers, subscriptions, digest outbox
+"""subscriptions: subscribers, subscriptions, digest outbox, public tags
 
 Revision ID: 0003_subscriptions
 Revises: 0002_accounts
@@ -62,6 +62,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_subscriptions_subscriber_id", "subscriptions", ["subscriber_id"])
     _create_outbox()
+    op.create_table(
+        "public_tags",
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("tag", sa.String(64), primary_key=True),
+        sa.Column("published_at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_public_tags_tag", "public_tags", ["tag"])
 
 
 def _create_outbox() -> None:
@@ -101,5 +113,5 @@ def _create_outbox() -> None:
 
 
 def downgrade() -> None:
-    for table in ("outbox", "subscriptions", "subscribers"):
+    for table in ("public_tags", "outbox", "subscriptions", "subscribers"):
         op.drop_table(table)
