@@ -3,20 +3,17 @@ signed in as fresh users (through the real sign-up form)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_samples import hf_papers, hostile_paper, old_style_paper
+from web_samples import hf_papers, hostile_paper, old_style_paper, sign_up
 
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
 from paperscope.web.app import create_app
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -31,24 +28,6 @@ def loaded_store(store: Store, shared_data: Path) -> Store:
 def client(settings: Settings, loaded_store: Store) -> Iterator[TestClient]:
     with TestClient(create_app(settings, store=loaded_store)) as c:
         yield c
-
-
-def csrf_of(client: TestClient, path: str = "/signin") -> str:
-    html = client.get(path).text
-    found = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert found, "page has no CSRF meta tag"
-    return found.group(1)
-
-
-def sign_up(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
-    token = csrf_of(client, "/signup")
-    r = client.post(
-        "/signup",
-        data={"username": username, "email": "", "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return client
 
 
 @pytest.fixture

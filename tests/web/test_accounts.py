@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from web_samples import PASSWORD, csrf_of, sign_up
 
-from conftest import PASSWORD, csrf_of, sign_up
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.schema_accounts import api_tokens, sessions, users

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-
-from conftest import csrf_of
+from web_samples import csrf_of
 
 
 def _save(c: TestClient, paper_id: str, **change: object) -> dict:  # type: ignore[type-arg]

@@ -6,9 +6,7 @@ import re
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
-from web_samples import HF_DAY, HOSTILE_TITLE
-
-from conftest import csrf_of
+from web_samples import HF_DAY, HOSTILE_TITLE, csrf_of
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">"\'&'
 

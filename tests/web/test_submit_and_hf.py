@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from web_samples import csrf_of, sign_up
 
-from conftest import csrf_of, sign_up
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.web.app import create_app

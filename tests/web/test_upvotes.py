@@ -7,8 +7,8 @@ import threading
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from web_samples import csrf_of
 
-from conftest import csrf_of
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.accounts import create_user

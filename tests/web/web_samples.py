@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from fastapi.testclient import TestClient
 
 from paperscope.models import Paper, Version
 
@@ -74,3 +77,24 @@ def old_style_paper() -> Paper:
         feed_date=date(2024, 10, 24),
         source="oai-pmh",
     )
+
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_of(client: TestClient, path: str = "/signin") -> str:
+    html = client.get(path).text
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert found, "page has no CSRF meta tag"
+    return found.group(1)
+
+
+def sign_up(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    token = csrf_of(client, "/signup")
+    r = client.post(
+        "/signup",
+        data={"username": username, "email": "", "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return client
