@@ -35,6 +35,30 @@ class Settings(BaseSettings):
         default="auto",
         description="Embedding backend: auto, onnx or torch.",
     )
+    embedding_precision: str = Field(
+        default="auto",
+        description=(
+            "Embedding number format: auto (the measured default of the backend), fp32, "
+            "int8 (ONNX dynamic quantisation) or bf16 (torch). See docs/embeddings.md."
+        ),
+    )
+    embedding_threads: int = Field(
+        default=0,
+        ge=0,
+        description="CPU threads for embedding; 0 uses every core this process may use.",
+    )
+    embedding_max_tokens: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Longest input in tokens, longer texts are truncated; 0 uses the model's own "
+            "limit (256 for all-MiniLM-L6-v2)."
+        ),
+    )
+    embedding_cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for exported ONNX models; unset: DATA_DIR/models.",
+    )
     arxiv_oai_url: str = Field(
         default="https://oaipmh.arxiv.org/oai",
         description="arXiv OAI-PMH endpoint used by `harvest arxiv`.",

@@ -1,0 +1,485 @@
+"""The dense (vector) index: one L2-normalised embedding per paper, cosine search.
+
+Interface used by search, similar papers and recommendations::
+
+    index = DenseIndex.open(directory, model_name="all-MiniLM-L6-v2", dim=384)
+    index.add(paper_ids, vectors)           # incremental; re-adding an id replaces it
+    index.remove(paper_ids)
+    index.search(query_vector, k, allowed=lambda paper_id: ...)  # [(id, cosine)], best first
+    index.vector(paper_id) / index.vectors(paper_ids)            # float32 rows
+    paper_id in index; len(index)
+    index.high_water_mark = seq             # store seq up to which papers are embedded
+    index.save()                            # atomic: a crash keeps the previous index
+
+``open`` raises ``IndexMismatchError`` when the folder was built with another model,
+dimension or format: vectors from two models live in different spaces and must never be
+mixed. ``open(..., create=False)`` raises ``ArtifactError`` when there is no index yet.
+
+Layout of the folder (see ``artifacts``): ``manifest.json``, ``doc_ids.<gen>.txt`` (one
+paper id per row, empty for a deleted row), ``vectors.<gen>.npy`` (float16 rows, opened
+memory-mapped, for recommendations and rescoring) and, from ``exact_limit`` live vectors
+on, ``hnsw.<gen>.usearch`` (a usearch HNSW graph over float16 vectors, opened as a
+memory-mapped view). Below ``exact_limit`` search is brute force, which is exact and takes
+well under a few milliseconds. A filtered search over-fetches from the graph and falls
+back to an exact scan when the filter keeps too few candidates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.index import artifacts
+from paperscope.index.artifacts import ArtifactError, IndexMismatchError, Manifest
+
+__all__ = ["ArtifactError", "DenseIndex", "IndexMismatchError"]
+
+KIND = "dense"
+FORMAT_VERSION = 1
+STORAGE_DTYPE = np.float16
+DEFAULT_EXACT_LIMIT = 20_000
+# Exact scans convert float16 rows to float32 in blocks to bound the temporary memory.
+_SCAN_BLOCK_ROWS = 65_536
+# When an over-fetch from the graph reaches this many candidates without finding k that
+# pass the filter, the filter is selective enough that an exact scan is cheaper.
+_MAX_OVERFETCH = 4_096
+
+# HNSW parameters chosen with bench/ann_bench.py (recall@20 >= 0.98 on clustered data).
+HNSW_CONNECTIVITY = 16
+HNSW_EXPANSION_ADD = 128
+HNSW_EXPANSION_SEARCH = 128
+
+FloatArray = npt.NDArray[np.float32]
+Allowed = Callable[[str], bool]
+
+
+class HnswGraph:
+    """A usearch HNSW graph keyed by row number, over float16 inner-product vectors.
+
+    Opened from disk as a read-only memory-mapped view, so serving processes share the
+    page cache; the first change loads it into memory."""
+
+    def __init__(self, index: Any, path: Path | None) -> None:
+        self._index = index
+        self._view_path = path
+
+    @classmethod
+    def create(cls, dim: int) -> HnswGraph:
+        Index = _usearch_index_class()
+
+        index = Index(
+            ndim=dim,
+            metric="ip",
+            dtype="f16",
+            connectivity=HNSW_CONNECTIVITY,
+            expansion_add=HNSW_EXPANSION_ADD,
+            expansion_search=HNSW_EXPANSION_SEARCH,
+        )
+        return cls(index, None)
+
+    @classmethod
+    def view(cls, path: Path, dim: int) -> HnswGraph:
+        Index = _usearch_index_class()
+
+        # Typed as Any: usearch's stubs declare expansion_search read-only, it is not.
+        index: Any = Index.restore(str(path), view=True) if path.is_file() else None
+        if index is None or index.ndim != dim:
+            raise ArtifactError(f"{path}: HNSW graph is missing or damaged; rebuild the index.")
+        index.expansion_search = HNSW_EXPANSION_SEARCH
+        return cls(index, path)
+
+    def make_writable(self) -> None:
+        if self._view_path is not None:
+            Index = _usearch_index_class()
+
+            self._index = Index.restore(str(self._view_path), view=False)
+            self._index.expansion_search = HNSW_EXPANSION_SEARCH
+            self._view_path = None
+
+    def upsert(self, rows: npt.NDArray[np.int64], vectors: FloatArray) -> None:
+        keys = rows.astype(np.uint64)
+        present = np.asarray(self._index.contains(keys), dtype=bool).reshape(-1)
+        if present.any():
+            self._index.remove(keys[present])
+        self._index.add(keys, vectors)
+
+    def remove(self, rows: npt.NDArray[np.int64]) -> None:
+        self._index.remove(rows.astype(np.uint64))
+
+    def search(self, query: FloatArray, count: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """Rows and cosine similarities of the ``count`` nearest vectors, best first."""
+        matches = self._index.search(query, count)
+        rows = np.asarray(matches.keys, dtype=np.int64)
+        scores = (1.0 - np.asarray(matches.distances, dtype=np.float32)).astype(np.float32)
+        return rows, scores
+
+    def save(self, path: Path) -> None:
+        with artifacts.atomic_write(path) as tmp:
+            self._index.save(str(tmp))
+
+
+class DenseIndex:
+    """Vectors keyed by paper id; see the module docstring for the interface."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        model_name: str,
+        dim: int,
+        exact_limit: int,
+        manifest: Manifest | None,
+        ids: list[str],
+        vectors: npt.NDArray[Any],
+        graph: HnswGraph | None,
+    ) -> None:
+        self.directory = directory
+        self.model_name = model_name
+        self.dim = dim
+        self.exact_limit = exact_limit
+        self.high_water_mark = manifest.high_water_mark if manifest else 0
+        self._manifest = manifest
+        self._ids = ids
+        self._rows = {paper_id: row for row, paper_id in enumerate(ids) if paper_id}
+        self._vectors = vectors
+        self._size = len(ids)
+        self._owned = False
+        self._graph = graph
+        self._changed: set[str] = set()
+        self._exact_cache: FloatArray | None = None
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        *,
+        model_name: str,
+        dim: int,
+        create: bool = True,
+        exact_limit: int = DEFAULT_EXACT_LIMIT,
+    ) -> DenseIndex:
+        """Open the index in ``directory`` (memory-mapped), or an empty one to fill."""
+        manifest = artifacts.read_manifest(directory)
+        if manifest is None:
+            if not create:
+                raise ArtifactError(
+                    f"{directory}: no dense index here yet; build it with `paperscope index`."
+                )
+            empty = np.zeros((0, dim), dtype=STORAGE_DTYPE)
+            return cls(
+                directory,
+                model_name=model_name,
+                dim=dim,
+                exact_limit=exact_limit,
+                manifest=None,
+                ids=[],
+                vectors=empty,
+                graph=None,
+            )
+        artifacts.check_manifest(
+            manifest,
+            directory=directory,
+            kind=KIND,
+            format_version=FORMAT_VERSION,
+            model_name=model_name,
+            dim=dim,
+        )
+        ids, vectors, graph = _load_files(directory, manifest, dim)
+        return cls(
+            directory,
+            model_name=model_name,
+            dim=dim,
+            exact_limit=exact_limit,
+            manifest=manifest,
+            ids=ids,
+            vectors=vectors,
+            graph=graph,
+        )
+
+    # -- reading -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._rows
+
+    def vector(self, paper_id: str) -> FloatArray | None:
+        row = self._rows.get(paper_id)
+        if row is None:
+            return None
+        return np.asarray(self._vectors[row], dtype=np.float32)
+
+    def vectors(self, paper_ids: Sequence[str]) -> FloatArray:
+        """float32 rows for the ids that are in the index, in the given order; ids that
+        are not indexed are skipped (filter with ``in`` first to keep rows aligned)."""
+        rows = [self._rows[paper_id] for paper_id in paper_ids if paper_id in self._rows]
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._vectors[np.asarray(rows)], dtype=np.float32)
+
+    def ids(self) -> list[str]:
+        """Indexed paper ids, in row order."""
+        return [paper_id for paper_id in self._ids[: self._size] if paper_id]
+
+    def search(
+        self, vector: npt.ArrayLike, k: int, *, allowed: Allowed | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` nearest papers by cosine similarity, best first, among those for
+        which ``allowed(paper_id)`` is true (all when ``allowed`` is None)."""
+        if k <= 0 or not self._rows:
+            return []
+        query = self._prepare_query(vector)
+        if self._graph is None or len(self._rows) < self.exact_limit:
+            return self._exact_search(query, k, allowed)
+        return self._graph_search(query, k, allowed)
+
+    # -- writing -------------------------------------------------------------------
+
+    def add(self, paper_ids: Sequence[str], vectors: npt.ArrayLike) -> None:
+        """Add or replace the vectors of ``paper_ids`` (rows are L2-normalised here)."""
+        matrix = _as_matrix(vectors, self.dim)
+        if len(paper_ids) != matrix.shape[0]:
+            raise ValueError(f"{len(paper_ids)} paper ids but {matrix.shape[0]} vectors given")
+        if not paper_ids:
+            return
+        latest = {paper_id: position for position, paper_id in enumerate(paper_ids)}
+        for paper_id in latest:
+            if not paper_id or "\n" in paper_id:
+                raise ValueError(f"invalid paper id {paper_id!r}: empty or has a line break")
+        matrix = _normalise(matrix[list(latest.values())])
+        self._make_writable(extra_rows=len(latest))
+        rows = np.asarray([self._row_for(paper_id) for paper_id in latest], dtype=np.int64)
+        self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
+        self._after_change({"ids", "vectors"})
+        if self._graph is not None:
+            self._graph.upsert(rows, matrix)
+        elif len(self._rows) >= self.exact_limit:
+            self._build_graph()
+
+    def remove(self, paper_ids: Sequence[str]) -> None:
+        rows = [self._rows.pop(paper_id) for paper_id in set(paper_ids) if paper_id in self._rows]
+        if not rows:
+            return
+        self._make_writable(extra_rows=0)
+        for row in rows:
+            self._ids[row] = ""
+        self._after_change({"ids"})
+        if self._graph is not None:
+            self._graph.remove(np.asarray(rows, dtype=np.int64))
+
+    def save(self) -> None:
+        """Write the index atomically; unchanged files are reused, not rewritten."""
+        self._compact_if_sparse()
+        previous = self._manifest
+        generation = artifacts.next_generation(previous)
+        files = dict(previous.files) if previous else {}
+        doc_ids = previous.doc_ids if previous else None
+        if "ids" in self._changed or doc_ids is None:
+            doc_ids = artifacts.generation_name("doc_ids", generation, ".txt")
+            artifacts.write_doc_ids(self.directory / doc_ids, self._ids[: self._size])
+        if "vectors" in self._changed or "vectors" not in files:
+            files["vectors"] = artifacts.generation_name("vectors", generation, ".npy")
+            artifacts.save_array(self.directory / files["vectors"], self._vectors[: self._size])
+        if self._graph is None:
+            files.pop("hnsw", None)
+        elif "graph" in self._changed or "hnsw" not in files:
+            files["hnsw"] = artifacts.generation_name("hnsw", generation, ".usearch")
+            self._graph.save(self.directory / files["hnsw"])
+        manifest = Manifest(
+            kind=KIND,
+            format_version=FORMAT_VERSION,
+            model_name=self.model_name,
+            dim=self.dim,
+            count=len(self._rows),
+            high_water_mark=self.high_water_mark,
+            generation=generation,
+            doc_ids=doc_ids,
+            files=files,
+            extra={"rows": self._size, "vector_dtype": np.dtype(STORAGE_DTYPE).name},
+        )
+        self._manifest = artifacts.commit_manifest(self.directory, replace(manifest))
+        self._changed.clear()
+
+    # -- internals -----------------------------------------------------------------
+
+    def _prepare_query(self, vector: npt.ArrayLike) -> FloatArray:
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != self.dim:
+            raise ValueError(f"query vector has {query.shape[0]} dimensions, expected {self.dim}")
+        norm = float(np.linalg.norm(query))
+        return query / norm if norm > 0 else query
+
+    def _exact_search(
+        self, query: FloatArray, k: int, allowed: Allowed | None
+    ) -> list[tuple[str, float]]:
+        scores = self._exact_scores(query)
+        order = _top_order(scores, k if allowed is None else max(4 * k, 64))
+        while True:
+            hits = self._collect(order, scores, k, allowed)
+            if len(hits) >= k or len(order) >= self._size:
+                return hits
+            order = _top_order(scores, min(self._size, 8 * len(order)))
+
+    def _collect(
+        self, order: npt.NDArray[np.int64], scores: FloatArray, k: int, allowed: Allowed | None
+    ) -> list[tuple[str, float]]:
+        hits: list[tuple[str, float]] = []
+        for row in order:
+            score = float(scores[row])
+            paper_id = self._ids[row]
+            if score == -np.inf or not paper_id:
+                break
+            if allowed is None or allowed(paper_id):
+                hits.append((paper_id, score))
+                if len(hits) == k:
+                    break
+        return hits
+
+    def _exact_scores(self, query: FloatArray) -> FloatArray:
+        """Cosine of ``query`` with every row; deleted rows score -inf."""
+        if self._size <= self.exact_limit:
+            if self._exact_cache is None:
+                self._exact_cache = np.asarray(self._vectors[: self._size], dtype=np.float32)
+            scores: FloatArray = self._exact_cache @ query
+        else:
+            scores = np.empty(self._size, dtype=np.float32)
+            for start in range(0, self._size, _SCAN_BLOCK_ROWS):
+                block = np.asarray(self._vectors[start : start + _SCAN_BLOCK_ROWS], np.float32)
+                scores[start : start + len(block)] = block @ query
+        if len(self._rows) < self._size:
+            deleted = np.fromiter((not paper_id for paper_id in self._ids[: self._size]), bool)
+            scores[deleted] = -np.inf
+        return scores
+
+    def _graph_search(
+        self, query: FloatArray, k: int, allowed: Allowed | None
+    ) -> list[tuple[str, float]]:
+        assert self._graph is not None
+        fetch = k if allowed is None else max(4 * k, 64)
+        while True:
+            rows, scores = self._graph.search(query, fetch)
+            hits: list[tuple[str, float]] = []
+            for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
+                paper_id = self._ids[row]
+                if paper_id and (allowed is None or allowed(paper_id)):
+                    hits.append((paper_id, float(score)))
+                    if len(hits) == k:
+                        return hits
+            if len(rows) < fetch or fetch >= len(self._rows):
+                return hits
+            if fetch >= _MAX_OVERFETCH:
+                return self._exact_search(query, k, allowed)
+            fetch *= 4
+
+    def _row_for(self, paper_id: str) -> int:
+        row = self._rows.get(paper_id)
+        if row is None:
+            row = self._size
+            self._size += 1
+            self._ids.append(paper_id)
+            self._rows[paper_id] = row
+        return row
+
+    def _make_writable(self, *, extra_rows: int) -> None:
+        """Copy memory-mapped data into growable memory before the first change."""
+        needed = self._size + extra_rows
+        if not self._owned or needed > self._vectors.shape[0]:
+            capacity = max(needed, int(self._vectors.shape[0] * 1.5), 1024)
+            buffer = np.zeros((capacity, self.dim), dtype=STORAGE_DTYPE)
+            buffer[: self._size] = self._vectors[: self._size]
+            self._vectors = buffer
+            self._owned = True
+        if self._graph is not None:
+            self._graph.make_writable()
+
+    def _after_change(self, parts: set[str]) -> None:
+        self._changed |= parts
+        if self._graph is not None:
+            self._changed.add("graph")
+        self._exact_cache = None
+
+    def _build_graph(self) -> None:
+        live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
+        self._graph = HnswGraph.create(self.dim)
+        self._graph.upsert(live, np.asarray(self._vectors[live], dtype=np.float32))
+        self._changed.add("graph")
+
+    def _compact_if_sparse(self) -> None:
+        """Drop deleted rows once they are a fifth of the file (renumbers the rows)."""
+        deleted = self._size - len(self._rows)
+        if deleted < max(1_000, self._size // 5):
+            return
+        live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
+        self._vectors = np.ascontiguousarray(self._vectors[live])
+        self._owned = True
+        self._ids = [self._ids[row] for row in live.tolist()]
+        self._size = len(self._ids)
+        self._rows = {paper_id: row for row, paper_id in enumerate(self._ids)}
+        self._changed |= {"ids", "vectors"}
+        self._exact_cache = None
+        if self._graph is not None:
+            self._build_graph()
+
+
+def _usearch_index_class() -> Any:
+    # usearch's extension links its own copy of libstdc++ and exports its symbols;
+    # importing onnxruntime *after* it crashes the process (std::codecvt facet clash in
+    # locale set-up). The other order is safe, so load onnxruntime first when present.
+    with contextlib.suppress(ImportError):
+        import onnxruntime  # noqa: F401
+    from usearch.index import Index
+
+    return Index
+
+
+def _load_files(
+    directory: Path, manifest: Manifest, dim: int
+) -> tuple[list[str], npt.NDArray[Any], HnswGraph | None]:
+    if manifest.doc_ids is None or "vectors" not in manifest.files:
+        raise ArtifactError(f"{directory}: the manifest names no vectors; rebuild the index.")
+    ids = artifacts.read_doc_ids(directory / manifest.doc_ids)
+    vectors = artifacts.load_array(directory / manifest.files["vectors"], mmap=True)
+    if vectors.ndim != 2 or vectors.shape != (len(ids), dim):
+        raise ArtifactError(
+            f"{directory}: vectors file has shape {vectors.shape} but the index lists "
+            f"{len(ids)} ids of dimension {dim}; the folder is damaged, rebuild the index."
+        )
+    graph = None
+    if "hnsw" in manifest.files:
+        graph = HnswGraph.view(directory / manifest.files["hnsw"], dim)
+    return ids, vectors, graph
+
+
+def _as_matrix(vectors: npt.ArrayLike, dim: int) -> FloatArray:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim == 1 and matrix.shape[0] == dim:
+        matrix = matrix.reshape(1, dim)
+    if matrix.ndim != 2 or matrix.shape[1] != dim:
+        raise ValueError(f"vectors must have shape (n, {dim}), got {matrix.shape}")
+    if not np.isfinite(matrix).all():
+        raise ValueError("vectors contain NaN or infinite values")
+    return matrix
+
+
+def _normalise(matrix: FloatArray) -> FloatArray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    normalised: FloatArray = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    return normalised
+
+
+def _top_order(scores: FloatArray, count: int) -> npt.NDArray[np.int64]:
+    """Indices of the ``count`` highest scores, best first."""
+    count = min(count, scores.shape[0])
+    if count < scores.shape[0]:
+        part = np.argpartition(-scores, count - 1)[:count]
+    else:
+        part = np.arange(scores.shape[0])
+    order: npt.NDArray[np.int64] = part[np.argsort(-scores[part], kind="stable")]
+    return order

@@ -1,0 +1,248 @@
+"""The dense index: add, replace, remove, filtered search, save/reload, mmap, refusal
+of other vector spaces, crash safety. Runs both the exact path and the HNSW path (a low
+``exact_limit`` forces the graph on small data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from paperscope.index import artifacts, dense
+from paperscope.index.dense import ArtifactError, DenseIndex, IndexMismatchError
+
+DIM = 32
+MODEL = "test-model"
+
+
+def _unit(rows: int, seed: int = 0) -> npt.NDArray[np.float32]:
+    matrix = np.random.default_rng(seed).normal(size=(rows, DIM)).astype(np.float32)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def _ids(count: int, prefix: str = "2401.") -> list[str]:
+    return [f"{prefix}{i:05d}" for i in range(count)]
+
+
+def _exact_top(
+    vectors: npt.NDArray[np.float32], ids: list[str], query: npt.NDArray[np.float32], k: int
+) -> list[str]:
+    order = np.argsort(-(vectors @ query), kind="stable")[:k]
+    return [ids[i] for i in order]
+
+
+@pytest.fixture(params=["exact", "hnsw"])
+def exact_limit(request: pytest.FixtureRequest) -> int:
+    return 1_000_000 if request.param == "exact" else 50
+
+
+def test_search_finds_nearest_by_cosine(tmp_path: Path, exact_limit: int) -> None:
+    vectors, ids = _unit(500), _ids(500)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    assert len(index) == 500 and ids[3] in index and "nope" not in index
+    query = vectors[42] + 0.05 * _unit(1, seed=9)[0]
+    hits = index.search(query, 10)
+    expected = _exact_top(vectors, ids, query / np.linalg.norm(query), 10)
+    assert hits[0][0] == ids[42]
+    assert len(set(expected) & {paper_id for paper_id, _ in hits}) >= 9
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == pytest.approx(float(vectors[42] @ query / np.linalg.norm(query)), abs=2e-3)
+
+
+def test_filtered_search_returns_only_allowed_ids(tmp_path: Path, exact_limit: int) -> None:
+    vectors, ids = _unit(400), _ids(400)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    allowed = set(ids[::37])  # very selective: 11 of 400
+    hits = index.search(vectors[0], 5, allowed=allowed.__contains__)
+    assert len(hits) == 5 and {paper_id for paper_id, _ in hits} <= allowed
+    best_allowed = [i for i in _exact_top(vectors, ids, vectors[0], 400) if i in allowed][:5]
+    assert [paper_id for paper_id, _ in hits] == best_allowed
+    assert index.search(vectors[0], 5, allowed=lambda _: False) == []
+
+
+def test_readding_replaces_and_remove_forgets(tmp_path: Path, exact_limit: int) -> None:
+    vectors, ids = _unit(200), _ids(200)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    index.add([ids[5]], vectors[150:151])
+    assert len(index) == 200
+    assert index.search(vectors[150], 2)[1][0] in {ids[5], ids[150]}
+    np.testing.assert_allclose(index.vector(ids[5]), vectors[150], atol=2e-3)
+    index.remove([ids[150], "unknown-id"])
+    assert ids[150] not in index and len(index) == 199
+    assert index.search(vectors[150], 1)[0][0] == ids[5]
+    assert all(paper_id != ids[150] for paper_id, _ in index.search(vectors[150], 199))
+
+
+def test_save_reload_is_memory_mapped_and_keeps_high_water_mark(
+    tmp_path: Path, exact_limit: int
+) -> None:
+    vectors, ids = _unit(300), _ids(300)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    index.remove([ids[7]])
+    index.high_water_mark = 1234
+    index.save()
+    expected = index.search(vectors[11], 10)
+
+    reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    assert isinstance(reopened._vectors, np.memmap)
+    assert reopened.high_water_mark == 1234 and len(reopened) == 299
+    assert ids[7] not in reopened
+    assert reopened.search(vectors[11], 10) == expected
+    rows = reopened.vectors([ids[2], "missing", ids[9]])
+    np.testing.assert_allclose(rows, vectors[[2, 9]], atol=2e-3)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["model_name"] == MODEL and manifest["dim"] == DIM
+    assert manifest["high_water_mark"] == 1234 and manifest["count"] == 299
+    assert ("hnsw" in manifest["files"]) == (exact_limit < 300)
+
+
+def test_incremental_add_after_reload(tmp_path: Path, exact_limit: int) -> None:
+    vectors, ids = _unit(260), _ids(260)
+    first = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    first.add(ids[:200], vectors[:200])
+    first.save()
+    second = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    second.add(ids[200:], vectors[200:])
+    second.save()
+    third = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    assert len(third) == 260
+    assert third.search(vectors[230], 1)[0][0] == ids[230]
+    assert third.search(vectors[20], 1)[0][0] == ids[20]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert all(".000002." in name for name in names if name != "manifest.json"), names
+
+
+def test_other_model_or_dimension_is_refused(tmp_path: Path) -> None:
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    index.add(_ids(3), _unit(3))
+    index.save()
+    with pytest.raises(IndexMismatchError, match="other-model"):
+        DenseIndex.open(tmp_path, model_name="other-model", dim=DIM)
+    with pytest.raises(IndexMismatchError, match="dim"):
+        DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM * 2)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["format_version"] = dense.FORMAT_VERSION + 1
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="format_version"):
+        DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+
+
+def test_open_without_create_needs_an_index(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="paperscope index"):
+        DenseIndex.open(tmp_path / "nothing", model_name=MODEL, dim=DIM, create=False)
+    empty = DenseIndex.open(tmp_path / "new", model_name=MODEL, dim=DIM)
+    assert len(empty) == 0 and empty.search(_unit(1)[0], 5) == []
+
+
+def test_failed_save_leaves_previous_index_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exact_limit: int
+) -> None:
+    vectors, ids = _unit(120), _ids(120)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids[:100], vectors[:100])
+    index.high_water_mark = 5
+    index.save()
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    index.add(ids[100:], vectors[100:])
+    index.high_water_mark = 9
+    real_replace = artifacts.os.replace
+
+    def crash_on_manifest(src: str, dst: str) -> None:
+        if str(dst).endswith("manifest.json"):
+            raise OSError("simulated crash before the manifest is renamed into place")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(artifacts.os, "replace", crash_on_manifest)
+    with pytest.raises(OSError, match="simulated crash"):
+        index.save()
+    monkeypatch.undo()
+
+    survivor = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    assert len(survivor) == 100 and survivor.high_water_mark == 5
+    assert survivor.search(vectors[50], 1)[0][0] == ids[50]
+    assert set(before) <= {p.name for p in tmp_path.iterdir()}
+
+    index.save()  # the next save succeeds and clears the orphaned files
+    final = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    assert len(final) == 120 and final.high_water_mark == 9
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_open_reader_survives_a_concurrent_save(tmp_path: Path, exact_limit: int) -> None:
+    vectors, ids = _unit(150), _ids(150)
+    writer = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    writer.add(ids[:100], vectors[:100])
+    writer.save()
+    reader = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    writer.add(ids[100:], vectors[100:])
+    writer.remove(ids[:10])
+    writer.save()  # deletes the generation the reader has mapped
+    assert reader.search(vectors[3], 1)[0][0] == ids[3]
+    assert len(reader) == 100
+
+
+def test_many_removals_compact_the_files(tmp_path: Path, exact_limit: int) -> None:
+    vectors, ids = _unit(3000), _ids(3000)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    index.remove(ids[:1500])
+    index.save()
+    reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    assert len(reopened) == 1500
+    assert reopened._vectors.shape[0] == 1500, "deleted rows were not dropped"
+    assert reopened.search(vectors[2000], 1)[0][0] == ids[2000]
+    np.testing.assert_allclose(reopened.vector(ids[2999]), vectors[2999], atol=2e-3)
+
+
+def test_bad_input_is_rejected_with_clear_messages(tmp_path: Path) -> None:
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    with pytest.raises(ValueError, match="2 paper ids but 3 vectors"):
+        index.add(_ids(2), _unit(3))
+    with pytest.raises(ValueError, match=r"shape \(n, 32\)"):
+        index.add(_ids(2), np.zeros((2, 8), np.float32))
+    with pytest.raises(ValueError, match="NaN"):
+        index.add(_ids(1), np.full((1, DIM), np.nan, np.float32))
+    with pytest.raises(ValueError, match="line break"):
+        index.add(["a\nb"], _unit(1))
+    index.add(_ids(1), _unit(1))
+    with pytest.raises(ValueError, match="dimensions"):
+        index.search(np.ones(DIM + 1), 3)
+
+
+def test_damaged_folder_is_reported(tmp_path: Path) -> None:
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    index.add(_ids(10), _unit(10))
+    index.save()
+    manifest = artifacts.read_manifest(tmp_path)
+    assert manifest is not None and manifest.doc_ids
+    artifacts.write_doc_ids(tmp_path / manifest.doc_ids, _ids(4))
+    with pytest.raises(ArtifactError, match="damaged"):
+        DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+
+
+def test_graph_then_onnxruntime_in_one_process_does_not_crash(tmp_path: Path) -> None:
+    """usearch loaded before onnxruntime used to kill the process at import."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, pathlib\n"
+        "from paperscope.index.dense import DenseIndex\n"
+        f"index = DenseIndex.open(pathlib.Path({str(tmp_path)!r}), model_name='m', dim=4,"
+        " exact_limit=1)\n"
+        "index.add(['a', 'b'], np.eye(2, 4))\n"
+        "import onnxruntime\n"
+        "print(index.search(np.eye(4)[0], 1)[0][0])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "a"

