@@ -6,11 +6,13 @@ in chosen categories, or both. A paper's day is its submission day or its feed_d
 
 from __future__ import annotations
 
+import bisect
+import weakref
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, union_all
 
 from paperscope.store.database import Store
 from paperscope.store.schema import paper_categories, paper_sources, papers
@@ -109,6 +111,44 @@ def list_feed(
     return ids, total
 
 
+# Days that have papers, per store and feed selection, with the data version they were
+# computed at. Prev/next navigation then costs two index lookups (the version) and a
+# bisect instead of a scan; the list is rebuilt only after an import or submission.
+_DAYS_CACHE: weakref.WeakKeyDictionary[
+    Store, dict[tuple[str, tuple[str, ...]], tuple[Any, list[date]]]
+]
+_DAYS_CACHE = weakref.WeakKeyDictionary()
+
+
+def _data_version(conn: Connection) -> tuple[Any, ...]:
+    return (
+        conn.scalar(select(func.max(papers.c.seq))),
+        conn.scalar(select(func.max(submissions.c.submission_id))),
+    )
+
+
+def feed_days(*, store: Store, mode: FeedMode, categories: Sequence[str] = ()) -> list[date]:
+    """Every day that has papers in the feed, oldest first (cached until data changes)."""
+    key = (mode, tuple(categories))
+    per_store = _DAYS_CACHE.setdefault(store, {})
+    with store.read() as conn:
+        version = _data_version(conn)
+        cached = per_store.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        rows = union_all(
+            *(
+                arm.with_only_columns(day_col).distinct()
+                for arm, day_col in _arms(mode, categories, None, None)
+            )
+        )
+        days = sorted(
+            {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in conn.scalars(rows)}
+        )
+    per_store[key] = (version, days)
+    return days
+
+
 def feed_day_near(
     *,
     store: Store,
@@ -119,27 +159,15 @@ def feed_day_near(
     inclusive: bool = False,
 ) -> date | None:
     """The closest day that has papers: the latest before ``before``, the earliest
-    after ``after`` (``inclusive`` also accepts the day itself), or the latest of all.
-    Each source is asked for its first row in day order, which walks the day index
-    and stops at the first match instead of aggregating the whole table."""
-    found: list[date] = []
-    with store.read() as conn:
-        for arm, day_col in _arms(mode, categories, None, None):
-            q = arm.with_only_columns(day_col)
-            if after is not None:
-                q = q.where(day_col >= after if inclusive else day_col > after).order_by(
-                    day_col.asc()
-                )
-            else:
-                if before is not None:
-                    q = q.where(day_col <= before if inclusive else day_col < before)
-                q = q.order_by(day_col.desc())
-            day = conn.scalar(q.limit(1))
-            if isinstance(day, date):
-                found.append(day)
-    if not found:
-        return None
-    return min(found) if after is not None else max(found)
+    after ``after`` (``inclusive`` also accepts the day itself), or the latest of all."""
+    days = feed_days(store=store, mode=mode, categories=categories)
+    if after is not None:
+        i = bisect.bisect_left(days, after) if inclusive else bisect.bisect_right(days, after)
+        return days[i] if i < len(days) else None
+    if before is not None:
+        i = bisect.bisect_right(days, before) if inclusive else bisect.bisect_left(days, before)
+        return days[i - 1] if i > 0 else None
+    return days[-1] if days else None
 
 
 def in_feed(

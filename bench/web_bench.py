@@ -1,0 +1,197 @@
+"""Requests/s and latency of the main pages at scale, against uvicorn on loopback.
+
+    .venv/bin/python bench/web_bench.py --papers 100000 --clients 16 --seconds 10
+
+Builds a store of synthetic papers (spread over 365 feed days, realistic title and
+abstract lengths, 5 authors, 2 categories, some upvotes), starts `uvicorn` in a
+subprocess, and drives it with an httpx-based load generator (N concurrent clients,
+keep-alive). Prints one line per page: requests/s, p50, p95, p99 and errors. Uses wrk
+instead when --wrk is given and wrk is installed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from paperscope.config import Settings
+from paperscope.models import Paper
+from paperscope.store import Store
+from paperscope.store.accounts import create_user
+from paperscope.store.papers import upsert_papers
+from paperscope.store.upvotes import set_upvote
+
+WORDS = ["transformer", "attention", "diffusion", "contrastive", "memory", "retrieval", "graph", "sparse", "quantum", "latent", "policy", "reward", "language", "vision", "scaling", "efficient", "robust", "causal", "federated", "kernel", "bayesian", "optimal", "spectral", "neural", "inference", "benchmark"]
+CATS = ("cs.LG", "cs.CL", "cs.CV", "stat.ML", "cs.AI", "hep-th", "math.OC", "quant-ph")
+LAST_DAY = date(2024, 10, 25)
+
+
+def _paper_id(i: int) -> str:
+    return f"{(LAST_DAY - timedelta(days=i % 365)):%y%m}.{i:05d}"
+
+
+def _paper(i: int, rng: random.Random) -> Paper:
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
+    abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(120, 220))) + "."
+    day = LAST_DAY - timedelta(days=i % 365)
+    pid = _paper_id(i)
+    return Paper(
+        paper_id=pid,
+        arxiv_id=pid,
+        title=title,
+        abstract=abstract,
+        authors=tuple(f"Author {rng.randint(1, 20000)}" for _ in range(5)),
+        categories=tuple(rng.sample(CATS, 2)),
+        primary_category=None,
+        submitted_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC),
+        feed_date=day,
+        external_upvotes=rng.randint(0, 50),
+        source="oai-pmh",
+    )
+
+
+def build_store(data_dir: Path, n: int) -> None:
+    settings = Settings(data_dir=data_dir, dev_mode=True)
+    store = Store.open(settings)
+    rng = random.Random(7)
+    started = time.perf_counter()
+    for start in range(0, n, 5000):
+        upsert_papers(
+            store=store, papers_in=[_paper(i, rng) for i in range(start, min(n, start + 5000))]
+        )
+    now = datetime.now(UTC)
+    users = [
+        create_user(store=store, username=f"bench{u}", email=None, password_hash=None, now=now)
+        for u in range(20)
+    ]
+    for u in users:
+        for i in rng.sample(range(min(n, 2000)), 50):
+            set_upvote(store=store, user_id=u.user_id, paper_id=_paper_id(i), upvoted=True, now=now)
+    store.close()
+    print(f"built {n} papers in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def _client(
+    http: httpx.AsyncClient, url: str, until: float, out: list[float], errors: list[int]
+) -> None:
+    while time.perf_counter() < until:
+        t0 = time.perf_counter()
+        r = await http.get(url)
+        out.append(time.perf_counter() - t0)
+        if r.status_code != 200:
+            errors.append(r.status_code)
+
+
+async def load(url: str, clients: int, seconds: float) -> tuple[float, list[float], list[int]]:
+    out: list[float] = []
+    errors: list[int] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+        await http.get(url)  # warm-up
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*(_client(http, url, until, out, errors) for _ in range(clients)))
+    return len(out) / seconds, out, errors
+
+
+def _pct(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--data-dir", type=Path, default=None, help="reuse a built store")
+    ap.add_argument("--wrk", action="store_true")
+    args = ap.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ps-bench-"))
+    if not (data_dir / "paperscope.db").exists():
+        build_store(data_dir, args.papers)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"PAPERSCOPE_DATA_DIR": str(data_dir), "PAPERSCOPE_DEV_MODE": "1"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.web_bench:app_factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(base + "/api/v1/me", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        pages = [
+            ("daily feed", f"/daily/{LAST_DAY}"),
+            ("paper page", f"/papers/{LAST_DAY:%y%m}.00000"),
+            ("search page", "/search?q=contrastive+memory+retrieval"),
+            ("trending", "/trending?window=week"),
+            ("daily JSON", f"/api/v1/daily/{LAST_DAY}"),
+        ]
+        print(
+            f"{args.papers} papers, {args.clients} clients, {args.seconds:.0f} s each, {args.workers} worker(s)"
+        )
+        print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        for name, path in pages:
+            if args.wrk and shutil.which("wrk"):
+                subprocess.run(
+                    [
+                        "wrk",
+                        "-t2",
+                        f"-c{args.clients}",
+                        f"-d{int(args.seconds)}s",
+                        "--latency",
+                        base + path,
+                    ]
+                )
+                continue
+            rps, lat, errs = asyncio.run(load(base + path, args.clients, args.seconds))
+            print(
+                f"{name:<12} {rps:8.1f} {_pct(lat, 0.5):8.1f} {_pct(lat, 0.95):8.1f} {_pct(lat, 0.99):8.1f} {len(errs):7d}",
+                flush=True,
+            )
+        print(f"mean latency {statistics.mean(lat) * 1000:.1f} ms (last page)")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def app_factory() -> object:
+    from paperscope.web.app import create_app
+
+    return create_app(Settings())
+
+
+if __name__ == "__main__":
+    main()
