@@ -33,7 +33,11 @@ from paperscope.store.accounts import create_user
 from paperscope.store.papers import upsert_papers
 from paperscope.store.upvotes import set_upvote
 
-WORDS = ["transformer", "attention", "diffusion", "contrastive", "memory", "retrieval", "graph", "sparse", "quantum", "latent", "policy", "reward", "language", "vision", "scaling", "efficient", "robust", "causal", "federated", "kernel", "bayesian", "optimal", "spectral", "neural", "inference", "benchmark"]
+WORDS = (
+    "transformer attention diffusion contrastive memory retrieval graph sparse quantum latent "
+    "policy reward language vision scaling efficient robust causal federated kernel bayesian "
+    "optimal spectral neural inference benchmark"
+).split()
 CATS = ("cs.LG", "cs.CL", "cs.CV", "stat.ML", "cs.AI", "hep-th", "math.OC", "quant-ph")
 LAST_DAY = date(2024, 10, 25)
 
@@ -160,7 +164,8 @@ def main() -> None:
             ("daily JSON", f"/api/v1/daily/{LAST_DAY}"),
         ]
         print(
-            f"{args.papers} papers, {args.clients} clients, {args.seconds:.0f} s each, {args.workers} worker(s)"
+            f"{args.papers} papers, {args.clients} clients, {args.seconds:.0f} s each, "
+            f"{args.workers} worker(s)"
         )
         print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
         for name, path in pages:
@@ -178,7 +183,8 @@ def main() -> None:
                 continue
             rps, lat, errs = asyncio.run(load(base + path, args.clients, args.seconds))
             print(
-                f"{name:<12} {rps:8.1f} {_pct(lat, 0.5):8.1f} {_pct(lat, 0.95):8.1f} {_pct(lat, 0.99):8.1f} {len(errs):7d}",
+                f"{name:<12} {rps:8.1f} {_pct(lat, 0.5):8.1f} {_pct(lat, 0.95):8.1f} "
+                f"{_pct(lat, 0.99):8.1f} {len(errs):7d}",
                 flush=True,
             )
         print(f"mean latency {statistics.mean(lat) * 1000:.1f} ms (last page)")
