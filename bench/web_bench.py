@@ -33,11 +33,34 @@ from paperscope.store.accounts import create_user
 from paperscope.store.papers import upsert_papers
 from paperscope.store.upvotes import set_upvote
 
-WORDS = (
-    "transformer attention diffusion contrastive memory retrieval graph sparse quantum latent "
-    "policy reward language vision scaling efficient robust causal federated kernel bayesian "
-    "optimal spectral neural inference benchmark"
-).split()
+WORDS = [
+    "transformer",
+    "attention",
+    "diffusion",
+    "contrastive",
+    "memory",
+    "retrieval",
+    "graph",
+    "sparse",
+    "quantum",
+    "latent",
+    "policy",
+    "reward",
+    "language",
+    "vision",
+    "scaling",
+    "efficient",
+    "robust",
+    "causal",
+    "federated",
+    "kernel",
+    "bayesian",
+    "optimal",
+    "spectral",
+    "neural",
+    "inference",
+    "benchmark",
+]
 CATS = ("cs.LG", "cs.CL", "cs.CV", "stat.ML", "cs.AI", "hep-th", "math.OC", "quant-ph")
 LAST_DAY = date(2024, 10, 25)
 
