@@ -75,6 +75,35 @@ class Settings(BaseSettings):
         default=5,
         description="Retries of a failed OAI-PMH request before the harvest stops.",
     )
+    harvest_backoff_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "First wait before retrying a failed arXiv request; doubles per retry, with "
+            "random jitter."
+        ),
+    )
+    harvest_max_wait_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="Longest wait the harvester accepts from a server's Retry-After header.",
+    )
+    harvest_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Network timeout of one arXiv request (connect, and each read).",
+    )
+    harvest_contact_email: str | None = Field(
+        default=None,
+        description=(
+            "E-mail address sent in the harvester's User-Agent, so arXiv can reach the "
+            "operator of a misbehaving harvester instead of blocking it."
+        ),
+    )
+    arxiv_rss_url: str = Field(
+        default="https://rss.arxiv.org/rss",
+        description="arXiv RSS base address used by `harvest arxiv --recent` (category appended).",
+    )
     dev_mode: bool = Field(
         default=False,
         description="Development mode: allows the built-in default secret key.",
