@@ -15,8 +15,15 @@ from paperscope.store import Store
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.browser
@@ -27,9 +34,13 @@ def test_digest_renders_as_a_newsletter_on_desktop_and_phone(
         pytest.skip("chromium not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    subscribe(store=sample_store, settings=mail_settings, email="shot@example.org",
-              spec=make_spec(trending="day", trending_limit=4, categories=["math.CO"]),
-              confirmed=True)
+    subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="shot@example.org",
+        spec=make_spec(trending="day", trending_limit=4, categories=["math.CO"]),
+        confirmed=True,
+    )
     run_pass(store=sample_store, settings=mail_settings, force=True)
     [mail] = smtp_sink.to("shot@example.org")
     html = mail.message.get_body(("html",)).get_content()

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 # Saved-search alerts keep a hit only if its cosine similarity to the query (all-MiniLM-
 # L6-v2) reaches this; calibrated on SciFact (bench/alert_threshold.py, docs/digests.md).
-DEFAULT_MIN_SEMANTIC_SCORE = 0.35
-MAX_PER_SECTION = 25
+DEFAULT_MIN_SEMANTIC_SCORE = 0.40
+# Keeps a digest under ~100 KB: Gmail clips longer mails behind a "view entire" link.
+MAX_PER_SECTION = 15
 
 
 @dataclass(frozen=True, slots=True)

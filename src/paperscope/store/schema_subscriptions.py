@@ -100,7 +100,7 @@ outbox = Table(
     ),
     Column("recipient", String(320), nullable=False),
     Column("message_id", String(255), nullable=False),
-    Column("body", LargeBinary, nullable=False),  # the complete RFC 5322 message
+    Column("body", LargeBinary, nullable=False),  # the RFC 5322 message, zlib-compressed
     Column("paper_count", Integer, nullable=False, server_default=text("0")),
     # pending | sent | bounced | failed | cancelled
     Column("state", String(12), nullable=False, server_default="pending"),
