@@ -42,10 +42,7 @@ def mail_settings(settings: Settings, smtp_sink: SmtpSink) -> Settings:
     )
 
 
-@pytest.fixture
-def sample_store(store: Store, shared_data: Path) -> Store:
-    """The 200 snapshot records, arrived just now; the first 20 entered today's feed with
-    Hugging Face upvotes (20, 19, ...), so trending has something to rank."""
+def _load_sample(store: Store, shared_data: Path) -> Store:
     papers = snapshot_papers(shared_data / "arxiv" / "kaggle_snapshot_head200.jsonl")
     today = datetime.now(UTC).date()
     papers = [
@@ -54,3 +51,16 @@ def sample_store(store: Store, shared_data: Path) -> Store:
     ]
     upsert_papers(store=store, papers_in=papers)
     return store
+
+
+@pytest.fixture
+def sample_store(store: Store, shared_data: Path) -> Store:
+    """The 200 snapshot records, arrived just now; the first 20 entered today's feed with
+    Hugging Face upvotes (20, 19, ...), so trending has something to rank."""
+    return _load_sample(store, shared_data)
+
+
+@pytest.fixture
+def any_sample_store(any_store: Store, shared_data: Path) -> Store:
+    """The same on SQLite and on PostgreSQL."""
+    return _load_sample(any_store, shared_data)

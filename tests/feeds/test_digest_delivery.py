@@ -26,17 +26,17 @@ def _html_and_text(received: object) -> tuple[str, str]:
 
 
 def test_confirmed_subscriber_gets_one_correct_digest(
-    sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+    any_sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
 ) -> None:
     spec = subs.make_spec(categories=["hep-ph"], trending="day", trending_limit=3)
     subs.subscribe(
-        store=sample_store,
+        store=any_sample_store,
         settings=mail_settings,
         email="Ada@Example.org",
         spec=spec,
         confirmed=True,
     )
-    report = run_pass(store=sample_store, settings=mail_settings, force=True)
+    report = run_pass(store=any_sample_store, settings=mail_settings, force=True)
     assert (report.build.built, report.delivery.sent) == (1, 1)
 
     [mail] = smtp_sink.to("Ada@example.org")
@@ -56,7 +56,7 @@ def test_confirmed_subscriber_gets_one_correct_digest(
     assert "/subscriptions/manage/" in text and "/unsubscribe/" in html
 
     # the period is done: another run sends nothing more
-    again = run_pass(store=sample_store, settings=mail_settings, force=True)
+    again = run_pass(store=any_sample_store, settings=mail_settings, force=True)
     assert (again.build.due, again.delivery.sent) == (0, 0)
     assert len(smtp_sink.received) == 1
 
@@ -203,22 +203,22 @@ def test_only_papers_that_arrived_since_the_last_digest_are_sent(
 
 
 def test_permanent_refusals_bounce_and_pause_the_address(
-    sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+    any_sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
 ) -> None:
     for n in range(3):
         subs.subscribe(
-            store=sample_store,
+            store=any_sample_store,
             settings=mail_settings,
             email="bounce@example.org",
             spec=subs.make_spec(categories=["hep-ph"], trending="day", trending_limit=n + 1),
             confirmed=True,
         )
-    report = run_pass(store=sample_store, settings=mail_settings, force=True)
+    report = run_pass(store=any_sample_store, settings=mail_settings, force=True)
     assert (report.delivery.sent, report.delivery.bounced, report.delivery.paused) == (0, 3, 1)
-    subscriber = get_subscriber(store=sample_store, email="bounce@example.org")
+    subscriber = get_subscriber(store=any_sample_store, email="bounce@example.org")
     assert subscriber is not None and subscriber.state == "paused"
     assert subscriber.bounce_count == 3 and "550" in (subscriber.last_error or "")
-    assert count_by_state(store=sample_store) == {"bounced": 3}
+    assert count_by_state(store=any_sample_store) == {"bounced": 3}
     assert smtp_sink.received == []
 
 
