@@ -161,3 +161,48 @@ class Submission:
     user_id: int
     feed_date: date
     submitted_at: datetime
+
+
+# ---------------------------------------------------------------- search
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """One search, as the web app, digests, alerts and the CLI ask for it
+    (search/engine.py documents every field)."""
+
+    text: str
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    date_from: date | None = None  # on the submitted date (first version), inclusive
+    date_to: date | None = None
+    sources: tuple[str, ...] = ()
+    sort: str = "relevance"  # relevance | newest | oldest
+    mode: str = "hybrid"  # hybrid | bm25 | dense
+    limit: int = 20
+    offset: int = 0
+    min_score: float | None = None  # drop hits whose fused score is lower (alerts)
+    paper_ids: frozenset[str] | None = None  # search only among these papers
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result and why it matched."""
+
+    paper_id: str
+    score: float  # fused score in [0, 1] (hybrid), BM25 (bm25) or cosine (dense)
+    bm25_score: float | None  # None: no lexical match
+    semantic_score: float | None  # cosine similarity; None: not embedded / not computed
+    rank: int  # 1-based position in the whole result list (offset included)
+    title_html: str  # HTML-escaped, matched terms wrapped in <mark>
+    abstract_html: str  # an escaped snippet around the matches
+    matched_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    hits: list[Hit]
+    total: int  # matches available for paging (see search/engine.py)
+    query: SearchQuery
+    notice: str | None = None  # "empty query: ...", "unbalanced quote ignored", ...
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage

@@ -1,9 +1,263 @@
-"""CLI commands for the search area."""
+"""`paperscope index`, `search`, `similar` and `eval beir`: thin wrappers around
+index/catch_up.py, search/engine.py and search/eval_beir.py."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from paperscope.cli.common import (
+    DataDirOption,
+    UserError,
+    console,
+    err_console,
+    make_settings,
+    open_store,
+)
+from paperscope.config import Settings
+from paperscope.models import Hit, SearchQuery
+
+if TYPE_CHECKING:
+    from paperscope.search.engine import SearchEngine
+    from paperscope.store import Store
+
+eval_app = typer.Typer(help="Measure search quality.", no_args_is_help=True)
+_TAG = re.compile(r"</?mark>")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
+    app.command("index")(index)
+    app.command("search")(search)
+    app.command("similar")(similar)
+    app.add_typer(eval_app, name="eval")
+    eval_app.command("beir")(eval_beir)
+
+
+def index(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop both indexes and rebuild them."),
+    lexical_only: bool = typer.Option(
+        False, "--lexical-only", help="Skip the dense index (no embedding model needed)."
+    ),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Index papers added or changed since the last run (resumable)."""
+    from paperscope.index.artifacts import ArtifactError, IndexMismatchError
+    from paperscope.index.catch_up import catch_up_indexes
+    from paperscope.index.embedder import EmbedderError
+
+    settings = make_settings(data_dir)
+    with open_store(settings) as store, _progress() as callback:
+        try:
+            report = catch_up_indexes(
+                settings=settings,
+                store=store,
+                progress=callback,
+                rebuild=rebuild,
+                dense=not lexical_only,
+            )
+        except (ArtifactError, IndexMismatchError, EmbedderError) as exc:
+            raise UserError(str(exc)) from exc
+    console.print(
+        f"indexed {report.lexical_indexed:,} papers (lexical), embedded {report.embedded:,}, "
+        f"removed {report.removed:,} in {report.seconds:.1f} s; "
+        f"index holds {report.lexical_count:,} papers, {report.dense_count:,} vectors"
+    )
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage:8}", total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+def search(
+    text: str = typer.Argument(..., help="Query, e.g. '\"state space\" au:gu -survey'."),
+    limit: int = typer.Option(10, "--limit", min=1, max=1000, help="How many results."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many results."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, bm25 or dense."),
+    category: list[str] = typer.Option([], "--category", help="Only this category (repeatable)."),
+    author: list[str] = typer.Option(
+        [], "--author", help="Only papers by this author (repeatable)."
+    ),
+    date_from: str = typer.Option(None, "--from", help="Submitted on or after (YYYY-MM-DD)."),
+    date_to: str = typer.Option(None, "--to", help="Submitted on or before (YYYY-MM-DD)."),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Search the indexed papers."""
+    if mode not in ("hybrid", "bm25", "dense"):
+        raise UserError(f"--mode {mode!r}: use hybrid, bm25 or dense")
+    if sort not in ("relevance", "newest", "oldest"):
+        raise UserError(f"--sort {sort!r}: use relevance, newest or oldest")
+    query = SearchQuery(
+        text=text,
+        categories=tuple(category),
+        authors=tuple(author),
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+        sort=sort,
+        mode=mode,
+        limit=limit,
+        offset=offset,
+    )
+    settings = make_settings(data_dir)
+    with open_store(settings) as store:
+        results = _engine(settings, store).search(query)
+        titles = _titles(store, [hit.paper_id for hit in results.hits])
+    if as_json:
+        payload = {
+            "query": text,
+            "total": results.total,
+            "notice": results.notice,
+            "hits": [_hit_json(hit, titles) for hit in results.hits],
+            "timings_ms": results.timings,
+        }
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    if results.notice:
+        err_console.print(f"[yellow]note:[/yellow] {results.notice}")
+    _print_hits(results.hits, titles, f"{results.total:,} results")
+
+
+def similar(
+    paper_id: str = typer.Argument(..., help="arXiv id (any version or URL) or ps-... id."),
+    limit: int = typer.Option(10, "--limit", min=1, max=1000, help="How many papers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Papers most similar to one paper."""
+    from paperscope.search.engine import UnknownPaperError
+
+    settings = make_settings(data_dir)
+    with open_store(settings) as store:
+        try:
+            hits = _engine(settings, store).similar(paper_id, limit=limit)
+        except UnknownPaperError as exc:
+            raise UserError(f"{exc}; check the id (`paperscope search` finds papers)") from exc
+        titles = _titles(store, [hit.paper_id for hit in hits])
+    if as_json:
+        payload = [_hit_json(hit, titles) for hit in hits]
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    _print_hits(hits, titles, f"papers similar to {paper_id}")
+
+
+def eval_beir(
+    directory: Path = typer.Argument(
+        ..., help="BEIR dataset folder (corpus.jsonl, queries, qrels/)."
+    ),
+    split: str = typer.Option("test", "--split", help="train, dev or test."),
+    mode: str = typer.Option("all", "--mode", help="bm25, dense, hybrid or all."),
+    limit_queries: int = typer.Option(
+        None, "--limit-queries", min=1, help="Only the first N queries."
+    ),
+    work_dir: Path = typer.Option(
+        None, "--work-dir", help="Keep the indexed corpus here and reuse it next time."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """nDCG@10 and recall@100 of each search mode on a BEIR dataset."""
+    from paperscope.index.embedder import EmbedderError
+    from paperscope.search.eval_beir import MODES, BeirError, evaluate_beir
+
+    modes = MODES if mode == "all" else (mode,)
+    if any(m not in MODES for m in modes):
+        raise UserError(f"--mode {mode!r}: use bm25, dense, hybrid or all")
+    try:
+        with _progress() as callback:
+            scores = evaluate_beir(
+                directory,
+                split=split,
+                modes=modes,
+                limit_queries=limit_queries,
+                work_dir=work_dir,
+                progress=callback,
+            )
+    except (BeirError, EmbedderError) as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        typer.echo(orjson.dumps([s.as_json() for s in scores], option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table(title=f"{directory.name} ({split}, {scores[0].queries} queries)")
+    for column in ("mode", "nDCG@10", "recall@100"):
+        table.add_column(column, justify="left" if column == "mode" else "right")
+    for score in scores:
+        table.add_row(score.mode, f"{score.ndcg_at_10:.4f}", f"{score.recall_at_100:.4f}")
+    console.print(table)
+
+
+def _engine(settings: Settings, store: Store) -> SearchEngine:
+    from paperscope.index.artifacts import ArtifactError, IndexMismatchError
+    from paperscope.search.engine import SearchEngine
+
+    try:
+        return SearchEngine.open(settings=settings, store=store)
+    except (ArtifactError, IndexMismatchError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise UserError(f"{option} {text!r}: expected a date like 2024-01-31") from exc
+
+
+def _titles(store: Store, ids: list[str]) -> dict[str, str]:
+    from paperscope.store.papers import get_papers
+
+    return {p.paper_id: p.title for p in get_papers(store=store, paper_ids=ids)}
+
+
+def _hit_json(hit: Hit, titles: dict[str, str]) -> dict[str, Any]:
+    return dataclasses.asdict(hit) | {"title": titles.get(hit.paper_id, "")}
+
+
+def _print_hits(hits: list[Hit], titles: dict[str, str], caption: str) -> None:
+    table = Table(caption=caption, show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("paper")
+    table.add_column("title")
+    table.add_column("score", justify="right")
+    table.add_column("why")
+    for hit in hits:
+        why = []
+        if hit.matched_terms:
+            why.append("terms: " + ", ".join(hit.matched_terms[:6]))
+        if hit.semantic_score is not None:
+            why.append(f"semantic {hit.semantic_score:.2f}")
+        table.add_row(
+            str(hit.rank),
+            hit.paper_id,
+            titles.get(hit.paper_id, ""),
+            f"{hit.score:.3f}",
+            "; ".join(why),
+        )
+    console.print(table)

@@ -1,0 +1,179 @@
+"""Bring the lexical and dense indexes up to date with the store.
+
+Every paper insert or update in the store gets a higher ``seq``; each index records
+the highest ``seq`` it has absorbed (its high-water mark). Catching up reads only the
+papers changed since then, in batches, and checkpoints after each batch (lexical) or
+every ``CHECKPOINT_SECONDS`` (dense, whose save rewrites its vector file), so an
+interrupted ``paperscope index`` resumes where it stopped and a daily run only touches
+the day's papers. Papers that disappeared from the store are removed from both.
+
+    report = catch_up_indexes(settings=settings, store=store, progress=callback)
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from paperscope.index.lexical import Filters, LexicalIndex
+from paperscope.store import Store
+from paperscope.store.papers import count_papers, iter_changed_papers, list_paper_ids
+
+if TYPE_CHECKING:
+    from paperscope.config import Settings
+    from paperscope.index.dense import DenseIndex
+    from paperscope.index.embedder import Embedder
+
+LEXICAL_BATCH = 2_000
+DENSE_BATCH = 512
+CHECKPOINT_SECONDS = 30.0
+
+# (stage, done, total): stage is "lexical" or "dense"; total is the number of papers to
+# index, 0 when unknown (incremental runs).
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpReport:
+    lexical_indexed: int
+    embedded: int
+    removed: int
+    lexical_count: int
+    dense_count: int
+    high_water_mark: int
+    seconds: float
+    dense_skipped: str | None = None  # why the dense index was not updated
+
+
+def index_root(settings: Settings) -> Path:
+    return settings.data_dir / "index"
+
+
+def lexical_index_dir(settings: Settings) -> Path:
+    return index_root(settings) / "lexical"
+
+
+def dense_index_dir(settings: Settings) -> Path:
+    return index_root(settings) / "dense"
+
+
+def catch_up_indexes(
+    *,
+    settings: Settings,
+    store: Store,
+    progress: ProgressCallback | None = None,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    dense: bool = True,
+) -> CatchUpReport:
+    """Index every paper changed since the last run (all of them with ``rebuild``).
+    ``embedder`` overrides the configured one (tests, benchmarks); ``dense=False``
+    updates only the lexical index."""
+    started = time.perf_counter()
+    if rebuild:
+        shutil.rmtree(index_root(settings), ignore_errors=True)
+    report_progress = progress or (lambda stage, done, total: None)
+    lexical = LexicalIndex.open(lexical_index_dir(settings))
+    try:
+        lexical_done = _catch_up_lexical(store, lexical, report_progress)
+        dense_index, embedded, skipped = None, 0, None
+        if dense:
+            dense_index, embedded, skipped = _catch_up_dense(
+                settings, store, embedder, report_progress
+            )
+        else:
+            skipped = "not requested"
+        removed = _remove_deleted(store, lexical, dense_index)
+    finally:
+        lexical.close()
+    return CatchUpReport(
+        lexical_indexed=lexical_done,
+        embedded=embedded,
+        removed=removed,
+        lexical_count=len(lexical),
+        dense_count=len(dense_index) if dense_index is not None else 0,
+        high_water_mark=lexical.high_water_mark,
+        seconds=time.perf_counter() - started,
+        dense_skipped=skipped,
+    )
+
+
+def _pending(store: Store, after_seq: int) -> int:
+    """Papers to index for the progress bar: all on a first run, else unknown (0),
+    as one ``seq`` covers a whole import batch."""
+    return count_papers(store=store) if after_seq == 0 else 0
+
+
+def _catch_up_lexical(store: Store, lexical: LexicalIndex, progress: ProgressCallback) -> int:
+    total = _pending(store, lexical.high_water_mark)
+    done = 0
+    for seq, papers in iter_changed_papers(
+        store=store, after_seq=lexical.high_water_mark, batch_size=LEXICAL_BATCH
+    ):
+        lexical.upsert(papers)
+        lexical.commit(high_water_mark=seq)
+        done += len(papers)
+        progress("lexical", done, max(total, done) if total else 0)
+    return done
+
+
+def _catch_up_dense(
+    settings: Settings, store: Store, embedder: Embedder | None, progress: ProgressCallback
+) -> tuple[DenseIndex | None, int, str | None]:
+    from paperscope.index.dense import DenseIndex
+    from paperscope.index.embedder import load_embedder, paper_text
+
+    directory = dense_index_dir(settings)
+    model = embedder or load_embedder(settings)
+    index = DenseIndex.open(directory, model_name=model.model_name, dim=model.dim)
+    total = _pending(store, index.high_water_mark)
+    done = 0
+    last_save = time.monotonic()
+    dirty = False
+    for seq, papers in iter_changed_papers(
+        store=store, after_seq=index.high_water_mark, batch_size=DENSE_BATCH
+    ):
+        texts = [paper_text(p.title, p.abstract) for p in papers]
+        # Nothing to embed for a paper without title and abstract.
+        keep = [i for i, text in enumerate(texts) if text]
+        if keep:
+            vectors = model.encode([texts[i] for i in keep])
+            index.add([papers[i].paper_id for i in keep], vectors)
+        index.high_water_mark = seq
+        dirty = True
+        done += len(papers)
+        progress("dense", done, max(total, done) if total else 0)
+        if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+            index.save()
+            last_save, dirty = time.monotonic(), False
+    if dirty or not (directory / "manifest.json").exists():
+        index.save()
+    return index, done, None
+
+
+def _remove_deleted(store: Store, lexical: LexicalIndex, dense: DenseIndex | None) -> int:
+    """Drop papers the store no longer has. Only runs when the counts disagree, since
+    listing every id is the expensive part."""
+    stored = count_papers(store=store)
+    dense_extra = dense is not None and len(dense) > stored
+    if len(lexical) <= stored and not dense_extra:
+        return 0
+    known = set(list_paper_ids(store=store, limit=stored + 1))
+    removed: set[str] = set()
+    if len(lexical) > stored:
+        gone = [
+            pid for pid in lexical.filtered_ids(Filters(), limit=len(lexical)) if pid not in known
+        ]
+        lexical.remove(gone)
+        lexical.commit()
+        removed.update(gone)
+    if dense is not None and dense_extra:
+        gone = [pid for pid in dense.ids() if pid not in known]
+        dense.remove(gone)
+        dense.save()
+        removed.update(gone)
+    return len(removed)

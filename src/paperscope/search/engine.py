@@ -1,0 +1,385 @@
+"""Hybrid search: BM25 and semantic retrieval, fused, filtered, sorted, paged and
+explained. The one search implementation behind the web app, digests, saved-search
+alerts, recommendations and the CLI.
+
+API::
+
+    engine = SearchEngine.open(settings=settings, store=store)
+    results = engine.search(SearchQuery(text="diffusion au:ho", categories=("cs.LG",)))
+    results.hits        # list[Hit]: paper_id, score, bm25_score, semantic_score, rank,
+                        #   title_html, abstract_html (escaped, <mark>ed), matched_terms
+    results.total       # how many results paging can reach (see below)
+    results.notice      # what was repaired or ignored in the query, or None
+    engine.similar(paper_id, limit=10)   # list[Hit], the paper itself excluded
+    engine.embed_query(text)             # float32 (dim,), L2-normalised
+    engine.paper_vectors(paper_ids)      # float32 rows of the ids that are embedded
+    engine.refresh()                     # see what `paperscope index` wrote since
+
+``SearchQuery`` fields: ``text`` (syntax in search/query.py); ``categories``,
+``authors``, ``sources`` (any value may match), ``date_from``/``date_to`` (submitted
+date, inclusive) and ``paper_ids`` (search only among these) filter both retrievers;
+``sort`` is relevance, newest or oldest; ``mode`` is hybrid, bm25 or dense;
+``limit``/``offset`` page; ``min_score`` drops hits whose score is lower (in hybrid
+mode the fused score is in [0, 1], see search/fusion.py).
+
+Each retriever fetches its best ``max(200, offset + limit)`` candidates; both scores
+are then known for every candidate and fused. ``total`` is the number of fused
+candidates plus the lexical matches beyond the fetch depth, so every page up to
+``total`` can be reached. An empty query lists the newest papers that pass the filters.
+When the dense index is missing, hybrid and dense searches answer with BM25 and say so.
+
+Opening is cheap: indexes are memory-mapped, the embedding model is loaded on the first
+query that needs it and kept. Thread-safe for concurrent searches.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.config import Settings
+from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
+from paperscope.index.lexical import Filters, LexicalIndex, Node, Text
+from paperscope.models import Hit, Paper, SearchQuery, SearchResults
+from paperscope.search.fusion import FusionSettings, fuse
+from paperscope.search.highlight import highlight_paper, query_tokens
+from paperscope.search.query import ParsedQuery, parse_query
+from paperscope.search.semantic import SemanticSide
+from paperscope.search.similar import find_similar
+from paperscope.store import Store
+from paperscope.store.papers import get_papers, resolve_paper_id
+
+__all__ = ["Hit", "SearchEngine", "SearchQuery", "SearchResults", "UnknownPaperError"]
+
+MODES = ("hybrid", "bm25", "dense")
+SORTS = ("relevance", "newest", "oldest")
+RETRIEVAL_DEPTH = 200
+MAX_LIMIT = 1_000
+FloatArray = npt.NDArray[np.float32]
+
+
+class UnknownPaperError(LookupError):
+    """``similar`` was asked about a paper the store does not have."""
+
+
+@dataclass
+class _Candidates:
+    ranked: list[tuple[str, float]]
+    bm25: dict[str, float] = field(default_factory=dict)
+    semantic: dict[str, float] = field(default_factory=dict)
+    total: int = 0
+
+
+class SearchEngine:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        lexical: LexicalIndex,
+        semantic: SemanticSide,
+        fusion: FusionSettings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.lexical = lexical
+        self.semantic = semantic
+        self.fusion = fusion or FusionSettings()
+        self.depth = RETRIEVAL_DEPTH
+
+    @classmethod
+    def open(cls, *, settings: Settings, store: Store) -> SearchEngine:
+        """Open the indexes in ``settings.data_dir``; raises ``ArtifactError`` when
+        there is no lexical index yet (``paperscope index`` builds it)."""
+        lexical = LexicalIndex.open(lexical_index_dir(settings), create=False)
+        semantic = SemanticSide(settings=settings, directory=dense_index_dir(settings))
+        return cls(settings=settings, store=store, lexical=lexical, semantic=semantic)
+
+    def refresh(self) -> None:
+        self.lexical.reload()
+        self.semantic.refresh()
+
+    def embed_query(self, text: str) -> FloatArray:
+        return self.semantic.embed_query(text)
+
+    def paper_vectors(self, ids: Sequence[str]) -> FloatArray:
+        """Vectors of the ids that are embedded, in order; filter ids with
+        ``paper_id in engine.semantic.index`` first to keep rows aligned."""
+        return self.semantic.vectors(ids)
+
+    # -- search --------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        notices: list[str] = []
+        query = _sanitised(query, notices)
+        parsed = parse_query(query.text)
+        notices.extend(parsed.notices)
+        filters = Filters(
+            categories=query.categories,
+            authors=query.authors,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            sources=query.sources,
+            paper_ids=query.paper_ids,
+        )
+        timings["parse"] = _ms(started)
+        if parsed.is_empty:
+            return self._listing(query, filters, notices, timings)
+        mode = query.mode
+        if mode != "bm25" and not self.semantic.available:
+            notices.append("semantic index not built yet: keyword results only")
+            mode = "bm25"
+        if mode == "bm25" and query.sort != "relevance":
+            found = self._bm25_by_date(query, parsed, filters, timings)
+        else:
+            found = self._relevance(query, mode, parsed, filters, timings)
+            if query.sort != "relevance":
+                found.ranked = self._by_date(found.ranked, query.sort)
+        return self._results(query, parsed, found, notices, timings, started)
+
+    def ranking(self, query: SearchQuery) -> list[tuple[str, float]]:
+        """Just the ranked (paper_id, score) list, up to ``offset + limit``: no paging,
+        no highlighting, no store access. For evaluation and benchmarks."""
+        parsed = parse_query(_sanitised(query, []).text)
+        if parsed.is_empty:
+            return []
+        filters = Filters(
+            categories=query.categories,
+            authors=query.authors,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            sources=query.sources,
+            paper_ids=query.paper_ids,
+        )
+        mode = query.mode if self.semantic.available else "bm25"
+        found = self._relevance(query, mode, parsed, filters, {})
+        return found.ranked[: query.offset + query.limit]
+
+    def _relevance(
+        self,
+        query: SearchQuery,
+        mode: str,
+        parsed: ParsedQuery,
+        filters: Filters,
+        timings: dict[str, float],
+    ) -> _Candidates:
+        depth = max(self.depth, query.offset + query.limit)
+        tick = time.perf_counter()
+        lexical = self.lexical.search(parsed.node, filters=filters, limit=depth)
+        timings["lexical"] = _ms(tick)
+        bm25 = dict(lexical.hits)
+        if mode == "bm25":
+            return _Candidates(lexical.hits, bm25, {}, lexical.total)
+        if not parsed.semantic_text:
+            # Only names, categories or exclusions: nothing to embed.
+            return _Candidates(lexical.hits, bm25, {}, lexical.total)
+        tick = time.perf_counter()
+        vector = self.semantic.embed_query(parsed.semantic_text)
+        timings["embed"] = _ms(tick)
+        tick = time.perf_counter()
+        semantic = self.semantic.nearest(vector, depth, filters=filters, lexical=self.lexical)
+        timings["dense"] = _ms(tick)
+        tick = time.perf_counter()
+        found = self._complete(parsed.node, vector, bm25, semantic, mode)
+        found.total = len(found.ranked)
+        if mode == "hybrid":
+            found.total += max(0, lexical.total - len(lexical.hits))
+        timings["fuse"] = _ms(tick)
+        return found
+
+    def _complete(
+        self,
+        node: Node | None,
+        vector: FloatArray,
+        bm25: dict[str, float],
+        semantic: dict[str, float],
+        mode: str,
+    ) -> _Candidates:
+        """Look up the missing score of every candidate, drop semantic candidates that
+        break the query's required or excluded terms, then rank."""
+        extra = [pid for pid in semantic if pid not in bm25]
+        bm25 = bm25 | self.lexical.scores_for(extra, node)
+        if _requires_lexical_match(node):
+            semantic = {pid: s for pid, s in semantic.items() if pid in bm25}
+        if mode == "dense":
+            ranked = sorted(semantic.items(), key=lambda item: (-item[1], item[0]))
+            return _Candidates(ranked, {p: bm25[p] for p in semantic if p in bm25}, semantic)
+        missing = [pid for pid in bm25 if pid not in semantic]
+        semantic = semantic | self.semantic.cosines(vector, missing)
+        return _Candidates(fuse(bm25, semantic, self.fusion), bm25, semantic)
+
+    def _bm25_by_date(
+        self, query: SearchQuery, parsed: ParsedQuery, filters: Filters, timings: dict[str, float]
+    ) -> _Candidates:
+        tick = time.perf_counter()
+        page = self.lexical.search(
+            parsed.node,
+            filters=filters,
+            limit=query.limit,
+            offset=query.offset,
+            sort=query.sort,
+        )
+        ids = [pid for pid, _ in page.hits]
+        bm25 = self.lexical.scores_for(ids, parsed.node)
+        timings["lexical"] = _ms(tick)
+        # Already one page: pad the front so the common paging below applies.
+        padding = [("", 0.0)] * query.offset
+        return _Candidates(padding + [(p, bm25.get(p, 0.0)) for p in ids], bm25, {}, page.total)
+
+    def _by_date(self, ranked: list[tuple[str, float]], sort: str) -> list[tuple[str, float]]:
+        days = self.lexical.days_for([pid for pid, _ in ranked])
+        sign = -1 if sort == "newest" else 1
+        return sorted(ranked, key=lambda item: (sign * days.get(item[0], 0), -item[1], item[0]))
+
+    def _listing(
+        self, query: SearchQuery, filters: Filters, notices: list[str], timings: dict[str, float]
+    ) -> SearchResults:
+        sort = "oldest" if query.sort == "oldest" else "newest"
+        notices.insert(0, f"empty query: showing the {sort} papers")
+        tick = time.perf_counter()
+        page = self.lexical.search(
+            None, filters=filters, limit=query.limit, offset=query.offset, sort=sort
+        )
+        timings["lexical"] = _ms(tick)
+        papers = {
+            p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page.hits])
+        }
+        hits = [
+            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, frozenset())
+            for n, (pid, _) in enumerate(page.hits)
+            if pid in papers
+        ]
+        return SearchResults(hits, page.total, query, "; ".join(notices), timings)
+
+    def _results(
+        self,
+        query: SearchQuery,
+        parsed: ParsedQuery,
+        found: _Candidates,
+        notices: list[str],
+        timings: dict[str, float],
+        started: float,
+    ) -> SearchResults:
+        ranked, total = found.ranked, found.total
+        if query.min_score is not None:
+            ranked = [(p, s) for p, s in ranked if s >= query.min_score]
+            total = len(ranked)
+        page = ranked[query.offset : query.offset + query.limit]
+        tick = time.perf_counter()
+        papers = {
+            p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page])
+        }
+        tokens = query_tokens(parsed.highlight_words)
+        hits = [
+            _hit(
+                papers[pid],
+                query.offset + n + 1,
+                score,
+                found.bm25.get(pid),
+                found.semantic.get(pid),
+                tokens,
+            )
+            for n, (pid, score) in enumerate(page)
+            if pid in papers
+        ]
+        timings["load"] = _ms(tick)
+        timings["total"] = _ms(started)
+        return SearchResults(hits, total, query, "; ".join(notices) or None, timings)
+
+    # -- similar papers ------------------------------------------------------------
+
+    def similar(self, paper_id: str, *, limit: int = 10) -> list[Hit]:
+        """Papers most like ``paper_id`` (any spelling: ``2401.12345v2``, a URL)."""
+        resolved = resolve_paper_id(paper_id)
+        found = get_papers(store=self.store, paper_ids=[resolved])
+        if not found:
+            raise UnknownPaperError(f"no paper {paper_id!r} in the store")
+        neighbours = find_similar(
+            found[0],
+            limit=max(0, min(limit, MAX_LIMIT)),
+            lexical=self.lexical,
+            semantic=self.semantic,
+        )
+        papers = {
+            p.paper_id: p
+            for p in get_papers(store=self.store, paper_ids=[p for p, _ in neighbours.scored])
+        }
+        semantic = neighbours.method == "semantic"
+        return [
+            _hit(
+                papers[pid],
+                rank,
+                score,
+                None if semantic else score,
+                score if semantic else None,
+                frozenset(),
+            )
+            for rank, (pid, score) in enumerate(neighbours.scored, start=1)
+            if pid in papers
+        ]
+
+
+def _sanitised(query: SearchQuery, notices: list[str]) -> SearchQuery:
+    """Clamp what would make a search fail or run away, saying so."""
+    changes: dict[str, object] = {}
+    if query.mode not in MODES:
+        notices.append(f"unknown mode {query.mode!r}: using hybrid")
+        changes["mode"] = "hybrid"
+    if query.sort not in SORTS:
+        notices.append(f"unknown sort {query.sort!r}: sorting by relevance")
+        changes["sort"] = "relevance"
+    if not 0 < query.limit <= MAX_LIMIT:
+        changes["limit"] = min(max(query.limit, 1), MAX_LIMIT)
+    if query.offset < 0:
+        changes["offset"] = 0
+    return query if not changes else _replace(query, changes)
+
+
+def _replace(query: SearchQuery, changes: dict[str, object]) -> SearchQuery:
+    import dataclasses
+
+    return dataclasses.replace(query, **changes)  # type: ignore[arg-type]
+
+
+def _requires_lexical_match(node: Node | None) -> bool:
+    """Whether the query has required, excluded or field-restricted parts that a
+    semantic candidate must satisfy too (``-survey``, ``au:hinton``, ``a AND b``)."""
+    if node is None:
+        return False
+    if isinstance(node, Text):
+        return node.field is not None
+    if any(occur != "should" for occur, _ in node.clauses):
+        return True
+    return all(_requires_lexical_match(child) for _, child in node.clauses)
+
+
+def _hit(
+    paper: Paper,
+    rank: int,
+    score: float,
+    bm25: float | None,
+    semantic: float | None,
+    tokens: frozenset[str],
+) -> Hit:
+    marked = highlight_paper(paper.title, paper.abstract, tokens)
+    return Hit(
+        paper_id=paper.paper_id,
+        score=round(float(score), 6),
+        bm25_score=None if bm25 is None else round(float(bm25), 4),
+        semantic_score=None if semantic is None else round(float(semantic), 4),
+        rank=rank,
+        title_html=marked.title_html or html.escape(paper.paper_id),
+        abstract_html=marked.abstract_html,
+        matched_terms=marked.matched_terms,
+    )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000.0, 3)

@@ -1,0 +1,147 @@
+"""The semantic side of search: the dense index, the query embedder (loaded on the
+first query that needs it, then kept), and filtered nearest-neighbour retrieval."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.index import artifacts
+from paperscope.index.artifacts import IndexMismatchError
+from paperscope.index.lexical import Filters, LexicalIndex, paper_key
+
+if TYPE_CHECKING:
+    from paperscope.config import Settings
+    from paperscope.index.dense import DenseIndex
+    from paperscope.index.embedder import Embedder
+
+FloatArray = npt.NDArray[np.float32]
+
+# Filters matching at most this many papers are scored exactly (every vector that
+# passes); broader filters over-fetch from the graph and check the candidates.
+EXACT_FILTER_LIMIT = 20_000
+MAX_OVERFETCH = 4_096
+
+
+class SemanticSide:
+    def __init__(self, *, settings: Settings, directory: Path) -> None:
+        self._settings = settings
+        self._directory = directory
+        self._lock = threading.Lock()
+        self._embedder: Embedder | None = None
+        self.index: DenseIndex | None = None
+        self._generation = -1
+        self._row_keys: npt.NDArray[np.int64] | None = None
+        self._row_ids: list[str] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        """(Re)open the dense index when ``paperscope index`` has saved a new one."""
+        manifest = artifacts.read_manifest(self._directory)
+        if manifest is None or manifest.generation == self._generation:
+            return
+        from paperscope.index.dense import DenseIndex
+
+        index = DenseIndex.open(
+            self._directory,
+            model_name=manifest.model_name or "",
+            dim=int(manifest.dim or 0),
+            create=False,
+        )
+        with self._lock:
+            self.index, self._generation = index, manifest.generation
+            self._row_keys, self._row_ids = None, []
+
+    @property
+    def available(self) -> bool:
+        return self.index is not None and len(self.index) > 0
+
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                from paperscope.index.embedder import load_embedder
+
+                embedder = load_embedder(self._settings)
+                if self.index is not None and embedder.model_name != self.index.model_name:
+                    raise IndexMismatchError(
+                        f"{self._directory}: the dense index holds {self.index.model_name!r} "
+                        f"vectors but the configured model is {embedder.model_name!r}; rebuild "
+                        "it with `paperscope index --rebuild` or set PAPERSCOPE_EMBEDDING_MODEL."
+                    )
+                self._embedder = embedder
+            return self._embedder
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        """Use an already loaded embedder (evaluation and benchmarks share one)."""
+        self._embedder = embedder
+
+    def embed_query(self, text: str) -> FloatArray:
+        vector = np.asarray(self.embedder().encode_query(text), dtype=np.float32)
+        return vector.reshape(-1)
+
+    def vectors(self, paper_ids: Sequence[str]) -> FloatArray:
+        if self.index is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self.index.vectors(paper_ids)
+
+    def cosines(self, vector: FloatArray, paper_ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of ``vector`` with each given paper that is embedded."""
+        if self.index is None or not paper_ids:
+            return {}
+        present = [pid for pid in paper_ids if pid in self.index]
+        if not present:
+            return {}
+        scores = self.index.vectors(present) @ vector
+        return {pid: float(s) for pid, s in zip(present, scores, strict=True)}
+
+    def nearest(
+        self,
+        vector: FloatArray,
+        depth: int,
+        *,
+        filters: Filters,
+        lexical: LexicalIndex,
+    ) -> dict[str, float]:
+        """The ``depth`` papers closest to ``vector`` that pass ``filters``."""
+        index = self.index
+        if index is None or depth <= 0:
+            return {}
+        if not filters.active:
+            return dict(index.search(vector, depth))
+        matching = lexical.count(filters)
+        if matching == 0:
+            return {}
+        if matching <= EXACT_FILTER_LIMIT:
+            rows = self._rows_for_keys(lexical.filter_keys(filters, limit=matching))
+            return self._exact(vector, rows, depth)
+        share = matching / max(len(index), 1)
+        fetch = min(MAX_OVERFETCH, max(depth, int(depth / share * 1.5)))
+        found = index.search(vector, fetch)
+        allowed = lexical.matching([pid for pid, _ in found], filters)
+        return dict([(pid, score) for pid, score in found if pid in allowed][:depth])
+
+    def _rows_for_keys(self, keys: list[int]) -> list[str]:
+        assert self.index is not None
+        with self._lock:
+            if self._row_keys is None:
+                self._row_ids = self.index.ids()
+                self._row_keys = np.fromiter(
+                    (paper_key(pid) for pid in self._row_ids),
+                    dtype=np.int64,
+                    count=len(self._row_ids),
+                )
+            mask = np.isin(self._row_keys, np.asarray(keys, dtype=np.int64))
+            return [self._row_ids[i] for i in np.flatnonzero(mask)]
+
+    def _exact(self, vector: FloatArray, paper_ids: list[str], depth: int) -> dict[str, float]:
+        if not paper_ids:
+            return {}
+        assert self.index is not None
+        scores = self.index.vectors(paper_ids) @ vector
+        top = np.argsort(-scores, kind="stable")[:depth]
+        return {paper_ids[i]: float(scores[i]) for i in top}
