@@ -90,7 +90,7 @@ def bench_ours(n: int, repeats: int, workdir: Path) -> dict[str, float]:
     )
     build_s = time.perf_counter() - start
     del vectors
-    user_id = _reader(store, ids, n)
+    user_id, spare = _reader(store, ids, n)
     rec = Recommender.open(settings=settings, store=store)
     rec.recommend(user_id=user_id, window="all")  # trains and caches the models
     out = {"build_s": build_s}
@@ -114,8 +114,8 @@ def bench_ours(n: int, repeats: int, workdir: Path) -> dict[str, float]:
         )
         out[f"{label}_p50"], out[f"{label}_p95"] = p50, p95
     retrain = []
-    for i in range(5):
-        set_feedback(store=store, user_id=user_id, paper_id=ids[i], kind="down", now=NOW)
+    for pid in spare:
+        set_feedback(store=store, user_id=user_id, paper_id=pid, kind="down", now=NOW)
         t0 = time.perf_counter()
         rec.recommend(user_id=user_id, window="all")
         retrain.append((time.perf_counter() - t0) * 1e3)
@@ -124,8 +124,9 @@ def bench_ours(n: int, repeats: int, workdir: Path) -> dict[str, float]:
     return out
 
 
-def _reader(store: Store, ids: list[str], n: int) -> int:
-    """A reader with three tags of 10 papers each and 10 untagged likes."""
+def _reader(store: Store, ids: list[str], n: int) -> tuple[int, list[str]]:
+    """A reader with three tags of 10 papers each and 10 untagged likes, and five more
+    papers in the store for thumbs-downs."""
     rng = np.random.default_rng(1)
     picks = [ids[i] for i in rng.choice(n, 45, replace=False)]
     upsert_papers(store=store, papers_in=[Paper(paper_id=p, title=f"Paper {p}") for p in picks])
@@ -133,7 +134,7 @@ def _reader(store: Store, ids: list[str], n: int) -> int:
     for i, pid in enumerate(picks[5:]):
         tags = [f"tag{i // 10}"] if i < 30 else []
         save_paper(store=store, user_id=user_id, paper_id=pid, now=NOW, tags=tags)
-    return user_id
+    return user_id, picks[:5]
 
 
 def bench_baseline(n: int, repeats: int) -> dict[str, float]:

@@ -138,8 +138,9 @@ def train_groups(
             )
             fresh.append(CachedModel(group.key, fingerprint, model.to_bytes(), model.bias))
         trained.append(TrainedGroup(group, model, anchors, labels))
-    if fresh or prune:
-        keep = [g.key for g in groups] if prune else list(cached)
+    keep = [g.key for g in groups] if prune else list(cached)
+    dropped = set(cached) - set(keep)
+    if fresh or dropped:  # a plain page view with unchanged signals writes nothing
         save_models(store=store, user_id=user_id, models=fresh, keep=keep, now=datetime.now(UTC))
     return trained, len(fresh)
 
