@@ -7,7 +7,7 @@ paper entered the feed never moves once set."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 import orjson
@@ -48,10 +48,18 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
     return Paper(**changes)
 
 
+_HASHED_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("sources", "versions"))
+
+
 def record_hash(paper: Paper) -> str:
-    """A fingerprint of what a source said about a paper (not where it was stored)."""
-    data = asdict(paper)
-    data.pop("sources", None)
+    """A fingerprint of what a source said about a paper (not where it was stored).
+
+    Built by hand rather than with dataclasses.asdict, which deep-copies every value and
+    took most of the time of a bulk import; the bytes hashed are the same."""
+    data: dict[str, Any] = {name: getattr(paper, name) for name in _HASHED_FIELDS}
+    data["versions"] = [
+        {"number": v.number, "size": v.size, "submitted_at": v.submitted_at} for v in paper.versions
+    ]
     return hashlib.sha1(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
