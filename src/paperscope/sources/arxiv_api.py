@@ -43,8 +43,13 @@ _DEADLINE = time(14, 0)
 
 
 class FeedError(ValueError):
-    """A feed that cannot be read at all (damaged XML, an HTML error page, an API
-    error entry), with a message for the user."""
+    """A feed that cannot be read at all (damaged XML, an HTML error page), with a
+    message for the user. Often a download cut short, so worth fetching again."""
+
+
+class ApiQueryError(ValueError):
+    """The API refused the query itself (e.g. a malformed id): asking again will not
+    help."""
 
 
 @dataclass
@@ -110,8 +115,8 @@ def _int(text: str | None) -> int | None:
 
 
 def parse_atom(source: bytes | BinaryIO, *, name: str = "response") -> AtomFeed:
-    """An API response page. Raises FeedError for damaged XML, a document that is not
-    an Atom feed, or an API error entry (the API reports errors as an entry)."""
+    """An API response page. Raises FeedError for damaged XML or a document that is
+    not an Atom feed, and ApiQueryError when the API reports an error (as an entry)."""
     root = _parse(source, name)
     if root.tag != _q(ATOM_NS, "feed"):
         raise FeedError(
@@ -125,9 +130,8 @@ def parse_atom(source: bytes | BinaryIO, *, name: str = "response") -> AtomFeed:
     for entry in root.iter(_q(ATOM_NS, "entry")):
         entry_id = _text(entry, ATOM_NS, "id")
         if "/api/errors" in entry_id:
-            raise FeedError(
-                f"{name}: the arXiv API refused the query: {_text(entry, ATOM_NS, 'summary')}"
-            )
+            reason = _text(entry, ATOM_NS, "summary")
+            raise ApiQueryError(f"{name}: the arXiv API refused the query: {reason}")
         feed.records.append(_atom_entry(entry, entry_id, name))
     return feed
 
