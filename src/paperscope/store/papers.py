@@ -6,7 +6,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -65,7 +65,8 @@ def _upsert_unique(store: Store, batch: list[Paper], result: UpsertResult) -> No
         changed = [
             p
             for p in batch
-            if p.paper_id in existing and known_hashes.get((p.paper_id, p.source)) != hashes[p.paper_id]
+            if p.paper_id in existing
+            and known_hashes.get((p.paper_id, p.source)) != hashes[p.paper_id]
         ]
         changed_ids = {p.paper_id for p in changed}
         result.unchanged.extend(
@@ -170,16 +171,30 @@ def _child_rows(conn: Connection, batch: list[Paper]) -> None:
         for i, a in enumerate(p.authors)
     ]
     cats = [
-        {"paper_id": p.paper_id, "category": c, "position": i, "is_primary": c == p.primary_category}
+        {
+            "paper_id": p.paper_id,
+            "category": c,
+            "position": i,
+            "is_primary": c == p.primary_category,
+        }
         for p in batch
         for i, c in enumerate(dict.fromkeys(p.categories))
     ]
     versions = [
-        {"paper_id": p.paper_id, "version": v.number, "submitted_at": v.submitted_at, "size": v.size}
+        {
+            "paper_id": p.paper_id,
+            "version": v.number,
+            "submitted_at": v.submitted_at,
+            "size": v.size,
+        }
         for p in batch
         for v in p.versions
     ]
-    for table, rows in ((paper_authors, authors), (paper_categories, cats), (paper_versions, versions)):
+    for table, rows in (
+        (paper_authors, authors),
+        (paper_categories, cats),
+        (paper_versions, versions),
+    ):
         if rows:
             conn.execute(insert(table), rows)
 
@@ -196,7 +211,9 @@ def _rewrite_rows(conn: Connection, batch: list[Paper], seq: int, now: datetime)
         return
     ids = [p.paper_id for p in batch]
     for p in batch:
-        conn.execute(update(papers).where(papers.c.paper_id == p.paper_id).values(_paper_row(p, seq, now)))
+        conn.execute(
+            update(papers).where(papers.c.paper_id == p.paper_id).values(_paper_row(p, seq, now))
+        )
     for table in (paper_authors, paper_categories, paper_versions):
         for chunk in _chunks(ids):
             conn.execute(delete(table).where(table.c.paper_id.in_(chunk)))
@@ -210,11 +227,19 @@ def _record_sources(
     known: dict[tuple[str, str], str],
     now: datetime,
 ) -> None:
+    # A record that lists earlier sources (a paperscope export) restores them all, in
+    # their order, so export then import is loss-free.
     fresh = [
-        {"paper_id": p.paper_id, "source": p.source, "record_hash": hashes[p.paper_id],
-         "first_seen": now, "last_seen": now}
+        {
+            "paper_id": p.paper_id,
+            "source": source,
+            "record_hash": hashes[p.paper_id],
+            "first_seen": now + timedelta(microseconds=i),
+            "last_seen": now,
+        }
         for p in batch
-        if (p.paper_id, p.source) not in known
+        for i, source in enumerate(dict.fromkeys((*p.sources, p.source)))
+        if (p.paper_id, source) not in known
     ]
     if fresh:
         conn.execute(insert(paper_sources), fresh)
@@ -223,7 +248,9 @@ def _record_sources(
         if key in known and known[key] != hashes[p.paper_id]:
             conn.execute(
                 update(paper_sources)
-                .where(and_(paper_sources.c.paper_id == p.paper_id, paper_sources.c.source == p.source))
+                .where(
+                    and_(paper_sources.c.paper_id == p.paper_id, paper_sources.c.source == p.source)
+                )
                 .values(record_hash=hashes[p.paper_id], last_seen=now)
             )
 
@@ -247,19 +274,33 @@ def _load(conn: Connection, ids: list[str]) -> list[Paper]:
     for chunk in _chunks(ids):
         for row in conn.execute(select(papers).where(papers.c.paper_id.in_(chunk))).mappings():
             rows[row["paper_id"]] = row
-        q = select(paper_authors.c.paper_id, paper_authors.c.name).where(paper_authors.c.paper_id.in_(chunk))
-        for pid, name in conn.execute(q.order_by(paper_authors.c.paper_id, paper_authors.c.position)):
+        q = select(paper_authors.c.paper_id, paper_authors.c.name).where(
+            paper_authors.c.paper_id.in_(chunk)
+        )
+        for pid, name in conn.execute(
+            q.order_by(paper_authors.c.paper_id, paper_authors.c.position)
+        ):
             children[pid]["authors"].append(name)
         q2 = select(paper_categories.c.paper_id, paper_categories.c.category).where(
             paper_categories.c.paper_id.in_(chunk)
         )
-        for pid, cat in conn.execute(q2.order_by(paper_categories.c.paper_id, paper_categories.c.position)):
+        for pid, cat in conn.execute(
+            q2.order_by(paper_categories.c.paper_id, paper_categories.c.position)
+        ):
             children[pid]["categories"].append(cat)
         q3 = select(paper_versions).where(paper_versions.c.paper_id.in_(chunk))
-        for v in conn.execute(q3.order_by(paper_versions.c.paper_id, paper_versions.c.version)).mappings():
-            children[v["paper_id"]]["versions"].append(Version(v["version"], v["submitted_at"], v["size"]))
-        q4 = select(paper_sources.c.paper_id, paper_sources.c.source).where(paper_sources.c.paper_id.in_(chunk))
-        for pid, src in conn.execute(q4.order_by(paper_sources.c.first_seen, paper_sources.c.source)):
+        for v in conn.execute(
+            q3.order_by(paper_versions.c.paper_id, paper_versions.c.version)
+        ).mappings():
+            children[v["paper_id"]]["versions"].append(
+                Version(v["version"], v["submitted_at"], v["size"])
+            )
+        q4 = select(paper_sources.c.paper_id, paper_sources.c.source).where(
+            paper_sources.c.paper_id.in_(chunk)
+        )
+        for pid, src in conn.execute(
+            q4.order_by(paper_sources.c.first_seen, paper_sources.c.source)
+        ):
             children[pid]["sources"].append(src)
     return [_paper_from_row(rows[i], children[i]) for i in ids if i in rows]
 
@@ -341,6 +382,22 @@ def iter_changed_papers(
         yield int(cursor_seq), loaded
 
 
+def iter_papers(*, store: Store, batch_size: int = 1000) -> Iterator[Paper]:
+    """Every paper in paper_id order, loaded a batch at a time (constant memory)."""
+    after: str | None = None
+    while True:
+        with store.read() as conn:
+            q = select(papers.c.paper_id).order_by(papers.c.paper_id).limit(batch_size)
+            if after is not None:
+                q = q.where(papers.c.paper_id > after)
+            ids = list(conn.scalars(q))
+            if not ids:
+                return
+            loaded = _load(conn, ids)
+        yield from loaded
+        after = ids[-1]
+
+
 def count_papers(*, store: Store) -> int:
     with store.read() as conn:
         return int(conn.scalar(select(func.count()).select_from(papers)) or 0)
@@ -372,7 +429,9 @@ def list_paper_ids(
     if author:
         q = q.where(
             papers.c.paper_id.in_(
-                select(paper_authors.c.paper_id).where(paper_authors.c.name_key == author_key(author))
+                select(paper_authors.c.paper_id).where(
+                    paper_authors.c.name_key == author_key(author)
+                )
             )
         )
     sort_col = func.coalesce(papers.c.submitted_at, papers.c.created_at)

@@ -1,0 +1,180 @@
+"""paperscope's own export: JSON lines, a header line ``{"format": "paperscope-export",
+"version": 1}`` then one object per paper with every Paper field (versions included).
+
+Export then import is loss-free: the reader restores each paper exactly, including the
+source it first came from and every source it was seen in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+import orjson
+
+from paperscope.models import Paper, Rejected, Version
+
+FORMAT = "export"
+VERSION = 1
+HEADER = {"format": "paperscope-export", "version": VERSION}
+
+
+class FieldError(ValueError):
+    """A field with the wrong type or an unreadable value; the message names it."""
+
+
+def sniff(head: bytes) -> bool:
+    """The first line is the export header."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    try:
+        header = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(header, dict) and header.get("format") == HEADER["format"]
+
+
+def write_export(papers: Iterable[Paper], out: BinaryIO) -> int:
+    """Write the header and one line per paper; returns how many papers were written."""
+    out.write(orjson.dumps(HEADER) + b"\n")
+    count = 0
+    for paper in papers:
+        # orjson writes dataclasses field by field, in declaration order, and datetimes
+        # as RFC 3339: the same paper always gives the same bytes.
+        out.write(orjson.dumps(paper, option=orjson.OPT_APPEND_NEWLINE))
+        count += 1
+    return count
+
+
+def read_records(stream: BinaryIO, *, name: str) -> Iterator[Paper | Rejected]:
+    """Papers in file order; a file whose header is missing or newer than this version
+    is rejected as a whole (nothing in it can be trusted to mean the same)."""
+    lines = enumerate(stream, 1)
+    problem = _header_problem(next(lines, (1, b""))[1])
+    if problem:
+        yield Rejected(f"{name}:1", problem)
+        return
+    for line_no, line in lines:
+        if len(line) < 3 and not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            reason = "truncated record at end of file" if not line.endswith(b"\n") else exc.msg
+            yield Rejected(f"{name}:{line_no}", f"invalid JSON: {reason}")
+            continue
+        try:
+            yield paper_from_dict(record)
+        except FieldError as exc:
+            yield Rejected(f"{name}:{line_no}", str(exc))
+
+
+def _header_problem(line: bytes) -> str | None:
+    try:
+        header = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != HEADER["format"]:
+        return f"not a paperscope export: the first line must be {orjson.dumps(HEADER).decode()}"
+    version = header.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        return (
+            f"export format version {version!r} is newer than this paperscope reads "
+            f"({VERSION}); upgrade paperscope to import it"
+        )
+    return None
+
+
+def paper_from_dict(record: Any) -> Paper:
+    """A Paper from one exported object; raises FieldError naming the bad field."""
+    if not isinstance(record, dict):
+        raise FieldError(f"expected a JSON object, found {type(record).__name__}")
+    paper_id = record.get("paper_id")
+    where = f"paper {paper_id}" if isinstance(paper_id, str) else "record"
+    values: dict[str, Any] = {}
+    for field, convert in _FIELDS.items():
+        if field not in record:
+            continue
+        try:
+            values[field] = convert(record[field])
+        except (TypeError, ValueError) as exc:
+            raise FieldError(f"{where}: field {field!r}: {exc}") from None
+    if not values.get("paper_id") or not values.get("title"):
+        raise FieldError(f"{where}: paper_id and title are required")
+    values.setdefault("source", FORMAT)
+    return Paper(**values)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, found {type(value).__name__}")
+    return value
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of strings, found {type(value).__name__}")
+    return tuple(_string(v) for v in value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, found {type(value).__name__}")
+    return value
+
+
+def _timestamp(value: Any) -> datetime:
+    return datetime.fromisoformat(_string(value))
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(_string(value))
+
+
+def _versions(value: Any) -> tuple[Version, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of versions, found {type(value).__name__}")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise TypeError("each version must be an object")
+        out.append(
+            Version(
+                number=_integer(item.get("number")),
+                submitted_at=_optional(_timestamp)(item.get("submitted_at")),
+                size=_optional(_string)(item.get("size")),
+            )
+        )
+    return tuple(out)
+
+
+_OPTIONAL_STRING = _optional(_string)
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "paper_id": _string,
+    "title": _string,
+    "abstract": _string,
+    "arxiv_id": _OPTIONAL_STRING,
+    "authors": _strings,
+    "categories": _strings,
+    "primary_category": _OPTIONAL_STRING,
+    "versions": _versions,
+    "submitted_at": _optional(_timestamp),
+    "updated_at": _optional(_timestamp),
+    "feed_date": _optional(_day),
+    "comments": _OPTIONAL_STRING,
+    "journal_ref": _OPTIONAL_STRING,
+    "doi": _OPTIONAL_STRING,
+    "report_no": _OPTIONAL_STRING,
+    "license": _OPTIONAL_STRING,
+    "submitter": _OPTIONAL_STRING,
+    "project_url": _OPTIONAL_STRING,
+    "code_url": _OPTIONAL_STRING,
+    "external_upvotes": _optional(_integer),
+    "ai_summary": _OPTIONAL_STRING,
+    "ai_keywords": _strings,
+    "source": _string,
+    "sources": _strings,
+}
