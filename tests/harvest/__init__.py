@@ -1,0 +1,1 @@
+"""Harvest tests and the arXiv replay server (importable as harvest.replay_server)."""
