@@ -270,3 +270,100 @@ def test_an_unreachable_server_keeps_the_mail_for_later(
     later = run_pass(store=sample_store, settings=mail_settings)
     assert later.delivery.sent == 1
     assert smtp_sink.to("x@example.org")[0].message["Message-ID"] == pending.message_id
+
+
+def test_strangers_cannot_add_subscriptions_to_a_proven_address(
+    sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+) -> None:
+    own = subs.subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="v@example.org",
+        spec=subs.make_spec(categories=["hep-ph"]),
+        confirmed=True,
+    )
+    # someone else types the same address into the public form
+    stranger = subs.subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="v@example.org",
+        spec=subs.make_spec(trending="week"),
+    )
+    assert stranger.subscription.confirmed_at is None and stranger.confirmation_queued
+    run_pass(store=sample_store, settings=mail_settings, force=True)
+    mails = smtp_sink.to("v@example.org")
+    subjects = sorted(m.message["Subject"] for m in mails)
+    assert len(mails) == 2 and subjects[0].startswith("Confirm")  # the digest + a question
+    digest = next(m for m in mails if "digest" in m.message["Subject"])
+    _, text = _html_and_text(digest)
+    assert "Trending" not in text  # only what the owner subscribed to
+
+    # after "unsubscribe from everything", a re-subscription revives nothing old
+    from paperscope.store.subscriptions import set_subscriber_state
+
+    set_subscriber_state(
+        store=sample_store,
+        subscriber_id=own.subscriber.subscriber_id,
+        state="unsubscribed",
+        now=datetime.now(UTC),
+    )
+    subs.subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="v@example.org",
+        spec=subs.make_spec(categories=["hep-ph"]),
+    )
+    later = run_pass(
+        store=sample_store,
+        settings=mail_settings,
+        force=True,
+        now=datetime.now(UTC) + timedelta(days=1),
+    )
+    assert later.build.due == 0
+    old = get_subscription(store=sample_store, subscription_id=own.subscription.subscription_id)
+    assert old is not None and not old.active
+
+
+def test_a_confirmed_address_belongs_to_the_account_that_proved_it(
+    store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+) -> None:
+    from paperscope.feeds.signing import LinkClaim, make_token
+    from paperscope.store.accounts import create_user
+
+    now = datetime.now(UTC)
+    owner = create_user(store=store, username="owner", email=None, password_hash=None, now=now)
+    other = create_user(store=store, username="other", email=None, password_hash=None, now=now)
+    first = subs.subscribe(
+        store=store,
+        settings=mail_settings,
+        email="me@example.org",
+        spec=subs.make_spec(trending="day"),
+        user_id=owner.user_id,
+    )
+    assert first.subscription.confirmed_at is None
+    token = make_token(
+        mail_settings,
+        "confirm",
+        LinkClaim(
+            first.subscriber.subscriber_id, "me@example.org", first.subscription.subscription_id
+        ),
+    )
+    confirmed = subs.confirm(store=store, settings=mail_settings, token=token)
+    assert confirmed is not None and confirmed.user_id == owner.user_id
+    # the owner, signed in, adds more without another round trip; nobody else can
+    again = subs.subscribe(
+        store=store,
+        settings=mail_settings,
+        email="me@example.org",
+        spec=subs.make_spec(trending="week"),
+        user_id=owner.user_id,
+    )
+    assert again.subscription.confirmed_at is not None
+    foreign = subs.subscribe(
+        store=store,
+        settings=mail_settings,
+        email="me@example.org",
+        spec=subs.make_spec(trending="week"),
+        user_id=other.user_id,
+    )
+    assert foreign.subscription.confirmed_at is None

@@ -74,8 +74,8 @@ def add_command(
         raise UserError(str(exc)) from exc
     sub = result.subscription
     console.print(f"subscription {sub.subscription_id} for {sub.email}: {describe(sub.spec)}")
-    if not result.subscriber.is_confirmed:
-        state = "queued" if result.confirmation_queued else "already sent recently"
+    if result.subscription.confirmed_at is None:
+        state = "queued" if result.confirmation_queued else "not sent: too many today"
         console.print(f"waiting for confirmation (confirmation mail {state})")
 
 
@@ -100,7 +100,7 @@ def list_command(
     for sub in found:
         if not sub.active:
             state = "unsubscribed"
-        elif sub.confirmed_at is None:
+        elif sub.confirmed_at is None or sub.address_confirmed_at is None:
             state = "unconfirmed"
         else:
             state = sub.subscriber_state

@@ -14,13 +14,13 @@ from paperscope.feeds.mail_render import render_confirmation, site_url
 from paperscope.feeds.schedule import FREQUENCIES, zone
 from paperscope.feeds.signing import LinkClaim, make_token, read_token
 from paperscope.store import Store
-from paperscope.store.outbox import NewMessage, count_messages, enqueue_message, list_messages
+from paperscope.store.outbox import NewMessage, count_messages, enqueue_message
 from paperscope.store.subscriptions import (
     Subscriber,
     Subscription,
     SubscriptionSpec,
     add_subscription,
-    confirm_subscriber,
+    confirm_subscription,
     ensure_subscriber,
     get_subscriber,
     get_subscription,
@@ -28,9 +28,9 @@ from paperscope.store.subscriptions import (
 )
 
 # Someone can type a stranger's address into the form: cap the confirmation mails an
-# address gets, and space them out, so the form cannot be used to flood a mailbox.
+# address gets, so the form cannot be used to flood a mailbox.
 MAX_CONFIRMATIONS = 5
-CONFIRMATION_SPACING = timedelta(minutes=10)
+CONFIRMATION_WINDOW = timedelta(days=1)
 
 
 class InvalidSubscription(ValueError):
@@ -156,41 +156,52 @@ def subscribe(
     confirmed: bool = False,
     now: datetime | None = None,
 ) -> SubscribeResult:
-    """Add a subscription; unless the address is already proven (or ``confirmed`` by an
-    operator), queue a confirmation mail. Nothing else is sent until it is confirmed."""
+    """Add a subscription. It starts at once only when ``confirmed`` (an operator) or
+    when ``user_id`` is the signed-in owner of this already proven address; otherwise a
+    confirmation mail goes out and nothing is sent until its link is followed, so
+    nobody can subscribe someone else's address to anything."""
     now = now or datetime.now(UTC)
     address = normalise_email(email)
     subscriber = ensure_subscriber(
         store=store, email=address, now=now, user_id=user_id, confirmed=confirmed
     )
+    owner = user_id is not None and subscriber.user_id == user_id and subscriber.is_confirmed
     subscription = add_subscription(
-        store=store, subscriber_id=subscriber.subscriber_id, spec=spec, now=now
+        store=store,
+        subscriber_id=subscriber.subscriber_id,
+        spec=spec,
+        now=now,
+        confirmed=confirmed or owner,
+        created_by=user_id,
     )
     queued = False
-    if not subscriber.is_confirmed:
+    if subscription.confirmed_at is None:
         queued = queue_confirmation(
-            store=store, settings=settings, subscriber=subscriber, summary=describe(spec), now=now
+            store=store, settings=settings, subscription=subscription, now=now
         )
     return SubscribeResult(subscriber, subscription, queued)
 
 
 def queue_confirmation(
-    *, store: Store, settings: Settings, subscriber: Subscriber, summary: str, now: datetime
+    *, store: Store, settings: Settings, subscription: Subscription, now: datetime
 ) -> bool:
-    sent_before = count_messages(
-        store=store, subscriber_id=subscriber.subscriber_id, kind="confirm"
+    """Queue the confirmation mail of ``subscription``; False when the address already
+    got MAX_CONFIRMATIONS of them in the last day (a flood guard)."""
+    recent = count_messages(
+        store=store,
+        subscriber_id=subscription.subscriber_id,
+        kind="confirm",
+        since=now - CONFIRMATION_WINDOW,
     )
-    if sent_before >= MAX_CONFIRMATIONS:
+    if recent >= MAX_CONFIRMATIONS:
         return False
-    previous = list_messages(store=store, subscriber_id=subscriber.subscriber_id, kind="confirm")
-    if previous and now - previous[-1].created_at < CONFIRMATION_SPACING:
-        return False
-    token = make_token(settings, "confirm", LinkClaim(subscriber.subscriber_id, subscriber.email))
-    key = f"confirm:{subscriber.subscriber_id}:{sent_before + 1}"
+    claim = LinkClaim(subscription.subscriber_id, subscription.email, subscription.subscription_id)
+    token = make_token(settings, "confirm", claim)
+    key = f"confirm:{subscription.subscription_id}"
     mail = render_confirmation(
         settings=settings,
-        email=subscriber.email,
-        summary=summary,
+        email=subscription.email,
+        summary=describe(subscription.spec),
         idempotency_key=key,
         confirm_url=site_url(settings, f"/subscribe/confirm/{token}"),
         sent=now,
@@ -200,9 +211,9 @@ def queue_confirmation(
         message=NewMessage(
             idempotency_key=key,
             kind="confirm",
-            subscriber_id=subscriber.subscriber_id,
+            subscriber_id=subscription.subscriber_id,
             subscription_id=None,
-            recipient=subscriber.email,
+            recipient=subscription.email,
             message_id=str(mail["Message-ID"]),
             body=mail.as_bytes(),
         ),
@@ -223,14 +234,19 @@ def _verified_subscriber(store: Store, claim: LinkClaim | None) -> Subscriber | 
 def confirm(
     *, store: Store, settings: Settings, token: str, now: datetime | None = None
 ) -> Subscriber | None:
-    """Confirm the address a confirmation link names; None for a bad or expired link."""
-    subscriber = _verified_subscriber(store, read_token(settings, "confirm", token))
-    if subscriber is None:
+    """Start the subscription a confirmation link names (and prove its address); None
+    for a forged, altered or expired link, or a subscription since removed."""
+    claim = read_token(settings, "confirm", token)
+    subscriber = _verified_subscriber(store, claim)
+    if subscriber is None or claim is None or claim.subscription_id is None:
         return None
-    confirm_subscriber(
-        store=store, subscriber_id=subscriber.subscriber_id, now=now or datetime.now(UTC)
+    done = confirm_subscription(
+        store=store,
+        subscriber_id=subscriber.subscriber_id,
+        subscription_id=claim.subscription_id,
+        now=now or datetime.now(UTC),
     )
-    return get_subscriber(store=store, subscriber_id=subscriber.subscriber_id)
+    return get_subscriber(store=store, subscriber_id=subscriber.subscriber_id) if done else None
 
 
 def unsubscribe(

@@ -348,13 +348,15 @@ def list_messages(
         return [_message(r) for r in conn.execute(q.order_by(outbox.c.outbox_id).limit(limit))]
 
 
-def count_messages(*, store: Store, subscriber_id: int, kind: str) -> int:
+def count_messages(
+    *, store: Store, subscriber_id: int, kind: str, since: datetime | None = None
+) -> int:
+    q = (
+        select(func.count())
+        .select_from(outbox)
+        .where(and_(outbox.c.subscriber_id == subscriber_id, outbox.c.kind == kind))
+    )
+    if since is not None:
+        q = q.where(outbox.c.created_at >= since)
     with store.read() as conn:
-        return int(
-            conn.scalar(
-                select(func.count())
-                .select_from(outbox)
-                .where(and_(outbox.c.subscriber_id == subscriber_id, outbox.c.kind == kind))
-            )
-            or 0
-        )
+        return int(conn.scalar(q) or 0)

@@ -68,6 +68,11 @@ subscriptions = Table(
     Column("weekly_day", Integer, nullable=False, server_default=text("0")),
     Column("time_zone", String(64), nullable=False, server_default="UTC"),
     Column("active", Boolean, nullable=False, server_default=true()),
+    # Each subscription is confirmed on its own (by its mail link, an operator or the
+    # signed-in owner of a proven address): a stranger cannot add one to an address.
+    Column("confirmed_at", UTCDateTime),
+    # Who created it while signed in; confirming it links the address to that account.
+    Column("created_by", Integer, ForeignKey("users.user_id", ondelete="SET NULL")),
     # The last schedule period handled (sent, or skipped because nothing was new).
     Column("last_period", String(16)),
     # Papers that arrived after this instant are new for the next digest.

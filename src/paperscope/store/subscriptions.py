@@ -63,9 +63,11 @@ class Subscription:
     covered_until: datetime | None
     last_paper_ids: tuple[str, ...]
     created_at: datetime
-    confirmed_at: datetime | None
+    confirmed_at: datetime | None  # this subscription's confirmation
+    address_confirmed_at: datetime | None  # the subscriber's (double opt-in)
     subscriber_state: str
-    user_id: int | None
+    user_id: int | None  # the account the address belongs to, if proven
+    created_by: int | None
 
 
 # ---------------------------------------------------------------- subscribers
@@ -112,50 +114,65 @@ def subscribers_of_user(*, store: Store, user_id: int) -> list[Subscriber]:
 def ensure_subscriber(
     *, store: Store, email: str, now: datetime, user_id: int | None = None, confirmed: bool = False
 ) -> Subscriber:
-    """The subscriber for ``email``, created if new. Subscribing again re-activates an
-    address that had unsubscribed, but never confirms it: only ``confirmed`` (an
-    operator, or a proven link) does."""
+    """The subscriber for ``email``, created if new (``user_id``: the signed-in creator).
+    An existing address is never re-activated nor linked to an account here: only a
+    proof (``confirmed`` by an operator, or a confirmation link) may do that."""
     with store.write() as conn:
         row = conn.execute(select(subscribers).where(subscribers.c.email == email)).first()
         if row is None:
             values: dict[str, Any] = {
                 "email": email,
-                "user_id": user_id,
+                "user_id": user_id if confirmed else None,
                 "state": "active",
                 "confirmed_at": now if confirmed else None,
                 "created_at": now,
                 "updated_at": now,
             }
             conn.execute(insert(subscribers).values(values))
-        else:
-            changes: dict[str, Any] = {"updated_at": now}
-            if row.state == "unsubscribed":
-                changes["state"] = "active"
-            if confirmed and row.confirmed_at is None:
-                changes["confirmed_at"] = now
-            if user_id is not None and row.user_id is None:
-                changes["user_id"] = user_id
-            conn.execute(update(subscribers).where(subscribers.c.email == email).values(changes))
+        elif confirmed:
+            conn.execute(
+                update(subscribers)
+                .where(subscribers.c.email == email)
+                .values(state="active", confirmed_at=row.confirmed_at or now, updated_at=now)
+            )
         fresh = conn.execute(select(subscribers).where(subscribers.c.email == email)).one()
     return _subscriber(fresh)
 
 
-def confirm_subscriber(*, store: Store, subscriber_id: int, now: datetime) -> bool:
-    """Mark the address as proven; also lifts a bounce pause (the reader just showed
-    the mailbox works). False when the subscriber no longer exists."""
+def confirm_subscription(
+    *, store: Store, subscriber_id: int, subscription_id: int, now: datetime
+) -> bool:
+    """A confirmation link was followed: the address is proven, the subscription starts,
+    a bounce pause is lifted (the mailbox works) and the address is linked to the
+    account that created the subscription (or unlinked when nobody was signed in).
+    False when the subscription no longer belongs to this subscriber."""
     with store.write() as conn:
-        row = conn.execute(
-            select(subscribers.c.confirmed_at).where(subscribers.c.subscriber_id == subscriber_id)
+        sub = conn.execute(
+            select(subscriptions.c.created_by, subscriptions.c.confirmed_at).where(
+                and_(
+                    subscriptions.c.subscription_id == subscription_id,
+                    subscriptions.c.subscriber_id == subscriber_id,
+                )
+            )
         ).first()
-        if row is None:
+        if sub is None:
             return False
+        conn.execute(
+            update(subscriptions)
+            .where(subscriptions.c.subscription_id == subscription_id)
+            .values(confirmed_at=sub.confirmed_at or now, active=True, updated_at=now)
+        )
+        address = conn.execute(
+            select(subscribers.c.confirmed_at).where(subscribers.c.subscriber_id == subscriber_id)
+        ).one()
         conn.execute(
             update(subscribers)
             .where(subscribers.c.subscriber_id == subscriber_id)
             .values(
-                confirmed_at=row.confirmed_at or now,
+                confirmed_at=address.confirmed_at or now,
                 state="active",
                 bounce_count=0,
+                user_id=sub.created_by,
                 updated_at=now,
             )
         )
@@ -163,12 +180,20 @@ def confirm_subscriber(*, store: Store, subscriber_id: int, now: datetime) -> bo
 
 
 def set_subscriber_state(*, store: Store, subscriber_id: int, state: str, now: datetime) -> None:
+    """Leaving (``unsubscribed``) also stops every subscription of the address, so a
+    later re-subscription by anyone never revives the old ones."""
     with store.write() as conn:
         conn.execute(
             update(subscribers)
             .where(subscribers.c.subscriber_id == subscriber_id)
             .values(state=state, updated_at=now)
         )
+        if state == "unsubscribed":
+            conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.subscriber_id == subscriber_id)
+                .values(active=False, updated_at=now)
+            )
 
 
 def delete_subscriber(*, store: Store, subscriber_id: int) -> bool:
@@ -224,8 +249,10 @@ def _subscription(row: Any) -> Subscription:
         last_paper_ids=tuple(orjson.loads(row.last_paper_ids)),
         created_at=row.created_at,
         confirmed_at=row.confirmed_at,
+        address_confirmed_at=row.address_confirmed_at,
         subscriber_state=row.state,
         user_id=row.user_id,
+        created_by=row.created_by,
     )
 
 
@@ -233,14 +260,20 @@ def _joined() -> Any:
     return select(
         subscriptions,
         subscribers.c.email,
-        subscribers.c.confirmed_at,
+        subscribers.c.confirmed_at.label("address_confirmed_at"),
         subscribers.c.state,
         subscribers.c.user_id,
     ).join(subscribers, subscribers.c.subscriber_id == subscriptions.c.subscriber_id)
 
 
 def add_subscription(
-    *, store: Store, subscriber_id: int, spec: SubscriptionSpec, now: datetime
+    *,
+    store: Store,
+    subscriber_id: int,
+    spec: SubscriptionSpec,
+    now: datetime,
+    confirmed: bool = False,
+    created_by: int | None = None,
 ) -> Subscription:
     with store.write() as conn:
         result = conn.execute(
@@ -249,6 +282,8 @@ def add_subscription(
                 | {
                     "subscriber_id": subscriber_id,
                     "active": True,
+                    "confirmed_at": now if confirmed else None,
+                    "created_by": created_by,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -300,9 +335,15 @@ def get_subscription(*, store: Store, subscription_id: int) -> Subscription | No
 
 
 def list_subscriptions(
-    *, store: Store, subscriber_id: int | None = None, email: str | None = None
+    *,
+    store: Store,
+    subscriber_id: int | None = None,
+    email: str | None = None,
+    created_by: int | None = None,
 ) -> list[Subscription]:
     q = _joined()
+    if created_by is not None:
+        q = q.where(subscriptions.c.created_by == created_by)
     if subscriber_id is not None:
         q = q.where(subscriptions.c.subscriber_id == subscriber_id)
     if email is not None:
@@ -325,6 +366,7 @@ def iter_deliverable_subscriptions(
                     and_(
                         subscriptions.c.subscription_id > after,
                         subscriptions.c.active.is_(True),
+                        subscriptions.c.confirmed_at.is_not(None),
                         subscribers.c.confirmed_at.is_not(None),
                         subscribers.c.state == "active",
                     )

@@ -23,6 +23,7 @@ from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.store.papers import get_papers, list_paper_ids
 from paperscope.store.subscriptions import (
     Subscriber,
+    Subscription,
     delete_subscription,
     list_subscriptions,
     public_tag_papers,
@@ -208,6 +209,7 @@ class SubscriptionOut(BaseModel):
     subscription_id: int
     summary: str
     active: bool
+    confirmed: bool
     frequency: str
     last_period: str | None
 
@@ -220,18 +222,33 @@ class SubscriptionsPage(BaseModel):
     message: str | None = None
 
 
-def _subscriptions_out(store: Store, subscriber_ids: list[int]) -> list[SubscriptionOut]:
+def _subscriptions_out(found: list[Subscription]) -> list[SubscriptionOut]:
     return [
         SubscriptionOut(
             subscription_id=s.subscription_id,
             summary=subs.describe(s.spec),
             active=s.active,
+            confirmed=s.confirmed_at is not None,
             frequency=s.spec.frequency,
             last_period=s.last_period,
         )
-        for sid in subscriber_ids
-        for s in list_subscriptions(store=store, subscriber_id=sid)
+        for s in found
     ]
+
+
+def _of_subscribers(store: Store, subscriber_ids: list[int]) -> list[Subscription]:
+    return [s for sid in subscriber_ids for s in list_subscriptions(store=store, subscriber_id=sid)]
+
+
+def _of_user(store: Store, user_id: int) -> tuple[list[Subscription], list[int]]:
+    """A reader's subscriptions: all those of addresses proven to be theirs, plus the
+    ones they created that still wait for confirmation; and the proven address ids."""
+    proven = [s.subscriber_id for s in subscribers_of_user(store=store, user_id=user_id)]
+    found = {s.subscription_id: s for s in _of_subscribers(store, proven)}
+    for s in list_subscriptions(store=store, created_by=user_id):
+        if s.confirmed_at is None:
+            found.setdefault(s.subscription_id, s)
+    return sorted(found.values(), key=lambda s: s.subscription_id), proven
 
 
 def _split(text: str) -> list[str]:
@@ -294,7 +311,7 @@ async def subscribe_submit(
             json_model=None,
             status_code=400,
         )
-    confirmed = result.subscriber.is_confirmed
+    confirmed = result.subscription.confirmed_at is not None
     return render(
         request,
         "feeds/subscribe_sent.html",
@@ -368,7 +385,7 @@ def manage_page(
     model = SubscriptionsPage(
         email=subscriber.email,
         state=subscriber.state,
-        subscriptions=_subscriptions_out(store, [subscriber.subscriber_id]),
+        subscriptions=_subscriptions_out(_of_subscribers(store, [subscriber.subscriber_id])),
         message=done or None,
     )
     return render(
@@ -384,41 +401,44 @@ async def manage_submit(
     if subscriber is None:
         return _bad_link(request)
     form = await _form(request)
-    done = _apply_action(store, [subscriber.subscriber_id], form)
+    ids = [subscriber.subscriber_id]
+    done = _apply_action(store, _of_subscribers(store, ids), ids, form)
     return RedirectResponse(f"/subscriptions/manage/{token}?done={done}", status_code=303)
 
 
-def _apply_action(store: Store, subscriber_ids: list[int], form: dict[str, str]) -> str:
-    """pause | resume | delete one subscription, or unsubscribe_all; only ever on the
-    subscriptions of ``subscriber_ids`` (what the link or the session proves)."""
+def _apply_action(
+    store: Store, owned: list[Subscription], proven: list[int], form: dict[str, str]
+) -> str:
+    """pause | resume | delete one of ``owned``, or unsubscribe_all addresses in
+    ``proven``: never anything the link or the session does not prove is theirs."""
     now = datetime.now(UTC)
     action = form.get("action", "")
     if action == "unsubscribe_all":
-        for sid in subscriber_ids:
+        for sid in proven:
             set_subscriber_state(store=store, subscriber_id=sid, state="unsubscribed", now=now)
         return "unsubscribed"
-    owned = {
-        s.subscription_id
-        for sid in subscriber_ids
-        for s in list_subscriptions(store=store, subscriber_id=sid)
-    }
+    by_id = {s.subscription_id: s for s in owned}
     try:
-        target = int(form.get("subscription_id", ""))
-    except ValueError:
-        target = -1
-    if target not in owned:
-        raise ApiError(404, "no_subscription", "That subscription is not yours or was removed.")
+        target = by_id[int(form.get("subscription_id", ""))]
+    except (ValueError, KeyError):
+        raise ApiError(
+            404, "no_subscription", "That subscription is not yours or was removed."
+        ) from None
     if action == "delete":
-        delete_subscription(store=store, subscription_id=target)
+        delete_subscription(store=store, subscription_id=target.subscription_id)
     elif action in ("pause", "resume"):
         set_subscription_active(
-            store=store, subscription_id=target, active=action == "resume", now=now
+            store=store,
+            subscription_id=target.subscription_id,
+            active=action == "resume",
+            now=now,
         )
     else:
         raise ApiError(400, "bad_action", "Choose pause, resume, delete or unsubscribe_all.")
-    if action == "resume":
-        for sid in subscriber_ids:
-            set_subscriber_state(store=store, subscriber_id=sid, state="active", now=now)
+    if action == "resume" and target.subscriber_id in proven:
+        set_subscriber_state(
+            store=store, subscriber_id=target.subscriber_id, state="active", now=now
+        )
     return action
 
 
@@ -429,10 +449,10 @@ def _apply_action(store: Store, subscriber_ids: list[int], form: dict[str, str])
 def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: str = "") -> Response:
     from paperscope.store.library import list_tags
 
-    mine = subscribers_of_user(store=store, user_id=user.user_id)
+    mine, _proven = _of_user(store, user.user_id)
     model = SubscriptionsPage(
         email=user.email,
-        subscriptions=_subscriptions_out(store, [s.subscriber_id for s in mine]),
+        subscriptions=_subscriptions_out(mine),
         public_tags=sorted(public_tags_of(store=store, user_id=user.user_id)),
         message=done or None,
     )
@@ -466,8 +486,8 @@ async def settings_add(
 @router.post("/settings/subscriptions/change", include_in_schema=False, dependencies=csrf)
 async def settings_change(request: Request, store: StoreDep, user: CurrentUser) -> Response:
     form = await _form(request)
-    mine = [s.subscriber_id for s in subscribers_of_user(store=store, user_id=user.user_id)]
-    done = _apply_action(store, mine, form)
+    mine, proven = _of_user(store, user.user_id)
+    done = _apply_action(store, mine, proven, form)
     return RedirectResponse(f"/settings/subscriptions?done={done}", status_code=303)
 
 

@@ -54,6 +54,8 @@ def upgrade() -> None:
         sa.Column("weekly_day", sa.Integer, nullable=False, server_default=sa.text("0")),
         sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("confirmed_at", UTCDateTime),
+        sa.Column("created_by", sa.Integer, sa.ForeignKey("users.user_id", ondelete="SET NULL")),
         sa.Column("last_period", sa.String(16)),
         sa.Column("covered_until", UTCDateTime),
         sa.Column("last_paper_ids", sa.Text, nullable=False, server_default="[]"),
