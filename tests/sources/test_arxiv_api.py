@@ -48,7 +48,7 @@ def test_atom_feed_entries() -> None:
 
 
 def test_api_error_entry_is_a_query_error() -> None:
-    with pytest.raises(ApiQueryError, match="incorrect id format for 1234.1234x"):
+    with pytest.raises(ApiQueryError, match=r"incorrect id format for 1234\.1234x"):
         parse_atom((FIXTURES / "api_error.xml").read_bytes())
 
 
@@ -58,7 +58,7 @@ def test_damaged_or_foreign_documents_are_feed_errors() -> None:
         parse_atom(data[: len(data) // 2])
     with pytest.raises(FeedError, match="not an arXiv API response"):
         parse_atom((FIXTURES / "rss_cs_lg.xml").read_bytes())
-    with pytest.raises(FeedError, match="not an RSS 2.0 feed"):
+    with pytest.raises(FeedError, match=r"not an RSS 2\.0 feed"):
         parse_rss(data)
 
 
