@@ -351,7 +351,9 @@ class LexicalIndex:
     def __contains__(self, paper_id: object) -> bool:
         if not isinstance(paper_id, str):
             return False
-        return int(self._index.searcher().doc_freq("paper_id", paper_id)) > 0
+        # doc_freq would still count deleted documents; a search does not.
+        query = _import_tantivy().Query.term_query(self._schema, "paper_id", paper_id)
+        return int(self._index.searcher().search(query, 1, count=True).count or 0) > 0
 
     def search(
         self,
@@ -371,14 +373,16 @@ class LexicalIndex:
         if sort in ("newest", "oldest"):
             options["order_by_field"] = "day"
             options["order"] = tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc
-        result = searcher.search(query, max(limit, 0), count=True, offset=offset, **options)
-        ids = self._paper_ids(searcher, [address for _, address in result.hits])
-        hits = [(pid, float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
+        result = searcher.search(query, max(limit, 1), count=True, offset=offset, **options)
+        kept = result.hits[: max(limit, 0)]
+        ids = self._paper_ids(searcher, [address for _, address in kept])
+        hits = [(pid, float(score)) for pid, (score, _) in zip(ids, kept, strict=True)]
         return LexicalResult(hits=hits, total=int(result.count or 0))
 
     def count(self, filters: Filters) -> int:
         query = self._with_filters(None, filters)
-        return int(self._index.searcher().search(query, 0, count=True).count or 0)
+        # tantivy panics on a zero limit.
+        return int(self._index.searcher().search(query, 1, count=True).count or 0)
 
     def scores_for(self, paper_ids: Sequence[str], node: Node | None) -> dict[str, float]:
         """BM25 scores of ``paper_ids`` for ``node``; papers that do not match are
@@ -414,7 +418,7 @@ class LexicalIndex:
         of selective filters."""
         searcher = self._index.searcher()
         query = self._with_filters(None, filters)
-        result = searcher.search(query, limit, count=False)
+        result = searcher.search(query, max(limit, 1), count=False)
         return self._paper_ids(searcher, [address for _, address in result.hits])
 
     def filter_keys(self, filters: Filters, *, limit: int) -> list[int]:
@@ -442,7 +446,7 @@ class LexicalIndex:
 
     def _keys(self, query: Any, filters: Filters, limit: int) -> list[tuple[int, float]]:
         searcher = self._index.searcher()
-        result = searcher.search(self._with_filters(query, filters), limit, count=False)
+        result = searcher.search(self._with_filters(query, filters), max(limit, 1), count=False)
         addresses = [address for _, address in result.hits]
         keys = searcher.fast_field_values("key", addresses) if addresses else []
         return [

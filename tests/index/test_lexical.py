@@ -1,0 +1,176 @@
+"""The tantivy lexical index on a temp folder: analysis, fields, filters, updates,
+deletes, persistence and manifest checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from paperscope.index.artifacts import IndexMismatchError
+from paperscope.index.lexical import (
+    Filters,
+    Group,
+    LexicalIndex,
+    Text,
+    analyze_word,
+    clean_text,
+    paper_day,
+)
+from paperscope.models import Paper
+
+
+def make(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
+    return Paper(paper_id=pid, title=title, abstract=abstract, **extra)  # type: ignore[arg-type]
+
+
+CORPUS = [
+    make(
+        "p1",
+        "Scaling GPT-4 style language models",
+        "We study the state of the art in large language model training.",
+        authors=("Geoffrey Hinton", "Yann LeCun"),
+        categories=("cs.LG", "cs.CL"),
+        submitted_at=datetime(2023, 5, 1, tzinfo=UTC),
+        source="arxiv-snapshot",
+    ),
+    make(
+        "p2",
+        "BERT for protein folding",
+        "A $\\mathcal{O}(n)$ transformer; the art of state estimation.",
+        authors=("Ada Lovelace",),
+        categories=("q-bio.BM",),
+        submitted_at=datetime(2024, 2, 1, tzinfo=UTC),
+        source="hf-daily",
+    ),
+    make(
+        "p3",
+        "Diffusion models beat GANs",
+        "Generative modelling with diffusion; GPT 4 is not discussed. Modeling images.",
+        authors=("Alex Nichol",),
+        categories=("cs.CV",),
+        submitted_at=datetime(2021, 5, 11, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> LexicalIndex:
+    lexical = LexicalIndex.open(tmp_path / "lexical")
+    lexical.upsert(CORPUS)
+    lexical.commit(high_water_mark=7)
+    return lexical
+
+
+def ids(index: LexicalIndex, node: object, **kwargs: object) -> list[str]:
+    return [pid for pid, _ in index.search(node, **kwargs).hits]  # type: ignore[arg-type]
+
+
+def test_analyzer_stems_folds_and_drops_stop_words() -> None:
+    assert analyze_word("Models") == ("model",)
+    assert analyze_word("naïve") == analyze_word("naive")
+    assert analyze_word("the") == ()
+    assert clean_text("$\\mathcal{O}(n)$ time") == "$ {O}(n)$ time"
+
+
+def test_stemmed_terms_match_across_forms(index: LexicalIndex) -> None:
+    # "modelling", "modeling", "model", "models" share one stem.
+    assert set(ids(index, Text(("modeling",)))) == {"p1", "p3"}
+
+
+def test_hyphenated_word_is_a_phrase(index: LexicalIndex) -> None:
+    # "GPT-4" finds "GPT-4" and "GPT 4", and BM25 puts the title match first.
+    assert ids(index, Text(("GPT-4",))) == ["p1", "p3"]
+
+
+def test_phrase_respects_order_and_stop_word_gaps(index: LexicalIndex) -> None:
+    assert ids(index, Text(("state", "of", "the", "art"), phrase=True)) == ["p1"]
+    assert ids(index, Text(("art", "of", "state"), phrase=True)) == ["p2"]
+
+
+def test_latex_commands_are_not_indexed(index: LexicalIndex) -> None:
+    assert ids(index, Text(("mathcal",))) == []
+
+
+def test_field_queries(index: LexicalIndex) -> None:
+    assert ids(index, Text(("hinton",), field="authors")) == ["p1"]
+    assert ids(index, Text(("diffusion",), field="title")) == ["p3"]
+    assert ids(index, Text(("cs",), field="categories")) == ["p1", "p3"] or set(
+        ids(index, Text(("cs",), field="categories"))
+    ) == {"p1", "p3"}
+    assert ids(index, Text(("CS.lg",), field="categories")) == ["p1"]
+
+
+def test_boolean_clauses(index: LexicalIndex) -> None:
+    both = Group((("must", Text(("model",))), ("must_not", Text(("language",)))))
+    assert ids(index, both) == ["p3"]
+    only_not = Group((("must_not", Text(("diffusion",))),))
+    assert set(ids(index, only_not)) == {"p1", "p2"}
+
+
+def test_filters_restrict_without_scoring(index: LexicalIndex) -> None:
+    node = Text(("state",))
+    plain = dict(index.search(node).hits)
+    filtered = index.search(node, filters=Filters(categories=("q-bio.BM",)))
+    assert [pid for pid, _ in filtered.hits] == ["p2"]
+    assert filtered.hits[0][1] == pytest.approx(plain["p2"])
+    assert ids(index, None, filters=Filters(authors=("ada lovelace",))) == ["p2"]
+    assert ids(index, None, filters=Filters(authors=("Lovelace Ada",))) == []
+    window = Filters(date_from=date(2022, 1, 1), date_to=date(2023, 12, 31))
+    assert ids(index, None, filters=window) == ["p1"]
+    assert ids(index, None, filters=Filters(sources=("hf-daily",))) == ["p2"]
+    assert set(ids(index, None, filters=Filters(paper_ids=frozenset({"p3", "zz"})))) == {"p3"}
+    assert ids(index, None, filters=Filters(paper_ids=frozenset())) == []
+
+
+def test_sort_by_date_and_count(index: LexicalIndex) -> None:
+    assert ids(index, None, sort="newest") == ["p2", "p1", "p3"]
+    assert ids(index, None, sort="oldest", limit=2, offset=1) == ["p1", "p2"]
+    assert index.search(None, limit=1).total == 3
+    assert index.count(Filters(categories=("cs",))) == 2
+
+
+def test_scores_matching_and_days(index: LexicalIndex) -> None:
+    scores = index.scores_for(["p1", "p2", "p3"], Text(("protein",)))
+    assert set(scores) == {"p2"} and scores["p2"] > 0
+    assert index.matching(["p1", "p2"], Filters(categories=("cs.CL",))) == {"p1"}
+    days = index.days_for(["p1", "p3"])
+    assert days == {"p1": paper_day(CORPUS[0]), "p3": paper_day(CORPUS[2])}
+
+
+def test_update_replaces_and_remove_deletes(index: LexicalIndex) -> None:
+    index.upsert([CORPUS[1].replace(title="Graph networks for protein folding")])
+    index.commit()
+    assert len(index) == 3
+    assert ids(index, Text(("bert",))) == []
+    assert ids(index, Text(("graph",))) == ["p2"]
+    index.remove(["p2"])
+    index.commit()
+    assert len(index) == 2 and "p2" not in index and "p1" in index
+
+
+def test_reopen_keeps_documents_and_high_water_mark(index: LexicalIndex, tmp_path: Path) -> None:
+    index.close()
+    reopened = LexicalIndex.open(tmp_path / "lexical", create=False)
+    assert reopened.high_water_mark == 7
+    assert len(reopened) == 3
+    assert ids(reopened, Text(("protein",))) == ["p2"]
+
+
+def test_index_of_another_format_is_refused(index: LexicalIndex, tmp_path: Path) -> None:
+    index.close()
+    manifest_path = tmp_path / "lexical" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 999
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="paperscope index --rebuild"):
+        LexicalIndex.open(tmp_path / "lexical")
+
+
+def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
+    from paperscope.index.artifacts import ArtifactError
+
+    with pytest.raises(ArtifactError, match="paperscope index"):
+        LexicalIndex.open(tmp_path / "nothing", create=False)
