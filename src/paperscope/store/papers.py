@@ -383,13 +383,15 @@ def iter_changed_papers(
 
 
 def iter_papers(*, store: Store, batch_size: int = 1000) -> Iterator[Paper]:
-    """Every paper in paper_id order, loaded a batch at a time (constant memory)."""
+    """Every paper in paper_id order, loaded a batch at a time (constant memory).
+    Byte order on every backend, so two stores with the same papers list them alike."""
+    key = papers.c.paper_id if store.is_sqlite else papers.c.paper_id.collate("C")
     after: str | None = None
     while True:
         with store.read() as conn:
-            q = select(papers.c.paper_id).order_by(papers.c.paper_id).limit(batch_size)
+            q = select(papers.c.paper_id).order_by(key).limit(batch_size)
             if after is not None:
-                q = q.where(papers.c.paper_id > after)
+                q = q.where(key > after)
             ids = list(conn.scalars(q))
             if not ids:
                 return

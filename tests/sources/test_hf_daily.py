@@ -1,0 +1,121 @@
+"""The Hugging Face daily papers reader on the real 8-entry sample and damaged copies."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from paperscope.models import Paper, Rejected
+from paperscope.sources import hf_daily
+
+SAMPLE = "hf/daily_papers_2024-10-25.first8.json"
+
+
+def _read(data: bytes) -> list[Paper | Rejected]:
+    return list(hf_daily.read_records(io.BytesIO(data), name="daily.json"))
+
+
+def _ids(records: list[Paper | Rejected]) -> list[str]:
+    return [r.paper_id for r in records if isinstance(r, Paper)]
+
+
+def _rejected(records: list[Paper | Rejected]) -> list[Rejected]:
+    return [r for r in records if isinstance(r, Rejected)]
+
+
+@pytest.fixture
+def sample(shared_data: Path) -> bytes:
+    return (shared_data / SAMPLE).read_bytes()
+
+
+@pytest.fixture
+def entries(sample: bytes) -> list[dict[str, object]]:
+    loaded: list[dict[str, object]] = orjson.loads(sample)
+    return loaded
+
+
+def test_reads_every_entry(sample: bytes, entries: list[dict[str, object]]) -> None:
+    records = _read(sample)
+    assert _rejected(records) == []
+    assert _ids(records) == [e["paper"]["id"] for e in entries]  # type: ignore[index]
+    assert len(records) == 8
+
+
+def test_maps_fields_of_an_entry(sample: bytes) -> None:
+    first = _read(sample)[0]
+    assert isinstance(first, Paper)
+    assert first.paper_id == first.arxiv_id == "2410.17243"
+    assert first.title == (
+        "Breaking the Memory Barrier: Near Infinite Batch Size Scaling for Contrastive Loss"
+    )
+    assert first.abstract.startswith("Contrastive loss is a powerful approach")
+    assert (
+        first.authors[:3] == ("Zesen Cheng", "Hang Zhang", "Kehan Li") and len(first.authors) == 9
+    )
+    assert first.submitted_at == datetime(2024, 10, 22, 17, 59, 30, tzinfo=UTC)
+    assert first.feed_date == date(2024, 10, 25)  # the day of the listing
+    assert first.external_upvotes == 64
+    assert first.source == "hf-daily"
+
+
+def test_optional_links_and_ai_fields(entries: list[dict[str, object]]) -> None:
+    entry = entries[0]
+    entry["paper"].update(  # type: ignore[attr-defined]
+        githubRepo="https://github.com/x/y",
+        projectPage="https://x.github.io",
+        ai_summary="  A  summary. ",
+        ai_keywords=["contrastive loss", "tiling"],
+        submittedOnDailyAt="2024-10-24T12:00:00.000Z",
+    )
+    paper = hf_daily.paper_from_entry(entry)
+    assert paper.code_url == "https://github.com/x/y"
+    assert paper.project_url == "https://x.github.io"
+    assert paper.ai_summary == "A summary."
+    assert paper.ai_keywords == ("contrastive loss", "tiling")
+    assert paper.feed_date == date(2024, 10, 24)
+
+
+def test_truncated_file_keeps_the_complete_entries(sample: bytes) -> None:
+    cut = sample.index(b'{"paper"', sample.index(b'"2410.18693"')) + 300  # inside entry 4
+    records = _read(sample[:cut])
+    assert _ids(records) == ["2410.17243", "2410.16251", "2410.18533", "2410.18693"]
+    [rejected] = _rejected(records)
+    assert rejected.location == "daily.json entry 4"
+    assert "truncated" in rejected.reason
+
+
+def test_missing_closing_bracket_is_reported(sample: bytes) -> None:
+    records = _read(sample.rstrip()[:-1])
+    assert len(_ids(records)) == 8
+    [rejected] = _rejected(records)
+    assert rejected.location == "daily.json" and "closing ']'" in rejected.reason
+
+
+def test_bad_entries_are_rejected_with_their_index(entries: list[dict[str, object]]) -> None:
+    del entries[3]["paper"]["title"]  # type: ignore[attr-defined]
+    entries[3]["title"] = ""
+    entries[5]["paper"]["id"] = "no-such-id"  # type: ignore[index]
+    data = orjson.dumps(entries)
+    second = data.index(b'{"paper"', 10)
+    data = data[:second] + b"GARBAGE," + data[second:]  # junk between entries 0 and 1
+    sixth = data.index(b'{"paper"', data.index(b"no-such-id") + 100)
+    inside = data.index(b'"summary":"', sixth) + 20  # in the text of the summary
+    data = data[:inside] + b"\xff\xfe" + data[inside:]  # invalid UTF-8 in entry 7
+    records = _read(data)
+    assert len(_ids(records)) == 8 - 3
+    assert [(r.location, r.reason.split(":")[0]) for r in _rejected(records)] == [
+        ("daily.json entry 1", "malformed JSON at character 0 of the entry"),
+        ("daily.json entry 4 (2410.18693)", "entry has no title"),
+        ("daily.json entry 6 (no-such-id)", "missing or invalid arXiv id 'no-such-id'"),
+        ("daily.json entry 7", f"invalid UTF-8 at character {inside - sixth}"),
+    ]
+
+
+def test_sniff(sample: bytes, shared_data: Path) -> None:
+    assert hf_daily.sniff(sample[:65536])
+    assert not hf_daily.sniff((shared_data / "arxiv/kaggle_snapshot_head200.jsonl").read_bytes())
+    assert not hf_daily.sniff(b"[1, 2, 3]")

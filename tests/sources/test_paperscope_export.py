@@ -1,0 +1,92 @@
+"""The paperscope export format: every Paper field, and clear rejections."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import fields
+from datetime import UTC, date, datetime
+
+import orjson
+
+from paperscope.models import Paper, Rejected, Version
+from paperscope.sources import paperscope_export
+
+FULL = Paper(
+    paper_id="2401.12345",
+    title="A title",
+    abstract="An abstract with $x^2$.",
+    arxiv_id="2401.12345",
+    authors=("Ada Lovelace", "Alan Turing"),
+    categories=("cs.LG", "stat.ML"),
+    primary_category="cs.LG",
+    versions=(Version(1, datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "12kb"), Version(2)),
+    submitted_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+    updated_at=datetime(2024, 2, 1, tzinfo=UTC),
+    feed_date=date(2024, 1, 3),
+    comments="9 pages",
+    journal_ref="J. 1",
+    doi="10.1/x",
+    report_no="R-1",
+    license="CC0",
+    submitter="Ada",
+    project_url="https://p",
+    code_url="https://c",
+    external_upvotes=7,
+    ai_summary="Summary.",
+    ai_keywords=("k1", "k2"),
+    source="oai-pmh",
+    sources=("oai-pmh", "hf-daily"),
+)
+
+
+def _roundtrip(papers: list[Paper]) -> tuple[bytes, list[Paper | Rejected]]:
+    out = io.BytesIO()
+    assert paperscope_export.write_export(papers, out) == len(papers)
+    data = out.getvalue()
+    return data, list(paperscope_export.read_records(io.BytesIO(data), name="e.jsonl"))
+
+
+def test_every_field_survives_a_round_trip() -> None:
+    minimal = Paper(paper_id="ps-0123456789ab", title="Only a title")
+    data, records = _roundtrip([FULL, minimal])
+    assert records == [FULL, minimal]
+    assert data.splitlines()[0] == b'{"format":"paperscope-export","version":1}'
+    assert set(orjson.loads(data.splitlines()[1])) == {f.name for f in fields(Paper)}
+    assert paperscope_export.sniff(data)
+
+
+def test_bad_lines_are_rejected_with_the_field() -> None:
+    good = orjson.dumps(FULL)
+    bad_type = orjson.loads(good)
+    bad_type["external_upvotes"] = "many"
+    bad_date = orjson.loads(good)
+    bad_date["feed_date"] = "yesterday"
+    no_title = orjson.loads(good)
+    del no_title["title"]
+    data = b"\n".join(
+        [
+            orjson.dumps(paperscope_export.HEADER),
+            good,
+            orjson.dumps(bad_type),
+            orjson.dumps(bad_date),
+            orjson.dumps(no_title),
+            b"{not json",
+            good[:50],
+        ]
+    )
+    records = list(paperscope_export.read_records(io.BytesIO(data), name="e.jsonl"))
+    assert records[0] == FULL
+    rejected = {r.location: r.reason for r in records[1:] if isinstance(r, Rejected)}
+    assert list(rejected) == ["e.jsonl:3", "e.jsonl:4", "e.jsonl:5", "e.jsonl:6", "e.jsonl:7"]
+    assert "'external_upvotes'" in rejected["e.jsonl:3"]
+    assert "'feed_date'" in rejected["e.jsonl:4"]
+    assert "title" in rejected["e.jsonl:5"]
+    assert "truncated" in rejected["e.jsonl:7"]
+
+
+def test_a_missing_or_newer_header_rejects_the_file() -> None:
+    newer = b'{"format": "paperscope-export", "version": 2}\n' + orjson.dumps(FULL)
+    [rejected] = list(paperscope_export.read_records(io.BytesIO(newer), name="e.jsonl"))
+    assert isinstance(rejected, Rejected) and "upgrade paperscope" in rejected.reason
+    [missing] = list(paperscope_export.read_records(io.BytesIO(orjson.dumps(FULL)), name="e"))
+    assert isinstance(missing, Rejected) and missing.location == "e:1"
