@@ -110,15 +110,24 @@ def _pending(store: Store, after_seq: int) -> int:
 
 def _catch_up_lexical(store: Store, lexical: LexicalIndex, progress: ProgressCallback) -> int:
     total = _pending(store, lexical.high_water_mark)
-    done = 0
+    done, last_seq = 0, None
     for seq, papers in iter_changed_papers(
         store=store, after_seq=lexical.high_water_mark, batch_size=LEXICAL_BATCH
     ):
         lexical.upsert(papers)
-        lexical.commit(high_water_mark=seq)
-        done += len(papers)
+        lexical.commit(high_water_mark=_settled(seq, lexical.high_water_mark))
+        done, last_seq = done + len(papers), seq
         progress("lexical", done, max(total, done) if total else 0)
+    if last_seq is not None:
+        lexical.commit(high_water_mark=last_seq)
     return done
+
+
+def _settled(batch_seq: int, current: int) -> int:
+    """The checkpoint after a batch that ended at ``batch_seq``: one import shares one
+    seq, so the next batch may hold more papers of that seq, and only the seqs below
+    it are known to be complete."""
+    return max(current, batch_seq - 1)
 
 
 def _catch_up_dense(
@@ -133,7 +142,7 @@ def _catch_up_dense(
     total = _pending(store, index.high_water_mark)
     done = 0
     last_save = time.monotonic()
-    dirty = False
+    dirty, last_seq = False, None
     for seq, papers in iter_changed_papers(
         store=store, after_seq=index.high_water_mark, batch_size=DENSE_BATCH
     ):
@@ -143,13 +152,15 @@ def _catch_up_dense(
         if keep:
             vectors = model.encode([texts[i] for i in keep])
             index.add([papers[i].paper_id for i in keep], vectors)
-        index.high_water_mark = seq
-        dirty = True
+        index.high_water_mark = _settled(seq, index.high_water_mark)
+        last_seq, dirty = seq, True
         done += len(papers)
         progress("dense", done, max(total, done) if total else 0)
         if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
             index.save()
             last_save, dirty = time.monotonic(), False
+    if last_seq is not None:
+        index.high_water_mark = last_seq
     if dirty or not (directory / "manifest.json").exists():
         index.save()
     return index, done, None
