@@ -76,7 +76,8 @@ def test_interrupted_run_resumes_from_its_checkpoint(
 def test_papers_gone_from_the_store_are_removed(settings: Settings, store: Store) -> None:
     from sqlalchemy import delete
 
-    from paperscope.store.schema import paper_sources, papers as papers_table
+    from paperscope.store.schema import paper_sources
+    from paperscope.store.schema import papers as papers_table
 
     upsert_papers(store=store, papers_in=papers(3))
     catch_up_indexes(settings=settings, store=store, dense=False)
