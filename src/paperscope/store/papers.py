@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
 
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
 from paperscope.ingest.merge import merge_papers, record_hash, same_content
@@ -83,7 +83,7 @@ def _upsert_unique(store: Store, batch: list[Paper], result: UpsertResult) -> No
                 result.updated.append(p.paper_id)
         if new or merged:
             seq = _next_seq(conn)
-            _insert_rows(conn, [p.replace(sources=(p.source,)) for p in new], seq, now)
+            _insert_rows(conn, new, seq, now)
             _rewrite_rows(conn, merged, seq, now)
         result.new.extend(p.paper_id for p in new)
         _record_sources(conn, batch, hashes, known_hashes, now)
@@ -195,15 +195,31 @@ def _child_rows(conn: Connection, batch: list[Paper]) -> None:
         (paper_categories, cats),
         (paper_versions, versions),
     ):
-        if rows:
-            conn.execute(insert(table), rows)
+        _bulk_insert(conn, table, rows)
 
 
 def _insert_rows(conn: Connection, batch: list[Paper], seq: int, now: datetime) -> None:
     if not batch:
         return
-    conn.execute(insert(papers), [_paper_row(p, seq, now) | {"created_at": now} for p in batch])
+    _bulk_insert(conn, papers, [_paper_row(p, seq, now) | {"created_at": now} for p in batch])
     _child_rows(conn, batch)
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows. On SQLite the rows go straight to the driver's executemany,
+    converted by the columns' own bind processors: SQLAlchemy's per-row parameter
+    handling was a third of the time of a bulk import. Stored values are the same."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    if dialect.paramstyle != "qmark":
+        conn.execute(insert(table), rows)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
+    keys = list(compiled.positiontup or ())
+    converters = [(k, table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for k in keys]
+    params = [tuple(r[k] if f is None else f(r[k]) for k, f in converters) for r in rows]
+    conn.exec_driver_sql(str(compiled), params)
 
 
 def _rewrite_rows(conn: Connection, batch: list[Paper], seq: int, now: datetime) -> None:
@@ -241,8 +257,7 @@ def _record_sources(
         for i, source in enumerate(dict.fromkeys((*p.sources, p.source)))
         if (p.paper_id, source) not in known
     ]
-    if fresh:
-        conn.execute(insert(paper_sources), fresh)
+    _bulk_insert(conn, paper_sources, fresh)
     for p in batch:
         key = (p.paper_id, p.source)
         if key in known and known[key] != hashes[p.paper_id]:
@@ -260,6 +275,8 @@ def _record_sources(
 
 def author_key(name: str) -> str:
     """Case- and accent-insensitive key for author look-ups ("Balázs" == "balazs")."""
+    if name.isascii():  # most names: nothing to decompose
+        return " ".join(name.casefold().split())
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().split())
