@@ -5,18 +5,19 @@ ask the same questions 10,000 times."""
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.papers import get_papers
 from paperscope.store.subscriptions import Subscription, papers_arrived
+
+if TYPE_CHECKING:
+    from paperscope.search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MIN_SEMANTIC_SCORE = 0.40
 # Keeps a digest under ~100 KB: Gmail clips longer mails behind a "view entire" link.
 MAX_PER_SECTION = 15
+ALERT_SEARCH_DEPTH = 3 * MAX_PER_SECTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,8 @@ class ContentSource:
     _arrived: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
     _trending: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
     _papers: dict[str, Paper] = field(default_factory=dict)
-    _engine: Any = None
+    _engine: SearchEngine | None = None
+    _unindexed: dict[datetime, int] = field(default_factory=dict)
     _recommender: Any = None
 
     # ------------------------------------------------------------ shared lookups
@@ -110,22 +113,26 @@ class ContentSource:
         )
         return [(t.paper_id, t.score) for t in ranked[:limit]]
 
-    def search(self, subscription: Subscription, candidates: list[str]) -> list[tuple[str, float]]:
-        """Saved-search matches among ``candidates`` (hybrid engine), strongest first,
-        weak ones dropped by the relevance threshold."""
+    def search(self, subscription: Subscription, since: datetime) -> list[tuple[str, float]]:
+        """Saved-search matches among the papers that arrived since ``since`` (hybrid
+        engine), strongest first, weak ones dropped by the relevance threshold."""
+        from paperscope.search.engine import SearchQuery
+
         spec = subscription.spec
+        candidates = self.arrived(since)
         if not candidates or not spec.search_query:
             return []
         engine = self._search_engine()
-        query_type = _optional_function("paperscope.search.engine", "SearchQuery")
-        assert query_type is not None
+        self._require_indexed(engine, since, candidates)
         results = engine.search(
-            query_type(
+            SearchQuery(
                 text=spec.search_query,
                 categories=spec.categories,
                 authors=spec.authors,
                 mode="hybrid",
-                limit=min(len(candidates), 200),
+                # The digest shows 15; fetching (and highlighting) far more per alert
+                # would make it the most expensive part of a digest.
+                limit=min(len(candidates), ALERT_SEARCH_DEPTH),
                 paper_ids=frozenset(candidates),
             )
         )
@@ -136,14 +143,27 @@ class ContentSource:
             if hit.semantic_score is not None and hit.semantic_score >= threshold
         ]
 
-    def _search_engine(self) -> Any:
+    def _require_indexed(self, engine: SearchEngine, since: datetime, ids: list[str]) -> None:
+        """Alerts judge new papers by their embedding: until `paperscope index` has
+        embedded them, wait (the digest is retried next run) rather than miss them."""
+        if since not in self._unindexed:
+            index = engine.semantic.index
+            self._unindexed[since] = (
+                len(ids) if index is None else sum(1 for i in ids if i not in index)
+            )
+        missing = self._unindexed[since]
+        if missing:
+            raise ContentUnavailable(
+                f"{missing} new papers are not in the search index yet; run `paperscope index`"
+            )
+
+    def _search_engine(self) -> SearchEngine:
         if self._engine is None:
-            engine_type: Any = _optional_function("paperscope.search.engine", "SearchEngine")
-            if engine_type is None:
-                raise ContentUnavailable("the search engine is not installed")
+            from paperscope.search.engine import SearchEngine
+
             try:
-                self._engine = engine_type.open(settings=self.settings, store=self.store)
-            except Exception as exc:  # a missing or stale index: say so, retry later
+                self._engine = SearchEngine.open(settings=self.settings, store=self.store)
+            except Exception as exc:  # no index yet, a stale manifest: say so, retry later
                 raise ContentUnavailable(f"search index unavailable: {exc}") from exc
         return self._engine
 
@@ -171,13 +191,3 @@ class ContentSource:
             )
             return []
         return [item.paper_id for item in found.items]
-
-
-def _optional_function(module_name: str, attribute: str) -> Callable[..., Any] | None:
-    """A function of a stage that may not be installed in this build."""
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    found = getattr(module, attribute, None)
-    return found if callable(found) else None

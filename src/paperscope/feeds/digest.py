@@ -149,7 +149,7 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
         label = "today" if spec.trending == "day" else "this week"
         add("trending", f"Trending {label}", list(top), spec.trending_limit)
     if spec.search_query:
-        hits = source.search(subscription, source.arrived(since))
+        hits = source.search(subscription, since)
         add("search", f"New for “{spec.search_query}”", list(hits), MAX_PER_SECTION)
     elif spec.categories or spec.authors:
         ids = source.arrived(since, spec.categories, spec.authors)
