@@ -43,7 +43,7 @@ def test_export_header_is_detected() -> None:
 def test_every_reader_has_the_shared_interface() -> None:
     for name in FORMAT_NAMES:
         reader = load_reader(name)
-        assert reader.FORMAT == name
+        assert name == reader.FORMAT
         assert callable(reader.sniff) and callable(reader.read_records)
 
 
