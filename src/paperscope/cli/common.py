@@ -33,7 +33,8 @@ def make_settings(data_dir: Path | None = None) -> Settings:
     try:
         return Settings(data_dir=data_dir) if data_dir else Settings()
     except ValidationError as exc:
-        raise UserError(f"invalid setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+        first = exc.errors()[0]
+        raise UserError(f"invalid setting {first['loc']}: {first['msg']}") from exc
 
 
 @contextmanager
@@ -52,10 +53,10 @@ def run_app(app: typer.Typer) -> int:
     try:
         result = app(standalone_mode=False)
     except UserError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        _print_error("error", str(exc))
         return 2
     except OperationalError as exc:
-        err_console.print(f"[red]database error:[/red] {exc.orig}")
+        _print_error("database error", str(exc.orig))
         return 2
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted")
@@ -70,3 +71,10 @@ def run_app(app: typer.Typer) -> int:
             return exc.exit_code
         raise
     return int(result) if isinstance(result, int) else 0
+
+
+def _print_error(label: str, message: str) -> None:
+    # markup off: messages quote user input, which may contain [brackets];
+    # soft_wrap: one line even when stderr is not a terminal.
+    err_console.print(f"[red]{label}:[/red] ", end="")
+    err_console.print(message, markup=False, soft_wrap=True, highlight=False)

@@ -118,6 +118,9 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (
         routes_docs,
+        # before the HTML pages: /search.atom, /categories/{cat}.atom and
+        # /authors/{name}.atom would otherwise be read as page paths
+        feeds_routes,
         routes_accounts,
         routes_feed,
         routes_search,
@@ -125,7 +128,6 @@ def _include_routers(app: FastAPI) -> None:
         routes_submit,
         routes_browse,
         routes_hf,
-        feeds_routes,
         recommend_routes,
         routes_papers,  # last: /papers/{id:path} would swallow longer paths
     ):
