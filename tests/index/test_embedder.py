@@ -117,6 +117,22 @@ def test_int8_stays_close_to_fp32(
     assert cosines.min() > 0.95, cosines
 
 
+def test_auto_uses_torch_bf16_for_large_batches_where_the_cpu_has_it(
+    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+) -> None:
+    from paperscope.index.embedder import _fast_bf16_available
+
+    auto = load_embedder(_settings(tmp_path, model_cache))
+    if not _fast_bf16_available():
+        assert auto.backend == "onnx"
+        return
+    assert auto.backend == "hybrid" and auto.model_name == onnx_embedder.model_name
+    texts = [f"{TEXTS[i % 3]} Variant {i}." for i in range(260)]  # enough to switch to torch
+    cosines = (auto.encode(texts) * onnx_embedder.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.99, cosines.min()
+    np.testing.assert_array_equal(auto.encode_query(TEXTS[0]), onnx_embedder.encode_query(TEXTS[0]))
+
+
 def test_embedder_is_cached_per_process(
     onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
 ) -> None:

@@ -337,7 +337,8 @@ class DenseIndex:
             if score == -np.inf or not paper_id:
                 break
             if allowed is None or allowed(paper_id):
-                hits.append((paper_id, score))
+                # float16 rows can put a self-match a hair above 1; cosines stay <= 1.
+                hits.append((paper_id, min(score, 1.0)))
                 if len(hits) == k:
                     break
         return hits
@@ -369,7 +370,7 @@ class DenseIndex:
             for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
                 paper_id = self._ids[row]
                 if paper_id and (allowed is None or allowed(paper_id)):
-                    hits.append((paper_id, float(score)))
+                    hits.append((paper_id, min(float(score), 1.0)))
                     if len(hits) == k:
                         return hits
             if len(rows) < fetch or fetch >= len(self._rows):

