@@ -1,0 +1,217 @@
+"""Search benchmark: index build, incremental add, query latency, throughput, similar
+papers, memory and disk, side by side for several corpus sizes.
+
+    python bench/search_bench.py --sizes 100000 1000000 --work /tmp/psbench
+
+Corpus: bench/generate_corpus.py (synthetic abstracts from real sentences). The
+lexical index is real. Embedding a million abstracts on a laptop CPU takes hours, so
+the corpus vectors are synthetic (clustered random unit vectors, 384-d, the shape of
+MiniLM embeddings); queries are embedded with the real model, so dense and hybrid
+latencies include real query embedding. Serving figures come from a fresh child
+process that only opens the indexes and searches, so its peak RSS is what a server
+would use. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate_corpus import generate_papers, generate_queries
+
+from paperscope.config import Settings
+from paperscope.index.dense import DenseIndex
+from paperscope.index.lexical import LexicalIndex
+
+DIM = 384
+MODEL = "all-MiniLM-L6-v2"
+BATCH = 50_000
+INCREMENT = 10_000
+
+
+def synthetic_vectors(start: int, count: int, *, clusters: int = 1_000) -> np.ndarray:
+    """Clustered unit vectors, deterministic per row range."""
+    rng = np.random.default_rng(start)
+    centres = np.random.default_rng(0).standard_normal((clusters, DIM)).astype(np.float32)
+    rows = centres[rng.integers(0, clusters, count)] + 0.6 * rng.standard_normal(
+        (count, DIM)
+    ).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows
+
+
+def build(size: int, folder: Path) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    lexical = LexicalIndex.open(folder / "index" / "lexical")
+    dense = DenseIndex.open(folder / "index" / "dense", model_name=MODEL, dim=DIM)
+    generate_s = lexical_s = dense_s = 0.0
+    papers = generate_papers(size + INCREMENT)
+    for start in range(0, size, BATCH):
+        tick = time.perf_counter()
+        batch = [next(papers) for _ in range(min(BATCH, size - start))]
+        generate_s += time.perf_counter() - tick
+        tick = time.perf_counter()
+        lexical.upsert(batch)
+        lexical.commit(high_water_mark=start + len(batch))
+        lexical_s += time.perf_counter() - tick
+        tick = time.perf_counter()
+        dense.add([p.paper_id for p in batch], synthetic_vectors(start, len(batch)))
+        dense_s += time.perf_counter() - tick
+    tick = time.perf_counter()
+    dense.high_water_mark = size
+    dense.save()
+    dense_s += time.perf_counter() - tick
+    figures.update(generate_s=generate_s, lexical_build_s=lexical_s, dense_build_s=dense_s)
+    extra = [next(papers) for _ in range(INCREMENT)]
+    tick = time.perf_counter()
+    lexical.upsert(extra)
+    lexical.commit(high_water_mark=size + INCREMENT)
+    figures["lexical_add_10k_s"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    dense.add([p.paper_id for p in extra], synthetic_vectors(size, INCREMENT))
+    dense.high_water_mark = size + INCREMENT
+    dense.save()
+    figures["dense_add_10k_s"] = time.perf_counter() - tick
+    lexical.close()
+    figures["lexical_disk_mb"] = _disk_mb(folder / "index" / "lexical")
+    figures["dense_disk_mb"] = _disk_mb(folder / "index" / "dense")
+    return figures
+
+
+def _disk_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def serve(folder: Path, query_count: int) -> dict[str, float]:
+    """Runs in a fresh process: open, search, report latencies and peak RSS."""
+    from paperscope.models import Paper, SearchQuery
+    from paperscope.search.engine import SearchEngine
+    from paperscope.search.semantic import SemanticSide
+    from paperscope.search.similar import find_similar
+
+    settings = Settings(data_dir=folder, dev_mode=True)
+    tick = time.perf_counter()
+    lexical = LexicalIndex.open(folder / "index" / "lexical", create=False)
+    semantic = SemanticSide(settings=settings, directory=folder / "index" / "dense")
+    # ranking() never reads the store, so none is needed here.
+    engine = SearchEngine(settings=settings, store=None, lexical=lexical, semantic=semantic)  # type: ignore[arg-type]
+    figures: dict[str, float] = {"open_ms": (time.perf_counter() - tick) * 1000}
+    engine.embed_query("warm up the model")
+    queries = generate_queries(query_count)
+    for mode in ("bm25", "dense", "hybrid"):
+        latencies = []
+        for text in queries:
+            tick = time.perf_counter()
+            engine.ranking(SearchQuery(text=text, mode=mode, limit=20))
+            latencies.append((time.perf_counter() - tick) * 1000)
+        figures[f"{mode}_p50_ms"] = statistics.median(latencies)
+        figures[f"{mode}_p95_ms"] = float(np.percentile(latencies, 95))
+    figures["hybrid_filtered_p95_ms"] = _filtered_p95(engine, queries)
+    figures["hybrid_qps_2_threads"] = _throughput(engine, queries, threads=2)
+    similar = []
+    ids = (
+        semantic.index.ids()[:: max(1, len(semantic.index) // 200)][:200] if semantic.index else []
+    )
+    for paper_id in ids:
+        tick = time.perf_counter()
+        find_similar(
+            Paper(paper_id=paper_id, title=""), limit=10, lexical=lexical, semantic=semantic
+        )
+        similar.append((time.perf_counter() - tick) * 1000)
+    figures["similar_p50_ms"] = statistics.median(similar)
+    figures["similar_p95_ms"] = float(np.percentile(similar, 95))
+    figures["serve_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _filtered_p95(engine: Any, queries: list[str]) -> float:
+    from paperscope.models import SearchQuery
+
+    latencies = []
+    for text in queries[:100]:
+        tick = time.perf_counter()
+        engine.ranking(SearchQuery(text=text, mode="hybrid", categories=("cs.CL",), limit=20))
+        latencies.append((time.perf_counter() - tick) * 1000)
+    return float(np.percentile(latencies, 95))
+
+
+def _throughput(engine: Any, queries: list[str], *, threads: int) -> float:
+    from paperscope.models import SearchQuery
+
+    work = list(queries) * 2
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not work:
+                    return
+                text = work.pop()
+            engine.ranking(SearchQuery(text=text, mode="hybrid", limit=20))
+
+    tick = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return len(queries) * 2 / (time.perf_counter() - tick)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="paperscope search benchmark")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/paperscope-search-bench"))
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Skip building when the folder exists."
+    )
+    args = parser.parse_args()
+    if args.serve:
+        print(json.dumps(serve(args.serve, args.queries)))
+        return
+    table: dict[int, dict[str, float]] = {}
+    for size in args.sizes:
+        folder = args.work / f"n{size}"
+        figures: dict[str, float] = {}
+        if not (args.reuse and (folder / "index" / "lexical" / "manifest.json").exists()):
+            figures.update(build(size, folder))
+        child = subprocess.run(
+            [sys.executable, __file__, "--serve", str(folder), "--queries", str(args.queries)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ},
+        )
+        figures.update(json.loads(child.stdout.strip().splitlines()[-1]))
+        table[size] = figures
+        print(
+            f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}), flush=True
+        )
+    _print_table(table)
+
+
+def _print_table(table: dict[int, dict[str, float]]) -> None:
+    names = sorted({name for figures in table.values() for name in figures})
+    print("\n| figure | " + " | ".join(f"{size:,}" for size in table) + " |")
+    print("|---|" + "---|" * len(table))
+    for name in names:
+        cells = [f"{table[size].get(name, float('nan')):,.2f}" for size in table]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
