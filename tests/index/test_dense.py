@@ -246,3 +246,24 @@ def test_graph_then_onnxruntime_in_one_process_does_not_crash(tmp_path: Path) ->
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "a"
+
+
+def test_removing_from_a_mapped_index_rewrites_only_the_ids(
+    tmp_path: Path, exact_limit: int
+) -> None:
+    vectors, ids = _unit(100), _ids(100)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    index.save()
+    before = artifacts.read_manifest(tmp_path)
+    mapped = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    mapped.remove(ids[:3])
+    assert isinstance(mapped._vectors, np.memmap), "removal copied the vectors into memory"
+    assert mapped.search(vectors[1], 1)[0][0] != ids[1]
+    mapped.save()
+    after = artifacts.read_manifest(tmp_path)
+    assert before is not None and after is not None
+    assert after.files["vectors"] == before.files["vectors"] and after.doc_ids != before.doc_ids
+    reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    assert len(reopened) == 97 and ids[0] not in reopened
+    assert reopened.search(vectors[50], 1)[0][0] == ids[50]

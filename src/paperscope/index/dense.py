@@ -267,7 +267,10 @@ class DenseIndex:
         rows = [self._rows.pop(paper_id) for paper_id in set(paper_ids) if paper_id in self._rows]
         if not rows:
             return
-        self._make_writable(extra_rows=0)
+        # Only the ids change: the vectors file keeps the rows (an empty id marks them)
+        # until a save compacts it, so a mapped index is not copied into memory here.
+        if self._graph is not None:
+            self._graph.make_writable()
         for row in rows:
             self._ids[row] = ""
         self._after_change({"ids"})
