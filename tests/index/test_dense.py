@@ -267,3 +267,12 @@ def test_removing_from_a_mapped_index_rewrites_only_the_ids(
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     assert len(reopened) == 97 and ids[0] not in reopened
     assert reopened.search(vectors[50], 1)[0][0] == ids[50]
+
+
+def test_duplicate_ids_in_one_add_keep_the_last_vector(tmp_path: Path) -> None:
+    vectors = _unit(3)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    index.add(["a", "b", "a"], vectors)
+    assert len(index) == 2
+    np.testing.assert_allclose(index.vector("a"), vectors[2], atol=2e-3)
+    np.testing.assert_allclose(index.vector("b"), vectors[1], atol=2e-3)

@@ -253,7 +253,9 @@ class DenseIndex:
         for paper_id in latest:
             if not paper_id or "\n" in paper_id:
                 raise ValueError(f"invalid paper id {paper_id!r}: empty or has a line break")
-        matrix = _normalise(matrix[list(latest.values())])
+        if len(latest) != len(paper_ids):  # duplicates: the last vector of an id wins
+            matrix = matrix[list(latest.values())]
+        matrix = _normalise(matrix)
         self._make_writable(extra_rows=len(latest))
         rows = np.asarray([self._row_for(paper_id) for paper_id in latest], dtype=np.int64)
         self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
@@ -474,7 +476,9 @@ def _as_matrix(vectors: npt.ArrayLike, dim: int) -> FloatArray:
 
 def _normalise(matrix: FloatArray) -> FloatArray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    normalised: FloatArray = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    normalised: FloatArray = (matrix / np.where(norms > 0, norms, 1.0)).astype(
+        np.float32, copy=False
+    )
     return normalised
 
 
