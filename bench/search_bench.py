@@ -187,6 +187,10 @@ def main() -> None:
     for size in args.sizes:
         folder = args.work / f"n{size}"
         figures: dict[str, float] = {}
+        # Export the ONNX model here, so the serving process only loads it.
+        from paperscope.index.embedder import load_embedder
+
+        load_embedder(Settings(data_dir=folder, dev_mode=True))
         if not (args.reuse and (folder / "index" / "lexical" / "manifest.json").exists()):
             figures.update(build(size, folder))
         child = subprocess.run(

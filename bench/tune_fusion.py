@@ -73,12 +73,12 @@ def main() -> None:
     with indexed_engine(dataset, work_dir=args.work_dir) as engine:
         print("field weights (BM25 only, tune half):")
         best_weights, best = Weights(), -1.0
-        for title, authors in itertools.product((1.0, 1.5, 2.0, 3.0), (0.0, 1.0)):
-            engine.lexical.weights = Weights(title=title, abstract=1.0, authors=authors)
+        for title, text in itertools.product((0.0, 0.3, 0.5, 1.0), (1.0,)):
+            engine.lexical.weights = Weights(text=text, title=title)
             result = score_rankings(
                 rankings(engine, tune, mode="bm25"), {q: dataset.qrels[q] for q in tune}, "bm25"
             )
-            print(f"  title {title} authors {authors}: nDCG@10 {result.ndcg_at_10:.4f}")
+            print(f"  text {text} title {title}: nDCG@10 {result.ndcg_at_10:.4f}")
             if result.ndcg_at_10 > best:
                 best_weights, best = engine.lexical.weights, result.ndcg_at_10
         engine.lexical.weights = best_weights

@@ -36,7 +36,8 @@ def lexical_ids(settings: Settings, word: str) -> list[str]:
     return [pid for pid, _ in index.search(Text((word,)), limit=100).hits]
 
 
-def test_only_new_and_changed_papers_are_indexed(settings: Settings, store: Store) -> None:
+def test_only_new_and_changed_papers_are_indexed(settings: Settings, any_store: Store) -> None:
+    store = any_store
     upsert_papers(store=store, papers_in=papers(5))
     first = catch_up_indexes(settings=settings, store=store, dense=False)
     assert (first.lexical_indexed, first.lexical_count) == (5, 5)
@@ -110,3 +111,19 @@ def test_dense_index_follows_the_store(settings: Settings, store: Store, tmp_pat
     index = DenseIndex.open(manifest_dir, model_name="all-MiniLM-L6-v2", dim=384, create=False)
     assert index.high_water_mark == first.high_water_mark
     assert "2401.10002" in index and "ps-empty" not in index
+
+
+def test_outdated_lexical_format_is_rebuilt_from_the_store(
+    settings: Settings, store: Store
+) -> None:
+    import json
+
+    upsert_papers(store=store, papers_in=papers(3))
+    catch_up_indexes(settings=settings, store=store, dense=False)
+    manifest_path = lexical_index_dir(settings) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 0
+    manifest_path.write_text(json.dumps(manifest))
+    report = catch_up_indexes(settings=settings, store=store, dense=False)
+    assert report.lexical_indexed == 3 and report.lexical_count == 3
+    assert json.loads(manifest_path.read_text())["format_version"] > 0

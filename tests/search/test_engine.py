@@ -28,9 +28,9 @@ GOLDEN = {
     ("momentum optimizer scale-invariant weights", "dense"): [ADAMP, paper_id(62), paper_id(67)],
     ("momentum optimizer scale-invariant weights", "hybrid"): [ADAMP, paper_id(62), paper_id(67)],
     ("sub-optimal model performance", "bm25"): [paper_id(3), paper_id(1), paper_id(11)],
-    ("sub-optimal model performance", "hybrid"): [paper_id(43), paper_id(3), paper_id(64)],
-    ("preference learning ranking", "hybrid"): [PREFERENCE, paper_id(19), paper_id(38)],
-    ("why does my model underperform", "hybrid"): [paper_id(58), paper_id(64), paper_id(33)],
+    ("sub-optimal model performance", "hybrid"): [paper_id(3), paper_id(10), paper_id(43)],
+    ("preference learning ranking", "hybrid"): [PREFERENCE, paper_id(37), paper_id(19)],
+    ("why does my model underperform", "hybrid"): [paper_id(58), paper_id(64), paper_id(3)],
 }
 
 

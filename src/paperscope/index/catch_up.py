@@ -12,6 +12,7 @@ the day's papers. Papers that disappeared from the store are removed from both.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from paperscope.index.artifacts import IndexMismatchError
 from paperscope.index.lexical import Filters, LexicalIndex
 from paperscope.store import Store
 from paperscope.store.papers import count_papers, iter_changed_papers, list_paper_ids
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from paperscope.config import Settings
     from paperscope.index.dense import DenseIndex
     from paperscope.index.embedder import Embedder
+
+log = logging.getLogger("paperscope.index")
 
 LEXICAL_BATCH = 2_000
 DENSE_BATCH = 512
@@ -77,7 +81,7 @@ def catch_up_indexes(
     if rebuild:
         shutil.rmtree(index_root(settings), ignore_errors=True)
     report_progress = progress or (lambda stage, done, total: None)
-    lexical = LexicalIndex.open(lexical_index_dir(settings))
+    lexical = _open_lexical(settings)
     try:
         lexical_done = _catch_up_lexical(store, lexical, report_progress)
         dense_index, embedded, skipped = None, 0, None
@@ -100,6 +104,19 @@ def catch_up_indexes(
         seconds=time.perf_counter() - started,
         dense_skipped=skipped,
     )
+
+
+def _open_lexical(settings: Settings) -> LexicalIndex:
+    """The lexical index; one written by an older format is rebuilt from the store
+    (minutes even for millions of papers), while the dense index, whose rebuild means
+    embedding everything again, is kept."""
+    directory = lexical_index_dir(settings)
+    try:
+        return LexicalIndex.open(directory)
+    except IndexMismatchError:
+        log.warning("%s: lexical index format changed, rebuilding it", directory)
+        shutil.rmtree(directory, ignore_errors=True)
+        return LexicalIndex.open(directory)
 
 
 def _pending(store: Store, after_seq: int) -> int:

@@ -42,12 +42,14 @@ from paperscope.models import Paper
 
 KIND = "lexical"
 # Bump when the schema or the analyzers change: old indexes are then refused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TANTIVY_FOLDER = "tantivy"
 TEXT_ANALYZER = "paper_text"
 NAME_ANALYZER = "person_name"
 LABEL_ANALYZER = "label"
-TEXT_FIELDS = ("title", "abstract", "authors")
+# Free text is scored on "text" (title and abstract as one field, so a word found in
+# both counts once, as BM25 intends) plus a small title bonus and author names.
+TEXT_FIELDS = ("text", "title", "authors")
 UNDATED = -1_000_000  # day number of papers without any date: sorts after every real date
 _WRITER_HEAP = 128_000_000
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
@@ -106,12 +108,12 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Per-field boosts of each field's BM25 score. On the SciFact train split every
-    title boost above 1 lowered nDCG@10 (1.0: 0.684, 1.5: 0.656, 2: 0.632, tune half),
-    so fields count equally; bench/tune_fusion.py reruns the comparison."""
+    """Per-field boosts of each field's BM25 score, tuned on the SciFact train split
+    (docs/search.md; bench/tune_fusion.py reruns the comparison)."""
 
-    title: float = 1.0
-    abstract: float = 1.0
+    text: float = 1.0
+    title: float = 0.3
+    abstract: float = 1.0  # abs: queries only
     authors: float = 1.0
 
 
@@ -203,6 +205,7 @@ def _build_schema() -> Any:
     builder.add_integer_field("key", fast=True, indexed=False)
     builder.add_text_field("title", tokenizer_name=TEXT_ANALYZER)
     builder.add_text_field("abstract", tokenizer_name=TEXT_ANALYZER)
+    builder.add_text_field("text", tokenizer_name=TEXT_ANALYZER)
     builder.add_text_field("authors", tokenizer_name=NAME_ANALYZER)
     builder.add_text_field("categories", tokenizer_name=LABEL_ANALYZER, index_option="basic")
     builder.add_text_field("sources", tokenizer_name="raw", index_option="basic")
@@ -315,8 +318,10 @@ class LexicalIndex:
         doc = tantivy.Document()
         doc.add_text("paper_id", paper.paper_id)
         doc.add_integer("key", paper_key(paper.paper_id))
-        doc.add_text("title", clean_text(paper.title))
-        doc.add_text("abstract", clean_text(paper.abstract))
+        title, abstract = clean_text(paper.title), clean_text(paper.abstract)
+        doc.add_text("title", title)
+        doc.add_text("abstract", abstract)
+        doc.add_text("text", f"{title}\n{abstract}")
         for author in paper.authors:
             doc.add_text("authors", author)
         for label in _category_labels(paper.categories):
@@ -495,7 +500,7 @@ class LexicalIndex:
         if node.field == "categories":
             labels = [w.strip().lower() for w in node.words if w.strip()]
             return self._any_term("categories", labels)
-        fields: tuple[Field, ...] = (node.field,) if node.field else TEXT_FIELDS  # type: ignore[assignment]
+        fields: tuple[str, ...] = (node.field,) if node.field else TEXT_FIELDS
         tantivy = _import_tantivy()
         parts = []
         for name in fields:

@@ -24,7 +24,7 @@ FloatArray = npt.NDArray[np.float32]
 
 # Filters matching at most this many papers are scored exactly (every vector that
 # passes); broader filters over-fetch from the graph and check the candidates.
-EXACT_FILTER_LIMIT = 20_000
+EXACT_FILTER_LIMIT = 5_000
 MAX_OVERFETCH = 4_096
 
 
