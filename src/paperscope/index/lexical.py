@@ -63,8 +63,9 @@ Field = Literal["title", "abstract", "authors", "categories"]
 @dataclass(frozen=True, slots=True)
 class Text:
     """Words to find. One word that analyses into several tokens ("GPT-4") and every
-    quoted phrase are matched as phrases. ``field`` None means title, abstract and
-    authors together; "categories" matches a category or a whole archive."""
+    quoted phrase are matched as phrases. ``field`` None means title and abstract (as
+    one field, with a title bonus) and authors; "categories" matches a category or a
+    whole archive."""
 
     words: tuple[str, ...]
     field: Field | None = None
