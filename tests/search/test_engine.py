@@ -165,3 +165,17 @@ def test_query_vectors_and_paper_vectors(engine: SearchEngine) -> None:
     vectors = engine.paper_vectors([ADAMP, PREFERENCE])
     assert vectors.shape == (2, query.shape[0])
     assert float(vectors[0] @ query) > float(vectors[1] @ query)
+
+
+def test_date_sorted_keyword_pages_tile(engine: SearchEngine) -> None:
+    def page(offset: int, limit: int) -> list[str]:
+        query = SearchQuery(text="learning", mode="bm25", sort="oldest", limit=limit, offset=offset)
+        return [hit.paper_id for hit in engine.search(query).hits]
+
+    assert page(0, 4) + page(4, 4) == page(0, 8)
+    assert (
+        engine.search(SearchQuery(text="learning", mode="bm25", sort="oldest", offset=4))
+        .hits[0]
+        .rank
+        == 5
+    )

@@ -73,6 +73,7 @@ class _Candidates:
     bm25: dict[str, float] = field(default_factory=dict)
     semantic: dict[str, float] = field(default_factory=dict)
     total: int = 0
+    paged: bool = False  # ``ranked`` is already the requested page
 
 
 class SearchEngine:
@@ -229,9 +230,8 @@ class SearchEngine:
         ids = [pid for pid, _ in page.hits]
         bm25 = self.lexical.scores_for(ids, parsed.node)
         timings["lexical"] = _ms(tick)
-        # Already one page: pad the front so the common paging below applies.
-        padding = [("", 0.0)] * query.offset
-        return _Candidates(padding + [(p, bm25.get(p, 0.0)) for p in ids], bm25, {}, page.total)
+        ranked = [(pid, bm25.get(pid, 0.0)) for pid in ids]
+        return _Candidates(ranked, bm25, {}, page.total, paged=True)
 
     def _by_date(self, ranked: list[tuple[str, float]], sort: str) -> list[tuple[str, float]]:
         days = self.lexical.days_for([pid for pid, _ in ranked])
@@ -270,8 +270,8 @@ class SearchEngine:
         ranked, total = found.ranked, found.total
         if query.min_score is not None:
             ranked = [(p, s) for p, s in ranked if s >= query.min_score]
-            total = len(ranked)
-        page = ranked[query.offset : query.offset + query.limit]
+            total = len(ranked) if not found.paged else total
+        page = ranked if found.paged else ranked[query.offset : query.offset + query.limit]
         tick = time.perf_counter()
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page])
