@@ -8,10 +8,14 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from search_samples import paper_id, seed_papers
+from search_samples import load_seed, paper_id, seed_papers
 
-from paperscope.models import SearchQuery
+from paperscope.config import Settings
+from paperscope.index.catch_up import catch_up_indexes
+from paperscope.models import Paper, SearchQuery
 from paperscope.search.engine import SearchEngine, UnknownPaperError
+from paperscope.store import Store
+from paperscope.store.papers import upsert_papers
 
 ADAMP = paper_id(0)  # "AdamP: Slowing Down the Slowdown for Momentum Optimizers ..."
 PREFERENCE = paper_id(80)  # "Preference Learning Algorithms Do Not Learn Preference Rankings"
@@ -179,3 +183,20 @@ def test_date_sorted_keyword_pages_tile(engine: SearchEngine) -> None:
         .rank
         == 5
     )
+
+
+def test_new_papers_show_up_without_reopening(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperscope.search import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "REFRESH_CHECK_SECONDS", 0.0)
+    load_seed(store, seed_papers()[:5])
+    catch_up_indexes(settings=settings, store=store, dense=False)
+    fresh = SearchEngine.open(settings=settings, store=store)
+    assert fresh.search(SearchQuery(text="zebrafish", mode="bm25")).total == 0
+    zebrafish = Paper(paper_id="ps-zebra", title="Zebrafish fin regeneration atlas")
+    upsert_papers(store=store, papers_in=[zebrafish])
+    catch_up_indexes(settings=settings, store=store, dense=False)
+    found = fresh.search(SearchQuery(text="zebrafish", mode="bm25"))
+    assert [hit.paper_id for hit in found.hits] == ["ps-zebra"]

@@ -14,6 +14,7 @@ API::
     engine.embed_query(text)             # float32 (dim,), L2-normalised
     engine.paper_vectors(paper_ids)      # float32 rows of the ids that are embedded
     engine.refresh()                     # see what `paperscope index` wrote since
+                                         #   (also done by itself, checked every 5 s)
 
 ``SearchQuery`` fields: ``text`` (syntax in search/query.py); ``categories``,
 ``authors``, ``sources`` (any value may match), ``date_from``/``date_to`` (submitted
@@ -60,6 +61,7 @@ MODES = ("hybrid", "bm25", "dense")
 SORTS = ("relevance", "newest", "oldest")
 RETRIEVAL_DEPTH = 200
 MAX_LIMIT = 1_000
+REFRESH_CHECK_SECONDS = 5.0
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -92,6 +94,8 @@ class SearchEngine:
         self.semantic = semantic
         self.fusion = fusion or FusionSettings()
         self.depth = RETRIEVAL_DEPTH
+        self._checked_at = time.monotonic()
+        self._stamps = self._manifest_stamps()
 
     @classmethod
     def open(cls, *, settings: Settings, store: Store) -> SearchEngine:
@@ -104,6 +108,26 @@ class SearchEngine:
     def refresh(self) -> None:
         self.lexical.reload()
         self.semantic.refresh()
+        self._stamps = self._manifest_stamps()
+
+    def _refresh_if_changed(self) -> None:
+        """Pick up what `paperscope index` wrote, checking at most every few seconds
+        (two stat calls), so a long-running server needs no restart."""
+        now = time.monotonic()
+        if now - self._checked_at < REFRESH_CHECK_SECONDS:
+            return
+        self._checked_at = now
+        if self._manifest_stamps() != self._stamps:
+            self.refresh()
+
+    def _manifest_stamps(self) -> tuple[int, int]:
+        stamps = []
+        for directory in (lexical_index_dir(self.settings), dense_index_dir(self.settings)):
+            try:
+                stamps.append((directory / "manifest.json").stat().st_mtime_ns)
+            except OSError:
+                stamps.append(0)
+        return stamps[0], stamps[1]
 
     def embed_query(self, text: str) -> FloatArray:
         return self.semantic.embed_query(text)
@@ -116,6 +140,7 @@ class SearchEngine:
     # -- search --------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
+        self._refresh_if_changed()
         started = time.perf_counter()
         timings: dict[str, float] = {}
         notices: list[str] = []
@@ -297,6 +322,7 @@ class SearchEngine:
 
     def similar(self, paper_id: str, *, limit: int = 10) -> list[Hit]:
         """Papers most like ``paper_id`` (any spelling: ``2401.12345v2``, a URL)."""
+        self._refresh_if_changed()
         resolved = resolve_paper_id(paper_id)
         found = get_papers(store=self.store, paper_ids=[resolved])
         if not found:
