@@ -133,16 +133,25 @@ def serve(folder: Path, query_count: int) -> dict[str, float]:
     figures["similar_p50_ms"] = statistics.median(similar)
     figures["similar_p95_ms"] = float(np.percentile(similar, 95))
     figures["serve_peak_rss_mb"] = _peak_rss_mb()
+    # Resident memory now, split: anonymous (heap, model) versus file-backed pages of
+    # the memory-mapped indexes, which the kernel can drop and share between workers.
+    figures["serve_rss_anon_mb"] = _status_mb("RssAnon:")
+    figures["serve_rss_file_mb"] = _status_mb("RssFile:")
     return figures
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _peak_rss_mb() -> float:
     """This process's own peak RSS. Not getrusage: its maximum survives exec, so a
     child started from a big parent would report the parent's memory."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_mb("VmHWM:")
+    return peak if peak == peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _filtered_p95(engine: Any, queries: list[str]) -> float:
