@@ -26,7 +26,16 @@ def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "hello", "2401.123", "2413.12345", "1401.12345", "1501.1234", "hep-th/99010", "../etc/passwd"],
+    [
+        "",
+        "hello",
+        "2401.123",
+        "2413.12345",
+        "1401.12345",
+        "1501.1234",
+        "hep-th/99010",
+        "../etc/passwd",
+    ],
 )
 def test_rejects_what_is_not_an_id(text: str) -> None:
     assert parse_arxiv_id(text) is None

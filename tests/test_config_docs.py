@@ -14,4 +14,6 @@ def test_every_setting_has_help_and_is_documented() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no help text"
     documented = (ROOT / "docs" / "configuration.md").read_text()
-    assert documented == gen.render(), "docs/configuration.md is stale: run scripts/gen_config_docs.py"
+    assert documented == gen.render(), (
+        "docs/configuration.md is stale: run scripts/gen_config_docs.py"
+    )

@@ -5,7 +5,12 @@ from paperscope.models import Paper, Version
 
 
 def _p(**kw: object) -> Paper:
-    base: dict[str, object] = {"paper_id": "2401.00001", "arxiv_id": "2401.00001", "title": "T", "source": "oai-pmh"}
+    base: dict[str, object] = {
+        "paper_id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "T",
+        "source": "oai-pmh",
+    }
     base.update(kw)
     return Paper(**base)  # type: ignore[arg-type]
 
@@ -21,7 +26,9 @@ def test_unknown_never_erases_known() -> None:
 def test_versions_accumulate_and_older_text_loses() -> None:
     t1 = datetime(2024, 1, 1, tzinfo=UTC)
     t2 = datetime(2024, 2, 1, tzinfo=UTC)
-    stored = _p(title="New", versions=(Version(1, t1), Version(2, t2)), submitted_at=t1, updated_at=t2)
+    stored = _p(
+        title="New", versions=(Version(1, t1), Version(2, t2)), submitted_at=t1, updated_at=t2
+    )
     merged = merge_papers(stored, _p(title="Old", versions=(Version(1, t1),), submitted_at=t1))
     assert merged.title == "New"
     assert [v.number for v in merged.versions] == [1, 2]

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 # New style since April 2007: YYMM.NNNN (to 2014) or YYMM.NNNNN (2015 on).
 _NEW = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
 # Old style: archive[.SUBJECT-CLASS]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
-_OLD = re.compile(r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<num>\d{7}))(?:v(?P<v>\d+))?")
+_OLD = re.compile(
+    r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<num>\d{7}))(?:v(?P<v>\d+))?"
+)
 _PREFIXES = (
     "https://arxiv.org/abs/",
     "http://arxiv.org/abs/",

@@ -2,9 +2,9 @@
 queries use, and that each revision upgrades from the previous one and back."""
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 
 from paperscope.store import Store
 from paperscope.store.database import MIGRATIONS_DIR

@@ -79,3 +79,27 @@ def test_hf_daily_papers_has_hf_shape(client: TestClient, shared_data: Path) -> 
     assert len(client.get("/api/daily_papers").json()) == 9  # latest day by default
     bad = client.get("/api/daily_papers?date=yesterday")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_submitting_an_unknown_paper_fetches_it_from_arxiv(
+    settings: Settings, loaded_store: Store
+) -> None:
+    from harvest.replay_server import ReplayServer
+
+    feed = (Path(__file__).parents[1] / "fixtures" / "arxiv" / "api_query_cs_lg.xml").read_bytes()
+    with ReplayServer([], api_feed=feed) as server:
+        local = settings.model_copy(update={"arxiv_api_url": server.api_url})
+        with TestClient(create_app(local, store=loaded_store)) as c:
+            sign_up(c, "iris")
+            status, body = _submit(c, "https://arxiv.org/abs/2401.17262v1")
+            assert status == 201, body
+            assert body["paper"]["paper_id"] == "2401.17262"
+            page = c.get("/papers/2401.17262")
+            assert page.status_code == 200 and body["paper"]["title"][:20] in page.text
+            # arXiv does not know this one: a clear 404-style refusal, nothing stored
+            status, body = _submit(c, "2401.99999")
+            assert status in (404, 422) and "2401.99999" in body["error"]["message"]
+    assert [r[1].get("id_list") for r in server.requests if r[0] == "/api/query"] == [
+        "2401.17262",
+        "2401.99999",
+    ]

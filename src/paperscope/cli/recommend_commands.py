@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +11,15 @@ import typer
 from rich.table import Table
 
 from paperscope.cli.common import DataDirOption, UserError, console, make_settings, open_store
-from paperscope.config import Settings
 from paperscope.rank.recommend import (
     WINDOWS,
     CandidatesError,
-    PaperVectors,
     Recommendations,
     Recommender,
     UnknownTag,
     Window,
     lazy_query_embedder,
-    refresh_candidates,
+    refresh_candidates_from_index,
 )
 from paperscope.store import Store
 from paperscope.store.accounts import find_user
@@ -53,9 +50,10 @@ def recommend(
     settings = make_settings(data_dir)
     with open_store(settings) as store:
         if refresh:
-            built = refresh_candidates(
-                settings=settings, store=store, source=_dense_index(settings)
-            )
+            try:
+                built = refresh_candidates_from_index(settings=settings, store=store)
+            except CandidatesError as exc:
+                raise UserError(str(exc)) from exc
             console.print(f"recommendation candidates: {len(built):,} papers, {built.dim}-d")
         if user is None:
             return
@@ -92,18 +90,6 @@ def _user_id(store: Store, username: str) -> int:
     if found is None:
         raise UserError(f"no user {username!r}: check the name (`paperscope users list`)")
     return found[0].user_id
-
-
-def _dense_index(settings: Settings) -> PaperVectors:
-    """The search engine's dense index, opened by name: only --refresh needs it."""
-    try:
-        dense = importlib.import_module("paperscope.index.dense")
-        source: PaperVectors = dense.DenseIndex.open(settings)
-    except (ImportError, FileNotFoundError, ValueError) as exc:
-        raise UserError(
-            f"cannot open the search index ({exc}): run `paperscope index` first"
-        ) from exc
-    return source
 
 
 def payload(username: str, result: Recommendations, titles: dict[str, str]) -> dict[str, Any]:

@@ -68,11 +68,24 @@ def index(
             )
         except (ArtifactError, IndexMismatchError, EmbedderError) as exc:
             raise UserError(str(exc)) from exc
+        if not lexical_only:
+            _refresh_recommendations(settings, store)
     console.print(
         f"indexed {report.lexical_indexed:,} papers (lexical), embedded {report.embedded:,}, "
         f"removed {report.removed:,} in {report.seconds:.1f} s; "
         f"index holds {report.lexical_count:,} papers, {report.dense_count:,} vectors"
     )
+
+
+def _refresh_recommendations(settings: Settings, store: Store) -> None:
+    """Recommendations rank from a date-sorted copy of the vectors: rebuild it so new
+    papers can be recommended as soon as they are searchable."""
+    from paperscope.rank.recommend import CandidatesError, refresh_candidates_from_index
+
+    try:
+        refresh_candidates_from_index(settings=settings, store=store)
+    except CandidatesError as exc:
+        err_console.print(f"recommendations not refreshed: {exc}", markup=False)
 
 
 @contextmanager

@@ -16,7 +16,6 @@ Typical use::
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -292,9 +291,10 @@ def lazy_query_embedder(settings: Settings) -> QueryEmbedder:
     def embed(text: str) -> NDArray[np.float32]:
         if not loaded:
             try:
-                # Imported by name: the embedder module is optional at this layer.
-                embedder_module = importlib.import_module("paperscope.index.embedder")
-                loaded.append(embedder_module.load_embedder(settings))
+                # Imported here: loading the model stack is only worth it on first use.
+                from paperscope.index.embedder import load_embedder
+
+                loaded.append(load_embedder(settings))
             except Exception as exc:  # missing module, model files, backend ...
                 raise EmbedderUnavailable(f"embedding model unavailable: {exc}") from exc
         return np.asarray(loaded[0].encode_query(text), dtype=np.float32).ravel()
@@ -331,6 +331,26 @@ def refresh_candidates(*, settings: Settings, store: Store, source: PaperVectors
         store_seq=max_seq(store=store),
         projection=projection,
     )
+
+
+def refresh_candidates_from_index(*, settings: Settings, store: Store) -> Candidates:
+    """Rebuild the candidate matrix from the search engine's dense index (run after
+    `paperscope index`). Raises CandidatesError when there is no dense index yet."""
+    from paperscope.index.artifacts import ArtifactError, read_manifest
+    from paperscope.index.catch_up import dense_index_dir
+    from paperscope.index.dense import DenseIndex
+
+    directory = dense_index_dir(settings)
+    manifest = read_manifest(directory)
+    if manifest is None or manifest.model_name is None or manifest.dim is None:
+        raise CandidatesError(f"{directory}: no dense index yet: run `paperscope index`")
+    try:
+        index = DenseIndex.open(
+            directory, model_name=manifest.model_name, dim=manifest.dim, create=False
+        )
+    except ArtifactError as exc:
+        raise CandidatesError(f"cannot read the dense index: {exc}") from exc
+    return refresh_candidates(settings=settings, store=store, source=index)
 
 
 def _fetch_vectors(source: PaperVectors, ids: Sequence[str]) -> NDArray[np.float32]:

@@ -91,20 +91,29 @@ def _upsert_unique(store: Store, batch: list[Paper], result: UpsertResult) -> No
 
 def _rekey_text_papers(conn: Connection, batch: list[Paper]) -> list[Paper]:
     """A title-only record (text dump) of a paper we already hold under its arXiv id
-    merges into that paper instead of becoming a duplicate."""
-    keys = {text_paper_id(p.title): p for p in batch if p.arxiv_id is None}
+    merges into that paper instead of becoming a duplicate. Only ``ps-`` records are
+    re-keyed, and only onto arXiv papers: records with ids of their own (a benchmark
+    corpus, say) stay distinct even when two share a title."""
+    keys = {text_paper_id(p.title) for p in batch if p.paper_id.startswith("ps-")}
     if not keys:
         return batch
     found: dict[str, str] = {}
     for chunk in _chunks(list(keys)):
         rows = conn.execute(
-            select(papers.c.title_key, papers.c.paper_id).where(papers.c.title_key.in_(chunk))
+            select(papers.c.title_key, papers.c.paper_id)
+            .where(papers.c.title_key.in_(chunk))
+            .where(papers.c.arxiv_id.is_not(None))
         )
         found.update({k: pid for k, pid in rows})
+    taken = {p.paper_id for p in batch}
     out = []
     for p in batch:
-        target = found.get(text_paper_id(p.title)) if p.arxiv_id is None else None
-        out.append(p.replace(paper_id=target) if target else p)
+        target = found.get(text_paper_id(p.title)) if p.paper_id.startswith("ps-") else None
+        if target and target not in taken:
+            taken.add(target)
+            out.append(p.replace(paper_id=target))
+        else:
+            out.append(p)
     return out
 
 

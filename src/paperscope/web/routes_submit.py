@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from paperscope.arxiv_ids import parse_arxiv_id
 from paperscope.config import Settings
+from paperscope.ingest.harvest import HarvestError, fetch_paper
 from paperscope.models import Paper, User
 from paperscope.store import Store
 from paperscope.store.daily_feed import in_feed
@@ -39,16 +39,13 @@ class SubmitRequest(BaseModel):
 
 
 def _fetch(settings: Settings, arxiv_id: str) -> Paper | None:
+    # A web request must answer quickly: one retry, not a harvest's patience.
+    quick = settings.model_copy(
+        update={"harvest_max_retries": min(settings.harvest_max_retries, 1)}
+    )
     try:
-        harvest = importlib.import_module("paperscope.ingest.harvest")
-    except ImportError:
-        raise ApiError(
-            503, "unavailable", "Fetching papers from arXiv is not available in this installation."
-        ) from None
-    try:
-        found: Paper | None = harvest.fetch_paper(settings=settings, arxiv_id=arxiv_id)
-        return found
-    except Exception as exc:  # network or arXiv API trouble: the user can retry later
+        return fetch_paper(settings=quick, arxiv_id=arxiv_id)
+    except HarvestError as exc:  # network or arXiv API trouble: the user can retry later
         log.warning("fetching %s from arXiv failed: %s", arxiv_id, exc)
         raise ApiError(
             502,

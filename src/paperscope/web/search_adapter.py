@@ -2,13 +2,12 @@
 
 The engine is opened lazily on the first search (loading models and indexes at app
 start would slow every start and test), in a worker thread, and reopened at most
-once a minute after a failure. While it cannot be used (not installed, index not
-built yet) searches fall back to a plain title match in the store and say so."""
+once a minute after a failure. While it cannot be used (index not built yet, or
+unreadable) searches fall back to a plain title match in the store and say so."""
 
 from __future__ import annotations
 
 import html
-import importlib
 import logging
 import re
 import threading
@@ -18,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from paperscope.config import Settings
+from paperscope.models import SearchQuery
 from paperscope.store import Store
 from paperscope.store.title_search import search_titles
 
@@ -70,10 +70,9 @@ class SearchAdapter:
             if self._failed_at and time.monotonic() - self._failed_at < RETRY_SECONDS:
                 return None
             try:
-                engine_module = importlib.import_module("paperscope.search.engine")
-                self._engine = engine_module.SearchEngine.open(
-                    settings=self._settings, store=self._store
-                )
+                from paperscope.search.engine import SearchEngine
+
+                self._engine = SearchEngine.open(settings=self._settings, store=self._store)
             except Exception as exc:  # missing module, missing index, bad manifest ...
                 self._failed_at = time.monotonic()
                 self._failure = str(exc) or type(exc).__name__
@@ -85,7 +84,7 @@ class SearchAdapter:
         engine = self._open()
         if engine is None:
             return self._fallback(request)
-        query = importlib.import_module("paperscope.search.engine").SearchQuery(
+        query = SearchQuery(
             text=request.text,
             categories=request.categories,
             authors=request.authors,
