@@ -2,17 +2,30 @@
 
 The operator chooses the feed's source (Settings.feed_mode): community submissions
 (ours, and Hugging Face daily papers imported with their feed day), every new paper
-in chosen categories, or both. A paper's day is its submission day or its feed_date."""
+in chosen categories, or both. A paper's day is its feed_date (the listing day from
+`harvest --recent`, or the day it was submitted to the feed), else the day of its
+first version."""
 
 from __future__ import annotations
 
 import bisect
 import weakref
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
 from paperscope.store.database import Store
 from paperscope.store.schema import paper_categories, paper_sources, papers
@@ -38,6 +51,15 @@ def _day_range(column: Any, start: date | None, end: date | None) -> ColumnEleme
     return and_(*conds)
 
 
+def _time_range(column: Any, start: date | None, end: date | None) -> ColumnElement[bool]:
+    conds = [column.is_not(None)]
+    if start is not None:
+        conds.append(column >= datetime.combine(start, time.min, tzinfo=UTC))
+    if end is not None:
+        conds.append(column < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    return and_(*conds)
+
+
 def _arms(
     mode: FeedMode, categories: Sequence[str], start: date | None, end: date | None
 ) -> list[tuple[Select[Any], Any]]:
@@ -47,9 +69,18 @@ def _arms(
         arm = select(papers.c.paper_id, papers.c.feed_date.label("day")).where(
             _day_range(papers.c.feed_date, start, end)
         )
+        # Papers with no listing day (bulk imports: snapshot, OAI-PMH) enter on the day
+        # of their first version, as in arXiv's own listings. A range on the indexed
+        # submitted_at keeps this a seek, not a scan.
+        first_day = func.date(papers.c.submitted_at, type_=Date)
+        unlisted = select(papers.c.paper_id, first_day.label("day")).where(
+            papers.c.feed_date.is_(None), _time_range(papers.c.submitted_at, start, end)
+        )
         if categories:
             arm = arm.where(_category_filter(categories))
+            unlisted = unlisted.where(_category_filter(categories))
         arms.append((arm, papers.c.feed_date))
+        arms.append((unlisted, first_day))
     if mode in ("submissions", "both"):
         sub = select(submissions.c.paper_id, submissions.c.feed_date.label("day")).where(
             _day_range(submissions.c.feed_date, start, end)
