@@ -45,7 +45,7 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test
-	@echo "see bench/README.md: each benchmark prints its figures"
+	@cat bench/README.md
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)
