@@ -304,9 +304,8 @@ def embed(docs: Sequence[Doc], label: str) -> NDArray[np.float32]:
     if cache.exists():
         return np.load(cache)
     try:
-        from paperscope.index.embedder import load_embedder
-
         from paperscope.config import Settings
+        from paperscope.index.embedder import load_embedder
 
         vectors = np.asarray(load_embedder(Settings()).encode(texts), dtype=np.float32)
     except ImportError:
