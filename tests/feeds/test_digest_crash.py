@@ -20,7 +20,7 @@ from paperscope.store import Store
 from paperscope.store.outbox import count_by_state, list_messages
 
 RECIPIENTS = 1000
-MIN_KILLS, MAX_KILLS = 6, 20
+MIN_KILLS = 6
 CLI = [sys.executable, "-c", "from paperscope.cli import main; main()", "digest", "run", "--force"]
 
 
@@ -62,21 +62,40 @@ def test_killed_sender_loses_nothing_and_duplicates_nothing(
     rng = random.Random(20261128)
     progress: list[tuple[int, int]] = []
     kills = mid_send = 0
-    # Kill at random moments; go on until some kills landed mid-sending (how far a
-    # process gets before its kill depends on the machine's load).
-    while kills < MIN_KILLS or (mid_send < 2 and kills < MAX_KILLS):
-        proc = subprocess.Popen(CLI, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.8, 5.0))
-        if proc.poll() is not None:
-            break  # it finished everything before the kill
+
+    def _state() -> tuple[int, int]:
+        states = count_by_state(store=sample_store)
+        return sum(states.values()), states.get("sent", 0)
+
+    def _kill(proc: subprocess.Popen[bytes]) -> None:
+        nonlocal kills, mid_send
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         kills += 1
-        states = count_by_state(store=sample_store)
-        recorded, sent = sum(states.values()), states.get("sent", 0)
+        recorded, sent = _state()
         progress.append((recorded, sent))
         mid_send += int(recorded == RECIPIENTS and 0 < sent < RECIPIENTS)
         time.sleep(1.1)  # let its lease run out
+
+    # First, kills at random moments early in a run (while digests are being built and
+    # recorded); how far a process gets in that time depends on the machine's load.
+    for _ in range(MIN_KILLS // 2):
+        proc = subprocess.Popen(CLI, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.3, 2.0))
+        if proc.poll() is not None:
+            break
+        _kill(proc)
+    # Then kills aimed part-way through sending: watch the outbox and kill the moment
+    # the count of sent messages passes a random mark, wherever the machine's speed puts it.
+    while kills < MIN_KILLS + 1 and _state()[1] < RECIPIENTS:
+        proc = subprocess.Popen(CLI, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        remaining = RECIPIENTS - _state()[1]
+        mark = RECIPIENTS - remaining + rng.randint(1, max(1, remaining // 4))
+        while proc.poll() is None and _state()[1] < mark:
+            time.sleep(0.01)
+        if proc.poll() is not None:
+            break  # it finished everything before the mark
+        _kill(proc)
     runs = 0
     # at least one clean run after the kills: it must find nothing left to send
     while runs < 1 or (runs < 20 and count_by_state(store=sample_store) != {"sent": RECIPIENTS}):
