@@ -1,22 +1,25 @@
 """Per-request cost of "For you": paperscope's recommender against arxiv-sanity-lite's.
 
     .venv/bin/python bench/recommend_bench.py                       # 1M ours, baseline 10k/30k
+    .venv/bin/python bench/recommend_bench.py --ours 1000000 --baseline 1000000  # ~10 min
     .venv/bin/python bench/recommend_bench.py --ours 200000 --baseline 5000
 
 Ours: the real Recommender on a real SQLite store, with a reader holding three tags and
 some likes (four interest groups, models cached), over a candidate matrix of N synthetic
 clustered 384-d unit vectors (projected to 128-d by the same build code as production).
-Reported: the full request (signals read, cache check, one thin GEMM over the window,
-top-k, explanations), the ranking step alone, and a retrain after a thumbs-down.
+Reported: the full request (signals read, cache check, the top-k scan over the window,
+explanations), the ranking step alone, and a retrain after a thumbs-down.
 
 Baseline: arxiv-sanity-lite's method, reimplemented faithfully: TfidfVectorizer(
 lowercase, strip_accents='unicode', encoding='utf-8', ngram_range=(1,2), max_features=
 20000, norm='l2', use_idf, smooth_idf, sublinear_tf, max_df=0.1, min_df=5) over title +
 abstract + authors, then per request LinearSVC(class_weight='balanced', max_iter=10000,
 tol=1e-6, C=0.01) on tagged = positive vs every other paper, and decision_function over
-all papers. It is measured at sizes two shared cores can take and extrapolated linearly
-to larger sizes (its cost is linear in the number of papers); the extrapolation is
-labelled as such in the output.
+all papers. Measure it at the same size as ours for the honest ratio (at 1M it needs
+~10 GB and several minutes); at sizes it was not measured at, it is extrapolated
+linearly from the largest measured size, labelled as such in the output. Its cost grows
+faster than linearly (LinearSVC needs more passes on more data), so the extrapolation
+understates it.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ API, the digests and the CLI.
 
 For a reader (all their interest groups) or one of their tags, rank the papers of a
 recent window by the reader's cached linear models (recommend_groups.py) over the
-candidate matrix (recommend_candidates.py): one matrix product over a contiguous,
-date-sorted row range and an argpartition for the top k. Models retrain only when the
+candidate matrix (recommend_candidates.py): one exact top-k scan (recommend_scan.py) over
+a contiguous, date-sorted range of papers. Models retrain only when the
 reader's signals change. Every recommendation says why: the group it came from and the
 reader's papers (or stated interests) it is closest to.
 
@@ -42,6 +42,7 @@ from paperscope.rank.recommend_groups import (
     negative_ids,
     train_groups,
 )
+from paperscope.rank.recommend_scan import top_columns
 from paperscope.store import Store
 from paperscope.store.feedback import UserSignals, load_user_signals, ranking_dates
 from paperscope.store.papers import max_seq
@@ -229,50 +230,18 @@ def rank_rows(
     limit: int,
     exclude: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]:
-    """Top ``limit`` rows from ``start`` on by the best group's score: one pass over the
-    mapped rows (a GEMV for one group, a thin GEMM for several)."""
-    weights = np.stack([t.model.weights for t in trained], axis=1).astype(np.float32)
+    """Top ``limit`` rows from ``start`` on by the best group's score, with the index of
+    that group for each."""
+    weights = np.stack([t.model.weights for t in trained]).astype(np.float32)  # (g, dim)
     biases = np.array([t.model.bias for t in trained], dtype=np.float32)
-    block = candidates.vectors[start:]
-    if len(block) == 0 or limit <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.int64)
-    with _single_blas_thread():
-        if len(trained) == 1:
-            scores = block @ weights[:, 0] + biases[0]
-        else:
-            per_group = block @ weights + biases
-            scores = per_group.max(axis=1)
-    local = exclude[exclude >= start] - start
-    scores[local] = -np.inf
-    k = min(limit, len(scores) - len(local))
-    if k <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.int64)
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    if len(trained) == 1:
-        best = np.zeros(len(top), dtype=np.int64)
-    else:
-        best = np.asarray(per_group[top].argmax(axis=1), dtype=np.int64)
-    return (top + start).astype(np.int64), scores[top].astype(np.float32), best
-
-
-_BLAS: list[Any] = []
-
-
-def _single_blas_thread() -> Any:
-    """One BLAS thread per product. A request is one of many on a server: parallelism
-    comes from concurrent requests, and OpenBLAS's own threads, waiting for busy cores,
-    made a 10k-row product 60x slower (12 ms instead of 0.2) on a loaded 2-core box."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
-
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")
+    return top_columns(
+        candidates.columns, weights, biases, start=start, limit=limit, exclude=exclude
+    )
 
 
 def explain(candidates: Candidates, trained: TrainedGroup, row: int) -> Reason:
     """Name the group and the reader's papers or interests closest to the paper."""
-    vector = np.asarray(candidates.vectors[row], dtype=np.float32)
+    vector = candidates.rows(row)[0]
     anchors = trained.anchors
     sims = (anchors @ vector) / (np.linalg.norm(anchors, axis=1) * np.linalg.norm(vector) + 1e-9)
     order = np.argsort(-sims, kind="stable")[:_EXPLAIN_TOP]

@@ -7,7 +7,7 @@ offline evaluation shows no loss of quality (docs/recommendations.md). Why sorte
 date: a "this week" window is then one contiguous row range, found by binary search.
 
 Layout of ``DATA_DIR/recommend/``: ``CURRENT`` names the live build folder, which holds
-``manifest.json``, ``vectors.npy`` (n, dim) float32, ``days.npy`` (n,) int32 days since
+``manifest.json``, ``columns.npy`` (dim, n) float32, ``days.npy`` (n,) int32 days since
 1970-01-01, ``ids.npy`` (n,) bytes, ``sorted_ids.npy`` and ``sorted_rows.npy`` (the ids in
 byte order and their rows, for binary-search look-ups),
 ``basis.npy`` (dim, source_dim) and ``mean.npy`` (source_dim,). A build is written to a
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors stored column-major (dim, n)
 DEFAULT_DIM = 128
 _EPOCH = date(1970, 1, 1)
 _PCA_SAMPLE = 50_000
@@ -76,7 +76,10 @@ class Candidates:
 
     folder: Path
     manifest: dict[str, Any]
-    vectors: NDArray[np.float32]
+    # Column-major (dim, n): scoring every paper against a few group models is then
+    # one (groups x dim) @ (dim x n) product with a long inner loop, which BLAS runs
+    # about twice as fast as the thin (n x dim) @ (dim x groups) one.
+    columns: NDArray[np.float32]
     days: NDArray[np.int32]
     ids: NDArray[np.bytes_]
     sorted_ids: NDArray[np.bytes_]
@@ -84,11 +87,16 @@ class Candidates:
     projection: Projection
 
     def __len__(self) -> int:
-        return int(self.vectors.shape[0])
+        return int(self.columns.shape[1])
 
     @property
     def dim(self) -> int:
-        return int(self.vectors.shape[1])
+        return int(self.columns.shape[0])
+
+    def rows(self, rows: Any) -> NDArray[np.float32]:
+        """Vectors of the given rows as a (k, dim) array (one row for an int)."""
+        picked = self.columns[:, np.atleast_1d(np.asarray(rows, dtype=np.intp))]
+        return np.ascontiguousarray(picked.T, dtype=np.float32)
 
     def window_start(self, since: date | None) -> int:
         """First row dated on or after ``since`` (0 for no window)."""
@@ -142,7 +150,7 @@ def build_candidates(
     ids = np.array([p.encode() for p in paper_ids], dtype=np.bytes_)[order]
     id_order = np.argsort(ids, kind="stable").astype(np.int64)
     arrays = {
-        "vectors.npy": _project_in_chunks(projection, vectors, order),
+        "columns.npy": _project_in_chunks(projection, vectors, order),
         "days.npy": days[order],
         "ids.npy": ids,
         "sorted_ids.npy": ids[id_order],
@@ -166,10 +174,10 @@ def build_candidates(
 def _project_in_chunks(
     projection: Projection, vectors: NDArray[np.float32], order: NDArray[np.intp]
 ) -> NDArray[np.float32]:
-    out = np.empty((len(order), projection.basis.shape[0]), dtype=np.float32)
+    out = np.empty((projection.basis.shape[0], len(order)), dtype=np.float32)
     for start in range(0, len(order), 100_000):
         rows = order[start : start + 100_000]
-        out[start : start + len(rows)] = projection.project(vectors[rows])
+        out[:, start : start + len(rows)] = projection.project(vectors[rows]).T
     return out
 
 
@@ -223,7 +231,7 @@ def load_candidates(folder: Path, *, model_name: str) -> Candidates:
     return Candidates(
         folder=build,
         manifest=manifest,
-        vectors=mapped("vectors.npy"),
+        columns=mapped("columns.npy"),
         days=mapped("days.npy"),
         ids=mapped("ids.npy"),
         sorted_ids=mapped("sorted_ids.npy"),
