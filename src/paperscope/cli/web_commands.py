@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -18,6 +20,9 @@ def serve(
     single_user: bool = typer.Option(
         False, "--single-user", help="No sign-in: everything belongs to one local user."
     ),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (each serves requests on its own core)."
+    ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Serve the web app and JSON API."""
@@ -29,12 +34,26 @@ def serve(
     if single_user:
         settings = settings.model_copy(update={"single_user": True})
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # also checks the configuration before any worker starts
     except ConfigurationError as exc:
         raise UserError(str(exc)) from exc
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     console.print(f"paperscope is running at [bold]http://{shown}:{port}[/bold]  (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": True,
+    }
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    # Worker processes build their own app from the environment: hand them the options
+    # given on the command line that way.
+    os.environ["PAPERSCOPE_DATA_DIR"] = str(settings.data_dir)
+    if single_user:
+        os.environ["PAPERSCOPE_SINGLE_USER"] = "1"
+    uvicorn.run("paperscope.web.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 def users_add(

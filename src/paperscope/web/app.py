@@ -60,6 +60,12 @@ def _static_version() -> str:
     return digest.hexdigest()[:10]
 
 
+def app_from_environment() -> FastAPI:
+    """The app as configured by ``PAPERSCOPE_*`` variables (each of ``paperscope serve
+    --workers N``'s processes builds its own)."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """Build the web app. ``store`` lets tests share an already-open store."""
     secret_key = resolve_secret_key(settings)
