@@ -60,4 +60,4 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
-    assert f"http://127.0.0.1:{port}" in out
+    assert f"http://127.0.0.1:{port}" in out, err
