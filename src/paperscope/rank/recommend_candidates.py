@@ -76,9 +76,9 @@ class Candidates:
 
     folder: Path
     manifest: dict[str, Any]
-    # Column-major (dim, n): scoring every paper against a few group models is then
-    # one (groups x dim) @ (dim x n) product with a long inner loop, which BLAS runs
-    # about twice as fast as the thin (n x dim) @ (dim x groups) one.
+    # Column-major (dim, n): a block of consecutive papers is then a (dim x block)
+    # slice that the ranking scan (recommend_scan.py) multiplies by each group's
+    # weights while it is in cache; row-major (n, dim) products ran twice as slow.
     columns: NDArray[np.float32]
     days: NDArray[np.int32]
     ids: NDArray[np.bytes_]
