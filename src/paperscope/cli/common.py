@@ -63,12 +63,13 @@ def run_app(app: typer.Typer) -> int:
         return 130
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:
+        # Usage errors (unknown command, bad option value). Recognised by what they do,
+        # not their class: recent Typer versions raise their own copy of click's.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            return code
         raise
     return int(result) if isinstance(result, int) else 0
 

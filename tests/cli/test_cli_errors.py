@@ -1,0 +1,30 @@
+"""A user's mistake on the command line gets one clear message, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-c", "from paperscope.cli import main; main()"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch"], "No such command 'nosuch'"),
+        (["search", "graphs", "--limit", "lots"], "Invalid value for '--limit'"),
+        (["show"], "Missing argument"),
+        (["import", "--format", "xml", "whatever.txt"], "--format"),
+    ],
+)
+def test_usage_errors_are_one_message(tmp_path: Path, args: list[str], message: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERSCOPE_")}
+    env.update(PAPERSCOPE_DATA_DIR=str(tmp_path / "data"), PAPERSCOPE_DEV_MODE="1")
+    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
