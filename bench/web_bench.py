@@ -203,7 +203,7 @@ def main() -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "bench.web_bench:app_factory",
+            "paperscope.web.app:app_from_environment",
             "--host",
             "127.0.0.1",
             "--port",
@@ -259,12 +259,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-
-
-def app_factory() -> object:
-    from paperscope.web.app import create_app
-
-    return create_app(Settings())
 
 
 if __name__ == "__main__":

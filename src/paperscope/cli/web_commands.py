@@ -28,13 +28,13 @@ def serve(
     """Serve the web app and JSON API."""
     import uvicorn
 
-    from paperscope.web.app import ConfigurationError, create_app
+    from paperscope.web.app import ConfigurationError, create_app, resolve_secret_key
 
     settings = make_settings(data_dir)
     if single_user:
         settings = settings.model_copy(update={"single_user": True})
     try:
-        app = create_app(settings)  # also checks the configuration before any worker starts
+        resolve_secret_key(settings)  # checked once here, before any worker starts
     except ConfigurationError as exc:
         raise UserError(str(exc)) from exc
     shown = "localhost" if host in ("0.0.0.0", "::") else host
@@ -46,7 +46,7 @@ def serve(
         "proxy_headers": True,
     }
     if workers == 1:
-        uvicorn.run(app, **options)
+        uvicorn.run(create_app(settings), **options)
         return
     # Worker processes build their own app from the environment: hand them the options
     # given on the command line that way.

@@ -147,7 +147,7 @@ def train_groups(
 
 def _vectors(candidates: Candidates, paper_ids: Sequence[str]) -> NDArray[np.float32]:
     rows = np.sort(candidates.rows_of(list(paper_ids)))
-    return np.asarray(candidates.rows(rows), dtype=np.float32)
+    return candidates.rows(rows)
 
 
 def _anchors(
@@ -156,7 +156,7 @@ def _anchors(
     """The group's positive vectors and what each one is ("paper:<id>", "text:...",
     "category:..."). Papers not embedded yet are skipped until they are."""
     rows = candidates.rows_of(list(group.paper_ids))
-    parts = [np.asarray(candidates.rows(np.sort(rows)), dtype=np.float32)]
+    parts = [candidates.rows(np.sort(rows))]
     labels = [f"paper:{candidates.paper_id(int(r))}" for r in np.sort(rows)]
     if group.texts and embed_query is not None:
         for text in group.texts:
@@ -174,7 +174,7 @@ def _anchors(
         for category in group.categories:
             member_rows = np.sort(candidates.rows_of(members.get(category, [])))
             if len(member_rows):
-                centroid = np.asarray(candidates.rows(member_rows), dtype=np.float32)
+                centroid = candidates.rows(member_rows)
                 parts.append(centroid.mean(axis=0, keepdims=True))
                 labels.append(f"category:{category}")
     dim = candidates.dim
@@ -192,4 +192,4 @@ def _background(
     rng = np.random.default_rng(user_id)
     rows = np.sort(rng.choice(n, size=size, replace=False)) if size else np.empty(0, np.int64)
     rows = np.setdiff1d(rows, candidates.rows_of(list(positives)), assume_unique=True)
-    return np.asarray(candidates.rows(rows), dtype=np.float32)
+    return candidates.rows(rows)
