@@ -92,7 +92,11 @@ def test_save_reload_is_memory_mapped_and_keeps_high_water_mark(
     expected = index.search(vectors[11], 10)
 
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    assert isinstance(reopened._vectors, np.memmap)
+    graph = exact_limit < 300
+    if graph:  # the graph holds the only copy of the vectors
+        assert reopened._vectors is None and reopened._graph is not None
+    else:
+        assert isinstance(reopened._vectors, np.memmap)
     assert reopened.high_water_mark == 1234 and len(reopened) == 299
     assert ids[7] not in reopened
     assert reopened.search(vectors[11], 10) == expected
@@ -101,7 +105,10 @@ def test_save_reload_is_memory_mapped_and_keeps_high_water_mark(
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["model_name"] == MODEL and manifest["dim"] == DIM
     assert manifest["high_water_mark"] == 1234 and manifest["count"] == 299
-    assert ("hnsw" in manifest["files"]) == (exact_limit < 300)
+    assert sorted(manifest["files"]) == (["hnsw"] if graph else ["vectors"])
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == sorted(
+        [".json", ".txt", ".usearch" if graph else ".npy"]
+    )
 
 
 def test_incremental_add_after_reload(tmp_path: Path, exact_limit: int) -> None:
@@ -198,7 +205,7 @@ def test_many_removals_compact_the_files(tmp_path: Path, exact_limit: int) -> No
     index.save()
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     assert len(reopened) == 1500
-    assert reopened._vectors.shape[0] == 1500, "deleted rows were not dropped"
+    assert reopened._size == 1500, "deleted rows were not dropped"
     assert reopened.search(vectors[2000], 1)[0][0] == ids[2000]
     np.testing.assert_allclose(reopened.vector(ids[2999]), vectors[2999], atol=2e-3)
 
@@ -258,12 +265,16 @@ def test_removing_from_a_mapped_index_rewrites_only_the_ids(
     before = artifacts.read_manifest(tmp_path)
     mapped = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     mapped.remove(ids[:3])
-    assert isinstance(mapped._vectors, np.memmap), "removal copied the vectors into memory"
     assert mapped.search(vectors[1], 1)[0][0] != ids[1]
     mapped.save()
     after = artifacts.read_manifest(tmp_path)
     assert before is not None and after is not None
-    assert after.files["vectors"] == before.files["vectors"] and after.doc_ids != before.doc_ids
+    assert after.doc_ids != before.doc_ids
+    if "vectors" in before.files:
+        assert isinstance(mapped._vectors, np.memmap), "removal copied the vectors into memory"
+        assert after.files["vectors"] == before.files["vectors"]
+    else:  # deletions are marked in the graph itself
+        assert after.files["hnsw"] != before.files["hnsw"]
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     assert len(reopened) == 97 and ids[0] not in reopened
     assert reopened.search(vectors[50], 1)[0][0] == ids[50]
@@ -276,3 +287,31 @@ def test_duplicate_ids_in_one_add_keep_the_last_vector(tmp_path: Path) -> None:
     assert len(index) == 2
     np.testing.assert_allclose(index.vector("a"), vectors[2], atol=2e-3)
     np.testing.assert_allclose(index.vector("b"), vectors[1], atol=2e-3)
+
+
+def test_format_1_index_with_a_second_copy_of_the_vectors_is_read_then_upgraded(
+    tmp_path: Path,
+) -> None:
+    """Format 1 kept a vectors file beside the graph; it opens as is and the next save
+    writes format 2, which drops that file."""
+    vectors, ids = _unit(300), _ids(300)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=100)
+    index.add(ids[:299], vectors[:299])
+    index.save()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    old_copy = tmp_path / "vectors.000001.npy"
+    np.save(old_copy, np.zeros((299, DIM), np.float16))  # never read: the graph is
+    manifest["format_version"] = 1
+    manifest["files"]["vectors"] = old_copy.name
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+
+    old = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=100)
+    assert old.search(vectors[5], 1)[0][0] == ids[5]
+    np.testing.assert_allclose(old.vector(ids[5]), vectors[5], atol=2e-3)
+    old.add([ids[299]], vectors[299:])
+    old.save()
+    upgraded = json.loads((tmp_path / "manifest.json").read_text())
+    assert upgraded["format_version"] == dense.FORMAT_VERSION == 2
+    assert "vectors" not in upgraded["files"] and not old_copy.exists()
+    reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=100)
+    assert len(reopened) == 300 and reopened.search(vectors[299], 1)[0][0] == ids[299]

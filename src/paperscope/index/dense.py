@@ -16,12 +16,15 @@ dimension or format: vectors from two models live in different spaces and must n
 mixed. ``open(..., create=False)`` raises ``ArtifactError`` when there is no index yet.
 
 Layout of the folder (see ``artifacts``): ``manifest.json``, ``doc_ids.<gen>.txt`` (one
-paper id per row, empty for a deleted row), ``vectors.<gen>.npy`` (float16 rows, opened
-memory-mapped, for recommendations and rescoring) and, from ``exact_limit`` live vectors
-on, ``hnsw.<gen>.usearch`` (a usearch HNSW graph over float16 vectors, opened as a
-memory-mapped view). Below ``exact_limit`` search is brute force, which is exact and takes
-well under a few milliseconds. A filtered search over-fetches from the graph and falls
-back to an exact scan when the filter keeps too few candidates.
+paper id per row, empty for a deleted row) and the vectors in one of two forms. Below
+``exact_limit`` live vectors they are ``vectors.<gen>.npy`` (float16 rows, opened
+memory-mapped) and search is brute force, exact and well under a few milliseconds. From
+``exact_limit`` on they live only in ``hnsw.<gen>.usearch``, a usearch HNSW graph over
+float16 vectors opened as a memory-mapped view: the graph needs its own copy of every
+vector to walk, so a second copy beside it would double the disk and page-cache cost of
+the index (0.8 GB at a million papers) for nothing. Rows are read back from the graph.
+A filtered search over-fetches from the graph and falls back to an exact scan when the
+filter keeps too few candidates.
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ from paperscope.index.artifacts import ArtifactError, IndexMismatchError, Manife
 __all__ = ["ArtifactError", "DenseIndex", "IndexMismatchError"]
 
 KIND = "dense"
-FORMAT_VERSION = 1
+# 2: the graph holds the only copy of the vectors. Format 1 kept a vectors file beside
+# the graph too; it is read (that file is ignored) and rewritten as 2 on the next save.
+FORMAT_VERSION = 2
+_READABLE_FORMATS = (1, 2)
 STORAGE_DTYPE = np.float16
 DEFAULT_EXACT_LIMIT = 20_000
 # Exact scans convert float16 rows to float32 in blocks to bound the temporary memory.
@@ -113,12 +119,24 @@ class HnswGraph:
     def remove(self, rows: npt.NDArray[np.int64]) -> None:
         self._index.remove(rows.astype(np.uint64))
 
-    def search(self, query: FloatArray, count: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """Rows and cosine similarities of the ``count`` nearest vectors, best first."""
-        matches = self._index.search(query, count)
+    def search(
+        self, query: FloatArray, count: int, *, exact: bool = False
+    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """Rows and cosine similarities of the ``count`` nearest vectors, best first;
+        ``exact`` compares with every vector instead of walking the graph."""
+        matches = self._index.search(query, count, exact=exact)
         rows = np.asarray(matches.keys, dtype=np.int64)
         scores = (1.0 - np.asarray(matches.distances, dtype=np.float32)).astype(np.float32)
         return rows, scores
+
+    def vectors(self, rows: npt.NDArray[np.int64], dtype: Any = np.float32) -> npt.NDArray[Any]:
+        """The stored vectors of ``rows`` (all present in the graph), in that order."""
+        if len(rows) == 0:
+            return np.zeros((0, self._index.ndim), dtype=dtype)
+        found = self._index.get(rows.astype(np.uint64), dtype=dtype)
+        if any(vector is None for vector in found):
+            raise ArtifactError("the HNSW graph lacks rows its id list names; rebuild the index.")
+        return np.stack(found)
 
     def save(self, path: Path) -> None:
         with artifacts.atomic_write(path) as tmp:
@@ -137,7 +155,7 @@ class DenseIndex:
         exact_limit: int,
         manifest: Manifest | None,
         ids: list[str],
-        vectors: npt.NDArray[Any],
+        vectors: npt.NDArray[Any] | None,
         graph: HnswGraph | None,
     ) -> None:
         self.directory = directory
@@ -148,6 +166,7 @@ class DenseIndex:
         self._manifest = manifest
         self._ids = ids
         self._rows = {paper_id: row for row, paper_id in enumerate(ids) if paper_id}
+        # Rows below the graph threshold; None once the graph holds the vectors.
         self._vectors = vectors
         self._size = len(ids)
         self._owned = False
@@ -187,7 +206,11 @@ class DenseIndex:
             manifest,
             directory=directory,
             kind=KIND,
-            format_version=FORMAT_VERSION,
+            format_version=(
+                manifest.format_version
+                if manifest.format_version in _READABLE_FORMATS
+                else FORMAT_VERSION
+            ),
             model_name=model_name,
             dim=dim,
         )
@@ -215,15 +238,14 @@ class DenseIndex:
         row = self._rows.get(paper_id)
         if row is None:
             return None
-        return np.asarray(self._vectors[row], dtype=np.float32)
+        vector: FloatArray = self._row_vectors(np.asarray([row], dtype=np.int64))[0]
+        return vector
 
     def vectors(self, paper_ids: Sequence[str]) -> FloatArray:
         """float32 rows for the ids that are in the index, in the given order; ids that
         are not indexed are skipped (filter with ``in`` first to keep rows aligned)."""
         rows = [self._rows[paper_id] for paper_id in paper_ids if paper_id in self._rows]
-        if not rows:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self._vectors[np.asarray(rows)], dtype=np.float32)
+        return self._row_vectors(np.asarray(rows, dtype=np.int64))
 
     def ids(self) -> list[str]:
         """Indexed paper ids, in row order."""
@@ -259,12 +281,14 @@ class DenseIndex:
         matrix = _normalise(matrix)
         self._make_writable(extra_rows=len(latest))
         rows = np.asarray([self._row_for(paper_id) for paper_id in latest], dtype=np.int64)
-        self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
-        self._after_change({"ids", "vectors"})
         if self._graph is not None:
             self._graph.upsert(rows, matrix)
-        elif len(self._rows) >= self.exact_limit:
-            self._build_graph()
+        else:
+            assert self._vectors is not None
+            self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
+            if len(self._rows) >= self.exact_limit:
+                self._build_graph()
+        self._after_change({"ids", "vectors"})
 
     def remove(self, paper_ids: Sequence[str]) -> None:
         rows = [self._rows.pop(paper_id) for paper_id in set(paper_ids) if paper_id in self._rows]
@@ -290,14 +314,19 @@ class DenseIndex:
         if "ids" in self._changed or doc_ids is None:
             doc_ids = artifacts.generation_name("doc_ids", generation, ".txt")
             artifacts.write_doc_ids(self.directory / doc_ids, self._ids[: self._size])
-        if "vectors" in self._changed or "vectors" not in files:
-            files["vectors"] = artifacts.generation_name("vectors", generation, ".npy")
-            artifacts.save_array(self.directory / files["vectors"], self._vectors[: self._size])
         if self._graph is None:
+            assert self._vectors is not None
             files.pop("hnsw", None)
-        elif "graph" in self._changed or "hnsw" not in files:
-            files["hnsw"] = artifacts.generation_name("hnsw", generation, ".usearch")
-            self._graph.save(self.directory / files["hnsw"])
+            if "vectors" in self._changed or "vectors" not in files:
+                files["vectors"] = artifacts.generation_name("vectors", generation, ".npy")
+                artifacts.save_array(
+                    self.directory / files["vectors"], self._vectors[: self._size]
+                )
+        else:
+            files.pop("vectors", None)
+            if "graph" in self._changed or "hnsw" not in files:
+                files["hnsw"] = artifacts.generation_name("hnsw", generation, ".usearch")
+                self._graph.save(self.directory / files["hnsw"])
         manifest = Manifest(
             kind=KIND,
             format_version=FORMAT_VERSION,
@@ -322,23 +351,36 @@ class DenseIndex:
         norm = float(np.linalg.norm(query))
         return query / norm if norm > 0 else query
 
+    def _row_vectors(self, rows: npt.NDArray[np.int64]) -> FloatArray:
+        if self._graph is not None:
+            found: FloatArray = self._graph.vectors(rows)
+            return found
+        assert self._vectors is not None
+        return np.asarray(self._vectors[rows], dtype=np.float32).reshape(len(rows), self.dim)
+
     def _exact_search(
         self, query: FloatArray, k: int, allowed: Allowed | None
     ) -> list[tuple[str, float]]:
-        scores = self._exact_scores(query)
-        order = _top_order(scores, k if allowed is None else max(4 * k, 64))
+        count = k if allowed is None else max(4 * k, 64)
+        scores = None if self._graph is not None else self._exact_scores(query)
         while True:
-            hits = self._collect(order, scores, k, allowed)
-            if len(hits) >= k or len(order) >= self._size:
+            if self._graph is not None:
+                rows, top = self._graph.search(query, count, exact=True)
+            else:
+                assert scores is not None
+                rows = _top_order(scores, count)
+                top = scores[rows]
+            hits = self._collect(rows, top, k, allowed)
+            if len(hits) >= k or count >= self._size:
                 return hits
-            order = _top_order(scores, min(self._size, 8 * len(order)))
+            count = min(self._size, 8 * count)
 
     def _collect(
-        self, order: npt.NDArray[np.int64], scores: FloatArray, k: int, allowed: Allowed | None
+        self, rows: npt.NDArray[np.int64], scores: FloatArray, k: int, allowed: Allowed | None
     ) -> list[tuple[str, float]]:
+        """The first ``k`` allowed papers of ``rows`` (best first, ``scores`` aligned)."""
         hits: list[tuple[str, float]] = []
-        for row in order:
-            score = float(scores[row])
+        for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
             paper_id = self._ids[row]
             if score == -np.inf or not paper_id:
                 break
@@ -350,7 +392,9 @@ class DenseIndex:
         return hits
 
     def _exact_scores(self, query: FloatArray) -> FloatArray:
-        """Cosine of ``query`` with every row; deleted rows score -inf."""
+        """Cosine of ``query`` with every row of the vectors file; deleted rows score
+        -inf."""
+        assert self._vectors is not None
         if self._size <= self.exact_limit:
             if self._exact_cache is None:
                 self._exact_cache = np.asarray(self._vectors[: self._size], dtype=np.float32)
@@ -396,6 +440,10 @@ class DenseIndex:
 
     def _make_writable(self, *, extra_rows: int) -> None:
         """Copy memory-mapped data into growable memory before the first change."""
+        if self._graph is not None:
+            self._graph.make_writable()
+            return
+        assert self._vectors is not None
         needed = self._size + extra_rows
         if not self._owned or needed > self._vectors.shape[0]:
             capacity = max(needed, int(self._vectors.shape[0] * 1.5), 1024)
@@ -403,8 +451,6 @@ class DenseIndex:
             buffer[: self._size] = self._vectors[: self._size]
             self._vectors = buffer
             self._owned = True
-        if self._graph is not None:
-            self._graph.make_writable()
 
     def _after_change(self, parts: set[str]) -> None:
         self._changed |= parts
@@ -413,10 +459,18 @@ class DenseIndex:
         self._exact_cache = None
 
     def _build_graph(self) -> None:
+        """Move the vectors into a new graph, which from now on is their only copy."""
+        assert self._vectors is not None
         live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
-        self._graph = HnswGraph.create(self.dim)
-        self._graph.upsert(live, np.asarray(self._vectors[live], dtype=np.float32))
-        self._changed.add("graph")
+        graph = HnswGraph.create(self.dim)
+        for start in range(0, len(live), _SCAN_BLOCK_ROWS):
+            block = live[start : start + _SCAN_BLOCK_ROWS]
+            graph.upsert(block, np.asarray(self._vectors[block], dtype=np.float32))
+        self._graph = graph
+        self._vectors = None
+        self._owned = False
+        self._exact_cache = None
+        self._changed |= {"graph", "vectors"}
 
     def _compact_if_sparse(self) -> None:
         """Drop deleted rows once they are a fifth of the file (renumbers the rows)."""
@@ -424,14 +478,26 @@ class DenseIndex:
         if deleted < max(1_000, self._size // 5):
             return
         live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
-        self._vectors = np.ascontiguousarray(self._vectors[live])
+        if self._graph is not None:
+            # Row numbers are the graph's keys, so renumbering means a new graph.
+            graph = self._graph
+            self._vectors = np.concatenate(
+                [
+                    graph.vectors(live[start : start + _SCAN_BLOCK_ROWS], dtype=STORAGE_DTYPE)
+                    for start in range(0, len(live), _SCAN_BLOCK_ROWS)
+                ]
+            )
+            self._graph = None
+        else:
+            assert self._vectors is not None
+            self._vectors = np.ascontiguousarray(self._vectors[live])
         self._owned = True
         self._ids = [self._ids[row] for row in live.tolist()]
         self._size = len(self._ids)
         self._rows = {paper_id: row for row, paper_id in enumerate(self._ids)}
         self._changed |= {"ids", "vectors"}
         self._exact_cache = None
-        if self._graph is not None:
+        if len(self._rows) >= self.exact_limit:
             self._build_graph()
 
 
@@ -448,20 +514,19 @@ def _usearch_index_class() -> Any:
 
 def _load_files(
     directory: Path, manifest: Manifest, dim: int
-) -> tuple[list[str], npt.NDArray[Any], HnswGraph | None]:
-    if manifest.doc_ids is None or "vectors" not in manifest.files:
+) -> tuple[list[str], npt.NDArray[Any] | None, HnswGraph | None]:
+    if manifest.doc_ids is None or not {"vectors", "hnsw"} & set(manifest.files):
         raise ArtifactError(f"{directory}: the manifest names no vectors; rebuild the index.")
     ids = artifacts.read_doc_ids(directory / manifest.doc_ids)
+    if "hnsw" in manifest.files:
+        return ids, None, HnswGraph.view(directory / manifest.files["hnsw"], dim)
     vectors = artifacts.load_array(directory / manifest.files["vectors"], mmap=True)
     if vectors.ndim != 2 or vectors.shape != (len(ids), dim):
         raise ArtifactError(
             f"{directory}: vectors file has shape {vectors.shape} but the index lists "
             f"{len(ids)} ids of dimension {dim}; the folder is damaged, rebuild the index."
         )
-    graph = None
-    if "hnsw" in manifest.files:
-        graph = HnswGraph.view(directory / manifest.files["hnsw"], dim)
-    return ids, vectors, graph
+    return ids, vectors, None
 
 
 def _as_matrix(vectors: npt.ArrayLike, dim: int) -> FloatArray:
