@@ -80,9 +80,20 @@ def test_stemmed_terms_match_across_forms(index: LexicalIndex) -> None:
     assert set(ids(index, Text(("modeling",)))) == {"p1", "p3"}
 
 
-def test_hyphenated_word_is_a_phrase(index: LexicalIndex) -> None:
-    # "GPT-4" finds "GPT-4" and "GPT 4", and BM25 puts the title match first.
-    assert ids(index, Text(("GPT-4",))) == ["p1", "p3"]
+def test_hyphenated_word_counts_its_parts_and_the_whole_word(index: LexicalIndex) -> None:
+    # "GPT-4" finds "GPT-4" (p1) first, then the spaced "GPT 4" of p3 (both parts),
+    # then papers with one part only; the quoted phrase finds just the first two.
+    index.upsert([make("p4", "GPT models", "")])
+    index.commit()
+    assert ids(index, Text(("GPT-4",))) == ["p1", "p3", "p4"]
+    assert ids(index, Text(("gpt–4",))) == ["p1", "p3", "p4"]  # any joining punctuation
+    assert ids(index, Text(("GPT", "4"), phrase=True)) == ["p1", "p3"]
+    assert ids(index, Text(("GPT-4",), field="abstract")) == ["p3"]  # a phrase there
+    # Stop words drop out of the whole word as they do from the text: the paper that
+    # writes "state-of-the-art" as one word comes before those with "state ... art".
+    index.upsert([make("p5", "Parsing", "A state-of-the-art parser.")])
+    index.commit()
+    assert ids(index, Text(("state-of-the-art",)))[0] == "p5"
 
 
 def test_phrase_respects_order_and_stop_word_gaps(index: LexicalIndex) -> None:
@@ -138,6 +149,56 @@ def test_scores_matching_and_days(index: LexicalIndex) -> None:
     assert index.matching(["p1", "p2"], Filters(categories=("cs.CL",))) == {"p1"}
     days = index.days_for(["p1", "p3"])
     assert days == {"p1": paper_day(CORPUS[0]), "p3": paper_day(CORPUS[2])}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "protein",
+        "state art",
+        "gpt-4 language",
+        '"state of the art" models',
+        "diffusion -gans",
+        "language AND models",
+        "au:hinton transformer",
+        "ti:diffusion OR abs:protein",
+        "cat:cs models",
+        "NOT diffusion",
+        "(bert OR gpt-4) AND (protein OR language)",
+    ],
+)
+def test_scores_for_some_papers_equal_their_search_scores(
+    tmp_path: Path, text: str
+) -> None:
+    """Score completion visits only the given papers, yet must give each the score a
+    full search gives it, and leave out the papers that do not match."""
+    from paperscope.search.query import parse_query
+
+    words = "state art protein language models diffusion gpt 4 bert transformer gans".split()
+    corpus = [
+        *CORPUS,
+        *(
+            make(
+                f"x{n}",
+                " ".join(words[(n + k) % len(words)] for k in range(3)),
+                " ".join(words[(n * k + 1) % len(words)] for k in range(2 + n % 9)),
+                authors=(("Geoffrey Hinton",) if n % 7 == 0 else ("Jane Doe",)),
+                categories=("cs.LG",) if n % 3 else ("math.ST",),
+            )
+            for n in range(300)
+        ),
+    ]
+    lexical = LexicalIndex.open(tmp_path / "lexical")
+    lexical.upsert(corpus)
+    lexical.commit()
+    node = parse_query(text).node
+    full = dict(lexical.search(node, limit=len(corpus)).hits)
+    asked = [paper.paper_id for paper in corpus[::4]]
+    scores = lexical.scores_for(asked, node)
+    assert full and scores, "the query should match some of the papers"
+    assert set(scores) == {pid for pid in asked if pid in full}
+    for pid, score in scores.items():
+        assert score == pytest.approx(full[pid], rel=1e-5), pid
 
 
 def test_update_replaces_and_remove_deletes(index: LexicalIndex) -> None:
