@@ -167,14 +167,13 @@ def test_scores_matching_and_days(index: LexicalIndex) -> None:
         "(bert OR gpt-4) AND (protein OR language)",
     ],
 )
-def test_scores_for_some_papers_equal_their_search_scores(
-    tmp_path: Path, text: str
-) -> None:
+def test_scores_for_some_papers_equal_their_search_scores(tmp_path: Path, text: str) -> None:
     """Score completion visits only the given papers, yet must give each the score a
     full search gives it, and leave out the papers that do not match."""
     from paperscope.search.query import parse_query
 
-    words = "state art protein language models diffusion gpt 4 bert transformer gans".split()
+    words = ["state", "art", "protein", "language", "models", "diffusion"]
+    words += ["gpt", "4", "bert", "transformer", "gans"]
     corpus = [
         *CORPUS,
         *(

@@ -319,9 +319,7 @@ class DenseIndex:
             files.pop("hnsw", None)
             if "vectors" in self._changed or "vectors" not in files:
                 files["vectors"] = artifacts.generation_name("vectors", generation, ".npy")
-                artifacts.save_array(
-                    self.directory / files["vectors"], self._vectors[: self._size]
-                )
+                artifacts.save_array(self.directory / files["vectors"], self._vectors[: self._size])
         else:
             files.pop("vectors", None)
             if "graph" in self._changed or "hnsw" not in files:

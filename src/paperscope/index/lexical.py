@@ -529,7 +529,7 @@ class LexicalIndex:
             "must": tantivy.Occur.Must,
             "must_not": tantivy.Occur.MustNot,
         }
-        parts = []
+        parts: list[tuple[Any, Any]] = []
         for occur, child in group.clauses:
             leaves = self._should_leaves(child, within) if occur == "should" else None
             if leaves is not None:
