@@ -27,9 +27,10 @@ as the one token ``gpt 4`` of a ``compounds`` field. An unquoted such word in a 
 scores its parts as words plus the whole word from that field: "GPT-4" (or "GPT–4")
 first, then a spaced "GPT 4", then papers with one part. It used to be a phrase query,
 which intersects the parts' posting lists and checks positions: for common parts
-("high-level") that meant most of a large index (60-100 ms at a million papers,
-against a few ms now), and on SciFact it ranked worse (BM25 nDCG@10 0.692 against
-0.697). Quoted phrases and field-restricted words (``ti:GPT-4``) stay phrases.
+("high-level") that meant most of a large index (40-100 ms of BM25 for such queries
+at a million papers in bench/search_bench.py's corpus, at most 26 ms now), and on
+SciFact it ranked worse (BM25 nDCG@10 0.692 against 0.697). Quoted phrases and
+field-restricted words (``ti:GPT-4``) stay phrases.
 """
 
 from __future__ import annotations
@@ -433,8 +434,8 @@ class LexicalIndex:
         # The candidates also go inside every phrase, not only around the whole query:
         # a union scores whole 4,096-document windows around each document it is asked
         # to seek to, so with the outer filter alone a phrase of two common words
-        # ("GPT-4", "high-level") checked word positions in most documents of a large
-        # index (40 ms at a million papers, against 2 ms this way). Joining the
+        # checked word positions in most documents of a large index (44 ms for one
+        # query at a million papers, against 11 ms this way). Joining the
         # candidates to plain terms as well was measured slower: each join builds its
         # own candidate set, and a 15-word query has 45 field terms.
         candidates = tantivy.Query.const_score_query(
@@ -591,7 +592,7 @@ class LexicalIndex:
         for name in fields:
             boost = getattr(self.weights, name)
             if name == "text" and compound is not None:
-                parts = [token for _, token in _positions(node.words, analyze_word)]
+                parts = dict.fromkeys(token for _, token in _positions(node.words, analyze_word))
                 for field_name, token in [("compounds", compound), *(("text", t) for t in parts)]:
                     query = tantivy.Query.term_query(self._schema, field_name, token)
                     leaves.append(tantivy.Query.boost_query(query, boost))
