@@ -168,10 +168,14 @@ def check_manifest(
     directory: Path,
     kind: str,
     format_version: int,
+    also_reads: tuple[int, ...] = (),
     model_name: str | None = None,
     dim: int | None = None,
 ) -> None:
-    """Refuse an index written for another kind, format, model or dimension."""
+    """Refuse an index written for another kind, format, model or dimension. Formats in
+    ``also_reads`` are older ones the caller still reads as they are."""
+    if manifest.format_version in also_reads:
+        format_version = manifest.format_version
     expected = {"kind": kind, "format_version": format_version}
     if model_name is not None:
         expected["model_name"] = model_name

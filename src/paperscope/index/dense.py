@@ -47,7 +47,7 @@ KIND = "dense"
 # 2: the graph holds the only copy of the vectors. Format 1 kept a vectors file beside
 # the graph too; it is read (that file is ignored) and rewritten as 2 on the next save.
 FORMAT_VERSION = 2
-_READABLE_FORMATS = (1, 2)
+_OLDER_READABLE_FORMATS = (1,)
 STORAGE_DTYPE = np.float16
 DEFAULT_EXACT_LIMIT = 20_000
 # Exact scans convert float16 rows to float32 in blocks to bound the temporary memory.
@@ -206,11 +206,8 @@ class DenseIndex:
             manifest,
             directory=directory,
             kind=KIND,
-            format_version=(
-                manifest.format_version
-                if manifest.format_version in _READABLE_FORMATS
-                else FORMAT_VERSION
-            ),
+            format_version=FORMAT_VERSION,
+            also_reads=_OLDER_READABLE_FORMATS,
             model_name=model_name,
             dim=dim,
         )
@@ -359,16 +356,22 @@ class DenseIndex:
     def _exact_search(
         self, query: FloatArray, k: int, allowed: Allowed | None
     ) -> list[tuple[str, float]]:
-        count = k if allowed is None else max(4 * k, 64)
-        scores = None if self._graph is not None else self._exact_scores(query)
-        while True:
-            if self._graph is not None:
-                rows, top = self._graph.search(query, count, exact=True)
-            else:
-                assert scores is not None
+        graph = self._graph
+        if graph is not None:
+
+            def best(count: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
+                return graph.search(query, count, exact=True)
+
+        else:
+            scores = self._exact_scores(query)
+
+            def best(count: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
                 rows = _top_order(scores, count)
-                top = scores[rows]
-            hits = self._collect(rows, top, k, allowed)
+                return rows, scores[rows]
+
+        count = k if allowed is None else max(4 * k, 64)
+        while True:
+            hits = self._collect(*best(count), k, allowed)
             if len(hits) >= k or count >= self._size:
                 return hits
             count = min(self._size, 8 * count)

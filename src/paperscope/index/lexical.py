@@ -187,18 +187,21 @@ def analyze_name(word: str) -> tuple[str, ...]:
     return tuple(_analyzers()[NAME_ANALYZER].analyze(word))
 
 
-def compound_token(word: str) -> str | None:
-    """The ``compounds`` token of a word of several parts ("GPT-4" -> "gpt 4"), from
-    the same analysis as the parts themselves; None when fewer than two parts remain
-    (stop words drop out: "state-of-the-art" -> "state art")."""
-    tokens = [token for part in WORD.findall(word) for token in analyze_word(part)]
+def word_tokens(word: str) -> list[str]:
+    """Index tokens of one word as typed, split into its parts ("GPT-4" -> gpt, 4)."""
+    return [token for part in WORD.findall(word) for token in analyze_word(part)]
+
+
+def compound_token(tokens: Sequence[str]) -> str | None:
+    """The ``compounds`` token of a word from its tokens ("GPT-4" -> "gpt 4"); None
+    when fewer than two remain (stop words drop out: "state-of-the-art" -> "state art")."""
     return " ".join(tokens) if len(tokens) >= 2 else None
 
 
 def compound_tokens(text: str) -> list[str]:
     """Every compound token of ``text``, repeats included (they count as term
     frequency)."""
-    found = (compound_token(match.group()) for match in _COMPOUND.finditer(text))
+    found = (compound_token(word_tokens(match.group())) for match in _COMPOUND.finditer(text))
     return [token for token in found if token is not None]
 
 
@@ -353,8 +356,9 @@ class LexicalIndex:
         title, abstract = clean_text(paper.title), clean_text(paper.abstract)
         doc.add_text("title", title)
         doc.add_text("abstract", abstract)
-        doc.add_text("text", f"{title}\n{abstract}")
-        for compound in compound_tokens(f"{title}\n{abstract}"):
+        text = f"{title}\n{abstract}"
+        doc.add_text("text", text)
+        for compound in compound_tokens(text):
             doc.add_text("compounds", compound)
         for author in paper.authors:
             doc.add_text("authors", author)
@@ -430,7 +434,6 @@ class LexicalIndex:
         left out. Lets fusion know the lexical score of dense-only candidates."""
         if node is None or not paper_ids:
             return {}
-        tantivy = _import_tantivy()
         # The candidates also go inside every phrase, not only around the whole query:
         # a union scores whole 4,096-document windows around each document it is asked
         # to seek to, so with the outer filter alone a phrase of two common words
@@ -438,13 +441,11 @@ class LexicalIndex:
         # query at a million papers, against 11 ms this way). Joining the
         # candidates to plain terms as well was measured slower: each join builds its
         # own candidate set, and a 15-word query has 45 field terms.
-        candidates = tantivy.Query.const_score_query(
-            tantivy.Query.term_set_query(self._schema, "paper_id", sorted(set(paper_ids))), 0.0
-        )
+        candidates = _import_tantivy().Query.const_score_query(self._paper_id_query(paper_ids), 0.0)
         query = self.to_query(node, within=candidates)
         if query is None:
             return {}
-        found = self._keys(query, Filters(paper_ids=frozenset(paper_ids)), len(paper_ids))
+        found = self._keys(_joined(query, candidates), Filters(), len(paper_ids))
         by_key = {paper_key(pid): pid for pid in paper_ids}
         return {by_key[key]: score for key, score in found if key in by_key}
 
@@ -583,23 +584,22 @@ class LexicalIndex:
             query = self._any_term("categories", labels)
             return [] if query is None else [query]
         fields: tuple[str, ...] = (node.field,) if node.field else TEXT_FIELDS
-        compound = (
-            compound_token(node.words[0])
+        parts = (
+            word_tokens(node.words[0])
             if node.field is None and not node.phrase and len(node.words) == 1
-            else None
+            else []
         )
-        leaves = []
+        compound = compound_token(parts)
+        leaves: list[Any] = []
         for name in fields:
             boost = getattr(self.weights, name)
             if name == "text" and compound is not None:
-                parts = dict.fromkeys(token for _, token in _positions(node.words, analyze_word))
-                for field_name, token in [("compounds", compound), *(("text", t) for t in parts)]:
-                    query = tantivy.Query.term_query(self._schema, field_name, token)
-                    leaves.append(tantivy.Query.boost_query(query, boost))
-                continue
-            query = self._field_query(name, node, within)
-            if query is not None:
-                leaves.append(tantivy.Query.boost_query(query, boost))
+                # The whole word, then each distinct part, as plain terms (no phrase).
+                terms = [("compounds", compound), *(("text", t) for t in dict.fromkeys(parts))]
+                queries = [tantivy.Query.term_query(self._schema, f, t) for f, t in terms]
+            else:
+                queries = [self._field_query(name, node, within)]
+            leaves.extend(tantivy.Query.boost_query(q, boost) for q in queries if q is not None)
         return leaves
 
     def _field_query(self, name: str, node: Text, within: Any = None) -> Any:
@@ -644,12 +644,7 @@ class LexicalIndex:
         if filters.sources:
             musts.append(self._any_term("sources", list(filters.sources)))
         if filters.paper_ids is not None:
-            ids = sorted(filters.paper_ids)
-            musts.append(
-                tantivy.Query.term_set_query(self._schema, "paper_id", ids)
-                if ids
-                else tantivy.Query.empty_query()
-            )
+            musts.append(self._paper_id_query(filters.paper_ids))
         if filters.date_from or filters.date_to:
             low = day_number(filters.date_from) if filters.date_from else None
             high = day_number(filters.date_to) if filters.date_to else None
@@ -657,6 +652,13 @@ class LexicalIndex:
                 tantivy.Query.range_query(self._schema, "day", tantivy.FieldType.Integer, low, high)
             )
         return musts
+
+    def _paper_id_query(self, paper_ids: Iterable[str]) -> Any:
+        tantivy = _import_tantivy()
+        ids = sorted(set(paper_ids))
+        if not ids:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.term_set_query(self._schema, "paper_id", ids)
 
     def _with_filters(self, query: Any, filters: Filters) -> Any:
         tantivy = _import_tantivy()
