@@ -41,8 +41,8 @@ from recommend_eval import synthetic_corpus
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.rank.recommend import Recommender, candidates_folder, rank_rows
-from paperscope.rank.recommend_candidates import build_candidates
-from paperscope.rank.recommend_groups import interest_groups, negative_ids, train_groups
+from paperscope.rank.recommend.candidates import build_candidates
+from paperscope.rank.recommend.groups import interest_groups, negative_ids, train_groups
 from paperscope.store import Store
 from paperscope.store.accounts import ensure_user
 from paperscope.store.feedback import load_user_signals, set_feedback

@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from paperscope.rank.recommend_candidates import Projection
-from paperscope.rank.recommend_model import Learner, train_model
+from paperscope.rank.recommend.candidates import Projection
+from paperscope.rank.recommend.model import Learner, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime
 
-from paperscope.ingest.merge import merge_papers, record_hash
 from paperscope.models import Paper, Version
+from paperscope.store.merge import merge_papers, record_hash
 
 
 def _p(**kw: object) -> Paper:

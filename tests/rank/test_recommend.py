@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.rank.recommend import Recommender, UnknownTag, candidates_folder
-from paperscope.rank.recommend_candidates import build_candidates
+from paperscope.rank.recommend.candidates import build_candidates
 from paperscope.store import Store
 from paperscope.store.accounts import ensure_user
 from paperscope.store.feedback import add_interests, load_models, set_feedback

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paperscope.rank import recommend_scan
-from paperscope.rank.recommend_scan import top_columns
+from paperscope.rank.recommend import scan as recommend_scan
+from paperscope.rank.recommend.scan import top_columns
 
 
 def _brute(columns, weights, biases, start):  # type: ignore[no-untyped-def]

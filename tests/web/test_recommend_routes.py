@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.rank.recommend import candidates_folder
-from paperscope.rank.recommend_candidates import build_candidates
+from paperscope.rank.recommend.candidates import build_candidates
 from paperscope.store import Store
 from paperscope.store.accounts import create_session, ensure_user
 from paperscope.store.feedback import get_feedback, load_user_signals

@@ -13,9 +13,9 @@ import orjson
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
 
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
-from paperscope.ingest.merge import merge_papers, record_hash, same_content
 from paperscope.models import Paper, Version
 from paperscope.store.database import Store
+from paperscope.store.merge import merge_papers, record_hash, same_content
 from paperscope.store.schema import (
     counters,
     paper_authors,

@@ -1,4 +1,4 @@
-"""The app factory: builds the store, templates, search adapter and routers from
+"""The app factory: builds the store, templates, search service and routers from
 Settings. Nothing is created at import time; `paperscope serve` and tests call
 create_app(settings)."""
 
@@ -12,9 +12,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from paperscope.config import Settings
+from paperscope.search.service import SearchService
 from paperscope.store import Store
-from paperscope.web.errors import install_error_handlers
+from paperscope.web.auth import ensure_local_user
+from paperscope.web.error_handlers import install_error_handlers
 from paperscope.web.rendering import STATIC_DIR
+from paperscope.web.routes import routers
 from paperscope.web.security import CsrfSigner, SecurityMiddleware
 
 # Only ever accepted in dev mode (Settings.dev_mode); `make run` uses dev mode.
@@ -82,7 +85,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         title="paperscope",
         description=API_DESCRIPTION,
         version="1",
-        docs_url=None,  # served by routes_docs with vendored assets (no CDN, strict CSP)
+        docs_url=None,  # served by routes/docs.py with vendored assets (no CDN, strict CSP)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -95,46 +98,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
 
 def _configure_state(app: FastAPI, settings: Settings, store: Store, secret_key: str) -> None:
-    from paperscope.web.auth import ensure_local_user
-    from paperscope.web.search_adapter import SearchAdapter
-
     app.state.settings = settings
     app.state.store = store
     app.state.csrf = CsrfSigner(secret_key)
     app.state.secret_key = secret_key
     app.state.static_version = _static_version()
     app.state.local_user = ensure_local_user(store) if settings.single_user else None
-    app.state.search = SearchAdapter(settings=settings, store=store)
+    app.state.search = SearchService(settings=settings, store=store)
 
 
 def _include_routers(app: FastAPI) -> None:
-    from paperscope.web import (
-        feeds_routes,
-        recommend_routes,
-        routes_accounts,
-        routes_browse,
-        routes_docs,
-        routes_feed,
-        routes_hf,
-        routes_library,
-        routes_papers,
-        routes_search,
-        routes_submit,
-    )
-
-    for module in (
-        routes_docs,
-        # before the HTML pages: /search.atom, /categories/{cat}.atom and
-        # /authors/{name}.atom would otherwise be read as page paths
-        feeds_routes,
-        routes_accounts,
-        routes_feed,
-        routes_search,
-        routes_library,
-        routes_submit,
-        routes_browse,
-        routes_hf,
-        recommend_routes,
-        routes_papers,  # last: /papers/{id:path} would swallow longer paths
-    ):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)

@@ -1,9 +1,9 @@
 """FastAPI dependencies every router uses (pages, API, and the feeds and
 recommendation routers): settings, store, the current user, CSRF, templates.
 
-    from paperscope.web.deps import CurrentUser, StoreDep, render, verify_csrf
+    from paperscope.web.deps import CurrentUser, StoreDep
 
-    @router.post("/thing", dependencies=[Depends(verify_csrf)])
+    @routes.page("/thing", methods=["POST"], csrf=True)
     def thing(request: Request, user: CurrentUser, store: StoreDep) -> Response:
         ...
         return render(request, "area/thing.html", {...}, json_model=model)
@@ -20,23 +20,18 @@ from paperscope.models import User
 from paperscope.store import Store
 from paperscope.web.auth import bearer_token, resolve_user
 from paperscope.web.errors import ApiError, NotSignedIn
-from paperscope.web.rendering import render, templates, wants_json
-from paperscope.web.security import CSRF_FIELD, CSRF_HEADER, CsrfSigner
+from paperscope.web.security import CSRF_FIELD, CSRF_HEADER, CsrfSigner, csrf_cookie
 
 __all__ = [
     "CurrentUser",
     "MaybeUser",
     "SettingsDep",
     "StoreDep",
-    "csrf_token",
     "get_settings",
     "get_store",
     "optional_user",
-    "render",
     "require_user",
-    "templates",
     "verify_csrf",
-    "wants_json",
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -65,14 +60,6 @@ def require_user(request: Request) -> User:
     return user
 
 
-def csrf_token(request: Request) -> str:
-    """The token forms put in a hidden ``csrf_token`` field (and htmx sends as the
-    X-CSRF-Token header); templates get it as ``csrf_token``."""
-    signer: CsrfSigner = request.app.state.csrf
-    cookie = getattr(request.state, "csrf_cookie", None) or ""
-    return signer.token_for(cookie) if cookie else ""
-
-
 async def verify_csrf(request: Request) -> None:
     """Refuse a state-changing request that does not carry this browser's CSRF token.
     Bearer-token API calls are exempt: browsers never attach those by themselves."""
@@ -86,8 +73,7 @@ async def verify_csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         token = value if isinstance(value, str) else None
     signer: CsrfSigner = request.app.state.csrf
-    cookie = getattr(request.state, "csrf_cookie", None) or ""
-    if not signer.is_valid(cookie, token or ""):
+    if not signer.is_valid(csrf_cookie(request), token or ""):
         raise ApiError(
             403,
             "csrf_failed",

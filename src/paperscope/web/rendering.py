@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
-from paperscope.web.errors import is_api_request
+from paperscope.web.auth import resolve_user
+from paperscope.web.security import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -76,7 +77,13 @@ templates = make_templates()
 
 
 def wants_json(request: Request) -> bool:
-    return is_api_request(request)
+    """API paths, the schema and ``?format=json`` get JSON; everything else a page."""
+    path = request.url.path
+    return (
+        path.startswith("/api/")
+        or path == "/openapi.json"
+        or request.query_params.get("format") == "json"
+    )
 
 
 def json_response(
@@ -94,9 +101,6 @@ def json_response(
 
 
 def base_context(request: Request) -> dict[str, Any]:
-    from paperscope.web.auth import resolve_user
-    from paperscope.web.deps import csrf_token
-
     state = request.app.state
     return {
         "request": request,

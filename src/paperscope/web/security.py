@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 
+from fastapi import Request
 from itsdangerous import BadSignature, Signer
 
 CSRF_COOKIE = "ps_csrf"
@@ -73,6 +74,19 @@ class CsrfSigner:
             return self._signer.verify_signature(cookie_value.encode(), token.encode())
         except BadSignature:
             return False
+
+
+def csrf_cookie(request: Request) -> str:
+    """This browser's CSRF cookie (set or renewed by the middleware for this request)."""
+    return getattr(request.state, "csrf_cookie", None) or ""
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms put in a hidden ``csrf_token`` field (and htmx sends as the
+    X-CSRF-Token header); templates get it as ``csrf_token``."""
+    signer: CsrfSigner = request.app.state.csrf
+    cookie = csrf_cookie(request)
+    return signer.token_for(cookie) if cookie else ""
 
 
 def _cookie_from_scope(scope: Scope, name: str) -> str | None:

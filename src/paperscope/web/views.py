@@ -4,15 +4,17 @@ upvote/library state, paper details, pagination links."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from fastapi import Query, Request
 
 from paperscope.models import LibraryItem, Paper, PaperStats, User
 from paperscope.store import Store
 from paperscope.store.library import get_item, saved_by
-from paperscope.store.papers import get_papers
+from paperscope.store.papers import get_paper, get_papers
 from paperscope.store.upvotes import get_stats, upvoted_by
 from paperscope.web.bibtex import make_bibtex
+from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
 from paperscope.web.schemas import LibraryEntry, Pagination, PaperCard, PaperDetail, VersionOut
 
@@ -107,3 +109,22 @@ def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagina
         next=query_url(request, page=page + 1) if page < last else None,
         prev=query_url(request, page=page - 1 if page > 2 else None) if page > 1 else None,
     )
+
+
+def load_paper(store: Store, paper_id: str) -> Paper:
+    paper = get_paper(store=store, paper_id=paper_id)
+    if paper is None:
+        raise NotFound(
+            f"No paper {paper_id!r} here. Check the id, or submit it from arXiv at /submit.",
+            {"paper_id": paper_id},
+        )
+    return paper
+
+
+def back_url(request: Request, fallback: str) -> str:
+    """Where a form should return: the page it came from when that is on this site."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if referer and parts.netloc == request.url.netloc and parts.path.startswith("/"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return fallback

@@ -1,12 +1,12 @@
 """The "For you" page and its JSON twin, thumbs up/down and "not interested" on any
 paper card, and cold-start onboarding. Thin: every ranking decision is in
-rank/recommend.py."""
+rank/recommend/."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -31,14 +31,15 @@ from paperscope.store.feedback import (
 )
 from paperscope.store.papers import get_paper, list_paper_ids
 from paperscope.web.auth import now_utc
-from paperscope.web.deps import CurrentUser, StoreDep, render, verify_csrf
+from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import ApiError, NotFound
-from paperscope.web.rendering import json_response, paper_url, templates
-from paperscope.web.routing import add_twin
+from paperscope.web.rendering import json_response, paper_url, render, templates
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import PaperCard
-from paperscope.web.views import cards_for
+from paperscope.web.security import csrf_token
+from paperscope.web.views import back_url, cards_for
 
-router = APIRouter()
+routes = Routes()
 FeedbackKind = Literal["up", "down", "not_interested"]
 MAX_ITEMS = 200
 ONBOARDING_PAPERS = 12
@@ -108,6 +109,13 @@ def get_recommender(request: Request) -> Recommender:
     return recommender
 
 
+@routes.twin(
+    "/for-you",
+    "/api/v1/for-you",
+    response_model=ForYouPage,
+    summary="Recommended for you",
+    tags=["recommendations"],
+)
 def for_you(
     request: Request,
     store: StoreDep,
@@ -190,6 +198,7 @@ def _paper_id(store: Store, paper_id: str) -> str:
     return paper.paper_id
 
 
+@routes.page("/papers/{paper_id:path}/feedback", methods=["POST"], csrf=True)
 def feedback_form(
     request: Request,
     paper_id: str,
@@ -204,14 +213,20 @@ def feedback_form(
     wanted = None if current == kind else kind
     set_feedback(store=store, user_id=user.user_id, paper_id=pid, kind=wanted, now=now_utc())
     if request.headers.get("hx-request"):
-        from paperscope.web.deps import csrf_token
-
         context = {"request": request, "user": user, "csrf_token": csrf_token(request),
                    "paper_id": pid, "current": wanted}  # fmt: skip
         return templates.TemplateResponse(request, "recommend/_feedback_fragment.html", context)
-    return RedirectResponse(_back(request, paper_url(pid)), status_code=303)
+    return RedirectResponse(back_url(request, paper_url(pid)), status_code=303)
 
 
+@routes.api(
+    "/api/v1/papers/{paper_id:path}/feedback",
+    methods=["POST"],
+    csrf=True,
+    response_model=FeedbackState,
+    summary="Thumbs up, down or not interested",
+    tags=["recommendations"],
+)
 def api_feedback(
     paper_id: str, body: FeedbackRequest, store: StoreDep, user: CurrentUser
 ) -> Response:
@@ -219,16 +234,6 @@ def api_feedback(
     pid = _paper_id(store, paper_id)
     set_feedback(store=store, user_id=user.user_id, paper_id=pid, kind=body.kind, now=now_utc())
     return json_response(FeedbackState(paper_id=pid, feedback=body.kind))
-
-
-def _back(request: Request, fallback: str) -> str:
-    from urllib.parse import urlsplit
-
-    referer = request.headers.get("referer", "")
-    parts = urlsplit(referer)
-    if referer and parts.netloc == request.url.netloc and parts.path.startswith("/"):
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-    return fallback
 
 
 # ---------------------------------------------------------------- onboarding
@@ -252,6 +257,7 @@ def _apply_interests(store: Store, user: User, body: InterestsRequest) -> None:
                      kind="up", now=now)  # fmt: skip
 
 
+@routes.page("/for-you/interests", methods=["POST"], csrf=True)
 def onboarding_form(
     store: StoreDep,
     user: CurrentUser,
@@ -265,6 +271,14 @@ def onboarding_form(
     return RedirectResponse("/for-you", status_code=303)
 
 
+@routes.api(
+    "/api/v1/for-you/interests",
+    methods=["POST"],
+    csrf=True,
+    response_model=InterestsOut,
+    summary="Add interests",
+    tags=["recommendations"],
+)
 def api_interests(body: InterestsRequest, store: StoreDep, user: CurrentUser) -> Response:
     """Add research interests, categories or liked papers (cold start or later)."""
     _apply_interests(store, user, body)
@@ -277,25 +291,9 @@ def api_interests(body: InterestsRequest, store: StoreDep, user: CurrentUser) ->
     )
 
 
+@routes.page("/for-you/interests/remove", methods=["POST"], csrf=True)
 def remove_interest_form(
     store: StoreDep, user: CurrentUser, kind: str = Form(...), value: str = Form(...)
 ) -> Response:
     remove_interest(store=store, user_id=user.user_id, kind=kind, value=value)
     return RedirectResponse("/for-you", status_code=303)
-
-
-csrf = [Depends(verify_csrf)]
-add_twin(router, "/for-you", "/api/v1/for-you", for_you, response_model=ForYouPage,
-         summary="Recommended for you", tags=["recommendations"])  # fmt: skip
-router.add_api_route("/for-you/interests", onboarding_form, methods=["POST"],
-                     include_in_schema=False, dependencies=csrf)  # fmt: skip
-router.add_api_route("/for-you/interests/remove", remove_interest_form, methods=["POST"],
-                     include_in_schema=False, dependencies=csrf)  # fmt: skip
-router.add_api_route("/api/v1/for-you/interests", api_interests, methods=["POST"],
-                     dependencies=csrf, response_model=InterestsOut, tags=["recommendations"],
-                     summary="Add interests")  # fmt: skip
-router.add_api_route("/papers/{paper_id:path}/feedback", feedback_form, methods=["POST"],
-                     include_in_schema=False, dependencies=csrf)  # fmt: skip
-router.add_api_route("/api/v1/papers/{paper_id:path}/feedback", api_feedback, methods=["POST"],
-                     dependencies=csrf, response_model=FeedbackState, tags=["recommendations"],
-                     summary="Thumbs up, down or not interested")  # fmt: skip

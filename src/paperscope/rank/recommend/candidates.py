@@ -77,7 +77,7 @@ class Candidates:
     folder: Path
     manifest: dict[str, Any]
     # Column-major (dim, n): a block of consecutive papers is then a (dim x block)
-    # slice that the ranking scan (recommend_scan.py) multiplies by each group's
+    # slice that the ranking scan (recommend/scan.py) multiplies by each group's
     # weights while it is in cache; row-major (n, dim) products ran twice as slow.
     columns: NDArray[np.float32]
     days: NDArray[np.int32]

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.rank.trending import rank_trending
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
-from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep, render
+from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
 from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
-from paperscope.web.routing import add_twin
+from paperscope.web.rendering import render
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import DailyPage, PaperCard, TrendingPage
 from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
 
-router = APIRouter()
+routes = Routes()
 
 Sort = Literal["upvotes", "trending", "newest"]
 SortParam = Query("upvotes", description="upvotes, trending or newest")
@@ -107,6 +108,8 @@ def _daily(
     )
 
 
+@routes.twin("/", "/api/v1/daily", response_model=DailyPage, summary="Daily feed", tags=["feed"])
+@routes.page("/daily")
 def home(
     request: Request,
     store: StoreDep,
@@ -146,6 +149,13 @@ def home(
     return _daily(request, store, settings, user, day_period(day), sort, page, limit, notice)
 
 
+@routes.twin(
+    "/daily/{day}",
+    "/api/v1/daily/{day}",
+    response_model=DailyPage,
+    summary="A day's feed",
+    tags=["feed"],
+)
 def daily_day(
     request: Request,
     day: str,
@@ -160,6 +170,13 @@ def daily_day(
     return _daily(request, store, settings, user, parse_day(day), sort, page, limit)
 
 
+@routes.twin(
+    "/daily/week/{week}",
+    "/api/v1/daily/week/{week}",
+    response_model=DailyPage,
+    summary="A week's feed",
+    tags=["feed"],
+)
 def daily_week(
     request: Request,
     week: str,
@@ -174,6 +191,13 @@ def daily_week(
     return _daily(request, store, settings, user, parse_week(week), sort, page, limit)
 
 
+@routes.twin(
+    "/daily/month/{month}",
+    "/api/v1/daily/month/{month}",
+    response_model=DailyPage,
+    summary="A month's feed",
+    tags=["feed"],
+)
 def daily_month(
     request: Request,
     month: str,
@@ -191,6 +215,13 @@ def daily_month(
 TrendSort = Literal["trending", "newest", "upvotes"]
 
 
+@routes.twin(
+    "/trending",
+    "/api/v1/trending",
+    response_model=TrendingPage,
+    summary="Trending papers",
+    tags=["feed"],
+)
 def trending(
     request: Request,
     store: StoreDep,
@@ -245,51 +276,3 @@ def _sorted_cards(
             cards.sort(key=lambda c: c.upvotes, reverse=True)
         return cards[(page - 1) * limit : page * limit]
     return cards_for(store=store, paper_ids=ids[(page - 1) * limit : page * limit], user=user)
-
-
-add_twin(
-    router,
-    "/",
-    "/api/v1/daily",
-    home,
-    response_model=DailyPage,
-    summary="Daily feed",
-    tags=["feed"],
-)
-add_twin(router, "/daily", None, home)
-add_twin(
-    router,
-    "/daily/week/{week}",
-    "/api/v1/daily/week/{week}",
-    daily_week,
-    response_model=DailyPage,
-    summary="A week's feed",
-    tags=["feed"],
-)
-add_twin(
-    router,
-    "/daily/month/{month}",
-    "/api/v1/daily/month/{month}",
-    daily_month,
-    response_model=DailyPage,
-    summary="A month's feed",
-    tags=["feed"],
-)
-add_twin(
-    router,
-    "/daily/{day}",
-    "/api/v1/daily/{day}",
-    daily_day,
-    response_model=DailyPage,
-    summary="A day's feed",
-    tags=["feed"],
-)
-add_twin(
-    router,
-    "/trending",
-    "/api/v1/trending",
-    trending,
-    response_model=TrendingPage,
-    summary="Trending papers",
-    tags=["feed"],
-)

@@ -5,20 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from paperscope.web.deps import MaybeUser, StoreDep, render, wants_json
+from paperscope.models import SearchQuery
+from paperscope.search.service import SearchService
+from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
-from paperscope.web.routing import add_twin
+from paperscope.web.rendering import render, wants_json
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import SearchPage
-from paperscope.web.search_adapter import SearchAdapter, SearchRequest
 from paperscope.web.views import cards_for, pagination
 
-router = APIRouter()
+routes = Routes()
 SEARCH_LIMIT_MAX = 50
 MAX_QUERY_LENGTH = 500
 
 
+@routes.twin(
+    "/search", "/api/v1/search", response_model=SearchPage, summary="Search papers", tags=["search"]
+)
 def search(
     request: Request,
     store: StoreDep,
@@ -52,10 +57,10 @@ def search(
         return render(request, "search.html", {}, json_model=model)
     if date_from and date_to and date_from > date_to:
         return _refuse(request, model, "The 'from' date is after the 'to' date; swap them.")
-    adapter: SearchAdapter = request.app.state.search
+    service: SearchService = request.app.state.search
     try:
-        outcome = adapter.search(
-            SearchRequest(
+        outcome = service.search(
+            SearchQuery(
                 text=text,
                 categories=(category,) if category else (),
                 authors=(author,) if author else (),
@@ -93,14 +98,3 @@ def _refuse(request: Request, model: SearchPage, message: str) -> Response:
         raise ApiError(422, "invalid_query", message, {"q": model.q})
     model.error = message
     return render(request, "search.html", {}, json_model=model, status_code=422)
-
-
-add_twin(
-    router,
-    "/search",
-    "/api/v1/search",
-    search,
-    response_model=SearchPage,
-    summary="Search papers",
-    tags=["search"],
-)

@@ -1,205 +1,37 @@
-"""Feeds and subscriptions on the web: RSS/Atom endpoints with HTTP caching, the
-subscribe form with double opt-in, one-click unsubscribe (RFC 8058), the signed
-manage-preferences page and the signed-in reader's subscription settings. Thin: each
-route calls feeds/ or store/ and formats the answer."""
+"""E-mail subscriptions on the web: the subscribe form with double opt-in, one-click
+unsubscribe (RFC 8058), the signed manage-preferences page and the signed-in reader's
+subscription settings. Thin: each route calls feeds/ or store/."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
-from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlencode
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from paperscope.config import Settings
 from paperscope.feeds import subscriptions as subs
-from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, not_modified, render_feed
-from paperscope.rank.trending import rank_trending
+from paperscope.feeds.syndication import FeedKind
 from paperscope.store import Store
-from paperscope.store.daily_feed import feed_day_near, list_feed
-from paperscope.store.papers import get_papers, list_paper_ids
 from paperscope.store.subscriptions import (
     Subscriber,
     Subscription,
     delete_subscription,
     list_subscriptions,
-    public_tag_papers,
     public_tags_of,
     set_subscriber_state,
     set_subscription_active,
     set_tag_public,
     subscribers_of_user,
 )
-from paperscope.web.deps import (
-    CurrentUser,
-    MaybeUser,
-    SettingsDep,
-    StoreDep,
-    render,
-    verify_csrf,
-)
+from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
+from paperscope.web.rendering import render
+from paperscope.web.routing import Routes
 
-router = APIRouter()
-csrf = [Depends(verify_csrf)]
+routes = Routes()
 KINDS: tuple[FeedKind, ...] = ("rss", "atom")
-
-
-# ------------------------------------------------------------------ feeds
-
-
-def _feed_response(
-    request: Request, settings: Settings, store: Store, info: FeedInfo, ids: list[str]
-) -> Response:
-    kind: FeedKind = "rss" if request.url.path.endswith(".rss") else "atom"
-    papers = get_papers(store=store, paper_ids=ids[:FEED_SIZE])
-    feed = render_feed(settings=settings, info=info, papers=papers, kind=kind)
-    headers = {
-        "ETag": feed.etag,
-        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
-        "Cache-Control": "public, max-age=300",
-    }
-    since = _http_date(request.headers.get("if-modified-since"))
-    if not_modified(
-        feed, if_none_match=request.headers.get("if-none-match"), if_modified_since=since
-    ):
-        return Response(status_code=304, headers=headers)
-    return Response(feed.body, media_type=feed.media_type, headers=headers)
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None  # an unreadable date is ignored, as RFC 9110 asks
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _self_path(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
-
-
-def daily_feed(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    mode, cats = settings.feed_mode, settings.feed_categories
-    today = datetime.now(UTC).date()
-    day = feed_day_near(store=store, mode=mode, categories=cats, before=today, inclusive=True)
-    day = day or feed_day_near(store=store, mode=mode, categories=cats)
-    ids: list[str] = []
-    if day is not None:
-        ids, _ = list_feed(
-            store=store,
-            start=day,
-            end=day,
-            mode=mode,
-            categories=cats,
-            sort="upvotes",
-            limit=FEED_SIZE,
-        )
-    label = f" for {day:%-d %B %Y}" if day else ""
-    info = FeedInfo(
-        f"paperscope daily papers{label}", "The papers of the daily feed.", "/", _self_path(request)
-    )
-    return _feed_response(request, settings, store, info, ids)
-
-
-def trending_feed(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    window: Literal["day", "week", "month"] = Query("week", description="day, week or month"),
-) -> Response:
-    ranked = rank_trending(store=store, window=window, now=datetime.now(UTC))
-    info = FeedInfo(
-        f"paperscope trending papers ({window})",
-        "What readers are upvoting, saving and submitting now.",
-        f"/trending?window={window}",
-        _self_path(request),
-    )
-    return _feed_response(request, settings, store, info, [t.paper_id for t in ranked])
-
-
-def search_feed(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    q: str = Query("", description="Search query"),
-    category: Annotated[list[str] | None, Query(description="Category filter")] = None,
-    author: Annotated[list[str] | None, Query(description="Author filter")] = None,
-) -> Response:
-    from paperscope.web.search_adapter import SearchRequest
-
-    if not q.strip():
-        raise ApiError(400, "missing_query", "Add a search query: /search.atom?q=your+topic")
-    outcome = request.app.state.search.search(
-        SearchRequest(
-            text=q, categories=tuple(category or ()), authors=tuple(author or ()), limit=FEED_SIZE
-        )
-    )
-    page = "/search?" + urlencode(
-        {"q": q, "category": category or [], "author": author or []}, doseq=True
-    )
-    info = FeedInfo(f"paperscope search: {q}", f"Papers matching “{q}”.", page, _self_path(request))
-    return _feed_response(request, settings, store, info, [h.paper_id for h in outcome.hits])
-
-
-def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
-    ids = list_paper_ids(store=store, category=name, limit=FEED_SIZE)
-    info = FeedInfo(
-        f"paperscope: new in {name}",
-        f"The newest papers in {name}.",
-        "/categories/" + quote(name, safe=""),
-        _self_path(request),
-    )
-    return _feed_response(request, settings, store, info, ids)
-
-
-def author_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
-    ids = list_paper_ids(store=store, author=name, limit=FEED_SIZE)
-    info = FeedInfo(
-        f"paperscope: papers by {name}",
-        f"The newest papers by {name}.",
-        "/authors/" + quote(name, safe=""),
-        _self_path(request),
-    )
-    return _feed_response(request, settings, store, info, ids)
-
-
-def tag_feed(request: Request, store: StoreDep, settings: SettingsDep, tag: str) -> Response:
-    ids = public_tag_papers(store=store, tag=tag, limit=FEED_SIZE)
-    info = FeedInfo(
-        f"paperscope tag: {tag}",
-        f"Papers readers filed under “{tag}”.",
-        f"/tags/{quote(tag, safe='')}.atom",
-        _self_path(request),
-    )
-    return _feed_response(request, settings, store, info, ids)
-
-
-def _add_feed_routes() -> None:
-    """Explicit .rss and .atom paths (the endpoint reads which from the path): a
-    `{kind}` parameter after a dot would also match category names such as cs.LG."""
-    endpoints = (
-        ("/daily", daily_feed),
-        ("/trending", trending_feed),
-        ("/search", search_feed),
-        ("/categories/{name}", category_feed),
-        ("/authors/{name}", author_feed),
-        ("/tags/{tag}", tag_feed),
-    )
-    for path, endpoint in endpoints:
-        for kind in KINDS:
-            router.add_api_route(
-                f"{path}.{kind}", endpoint, methods=["GET"], include_in_schema=False
-            )
-
-
-_add_feed_routes()
 
 
 # ------------------------------------------------------------------ subscriptions
@@ -271,7 +103,7 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
-@router.get("/subscribe", include_in_schema=False)
+@routes.page("/subscribe")
 def subscribe_page(
     request: Request,
     user: MaybeUser,
@@ -290,7 +122,7 @@ def subscribe_page(
     return render(request, "feeds/subscribe.html", {"values": values}, json_model=None)
 
 
-@router.post("/subscribe", include_in_schema=False, dependencies=csrf)
+@routes.page("/subscribe", methods=["POST"], csrf=True)
 async def subscribe_submit(
     request: Request, store: StoreDep, settings: SettingsDep, user: MaybeUser
 ) -> Response:
@@ -324,7 +156,7 @@ async def subscribe_submit(
     )
 
 
-@router.get("/subscribe/confirm/{token}", include_in_schema=False)
+@routes.page("/subscribe/confirm/{token}")
 def confirm_page(request: Request, store: StoreDep, settings: SettingsDep, token: str) -> Response:
     subscriber = subs.confirm(store=store, settings=settings, token=token)
     if subscriber is None:
@@ -341,7 +173,7 @@ def _bad_link(request: Request) -> Response:
     return render(request, "feeds/bad_link.html", {}, json_model=None, status_code=400)
 
 
-@router.get("/unsubscribe/{token}", include_in_schema=False)
+@routes.page("/unsubscribe/{token}")
 def unsubscribe_page(request: Request, token: str) -> Response:
     # GET never unsubscribes: mail scanners open links. The button POSTs (RFC 8058).
     return render(
@@ -349,7 +181,7 @@ def unsubscribe_page(request: Request, token: str) -> Response:
     )
 
 
-@router.post("/unsubscribe/{token}", include_in_schema=False)
+@routes.page("/unsubscribe/{token}", methods=["POST"])
 def unsubscribe_submit(
     request: Request, store: StoreDep, settings: SettingsDep, token: str
 ) -> Response:
@@ -375,7 +207,7 @@ def _as_subscriber(store: Store, subscriber_id: int) -> Subscriber:
     return found
 
 
-@router.get("/subscriptions/manage/{token}", include_in_schema=False)
+@routes.page("/subscriptions/manage/{token}")
 def manage_page(
     request: Request, store: StoreDep, settings: SettingsDep, token: str, done: str = ""
 ) -> Response:
@@ -393,7 +225,7 @@ def manage_page(
     )
 
 
-@router.post("/subscriptions/manage/{token}", include_in_schema=False)
+@routes.page("/subscriptions/manage/{token}", methods=["POST"])
 async def manage_submit(
     request: Request, store: StoreDep, settings: SettingsDep, token: str
 ) -> Response:
@@ -445,7 +277,7 @@ def _apply_action(
 # ------------------------------------------------------------------ signed-in settings
 
 
-@router.get("/settings/subscriptions", include_in_schema=False)
+@routes.page("/settings/subscriptions")
 def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: str = "") -> Response:
     from paperscope.store.library import list_tags
 
@@ -465,7 +297,7 @@ def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: st
     )
 
 
-@router.post("/settings/subscriptions", include_in_schema=False, dependencies=csrf)
+@routes.page("/settings/subscriptions", methods=["POST"], csrf=True)
 async def settings_add(
     request: Request, store: StoreDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
@@ -483,7 +315,7 @@ async def settings_add(
     return RedirectResponse("/settings/subscriptions?done=added", status_code=303)
 
 
-@router.post("/settings/subscriptions/change", include_in_schema=False, dependencies=csrf)
+@routes.page("/settings/subscriptions/change", methods=["POST"], csrf=True)
 async def settings_change(request: Request, store: StoreDep, user: CurrentUser) -> Response:
     form = await _form(request)
     mine, proven = _of_user(store, user.user_id)
@@ -491,7 +323,7 @@ async def settings_change(request: Request, store: StoreDep, user: CurrentUser) 
     return RedirectResponse(f"/settings/subscriptions?done={done}", status_code=303)
 
 
-@router.post("/settings/tags", include_in_schema=False, dependencies=csrf)
+@routes.page("/settings/tags", methods=["POST"], csrf=True)
 async def settings_tags(request: Request, store: StoreDep, user: CurrentUser) -> Response:
     form = await _form(request)
     tag = form.get("tag", "").strip()

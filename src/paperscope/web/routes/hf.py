@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from paperscope.models import Paper, PaperStats
 from paperscope.rank.trending import rank_trending
@@ -19,8 +19,9 @@ from paperscope.store.upvotes import get_stats
 from paperscope.web.deps import SettingsDep, StoreDep
 from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperscope.web.rendering import json_response
+from paperscope.web.routing import Routes
 
-router = APIRouter()
+routes = Routes()
 MAX_PERIOD_PAPERS = 5000
 
 
@@ -102,8 +103,8 @@ def _period(
     return day_period(latest) if latest else None
 
 
-@router.get(
-    "/api/daily_papers", tags=["hugging face compatible"], summary="Daily papers (HF format)"
+@routes.api(
+    "/api/daily_papers", summary="Daily papers (HF format)", tags=["hugging face compatible"]
 )
 def daily_papers(
     store: StoreDep,

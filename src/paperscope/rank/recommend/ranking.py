@@ -2,8 +2,8 @@
 API, the digests and the CLI.
 
 For a reader (all their interest groups) or one of their tags, rank the papers of a
-recent window by the reader's cached linear models (recommend_groups.py) over the
-candidate matrix (recommend_candidates.py): one exact top-k scan (recommend_scan.py) over
+recent window by the reader's cached linear models (recommend/groups.py) over the
+candidate matrix (recommend/candidates.py): one exact top-k scan (recommend/scan.py) over
 a contiguous, date-sorted range of papers. Models retrain only when the
 reader's signals change. Every recommendation says why: the group it came from and the
 reader's papers (or stated interests) it is closest to.
@@ -26,14 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from paperscope.config import Settings
-from paperscope.rank.recommend_candidates import (
+from paperscope.rank.recommend.candidates import (
     Candidates,
     CandidatesError,
     Projection,
     build_candidates,
     load_candidates,
 )
-from paperscope.rank.recommend_groups import (
+from paperscope.rank.recommend.groups import (
     INTERESTS,
     EmbedderUnavailable,
     QueryEmbedder,
@@ -42,7 +42,7 @@ from paperscope.rank.recommend_groups import (
     negative_ids,
     train_groups,
 )
-from paperscope.rank.recommend_scan import top_columns
+from paperscope.rank.recommend.scan import top_columns
 from paperscope.store import Store
 from paperscope.store.feedback import UserSignals, load_user_signals, ranking_dates
 from paperscope.store.papers import max_seq
@@ -61,7 +61,11 @@ __all__ = [
     "Recommender",
     "UnknownTag",
     "Window",
+    "candidates_folder",
+    "lazy_query_embedder",
+    "rank_rows",
     "refresh_candidates",
+    "refresh_candidates_from_index",
 ]
 
 

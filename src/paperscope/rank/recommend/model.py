@@ -3,7 +3,7 @@
 A model is trained for each of a reader's interest groups (one tag, their likes, their
 typed interests) from the group's positive vectors, the reader's explicit negatives and a
 sample of background papers. Scoring a paper is one dot product, so ranking a million
-candidates is one matrix-vector product (see recommend_candidates.py).
+candidates is one matrix-vector product (see recommend/candidates.py).
 
 Three learners are kept because the choice was made by measurement
 (bench/recommend_eval.py, docs/recommendations.md); production uses ``DEFAULT_LEARNER``.

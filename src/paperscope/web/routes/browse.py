@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from paperscope.store.title_search import search_titles
-from paperscope.web.deps import MaybeUser, StoreDep, render
-from paperscope.web.routing import add_twin
+from paperscope.web.deps import MaybeUser, StoreDep
+from paperscope.web.rendering import render
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import BrowsePage
 from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
 
-router = APIRouter()
+routes = Routes()
 BrowseSort = Literal["newest", "oldest"]
 
 
@@ -45,6 +46,13 @@ def _browse(
     return render(request, "browse.html", {}, json_model=model)
 
 
+@routes.twin(
+    "/authors/{name}",
+    "/api/v1/authors/{name}",
+    response_model=BrowsePage,
+    summary="Papers of an author",
+    tags=["papers"],
+)
 def author(
     request: Request,
     name: str,
@@ -58,6 +66,13 @@ def author(
     return _browse(request, store, user, "author", name, sort, page, limit)
 
 
+@routes.twin(
+    "/categories/{name}",
+    "/api/v1/categories/{name}",
+    response_model=BrowsePage,
+    summary="Papers of a category",
+    tags=["papers"],
+)
 def category(
     request: Request,
     name: str,
@@ -69,23 +84,3 @@ def category(
 ) -> Response:
     """Papers in one arXiv category."""
     return _browse(request, store, user, "category", name, sort, page, limit)
-
-
-add_twin(
-    router,
-    "/authors/{name}",
-    "/api/v1/authors/{name}",
-    author,
-    response_model=BrowsePage,
-    summary="Papers of an author",
-    tags=["papers"],
-)
-add_twin(
-    router,
-    "/categories/{name}",
-    "/api/v1/categories/{name}",
-    category,
-    response_model=BrowsePage,
-    summary="Papers of a category",
-    tags=["papers"],
-)

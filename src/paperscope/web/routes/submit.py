@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Form, Request, Response
 from pydantic import BaseModel, Field
 
 from paperscope.arxiv_ids import parse_arxiv_id
@@ -21,14 +21,15 @@ from paperscope.store.submissions import (
     submissions_left,
 )
 from paperscope.web.auth import now_utc
-from paperscope.web.deps import CurrentUser, SettingsDep, StoreDep, render, verify_csrf
+from paperscope.web.deps import CurrentUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
-from paperscope.web.rendering import json_response
+from paperscope.web.rendering import json_response, render
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import SubmissionOut, SubmitPage
 from paperscope.web.views import cards_for
 
 log = logging.getLogger("paperscope.web")
-router = APIRouter()
+routes = Routes()
 
 
 class SubmitRequest(BaseModel):
@@ -144,7 +145,7 @@ def _page(
     )
 
 
-@router.get("/submit", include_in_schema=False)
+@routes.page("/submit")
 def submit_page(
     request: Request, store: StoreDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
@@ -153,7 +154,7 @@ def submit_page(
     )
 
 
-@router.post("/submit", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+@routes.page("/submit", methods=["POST"], csrf=True)
 def submit_form(
     request: Request,
     store: StoreDep,
@@ -176,13 +177,14 @@ def submit_form(
     )
 
 
-@router.post(
+@routes.api(
     "/api/v1/submit",
-    dependencies=[Depends(verify_csrf)],
+    methods=["POST"],
+    csrf=True,
     response_model=SubmissionOut,
     status_code=201,
-    tags=["feed"],
     summary="Submit a paper to today's feed",
+    tags=["feed"],
 )
 def api_submit(
     body: SubmitRequest, store: StoreDep, settings: SettingsDep, user: CurrentUser

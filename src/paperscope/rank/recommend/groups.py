@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from paperscope.rank.recommend_candidates import Candidates
-from paperscope.rank.recommend_model import (
+from paperscope.rank.recommend.candidates import Candidates
+from paperscope.rank.recommend.model import (
     DEFAULT_LEARNER,
     Learner,
     LinearModel,

@@ -4,10 +4,8 @@ answer 404, exactly like items that do not exist."""
 
 from __future__ import annotations
 
-from enum import Enum
-
 import orjson
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -24,16 +22,14 @@ from paperscope.store.library import (
 from paperscope.store.papers import get_papers
 from paperscope.web.auth import now_utc
 from paperscope.web.bibtex import make_bibtex
-from paperscope.web.deps import CurrentUser, StoreDep, render, verify_csrf
+from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import NotFound
-from paperscope.web.rendering import json_response, paper_url
-from paperscope.web.routes_papers import load_paper
-from paperscope.web.routing import add_twin
+from paperscope.web.rendering import json_response, paper_url, render
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import LibraryItemOut, LibraryPage, TagCount, TagList
-from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
+from paperscope.web.views import LimitParam, PageParam, cards_for, load_paper, pagination
 
-router = APIRouter()
-csrf = [Depends(verify_csrf)]
+routes = Routes()
 EXPORT_LIMIT = 100_000
 MAX_NOTE_LENGTH = 10_000
 
@@ -64,6 +60,13 @@ def _items_out(store: Store, user: User, items: list) -> list[LibraryItemOut]:  
     ]
 
 
+@routes.twin(
+    "/library",
+    "/api/v1/library",
+    response_model=LibraryPage,
+    summary="Your library",
+    tags=["library"],
+)
 def library(
     request: Request,
     store: StoreDep,
@@ -92,12 +95,51 @@ def library(
     return render(request, "library.html", {"nav_id": "library"}, json_model=model)
 
 
+@routes.api("/api/v1/tags", response_model=TagList, summary="Your tags", tags=["library"])
 def tags(store: StoreDep, user: CurrentUser) -> Response:
     """Your tags and how many papers carry each."""
     found = list_tags(store=store, user_id=user.user_id)
     return json_response(TagList(tags=[TagCount(tag=t, count=n) for t, n in found]))
 
 
+@routes.twin(
+    "/library/export.json",
+    "/api/v1/library/export.json",
+    summary="Export library as JSON",
+    tags=["library"],
+)
+def export_json(store: StoreDep, user: CurrentUser) -> Response:
+    """Your whole library as JSON (papers with tags, notes, read flags)."""
+    items = _items_out(store, user, _all_items(store, user))
+    body = orjson.dumps(
+        {"items": [i.model_dump(mode="json") for i in items]}, option=orjson.OPT_INDENT_2
+    )
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="paperscope-library.json"'},
+    )
+
+
+@routes.twin(
+    "/library/export.bib",
+    "/api/v1/library/export.bib",
+    summary="Export library as BibTeX",
+    tags=["library"],
+)
+def export_bibtex(store: StoreDep, user: CurrentUser) -> Response:
+    """Your whole library as a BibTeX file."""
+    items = _all_items(store, user)
+    papers = get_papers(store=store, paper_ids=[i.paper_id for i in items])
+    body = "\n".join(make_bibtex(p) for p in papers)
+    return Response(
+        body,
+        media_type="application/x-bibtex; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="paperscope-library.bib"'},
+    )
+
+
+@routes.page("/library/{paper_id:path}", methods=["POST"], csrf=True)
 def library_form(
     paper_id: str,
     store: StoreDep,
@@ -135,12 +177,26 @@ def _item_model(store: Store, user: User, paper_id: str) -> LibraryItemOut:
     return _items_out(store, user, [item])[0]
 
 
+@routes.api(
+    "/api/v1/library/{paper_id:path}",
+    response_model=LibraryItemOut,
+    summary="A saved paper",
+    tags=["library"],
+)
 def api_get_item(paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
     """One saved paper of yours (404 when you have not saved it)."""
     paper = load_paper(store, paper_id)
     return json_response(_item_model(store, user, paper.paper_id))
 
 
+@routes.api(
+    "/api/v1/library/{paper_id:path}",
+    methods=["PUT"],
+    csrf=True,
+    response_model=LibraryItemOut,
+    summary="Save or update a paper",
+    tags=["library"],
+)
 def api_save_item(
     paper_id: str, change: LibraryChange, store: StoreDep, user: CurrentUser
 ) -> Response:
@@ -161,6 +217,14 @@ def api_save_item(
     return json_response(_item_model(store, user, paper.paper_id))
 
 
+@routes.api(
+    "/api/v1/library/{paper_id:path}",
+    methods=["DELETE"],
+    csrf=True,
+    status_code=204,
+    summary="Remove a paper",
+    tags=["library"],
+)
 def api_remove_item(paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
     """Remove a paper from your library."""
     paper = load_paper(store, paper_id)
@@ -172,92 +236,3 @@ def api_remove_item(paper_id: str, store: StoreDep, user: CurrentUser) -> Respon
 def _all_items(store: Store, user: User) -> list:  # type: ignore[type-arg]
     items, _ = list_items(store=store, user_id=user.user_id, limit=EXPORT_LIMIT)
     return items
-
-
-def export_json(store: StoreDep, user: CurrentUser) -> Response:
-    """Your whole library as JSON (papers with tags, notes, read flags)."""
-    items = _items_out(store, user, _all_items(store, user))
-    body = orjson.dumps(
-        {"items": [i.model_dump(mode="json") for i in items]}, option=orjson.OPT_INDENT_2
-    )
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="paperscope-library.json"'},
-    )
-
-
-def export_bibtex(store: StoreDep, user: CurrentUser) -> Response:
-    """Your whole library as a BibTeX file."""
-    items = _all_items(store, user)
-    papers = get_papers(store=store, paper_ids=[i.paper_id for i in items])
-    body = "\n".join(make_bibtex(p) for p in papers)
-    return Response(
-        body,
-        media_type="application/x-bibtex; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="paperscope-library.bib"'},
-    )
-
-
-tag_list: list[str | Enum] = ["library"]
-add_twin(
-    router,
-    "/library",
-    "/api/v1/library",
-    library,
-    response_model=LibraryPage,
-    summary="Your library",
-    tags=tag_list,
-)
-add_twin(
-    router, None, "/api/v1/tags", tags, response_model=TagList, summary="Your tags", tags=tag_list
-)
-add_twin(
-    router,
-    "/library/export.json",
-    "/api/v1/library/export.json",
-    export_json,
-    summary="Export library as JSON",
-    tags=tag_list,
-)
-add_twin(
-    router,
-    "/library/export.bib",
-    "/api/v1/library/export.bib",
-    export_bibtex,
-    summary="Export library as BibTeX",
-    tags=tag_list,
-)
-router.add_api_route(
-    "/library/{paper_id:path}",
-    library_form,
-    methods=["POST"],
-    include_in_schema=False,
-    dependencies=csrf,
-)
-router.add_api_route(
-    "/api/v1/library/{paper_id:path}",
-    api_get_item,
-    methods=["GET"],
-    response_model=LibraryItemOut,
-    tags=tag_list,
-    summary="A saved paper",
-)
-router.add_api_route(
-    "/api/v1/library/{paper_id:path}",
-    api_save_item,
-    methods=["PUT"],
-    dependencies=csrf,
-    response_model=LibraryItemOut,
-    tags=tag_list,
-    summary="Save or update a paper",
-)
-router.add_api_route(
-    "/api/v1/library/{paper_id:path}",
-    api_remove_item,
-    methods=["DELETE"],
-    dependencies=csrf,
-    status_code=204,
-    tags=tag_list,
-    summary="Remove a paper",
-)

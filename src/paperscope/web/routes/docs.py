@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from paperscope.web.rendering import templates
+from paperscope.web.routing import Routes
 
-router = APIRouter()
+routes = Routes()
 
 
-@router.get("/docs", include_in_schema=False)
+@routes.page("/docs")
 def api_docs(request: Request) -> Response:
     return templates.TemplateResponse(request, "api_docs.html", {"request": request})

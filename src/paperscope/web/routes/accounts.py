@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.accounts import list_api_tokens, revoke_api_token
 from paperscope.web import auth
-from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep, render, verify_csrf
+from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
+from paperscope.web.rendering import render
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import AccountPage, TokenOut, UserOut
 
-router = APIRouter()
-csrf = [Depends(verify_csrf)]
+routes = Routes()
 
 
 def safe_next(target: str | None) -> str:
@@ -44,14 +45,14 @@ def _form_page(
     return render(request, template, context, json_model=None, status_code=status)
 
 
-@router.get("/signup", include_in_schema=False)
+@routes.page("/signup")
 def signup_page(request: Request, user: MaybeUser) -> Response:
     if user:
         return RedirectResponse("/", status_code=303)
     return _form_page(request, "accounts/signup.html")
 
 
-@router.post("/signup", include_in_schema=False, dependencies=csrf)
+@routes.page("/signup", methods=["POST"], csrf=True)
 def signup(
     request: Request,
     store: StoreDep,
@@ -78,14 +79,14 @@ def signup(
     return response
 
 
-@router.get("/signin", include_in_schema=False)
+@routes.page("/signin")
 def signin_page(request: Request, user: MaybeUser) -> Response:
     if user:
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     return _form_page(request, "accounts/signin.html")
 
 
-@router.post("/signin", include_in_schema=False, dependencies=csrf)
+@routes.page("/signin", methods=["POST"], csrf=True)
 def signin(
     request: Request,
     store: StoreDep,
@@ -117,7 +118,7 @@ def signin(
     return response
 
 
-@router.post("/signout", include_in_schema=False, dependencies=csrf)
+@routes.page("/signout", methods=["POST"], csrf=True)
 def signout(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     auth.end_session(request=request, response=response, store=store, settings=settings)
@@ -134,7 +135,7 @@ def _account_model(store: Store, user: User, new_token: str | None = None) -> Ac
     return AccountPage(username=user.username, email=user.email, tokens=tokens, new_token=new_token)
 
 
-@router.get("/account", include_in_schema=False)
+@routes.page("/account")
 def account_page(request: Request, store: StoreDep, user: CurrentUser) -> Response:
     return render(
         request,
@@ -144,7 +145,7 @@ def account_page(request: Request, store: StoreDep, user: CurrentUser) -> Respon
     )
 
 
-@router.post("/account/password", include_in_schema=False, dependencies=csrf)
+@routes.page("/account/password", methods=["POST"], csrf=True)
 def change_password(
     request: Request,
     store: StoreDep,
@@ -171,7 +172,7 @@ def change_password(
     return RedirectResponse("/account?done=password", status_code=303)
 
 
-@router.post("/account/tokens", include_in_schema=False, dependencies=csrf)
+@routes.page("/account/tokens", methods=["POST"], csrf=True)
 def create_token(
     request: Request, store: StoreDep, user: CurrentUser, name: str = Form("")
 ) -> Response:
@@ -181,13 +182,13 @@ def create_token(
     )
 
 
-@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False, dependencies=csrf)
+@routes.page("/account/tokens/{token_id}/revoke", methods=["POST"], csrf=True)
 def revoke_token(token_id: int, store: StoreDep, user: CurrentUser) -> Response:
     revoke_api_token(store=store, user_id=user.user_id, token_id=token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)
 
 
-@router.get("/api/v1/me", response_model=UserOut, tags=["account"], summary="Who am I")
+@routes.api("/api/v1/me", response_model=UserOut, summary="Who am I", tags=["account"])
 def me(user: CurrentUser) -> UserOut:
     """The account the request is authenticated as."""
     return UserOut(user_id=user.user_id, username=user.username)

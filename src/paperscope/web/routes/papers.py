@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from paperscope.models import Paper, User
+from paperscope.search.service import SearchService
 from paperscope.store import Store
-from paperscope.store.papers import get_paper
 from paperscope.store.title_search import search_titles
 from paperscope.store.upvotes import get_stats, set_upvote, toggle_upvote
 from paperscope.web.auth import now_utc
 from paperscope.web.bibtex import make_bibtex
-from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep, render, verify_csrf
-from paperscope.web.errors import NotFound
-from paperscope.web.rendering import json_response, paper_url, templates, wants_json
-from paperscope.web.routing import add_twin
+from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
+from paperscope.web.rendering import json_response, paper_url, render, templates, wants_json
+from paperscope.web.routing import Routes
 from paperscope.web.schemas import PaperDetail, PaperList, SimilarPage, UpvoteRequest, UpvoteState
-from paperscope.web.search_adapter import SearchAdapter
-from paperscope.web.views import LimitParam, PageParam, cards_for, pagination, paper_detail
+from paperscope.web.security import csrf_token
+from paperscope.web.views import (
+    LimitParam,
+    PageParam,
+    back_url,
+    cards_for,
+    load_paper,
+    pagination,
+    paper_detail,
+)
 
-router = APIRouter()
+routes = Routes()
 SIMILAR_COUNT = 8
-
-
-def load_paper(store: Store, paper_id: str) -> Paper:
-    paper = get_paper(store=store, paper_id=paper_id)
-    if paper is None:
-        raise NotFound(
-            f"No paper {paper_id!r} here. Check the id, or submit it from arXiv at /submit.",
-            {"paper_id": paper_id},
-        )
-    return paper
 
 
 def _canonical_redirect(
@@ -48,21 +43,8 @@ def _canonical_redirect(
     return RedirectResponse(target, status_code=301)
 
 
-def paper_page(request: Request, paper_id: str, store: StoreDep, user: MaybeUser) -> Response:
-    """A paper: metadata, links, upvotes, your library entry, BibTeX, similar papers."""
-    paper = load_paper(store, paper_id)
-    redirect = _canonical_redirect(request, paper_id, paper)
-    if redirect:
-        return redirect
-    detail = paper_detail(store=store, paper=paper, user=user)
-    if wants_json(request):
-        return render(request, "paper.html", json_model=detail)
-    similar = _similar_cards(request, store, user, paper.paper_id)
-    return render(request, "paper.html", {"similar": similar}, json_model=detail)
-
-
 def _similar_cards(request: Request, store: Store, user: User | None, paper_id: str) -> SimilarPage:
-    search: SearchAdapter = request.app.state.search
+    search: SearchService = request.app.state.search
     ids = search.similar(paper_id, limit=SIMILAR_COUNT + 1)
     notice = None
     if ids is None:
@@ -74,6 +56,13 @@ def _similar_cards(request: Request, store: Store, user: User | None, paper_id: 
     )
 
 
+@routes.twin(
+    "/papers/{paper_id:path}/similar",
+    "/api/v1/papers/{paper_id:path}/similar",
+    response_model=SimilarPage,
+    summary="Similar papers",
+    tags=["papers"],
+)
 def similar_papers(request: Request, paper_id: str, store: StoreDep, user: MaybeUser) -> Response:
     """Papers most like this one (semantic neighbours from the search index)."""
     paper = load_paper(store, paper_id)
@@ -85,6 +74,12 @@ def similar_papers(request: Request, paper_id: str, store: StoreDep, user: Maybe
     )
 
 
+@routes.twin(
+    "/papers/{paper_id:path}/bibtex",
+    "/api/v1/papers/{paper_id:path}/bibtex",
+    summary="BibTeX",
+    tags=["papers"],
+)
 def bibtex(request: Request, paper_id: str, store: StoreDep) -> Response:
     """BibTeX entry of a paper, as text."""
     paper = load_paper(store, paper_id)
@@ -94,15 +89,7 @@ def bibtex(request: Request, paper_id: str, store: StoreDep) -> Response:
     )
 
 
-def _back(request: Request, fallback: str) -> str:
-    """Where a form should return: the page it came from when that is on this site."""
-    referer = request.headers.get("referer", "")
-    parts = urlsplit(referer)
-    if referer and parts.netloc == request.url.netloc and parts.path.startswith("/"):
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-    return fallback
-
-
+@routes.page("/papers/{paper_id:path}/upvote", methods=["POST"], csrf=True)
 def upvote_form(request: Request, paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
     """The upvote button: toggles, answers htmx with the new button, else redirects back."""
     paper = load_paper(store, paper_id)
@@ -114,12 +101,10 @@ def upvote_form(request: Request, paper_id: str, store: StoreDep, user: CurrentU
         return templates.TemplateResponse(
             request, "_upvote.html", _fragment_context(request, user, state)
         )
-    return RedirectResponse(_back(request, paper_url(paper.paper_id)), status_code=303)
+    return RedirectResponse(back_url(request, paper_url(paper.paper_id)), status_code=303)
 
 
 def _fragment_context(request: Request, user: User, state: UpvoteState) -> dict[str, object]:
-    from paperscope.web.deps import csrf_token
-
     return {"request": request, "user": user, "csrf_token": csrf_token(request), "data": state}
 
 
@@ -128,6 +113,14 @@ def _state(store: Store, paper_id: str, upvoted: bool) -> UpvoteState:
     return UpvoteState(paper_id=paper_id, upvoted=upvoted, upvotes=stats.total_upvotes)
 
 
+@routes.api(
+    "/api/v1/papers/{paper_id:path}/upvote",
+    methods=["POST"],
+    csrf=True,
+    response_model=UpvoteState,
+    summary="Upvote",
+    tags=["papers"],
+)
 def api_upvote(
     paper_id: str,
     store: StoreDep,
@@ -143,6 +136,14 @@ def api_upvote(
     return json_response(_state(store, paper.paper_id, wanted))
 
 
+@routes.api(
+    "/api/v1/papers/{paper_id:path}/upvote",
+    methods=["DELETE"],
+    csrf=True,
+    response_model=UpvoteState,
+    summary="Remove upvote",
+    tags=["papers"],
+)
 def api_remove_upvote(paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
     """Remove your upvote (idempotent)."""
     paper = load_paper(store, paper_id)
@@ -152,6 +153,7 @@ def api_remove_upvote(paper_id: str, store: StoreDep, user: CurrentUser) -> Resp
     return json_response(_state(store, paper.paper_id, False))
 
 
+@routes.api("/api/v1/papers", response_model=PaperList, summary="List papers", tags=["papers"])
 def list_papers(
     request: Request,
     store: StoreDep,
@@ -179,64 +181,21 @@ def list_papers(
     return render(request, "similar.html", json_model=model)
 
 
-csrf = [Depends(verify_csrf)]
-router.add_api_route(
-    "/papers/{paper_id:path}/upvote",
-    upvote_form,
-    methods=["POST"],
-    include_in_schema=False,
-    dependencies=csrf,
-)
-router.add_api_route(
-    "/api/v1/papers/{paper_id:path}/upvote",
-    api_upvote,
-    methods=["POST"],
-    dependencies=csrf,
-    response_model=UpvoteState,
-    tags=["papers"],
-    summary="Upvote",
-)
-router.add_api_route(
-    "/api/v1/papers/{paper_id:path}/upvote",
-    api_remove_upvote,
-    methods=["DELETE"],
-    dependencies=csrf,
-    response_model=UpvoteState,
-    tags=["papers"],
-    summary="Remove upvote",
-)
-add_twin(
-    router,
-    None,
-    "/api/v1/papers",
-    list_papers,
-    response_model=PaperList,
-    summary="List papers",
-    tags=["papers"],
-)
-add_twin(
-    router,
-    "/papers/{paper_id:path}/bibtex",
-    "/api/v1/papers/{paper_id:path}/bibtex",
-    bibtex,
-    summary="BibTeX",
-    tags=["papers"],
-)
-add_twin(
-    router,
-    "/papers/{paper_id:path}/similar",
-    "/api/v1/papers/{paper_id:path}/similar",
-    similar_papers,
-    response_model=SimilarPage,
-    summary="Similar papers",
-    tags=["papers"],
-)
-add_twin(
-    router,
+@routes.twin(
     "/papers/{paper_id:path}",
     "/api/v1/papers/{paper_id:path}",
-    paper_page,
     response_model=PaperDetail,
     summary="A paper",
     tags=["papers"],
 )
+def paper_page(request: Request, paper_id: str, store: StoreDep, user: MaybeUser) -> Response:
+    """A paper: metadata, links, upvotes, your library entry, BibTeX, similar papers."""
+    paper = load_paper(store, paper_id)
+    redirect = _canonical_redirect(request, paper_id, paper)
+    if redirect:
+        return redirect
+    detail = paper_detail(store=store, paper=paper, user=user)
+    if wants_json(request):
+        return render(request, "paper.html", json_model=detail)
+    similar = _similar_cards(request, store, user, paper.paper_id)
+    return render(request, "paper.html", {"similar": similar}, json_model=detail)

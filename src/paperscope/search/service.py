@@ -1,0 +1,103 @@
+"""The one door the web app, feeds and adapters use to search: the engine
+(search/engine.py) opened lazily on the first search, since loading models and
+indexes at app start would slow every start and test, and reopened at most once a
+minute after a failure. While it cannot be used (index not built yet, or unreadable)
+searches fall back to a plain title match in the store, and say so."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from paperscope.config import Settings
+from paperscope.models import Hit, SearchQuery, SearchResults
+from paperscope.search.highlight import highlight_paper, query_tokens
+from paperscope.store import Store
+from paperscope.store.title_search import search_titles
+
+if TYPE_CHECKING:
+    from paperscope.search.engine import SearchEngine
+
+log = logging.getLogger("paperscope.search")
+RETRY_SECONDS = 60.0
+FALLBACK_NOTICE = (
+    "The search index is not available yet, so this is a plain title match. "
+    "Run `paperscope index` to enable full hybrid search."
+)
+
+
+class SearchService:
+    def __init__(self, *, settings: Settings, store: Store) -> None:
+        self._settings = settings
+        self._store = store
+        self._engine: SearchEngine | None = None
+        self._failed_at = 0.0
+        self._lock = threading.Lock()
+
+    def engine(self) -> SearchEngine | None:
+        """The engine, or None while it cannot be opened."""
+        with self._lock:
+            if self._engine is not None:
+                return self._engine
+            if self._failed_at and time.monotonic() - self._failed_at < RETRY_SECONDS:
+                return None
+            try:
+                from paperscope.search.engine import SearchEngine
+
+                self._engine = SearchEngine.open(settings=self._settings, store=self._store)
+            except Exception as exc:  # missing module, missing index, bad manifest ...
+                self._failed_at = time.monotonic()
+                log.warning("search engine unavailable: %s", str(exc) or type(exc).__name__)
+                return None
+            return self._engine
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        engine = self.engine()
+        if engine is None:
+            return self._title_match(query)
+        return engine.search(query)
+
+    def similar(self, paper_id: str, limit: int = 10) -> list[str] | None:
+        """Ids of papers like this one, or None while the engine is unavailable."""
+        engine = self.engine()
+        if engine is None:
+            return None
+        try:
+            return [h.paper_id for h in engine.similar(paper_id, limit=limit)]
+        except Exception as exc:  # e.g. the paper is not indexed yet
+            log.info("no similar papers for %s: %s", paper_id, exc)
+            return []
+
+    def _title_match(self, query: SearchQuery) -> SearchResults:
+        words = [t for t in re.findall(r"\w+", query.text.casefold()) if len(t) > 1][:8]
+        found, total = search_titles(
+            store=self._store,
+            terms=words,
+            categories=query.categories,
+            authors=query.authors,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            newest_first=query.sort != "oldest",
+            limit=query.limit,
+            offset=query.offset,
+        )
+        tokens = query_tokens(words)
+        hits = []
+        for rank, (paper_id, title, abstract) in enumerate(found, start=query.offset + 1):
+            marked = highlight_paper(title, abstract, tokens)
+            hits.append(
+                Hit(
+                    paper_id=paper_id,
+                    score=0.0,
+                    bm25_score=None,
+                    semantic_score=None,
+                    rank=rank,
+                    title_html=marked.title_html,
+                    abstract_html=marked.abstract_html,
+                    matched_terms=marked.matched_terms,
+                )
+            )
+        return SearchResults(hits=hits, total=total, query=query, notice=FALLBACK_NOTICE)

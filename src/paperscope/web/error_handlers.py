@@ -1,0 +1,82 @@
+"""One error shape for every failure. The JSON API always answers
+``{"error": {"code", "message", "details"}}`` (validation errors included); pages get
+the same message on an error page, and "sign in first" becomes a redirect."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paperscope.web.errors import ApiError, NotSignedIn, error_body
+from paperscope.web.rendering import render_error, wants_json
+
+log = logging.getLogger("paperscope.web")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid_request",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def _respond(request: Request, error: ApiError) -> Response:
+    if wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(
+            error_body(error.code, error.message, error.details),
+            status_code=error.status,
+            headers=headers,
+        )
+    if isinstance(error, NotSignedIn) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+    return render_error(request, error.status, error.message)
+
+
+def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
+    fields = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        fields.append({"field": ".".join(loc) or "request", "message": err.get("msg", "invalid")})
+    return {"fields": fields}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return _respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = _validation_details(exc)
+        first = details["fields"][0] if details["fields"] else {"field": "request", "message": ""}
+        message = f"Invalid {first['field']}: {first['message']}"
+        return _respond(request, ApiError(422, "invalid_request", message, details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        message = str(exc.detail) if exc.detail else code.replace("_", " ").capitalize()
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"Nothing here: {request.url.path}"
+        return _respond(request, ApiError(exc.status_code, code, message))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = "Something went wrong on our side; the error has been logged."
+        return _respond(request, ApiError(500, "internal_error", message))

@@ -1,0 +1,42 @@
+"""Every route of the site, one module per area. Order matters where paths overlap:
+the Atom/RSS paths (/search.atom, /categories/{name}.atom, /authors/{name}.atom)
+come before the pages they would otherwise be read as, and papers last, since
+/papers/{id:path} would swallow longer paths."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from paperscope.web.routes import (
+    accounts,
+    browse,
+    daily,
+    docs,
+    feeds,
+    hf,
+    library,
+    papers,
+    recommend,
+    search,
+    submit,
+    subscriptions,
+)
+
+AREAS = (
+    docs,
+    feeds,
+    subscriptions,
+    accounts,
+    daily,
+    search,
+    library,
+    submit,
+    browse,
+    hf,
+    recommend,
+    papers,
+)
+
+
+def routers() -> list[APIRouter]:
+    return [area.routes.router for area in AREAS]

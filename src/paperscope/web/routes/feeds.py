@@ -1,0 +1,180 @@
+"""RSS/Atom feeds of every list (daily, trending, a search, a category, an author, a
+public tag), with HTTP caching. Thin: each route calls feeds/ or store/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Literal
+from urllib.parse import quote, urlencode
+
+from fastapi import Query, Request, Response
+
+from paperscope.config import Settings
+from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, not_modified, render_feed
+from paperscope.models import SearchQuery
+from paperscope.rank.trending import rank_trending
+from paperscope.search.service import SearchService
+from paperscope.store import Store
+from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.store.papers import get_papers, list_paper_ids
+from paperscope.store.subscriptions import (
+    public_tag_papers,
+)
+from paperscope.web.deps import SettingsDep, StoreDep
+from paperscope.web.errors import ApiError
+from paperscope.web.routing import Routes
+
+routes = Routes()
+KINDS: tuple[FeedKind, ...] = ("rss", "atom")
+
+
+# ------------------------------------------------------------------ feeds
+
+
+def _feed_response(
+    request: Request, settings: Settings, store: Store, info: FeedInfo, ids: list[str]
+) -> Response:
+    kind: FeedKind = "rss" if request.url.path.endswith(".rss") else "atom"
+    papers = get_papers(store=store, paper_ids=ids[:FEED_SIZE])
+    feed = render_feed(settings=settings, info=info, papers=papers, kind=kind)
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
+        "Cache-Control": "public, max-age=300",
+    }
+    since = _http_date(request.headers.get("if-modified-since"))
+    if not_modified(
+        feed, if_none_match=request.headers.get("if-none-match"), if_modified_since=since
+    ):
+        return Response(status_code=304, headers=headers)
+    return Response(feed.body, media_type=feed.media_type, headers=headers)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # an unreadable date is ignored, as RFC 9110 asks
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _self_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def daily_feed(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    mode, cats = settings.feed_mode, settings.feed_categories
+    today = datetime.now(UTC).date()
+    day = feed_day_near(store=store, mode=mode, categories=cats, before=today, inclusive=True)
+    day = day or feed_day_near(store=store, mode=mode, categories=cats)
+    ids: list[str] = []
+    if day is not None:
+        ids, _ = list_feed(
+            store=store,
+            start=day,
+            end=day,
+            mode=mode,
+            categories=cats,
+            sort="upvotes",
+            limit=FEED_SIZE,
+        )
+    label = f" for {day:%-d %B %Y}" if day else ""
+    info = FeedInfo(
+        f"paperscope daily papers{label}", "The papers of the daily feed.", "/", _self_path(request)
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def trending_feed(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    window: Literal["day", "week", "month"] = Query("week", description="day, week or month"),
+) -> Response:
+    ranked = rank_trending(store=store, window=window, now=datetime.now(UTC))
+    info = FeedInfo(
+        f"paperscope trending papers ({window})",
+        "What readers are upvoting, saving and submitting now.",
+        f"/trending?window={window}",
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, [t.paper_id for t in ranked])
+
+
+def search_feed(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    q: str = Query("", description="Search query"),
+    category: Annotated[list[str] | None, Query(description="Category filter")] = None,
+    author: Annotated[list[str] | None, Query(description="Author filter")] = None,
+) -> Response:
+    if not q.strip():
+        raise ApiError(400, "missing_query", "Add a search query: /search.atom?q=your+topic")
+    search: SearchService = request.app.state.search
+    outcome = search.search(
+        SearchQuery(
+            text=q, categories=tuple(category or ()), authors=tuple(author or ()), limit=FEED_SIZE
+        )
+    )
+    page = "/search?" + urlencode(
+        {"q": q, "category": category or [], "author": author or []}, doseq=True
+    )
+    info = FeedInfo(f"paperscope search: {q}", f"Papers matching “{q}”.", page, _self_path(request))
+    return _feed_response(request, settings, store, info, [h.paper_id for h in outcome.hits])
+
+
+def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
+    ids = list_paper_ids(store=store, category=name, limit=FEED_SIZE)
+    info = FeedInfo(
+        f"paperscope: new in {name}",
+        f"The newest papers in {name}.",
+        "/categories/" + quote(name, safe=""),
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def author_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
+    ids = list_paper_ids(store=store, author=name, limit=FEED_SIZE)
+    info = FeedInfo(
+        f"paperscope: papers by {name}",
+        f"The newest papers by {name}.",
+        "/authors/" + quote(name, safe=""),
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def tag_feed(request: Request, store: StoreDep, settings: SettingsDep, tag: str) -> Response:
+    ids = public_tag_papers(store=store, tag=tag, limit=FEED_SIZE)
+    info = FeedInfo(
+        f"paperscope tag: {tag}",
+        f"Papers readers filed under “{tag}”.",
+        f"/tags/{quote(tag, safe='')}.atom",
+        _self_path(request),
+    )
+    return _feed_response(request, settings, store, info, ids)
+
+
+def _add_feed_routes() -> None:
+    """Explicit .rss and .atom paths (the endpoint reads which from the path): a
+    `{kind}` parameter after a dot would also match category names such as cs.LG."""
+    endpoints = (
+        ("/daily", daily_feed),
+        ("/trending", trending_feed),
+        ("/search", search_feed),
+        ("/categories/{name}", category_feed),
+        ("/authors/{name}", author_feed),
+        ("/tags/{tag}", tag_feed),
+    )
+    for path, endpoint in endpoints:
+        for kind in KINDS:
+            routes.page(f"{path}.{kind}")(endpoint)
+
+
+_add_feed_routes()
