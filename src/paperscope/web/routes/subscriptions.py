@@ -14,10 +14,12 @@ from pydantic import BaseModel
 from paperscope.feeds import subscriptions as subs
 from paperscope.feeds.syndication import FeedKind
 from paperscope.store import Store
+from paperscope.store.library import list_tags
 from paperscope.store.subscriptions import (
     Subscriber,
     Subscription,
     delete_subscription,
+    get_subscriber,
     list_subscriptions,
     public_tags_of,
     set_subscriber_state,
@@ -200,8 +202,6 @@ def unsubscribe_submit(
 
 
 def _as_subscriber(store: Store, subscriber_id: int) -> Subscriber:
-    from paperscope.store.subscriptions import get_subscriber
-
     found = get_subscriber(store=store, subscriber_id=subscriber_id)
     assert found is not None
     return found
@@ -279,8 +279,6 @@ def _apply_action(
 
 @routes.page("/settings/subscriptions")
 def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: str = "") -> Response:
-    from paperscope.store.library import list_tags
-
     mine, _proven = _of_user(store, user.user_id)
     model = SubscriptionsPage(
         email=user.email,
