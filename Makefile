@@ -8,7 +8,7 @@ PORT ?= 8000
 DATA_DIR ?= paperscope-data
 export PAPERSCOPE_DATA_DIR ?= $(DATA_DIR)
 
-.PHONY: run test lint typecheck bench install install-test clean
+.PHONY: run test test-fast lint typecheck bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.installed-test
 	bash scripts/install-system-deps.sh
 	PAPERSCOPE_TEST_POSTGRES_URL="$$(bash scripts/start-test-postgres.sh)" $(BIN)/python -m pytest
 	$(MAKE) lint typecheck
+
+# The edit loop: SQLite only, no browser, nothing marked slow; no system packages needed.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not browser and not slow and not postgres" -q
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-# Where a record came from; stored per paper so a page can say "seen in OAI-PMH and HF".
-SOURCES = ("arxiv-snapshot", "oai-pmh", "arxiv-api", "hf-daily", "text", "export", "submit")
-
 
 @dataclass(frozen=True, slots=True)
 class Version:

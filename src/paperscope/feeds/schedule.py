@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from paperscope.store.subscriptions import SubscriptionSpec
 
 FREQUENCIES = ("daily", "weekdays", "weekly")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def zone(name: str) -> ZoneInfo:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Literal
 
 from feedgen.feed import FeedGenerator
@@ -116,7 +116,3 @@ def not_modified(
     if if_modified_since is not None:
         return feed.last_modified <= if_modified_since
     return False
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -220,12 +220,6 @@ def _codes() -> dict[str, str]:
     return {name.casefold(): code for code, name in _names().items()}
 
 
-def category_name(code: str) -> str | None:
-    """The long name of a category code (``cs.LG`` -> ``Computer Science - Machine
-    Learning``), or None for an unknown code."""
-    return _names().get(code)
-
-
 def category_code(name: str) -> str | None:
     """The code for a Dublin Core subject (``Computer Science - Machine Learning`` ->
     ``cs.LG``), or None for subjects that are not arXiv categories (MSC or ACM classes

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from paperscope.store.database import Store
 from paperscope.store.schema import harvest_state
@@ -43,9 +43,3 @@ def list_harvest_states(*, store: Store) -> list[tuple[str, datetime, dict[str, 
             ).order_by(harvest_state.c.name)
         ).all()
     return [(name, updated, orjson.loads(state)) for name, updated, state in rows]
-
-
-def delete_harvest_state(*, store: Store, name: str) -> bool:
-    """Forget harvest ``name`` (the next run starts from scratch); False if unknown."""
-    with store.write() as conn:
-        return conn.execute(delete(harvest_state).where(harvest_state.c.name == name)).rowcount > 0

@@ -196,13 +196,6 @@ def set_subscriber_state(*, store: Store, subscriber_id: int, state: str, now: d
             )
 
 
-def delete_subscriber(*, store: Store, subscriber_id: int) -> bool:
-    """Forget an address with its subscriptions and mail (cascades)."""
-    with store.write() as conn:
-        done = conn.execute(delete(subscribers).where(subscribers.c.subscriber_id == subscriber_id))
-    return done.rowcount > 0
-
-
 # ---------------------------------------------------------------- subscriptions
 
 
@@ -292,18 +285,6 @@ def add_subscription(
         new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         row = conn.execute(_joined().where(subscriptions.c.subscription_id == new_id)).one()
     return _subscription(row)
-
-
-def update_subscription(
-    *, store: Store, subscription_id: int, spec: SubscriptionSpec, now: datetime
-) -> bool:
-    with store.write() as conn:
-        done = conn.execute(
-            update(subscriptions)
-            .where(subscriptions.c.subscription_id == subscription_id)
-            .values(_spec_values(spec) | {"updated_at": now})
-        )
-    return done.rowcount > 0
 
 
 def set_subscription_active(
