@@ -59,6 +59,48 @@ class Settings(BaseSettings):
         default=None,
         description="Folder for exported ONNX models; unset: DATA_DIR/models.",
     )
+    ray_address: str | None = Field(
+        default=None,
+        description=(
+            "Ray cluster that `paperscope index --ray` joins (e.g. ray://head:10001, or "
+            "auto for the cluster this machine belongs to); unset: a local Ray."
+        ),
+    )
+    ray_actors: int = Field(
+        default=0,
+        ge=0,
+        description="Embedding actors on Ray; 0: one per GPU, else one per RAY_CPUS_PER_ACTOR CPUs",
+    )
+    ray_cpus_per_actor: float = Field(
+        default=1.0,
+        gt=0,
+        description="CPUs each CPU embedding actor on Ray reserves (and embeds with).",
+    )
+    ray_gpus_per_actor: float = Field(
+        default=-1.0,
+        description=(
+            "GPUs each embedding actor on Ray reserves; -1: one when the cluster has GPUs, "
+            "0: CPU actors only."
+        ),
+    )
+    ray_gpu_precision: Literal["fp32", "fp16", "bf16"] = Field(
+        default="fp16",
+        description="Number format of the torch model on GPU actors.",
+    )
+    ray_batch_size: int = Field(
+        default=256,
+        ge=1,
+        le=65_536,
+        description="Abstracts per call of an embedding actor on Ray.",
+    )
+    ray_round_size: int = Field(
+        default=20_000,
+        ge=1,
+        description=(
+            "Papers sent to Ray per round; the dense index checkpoints between rounds, "
+            "so a killed run loses at most one round."
+        ),
+    )
     arxiv_oai_url: str = Field(
         default="https://oaipmh.arxiv.org/oai",
         description="arXiv OAI-PMH endpoint used by `harvest arxiv`.",

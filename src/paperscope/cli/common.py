@@ -3,6 +3,7 @@ turning expected errors into one clear line instead of a traceback."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,12 +47,30 @@ def open_store(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
-def run_app(app: typer.Typer) -> int:
+# Options whose value may be left out, and what they mean alone (`index --ray` starts a
+# local Ray, `index --ray ADDRESS` joins a cluster). Click can declare such options but
+# Typer cannot, so the value is filled in before parsing.
+OPTIONAL_VALUES = {"--ray": "local"}
+
+
+def fill_optional_values(args: list[str]) -> list[str]:
+    filled: list[str] = []
+    for position, arg in enumerate(args):
+        filled.append(arg)
+        following = args[position + 1] if position + 1 < len(args) else None
+        if arg in OPTIONAL_VALUES and (following is None or following.startswith("-")):
+            filled.append(OPTIONAL_VALUES[arg])
+    return filled
+
+
+def run_app(app: typer.Typer, args: list[str] | None = None) -> int:
     """Run the Typer app; expected errors become one red line on stderr."""
     from sqlalchemy.exc import OperationalError
 
     try:
-        result = app(standalone_mode=False)
+        result = app(
+            args=fill_optional_values(sys.argv[1:] if args is None else args), standalone_mode=False
+        )
     except UserError as exc:
         _print_error("error", str(exc))
         return 2

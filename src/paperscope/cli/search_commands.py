@@ -28,6 +28,7 @@ from paperscope.config import Settings
 from paperscope.models import Hit, SearchQuery
 
 if TYPE_CHECKING:
+    from paperscope.index.catch_up import CatchUpReport
     from paperscope.search.engine import SearchEngine
     from paperscope.store import Store
 
@@ -49,23 +50,24 @@ def index(
     lexical_only: bool = typer.Option(
         False, "--lexical-only", help="Skip the dense index (no embedding model needed)."
     ),
+    ray: str | None = typer.Option(
+        None,
+        "--ray",
+        help=(
+            "Embed on Ray: --ray alone uses PAPERSCOPE_RAY_ADDRESS or starts a local Ray; "
+            "--ray ADDRESS joins that cluster (auto, ray://head:10001, 10.0.0.5:6379)."
+        ),
+    ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Index papers added or changed since the last run (resumable)."""
     from paperscope.index.artifacts import ArtifactError, IndexMismatchError
-    from paperscope.index.catch_up import catch_up_indexes
     from paperscope.index.embedder import EmbedderError
 
     settings = make_settings(data_dir)
     with open_store(settings) as store, _progress() as callback:
         try:
-            report = catch_up_indexes(
-                settings=settings,
-                store=store,
-                progress=callback,
-                rebuild=rebuild,
-                dense=not lexical_only,
-            )
+            report, ray_note = _catch_up(settings, store, callback, rebuild, not lexical_only, ray)
         except (ArtifactError, IndexMismatchError, EmbedderError) as exc:
             raise UserError(str(exc)) from exc
         if not lexical_only:
@@ -75,6 +77,41 @@ def index(
         f"removed {report.removed:,} in {report.seconds:.1f} s; "
         f"index holds {report.lexical_count:,} papers, {report.dense_count:,} vectors"
     )
+    if ray_note:
+        console.print(ray_note)
+
+
+def _catch_up(
+    settings: Settings,
+    store: Store,
+    progress: Any,
+    rebuild: bool,
+    dense: bool,
+    ray: str | None,
+) -> tuple[CatchUpReport, str | None]:
+    from paperscope.index.catch_up import catch_up_indexes
+
+    if ray is None or not dense:
+        report = catch_up_indexes(
+            settings=settings, store=store, progress=progress, rebuild=rebuild, dense=dense
+        )
+        return report, None
+    from paperscope.index.ray_embedding import RayEmbedder
+
+    address = settings.ray_address if ray == "local" else ray
+    with RayEmbedder.connect(settings=settings, address=address) as embedder:
+        report = catch_up_indexes(
+            settings=settings,
+            store=store,
+            progress=progress,
+            rebuild=rebuild,
+            embedder=embedder,
+            dense_batch=settings.ray_round_size,
+            checkpoint_seconds=0.0,
+        )
+        nodes = embedder.nodes_used
+    spread = ", ".join(f"{count:,}" for count in sorted(nodes.values(), reverse=True))
+    return report, f"embedded on {len(nodes)} Ray nodes ({spread or 'nothing'} abstracts each)"
 
 
 def _refresh_recommendations(settings: Settings, store: Store) -> None:

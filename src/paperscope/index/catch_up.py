@@ -73,10 +73,13 @@ def catch_up_indexes(
     rebuild: bool = False,
     embedder: Embedder | None = None,
     dense: bool = True,
+    dense_batch: int = DENSE_BATCH,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> CatchUpReport:
     """Index every paper changed since the last run (all of them with ``rebuild``).
-    ``embedder`` overrides the configured one (tests, benchmarks); ``dense=False``
-    updates only the lexical index."""
+    ``embedder`` overrides the configured one (tests, benchmarks, a Ray cluster, whose
+    rounds of ``dense_batch`` papers are larger and checkpointed each, with
+    ``checkpoint_seconds=0``); ``dense=False`` updates only the lexical index."""
     started = time.perf_counter()
     if rebuild:
         shutil.rmtree(index_root(settings), ignore_errors=True)
@@ -87,7 +90,7 @@ def catch_up_indexes(
         dense_index, embedded, skipped = None, 0, None
         if dense:
             dense_index, embedded, skipped = _catch_up_dense(
-                settings, store, embedder, report_progress
+                settings, store, embedder, report_progress, dense_batch, checkpoint_seconds
             )
         else:
             skipped = "not requested"
@@ -148,7 +151,12 @@ def _settled(batch_seq: int, current: int) -> int:
 
 
 def _catch_up_dense(
-    settings: Settings, store: Store, embedder: Embedder | None, progress: ProgressCallback
+    settings: Settings,
+    store: Store,
+    embedder: Embedder | None,
+    progress: ProgressCallback,
+    batch_size: int,
+    checkpoint_seconds: float,
 ) -> tuple[DenseIndex | None, int, str | None]:
     from paperscope.index.dense import DenseIndex
     from paperscope.index.embedder import load_embedder, paper_text
@@ -161,7 +169,7 @@ def _catch_up_dense(
     last_save = time.monotonic()
     dirty, last_seq = False, None
     for seq, papers in iter_changed_papers(
-        store=store, after_seq=index.high_water_mark, batch_size=DENSE_BATCH
+        store=store, after_seq=index.high_water_mark, batch_size=batch_size
     ):
         texts = [paper_text(p.title, p.abstract) for p in papers]
         # Nothing to embed for a paper without title and abstract.
@@ -173,11 +181,12 @@ def _catch_up_dense(
         last_seq, dirty = seq, True
         done += len(papers)
         progress("dense", done, max(total, done) if total else 0)
-        if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+        if time.monotonic() - last_save >= checkpoint_seconds:
             index.save()
             last_save, dirty = time.monotonic(), False
-    if last_seq is not None:
-        index.high_water_mark = last_seq
+    if last_seq is not None and index.high_water_mark != last_seq:
+        index.high_water_mark = last_seq  # the last batch is complete: all of its seq
+        dirty = True
     if dirty or not (directory / "manifest.json").exists():
         index.save()
     return index, done, None
