@@ -174,7 +174,7 @@ class SearchQuery:
     date_from: date | None = None  # on the submitted date (first version), inclusive
     date_to: date | None = None
     sources: tuple[str, ...] = ()
-    sort: str = "relevance"  # relevance | newest | oldest
+    sort: str = "relevance"  # relevance | newest | oldest | citations
     mode: str = "hybrid"  # hybrid | bm25 | dense
     limit: int = 20
     offset: int = 0

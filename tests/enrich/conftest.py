@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from enrich.enrich_samples import STORED
+from enrich.enrich_samples import STORED, replay_settings
 from enrich.openalex_replay import OpenAlexReplay, load_works
 from harvest.replay_server import ReplayServer
 from paperscope.config import Settings
@@ -29,17 +29,7 @@ def openalex_server(openalex: OpenAlexReplay) -> Iterator[ReplayServer]:
 
 @pytest.fixture
 def openalex_settings(settings: Settings, openalex_server: ReplayServer) -> Settings:
-    return settings.model_copy(
-        update={
-            "openalex_url": openalex_server.url,
-            "openalex_mailto": "ops@example.org",
-            "openalex_requests_per_second": 50.0,
-            "openalex_backoff_seconds": 0.01,
-            "openalex_max_wait_seconds": 0.05,
-            "openalex_max_retries": 2,
-            "openalex_timeout_seconds": 5.0,
-        }
-    )
+    return replay_settings(settings, openalex_server.url)
 
 
 @pytest.fixture

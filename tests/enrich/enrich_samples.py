@@ -1,11 +1,18 @@
 """Stored papers that OpenAlex knows in each of the ways it can, matching the recorded
-works in tests/fixtures/openalex/works.json."""
+works in tests/fixtures/openalex/works.json, and a store enriched from them for the
+tests of pages and lists."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from enrich.openalex_replay import OpenAlexReplay, load_works
+from harvest.replay_server import ReplayServer
+from paperscope.config import Settings
+from paperscope.ingest.enrich_openalex import enrich_openalex
 from paperscope.models import Paper, Version
+from paperscope.store import Store
+from paperscope.store.papers import upsert_papers
 
 
 def _paper(paper_id: str, title: str, day: str, **kw: object) -> Paper:
@@ -42,3 +49,27 @@ STORED = (
     _paper("2401.00001", "A paper OpenAlex has never heard of", "2024-01-01"),
     _paper("ps-noidentifier", "A paper with neither arXiv id nor DOI", "2024-02-01"),
 )  # fmt: skip
+
+
+def replay_settings(settings: Settings, url: str) -> Settings:
+    """``settings`` pointed at an OpenAlex replay at ``url``, without pauses."""
+    return settings.model_copy(
+        update={
+            "openalex_url": url,
+            "openalex_mailto": "ops@example.org",
+            "openalex_requests_per_second": 50.0,
+            "openalex_backoff_seconds": 0.01,
+            "openalex_max_wait_seconds": 0.05,
+            "openalex_max_retries": 2,
+            "openalex_timeout_seconds": 5.0,
+        }
+    )
+
+
+def enrich_sample(*, store: Store, settings: Settings) -> None:
+    """Store the sample papers and enrich them from the recorded works, for tests of
+    what readers see."""
+    upsert_papers(store=store, papers_in=list(STORED))
+    with ReplayServer([], routes={"/works": OpenAlexReplay(load_works())}) as server:
+        report = enrich_openalex(settings=replay_settings(settings, server.url), store=store)
+    assert report.complete and report.found == 5
