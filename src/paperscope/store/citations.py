@@ -75,8 +75,9 @@ def papers_needing_citations(
     limit: int = 50,
 ) -> list[CitationTarget]:
     """The next papers without counts fetched since ``stale_before``, in paper-id
-    order after ``after`` (a run walks the store once, never revisiting a paper)."""
-    key = papers.c.paper_id if store.is_sqlite else papers.c.paper_id.collate("C")
+    order after ``after`` (a run walks the store once, never revisiting a paper). The
+    database's own order, so the primary key's index serves it on every backend."""
+    key = papers.c.paper_id
     q = (
         select(papers.c.paper_id, papers.c.arxiv_id, papers.c.doi)
         .select_from(papers.outerjoin(paper_citations))
