@@ -239,3 +239,23 @@ def test_an_unreachable_server_stops_with_the_cause(settings: Settings) -> None:
     with OpenAlexClient(settings=dead) as client, pytest.raises(OpenAlexStopped) as err:
         client.get_page({"filter": "doi:10.1038/nature14539"})
     assert "cannot connect" in str(err.value)
+
+
+def test_a_cursor_that_never_ends_is_cut_off(settings: Settings) -> None:
+    body = json.dumps(
+        {"meta": {"count": None, "next_cursor": "again"}, "results": [load_works()[0]]}
+    ).encode()
+    calls: list[dict[str, str]] = []
+
+    def endless(params: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        calls.append(params)
+        return 200, body, {}
+
+    with ReplayServer([], routes={"/works": endless}) as server:
+        fast = settings.model_copy(
+            update={"openalex_url": server.url, "openalex_requests_per_second": 50.0}
+        )
+        with OpenAlexClient(settings=fast) as client, pytest.raises(MalformedResponse) as err:
+            for _ in client.works("doi:10.1038/nature14539", select=WORK_FIELDS):
+                pass
+    assert "kept paging after 20 pages" in str(err.value) and len(calls) == 20

@@ -38,6 +38,9 @@ from paperscope.sources.http_retry import (
 # OpenAlex's limits: values OR-ed in one filter, and results per page.
 MAX_FILTER_VALUES = 100
 PER_PAGE = 100
+# A filter of 100 identifiers matches about 100 works; a cursor still going after this
+# many pages is a server bug, and following it would never end.
+MAX_PAGES = 20
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
 WORK_FIELDS = ("id", "doi", "cited_by_count", "referenced_works", "locations")
 IDENTITY_FIELDS = ("id", "doi", "locations")
@@ -234,7 +237,7 @@ class OpenAlexClient:
         """Every page of works matching ``filter_expr``, by cursor paging. Stops once
         ``meta.count`` works came back, sparing the empty page that ends a cursor."""
         cursor, seen = "*", 0
-        while True:
+        for _ in range(MAX_PAGES):
             params = {
                 "filter": filter_expr,
                 "select": ",".join(select),
@@ -248,6 +251,10 @@ class OpenAlexClient:
             if done or not page.next_cursor or not (page.works or page.rejected):
                 return
             cursor = page.next_cursor
+        raise MalformedResponse(
+            f"OpenAlex kept paging after {MAX_PAGES} pages of {PER_PAGE} "
+            f"(filter {filter_expr[:120]!r})"
+        )
 
     def get_page(self, params: dict[str, str]) -> WorksPage:
         """One ``/works`` request, retried while the failure is transient."""
