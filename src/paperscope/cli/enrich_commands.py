@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperscope.cli.common import (
     DataDirOption,
@@ -52,14 +53,20 @@ def enrich_openalex_command(
     from paperscope.sources.openalex import OpenAlexError
 
     settings = make_settings(data_dir)
-    with open_store(settings) as store:
+    with open_store(settings) as store, _progress() as progress:
+        task = progress.add_task("looking up", total=None)
+
+        def on_progress(report: EnrichReport) -> None:
+            total = min(report.to_do, limit) if limit else report.to_do
+            progress.update(task, completed=report.looked_up, total=total)
+
         try:
             report = enrich_openalex(
                 settings=settings,
                 store=store,
                 since=since.date() if since else None,
                 limit=limit,
-                on_progress=_print_progress,
+                on_progress=on_progress,
                 on_retry=_print_retry,
             )
         except OpenAlexError as exc:
@@ -71,11 +78,14 @@ def enrich_openalex_command(
         raise typer.Exit(1)
 
 
-def _print_progress(report: EnrichReport) -> None:
-    err_console.print(
-        f"{report.looked_up}/{report.to_do} papers looked up, {report.found} found",
-        highlight=False,
-        soft_wrap=True,
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
