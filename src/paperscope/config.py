@@ -146,6 +146,64 @@ class Settings(BaseSettings):
         default="https://rss.arxiv.org/rss",
         description="arXiv RSS base address used by `harvest arxiv --recent` (category appended).",
     )
+    openalex_url: str = Field(
+        default="https://api.openalex.org",
+        description="OpenAlex API base address used by `enrich openalex` (citation counts).",
+    )
+    openalex_mailto: str | None = Field(
+        default=None,
+        description=(
+            "E-mail address sent to OpenAlex with every request (its polite pool), so "
+            "OpenAlex can reach the operator instead of blocking the instance."
+        ),
+    )
+    openalex_api_key: str | None = Field(
+        default=None,
+        description=(
+            "OpenAlex API key (free at openalex.org/settings/api); without one OpenAlex "
+            "allows only a small daily allowance."
+        ),
+    )
+    openalex_requests_per_second: float = Field(
+        default=5.0,
+        gt=0,
+        le=50,
+        description="Most OpenAlex requests per second (OpenAlex allows 100); retries count too.",
+    )
+    openalex_max_retries: int = Field(
+        default=5,
+        ge=0,
+        description=(
+            "Retries of a failed OpenAlex request (429, 5xx, cut connection) before "
+            "`enrich openalex` stops, keeping what it stored."
+        ),
+    )
+    openalex_backoff_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "First wait before retrying a failed OpenAlex request when it sends no "
+            "Retry-After; doubles per retry, with random jitter."
+        ),
+    )
+    openalex_max_wait_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Longest wait accepted from OpenAlex's Retry-After header.",
+    )
+    openalex_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Network timeout of one OpenAlex request (connect, and each read).",
+    )
+    openalex_refresh_days: int = Field(
+        default=30,
+        ge=1,
+        description=(
+            "Citation counts older than this many days are fetched again by "
+            "`enrich openalex`; newer ones are kept, so an interrupted run resumes."
+        ),
+    )
     dev_mode: bool = Field(
         default=False,
         description="Development mode: allows the built-in default secret key.",

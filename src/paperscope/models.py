@@ -174,7 +174,7 @@ class SearchQuery:
     date_from: date | None = None  # on the submitted date (first version), inclusive
     date_to: date | None = None
     sources: tuple[str, ...] = ()
-    sort: str = "relevance"  # relevance | newest | oldest
+    sort: str = "relevance"  # relevance | newest | oldest | citations
     mode: str = "hybrid"  # hybrid | bm25 | dense
     limit: int = 20
     offset: int = 0
@@ -203,3 +203,19 @@ class SearchResults:
     query: SearchQuery
     notice: str | None = None  # "empty query: ...", "unbalanced quote ignored", ...
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+
+
+# ---------------------------------------------------------------- citations
+
+
+@dataclass(frozen=True, slots=True)
+class PaperCitations:
+    """What OpenAlex says of a paper: how often it is cited and what it cites.
+    ``openalex_id`` None: OpenAlex had no work for the paper when asked."""
+
+    paper_id: str
+    openalex_id: str | None
+    cited_by_count: int | None
+    reference_count: int | None  # every reference OpenAlex lists, in the store or not
+    references: tuple[str, ...]  # ids of the referenced papers that are in the store
+    fetched_at: datetime

@@ -7,7 +7,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,13 +41,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path, shared_data: Path) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path / "data", dev_mode=True)
-    store = Store.open(settings)
-    upsert_papers(
-        store=store, papers_in=[*hf_papers(shared_data), hostile_paper(), old_style_paper()]
-    )
+@contextmanager
+def live_server(settings: Settings, store: Store) -> Iterator[str]:
+    """The app on ``store`` served by uvicorn on a free loopback port; yields its URL."""
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
@@ -56,9 +53,28 @@ def server(tmp_path: Path, shared_data: Path) -> Iterator[str]:
     thread.start()
     while not srv.started:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve() -> Callable[[Settings, Store], AbstractContextManager[str]]:
+    """``live_server`` for tests that serve a store of their own."""
+    return live_server
+
+
+@pytest.fixture
+def server(tmp_path: Path, shared_data: Path) -> Iterator[str]:
+    settings = Settings(data_dir=tmp_path / "data", dev_mode=True)
+    store = Store.open(settings)
+    upsert_papers(
+        store=store, papers_in=[*hf_papers(shared_data), hostile_paper(), old_style_paper()]
+    )
+    with live_server(settings, store) as url:
+        yield url
     store.close()
 
 

@@ -6,7 +6,9 @@ It serves:
   shared arXiv pages, or any OAI-PMH file), cut into pages of ``page_size`` with
   resumption tokens, filtered by ``set``/``from``/``until`` like arXiv does;
 * ``/api/query``: the arXiv API, from a recorded Atom feed (``id_list`` filters it);
-* ``/rss/<category>``: recorded RSS listings.
+* ``/rss/<category>``: recorded RSS listings;
+* any other path given in ``routes``: a function of the query parameters that answers
+  (status, body, headers), for other services replayed the same way (OpenAlex).
 
 Faults are queued with ``inject`` and consumed one per OAI-PMH request, in order
 (``None`` lets a request through): 503 with Retry-After, a 500, a connection dropped
@@ -24,7 +26,7 @@ import enum
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,6 +43,9 @@ _OAI_HEAD = (
     'http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd">\n'
 )
 _FORMATS = ("oai_dc", "arXiv", "arXivRaw")
+
+# A replayed endpoint: query parameters in, (status, body, headers) out.
+Route = Callable[[dict[str, str]], tuple[int, bytes, dict[str, str]]]
 
 
 class Fault(enum.Enum):
@@ -105,6 +110,7 @@ class ReplayServer:
         retry_after: str = "1",
         api_feed: bytes | None = None,
         rss: dict[str, bytes] | None = None,
+        routes: dict[str, Route] | None = None,
     ) -> None:
         self.records = records
         self.page_size = page_size
@@ -113,6 +119,7 @@ class ReplayServer:
         self.retry_after = retry_after
         self.api_feed = api_feed
         self.rss = rss or {}
+        self.routes = routes or {}
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.pages_served = 0
         self._faults: list[Fault | None] = []
@@ -268,6 +275,10 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, server.api_response(params), "application/atom+xml")
             elif parts.path.startswith("/rss/") and parts.path[5:] in server.rss:
                 self._send(200, server.rss[parts.path[5:]], "application/rss+xml")
+            elif parts.path in server.routes:
+                status, body, headers = server.routes[parts.path](params)
+                content_type = headers.pop("Content-Type", "application/json")
+                self._send(status, body, content_type, headers)
             else:
                 self._send(404, b"not found", "text/plain")
 

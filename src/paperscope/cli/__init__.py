@@ -8,6 +8,7 @@ import sys
 import typer
 
 from paperscope.cli import (
+    enrich_commands,
     feed_commands,
     harvest_commands,
     ingest_commands,
@@ -32,6 +33,7 @@ for module in (
     web_commands,
     feed_commands,
     recommend_commands,
+    enrich_commands,
 ):
     module.register(app)
 

@@ -155,15 +155,17 @@ def search(
     ),
     date_from: str = typer.Option(None, "--from", help="Submitted on or after (YYYY-MM-DD)."),
     date_to: str = typer.Option(None, "--to", help="Submitted on or before (YYYY-MM-DD)."),
-    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    sort: str = typer.Option(
+        "relevance", "--sort", help="relevance, newest, oldest or citations (most cited first)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Search the indexed papers."""
     if mode not in ("hybrid", "bm25", "dense"):
         raise UserError(f"--mode {mode!r}: use hybrid, bm25 or dense")
-    if sort not in ("relevance", "newest", "oldest"):
-        raise UserError(f"--sort {sort!r}: use relevance, newest or oldest")
+    if sort not in ("relevance", "newest", "oldest", "citations"):
+        raise UserError(f"--sort {sort!r}: use relevance, newest, oldest or citations")
     query = SearchQuery(
         text=text,
         categories=tuple(category),

@@ -8,11 +8,8 @@ server's Retry-After (capped) or an exponential backoff with jitter; after
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import TypeVar
 
@@ -22,11 +19,14 @@ from paperscope import __version__
 from paperscope.config import Settings
 from paperscope.sources.arxiv_api import FeedError
 from paperscope.sources.arxiv_oai import MalformedXml
+from paperscope.sources.http_retry import (
+    RETRY_STATUSES,
+    backoff_seconds,
+    describe_transport_error,
+    retry_after_seconds,
+)
 
 T = TypeVar("T")
-
-# Responses that say "try again later" rather than "your request is wrong".
-_RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class HarvestError(Exception):
@@ -45,23 +45,6 @@ def user_agent(settings: Settings) -> str:
         f" (+mailto:{settings.harvest_contact_email})" if settings.harvest_contact_email else ""
     )
     return f"paperscope/{__version__}{contact}"
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date.
-    None when absent or unreadable (the caller then backs off on its own)."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class _Transient(Exception):
@@ -122,8 +105,8 @@ class PoliteClient:
         try:
             response = self._client.get(url, params=params)
         except httpx.TransportError as exc:
-            raise _Transient(_describe(exc)) from exc
-        if response.status_code in _RETRY_STATUSES:
+            raise _Transient(describe_transport_error(exc)) from exc
+        if response.status_code in RETRY_STATUSES:
             raise _Transient(
                 f"HTTP {response.status_code}",
                 retry_after_seconds(response.headers.get("Retry-After")),
@@ -143,9 +126,9 @@ class PoliteClient:
         cap = self.settings.harvest_max_wait_seconds
         if failure.wait is not None:
             return min(failure.wait, cap)
-        backoff = self.settings.harvest_backoff_seconds * float(2**attempt)
-        # Jitter spreads out clients that failed together so they do not return together.
-        return min(backoff * (0.5 + random.random()), cap)
+        return backoff_seconds(
+            first=self.settings.harvest_backoff_seconds, attempt=attempt, cap=cap
+        )
 
     def _pause(self, seconds: float) -> None:
         if self._last_request is None or seconds <= 0:
@@ -153,15 +136,3 @@ class PoliteClient:
         remaining = self._last_request + seconds - time.monotonic()
         if remaining > 0:
             time.sleep(remaining)
-
-
-def _describe(exc: httpx.TransportError) -> str:
-    kind = {
-        httpx.ConnectError: "cannot connect",
-        httpx.ConnectTimeout: "connection timed out",
-        httpx.ReadTimeout: "no answer in time",
-        httpx.RemoteProtocolError: "connection dropped mid-response",
-        httpx.ReadError: "connection broken while reading",
-    }.get(type(exc), type(exc).__name__)
-    detail = str(exc).strip()
-    return f"{kind}: {detail}" if detail else kind

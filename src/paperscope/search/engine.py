@@ -19,9 +19,10 @@ API::
 ``SearchQuery`` fields: ``text`` (syntax in search/query.py); ``categories``,
 ``authors``, ``sources`` (any value may match), ``date_from``/``date_to`` (submitted
 date, inclusive) and ``paper_ids`` (search only among these) filter both retrievers;
-``sort`` is relevance, newest or oldest; ``mode`` is hybrid, bm25 or dense;
-``limit``/``offset`` page; ``min_score`` drops hits whose score is lower (in hybrid
-mode the fused score is in [0, 1], see search/fusion.py).
+``sort`` is relevance, newest, oldest or citations (the fused candidates, most cited
+first, by OpenAlex counts); ``mode`` is hybrid, bm25 or dense; ``limit``/``offset``
+page; ``min_score`` drops hits whose score is lower (in hybrid mode the fused score is
+in [0, 1], see search/fusion.py).
 
 Each retriever fetches its best ``max(200, offset + limit)`` candidates; both scores
 are then known for every candidate and fused. ``total`` is the number of fused
@@ -53,12 +54,13 @@ from paperscope.search.query import ParsedQuery, parse_query
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
 from paperscope.store import Store
+from paperscope.store.citations import order_by_citations
 from paperscope.store.papers import get_papers, resolve_paper_id
 
 __all__ = ["Hit", "SearchEngine", "SearchQuery", "SearchResults", "UnknownPaperError"]
 
 MODES = ("hybrid", "bm25", "dense")
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "citations")
 RETRIEVAL_DEPTH = 200
 MAX_LIMIT = 1_000
 REFRESH_CHECK_SECONDS = 5.0
@@ -162,11 +164,13 @@ class SearchEngine:
         if mode != "bm25" and not self.semantic.available:
             notices.append("semantic index not built yet: keyword results only")
             mode = "bm25"
-        if mode == "bm25" and query.sort != "relevance":
+        if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
             found = self._relevance(query, mode, parsed, filters, timings)
-            if query.sort != "relevance":
+            if query.sort == "citations":
+                found.ranked = self._by_citations(found.ranked)
+            elif query.sort != "relevance":
                 found.ranked = self._by_date(found.ranked, query.sort)
         return self._results(query, parsed, found, notices, timings, started)
 
@@ -262,6 +266,11 @@ class SearchEngine:
         days = self.lexical.days_for([pid for pid, _ in ranked])
         sign = -1 if sort == "newest" else 1
         return sorted(ranked, key=lambda item: (sign * days.get(item[0], 0), -item[1], item[0]))
+
+    def _by_citations(self, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        scores = dict(ranked)
+        order = order_by_citations(store=self.store, paper_ids=list(scores))
+        return [(pid, scores[pid]) for pid in order]
 
     def _listing(
         self, query: SearchQuery, filters: Filters, notices: list[str], timings: dict[str, float]

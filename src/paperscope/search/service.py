@@ -81,6 +81,7 @@ class SearchService:
             date_from=query.date_from,
             date_to=query.date_to,
             newest_first=query.sort != "oldest",
+            by_citations=query.sort == "citations",
             limit=query.limit,
             offset=query.offset,
         )

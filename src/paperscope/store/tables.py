@@ -1,7 +1,20 @@
 """Imports every table module so `metadata` is complete (migration checks, tests)."""
 
-from paperscope.store import schema, schema_accounts, schema_feedback, schema_subscriptions
+from paperscope.store import (
+    schema,
+    schema_accounts,
+    schema_citations,
+    schema_feedback,
+    schema_subscriptions,
+)
 
 metadata = schema.metadata
 
-__all__ = ["metadata", "schema", "schema_accounts", "schema_feedback", "schema_subscriptions"]
+__all__ = [
+    "metadata",
+    "schema",
+    "schema_accounts",
+    "schema_citations",
+    "schema_feedback",
+    "schema_subscriptions",
+]

@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
+from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
 from paperscope.store.papers import author_key
 from paperscope.store.schema import paper_authors, paper_categories, papers
+from paperscope.store.schema_citations import paper_citations
 
 
 def search_titles(
@@ -22,10 +24,12 @@ def search_titles(
     date_from: date | None = None,
     date_to: date | None = None,
     newest_first: bool = True,
+    by_citations: bool = False,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[tuple[str, str, str]], int]:
-    """(paper_id, title, abstract) of a page of matches, and the number of matches."""
+    """(paper_id, title, abstract) of a page of matches, and the number of matches;
+    ``by_citations`` puts the most cited first (OpenAlex counts), then by date."""
     conds = [func.lower(papers.c.title).contains(t.lower(), autoescape=True) for t in terms]
     if categories:
         conds.append(
@@ -51,7 +55,12 @@ def search_titles(
         conds.append(day < datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC))
     where = and_(True, *conds)
     q = select(papers.c.paper_id, papers.c.title, papers.c.abstract).where(where)
-    q = q.order_by(day.desc() if newest_first else day.asc(), papers.c.paper_id)
+    by_day = day.desc() if newest_first else day.asc()
+    if by_citations:
+        q = q.select_from(papers.outerjoin(paper_citations))
+        q = q.order_by(citations_sort_key().desc(), by_day, papers.c.paper_id)
+    else:
+        q = q.order_by(by_day, papers.c.paper_id)
     with store.read() as conn:
         total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
         rows = conn.execute(q.limit(limit).offset(offset)).all()

@@ -39,6 +39,20 @@ class PaperCard(BaseModel):
     title_html: str | None = Field(None, description="Escaped title, query matches in <mark>")
     abstract_html: str | None = Field(None, description="Escaped abstract, matches in <mark>")
     score: float | None = None
+    cited_by_count: int | None = Field(
+        None, description="Citations counted by OpenAlex; null until `enrich openalex` ran"
+    )
+
+
+class PaperReference(BaseModel):
+    """A paper this one cites that is in this store."""
+
+    paper_id: str
+    url: str
+    title: str
+    authors: list[str]
+    submitted_at: datetime | None = None
+    cited_by_count: int | None = None
 
 
 class VersionOut(BaseModel):
@@ -64,6 +78,13 @@ class PaperDetail(PaperCard):
     sources: list[str] = []
     bibtex: str
     library: LibraryEntry | None = Field(None, description="Your library entry, if saved")
+    references: list[PaperReference] = Field(
+        [], description="The papers it cites that are in this store, most cited first"
+    )
+    reference_count: int | None = Field(
+        None, description="Everything it cites according to OpenAlex, in this store or not"
+    )
+    openalex_id: str | None = Field(None, description="Its OpenAlex work id, e.g. W2741809807")
 
 
 class PaperList(BaseModel):

@@ -10,13 +10,21 @@ from fastapi import Query, Request
 
 from paperscope.models import LibraryItem, Paper, PaperStats, User
 from paperscope.store import Store
+from paperscope.store.citations import cited_by_counts, get_paper_citations
 from paperscope.store.library import get_item, saved_by
 from paperscope.store.papers import get_paper, get_papers
 from paperscope.store.upvotes import get_stats, upvoted_by
 from paperscope.web.bibtex import make_bibtex
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
-from paperscope.web.schemas import LibraryEntry, Pagination, PaperCard, PaperDetail, VersionOut
+from paperscope.web.schemas import (
+    LibraryEntry,
+    Pagination,
+    PaperCard,
+    PaperDetail,
+    PaperReference,
+    VersionOut,
+)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 30
@@ -31,6 +39,7 @@ def card(
     *,
     upvoted: bool | None = None,
     saved: bool | None = None,
+    cited_by_count: int | None = None,
 ) -> PaperCard:
     total = stats.total_upvotes if stats else (paper.external_upvotes or 0)
     return PaperCard(
@@ -50,15 +59,17 @@ def card(
         pdf_url=paper.pdf_url,
         code_url=paper.code_url,
         project_url=paper.project_url,
+        cited_by_count=cited_by_count,
     )
 
 
 def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> list[PaperCard]:
-    """Cards in the order of ``paper_ids`` (unknown ids are skipped), with three
+    """Cards in the order of ``paper_ids`` (unknown ids are skipped), with a few
     batched queries whatever the number of papers."""
     papers = get_papers(store=store, paper_ids=paper_ids)
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
+    citations = cited_by_counts(store=store, paper_ids=ids)
     mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     return [
@@ -67,6 +78,7 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
             stats.get(p.paper_id),
             upvoted=(p.paper_id in mine_up) if user else None,
             saved=(p.paper_id in mine_saved) if user else None,
+            cited_by_count=citations.get(p.paper_id),
         )
         for p in papers
     ]
@@ -83,6 +95,7 @@ def library_entry(item: LibraryItem | None) -> LibraryEntry | None:
 def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetail:
     base = cards_for(store=store, paper_ids=[paper.paper_id], user=user)[0]
     item = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id) if user else None
+    citations = get_paper_citations(store=store, paper_id=paper.paper_id)
     return PaperDetail(
         **base.model_dump(),
         versions=[
@@ -97,7 +110,26 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         sources=list(paper.sources),
         bibtex=make_bibtex(paper),
         library=library_entry(item),
+        references=references_of(store=store, paper_ids=citations.references) if citations else [],
+        reference_count=citations.reference_count if citations else None,
+        openalex_id=citations.openalex_id if citations else None,
     )
+
+
+def references_of(*, store: Store, paper_ids: Sequence[str]) -> list[PaperReference]:
+    """Cited papers as short entries, in the order given (most cited first)."""
+    counts = cited_by_counts(store=store, paper_ids=paper_ids)
+    return [
+        PaperReference(
+            paper_id=p.paper_id,
+            url=paper_url(p.paper_id),
+            title=p.title,
+            authors=list(p.authors),
+            submitted_at=p.submitted_at,
+            cited_by_count=counts.get(p.paper_id),
+        )
+        for p in get_papers(store=store, paper_ids=paper_ids)
+    ]
 
 
 def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagination:

@@ -14,7 +14,7 @@ from paperscope.web.schemas import BrowsePage
 from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
 
 routes = Routes()
-BrowseSort = Literal["newest", "oldest"]
+BrowseSort = Literal["newest", "oldest", "citations"]
 
 
 def _browse(
@@ -32,7 +32,8 @@ def _browse(
         terms=[],
         categories=[name] if kind == "category" else [],
         authors=[name] if kind == "author" else [],
-        newest_first=sort == "newest",
+        newest_first=sort != "oldest",
+        by_citations=sort == "citations",
         limit=limit,
         offset=(page - 1) * limit,
     )

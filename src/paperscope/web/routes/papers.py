@@ -160,7 +160,11 @@ def list_papers(
     user: MaybeUser,
     category: str | None = Query(None, description="arXiv category, e.g. cs.LG"),
     author: str | None = Query(None, description="Author name (any case or accents)"),
-    sort: str = Query("newest", pattern="^(newest|oldest)$"),
+    sort: str = Query(
+        "newest",
+        pattern="^(newest|oldest|citations)$",
+        description="newest, oldest, or citations (most cited first, by OpenAlex counts)",
+    ),
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
@@ -171,6 +175,7 @@ def list_papers(
         categories=[category] if category else [],
         authors=[author] if author else [],
         newest_first=sort != "oldest",
+        by_citations=sort == "citations",
         limit=limit,
         offset=(page - 1) * limit,
     )

@@ -33,7 +33,7 @@ def search(
     author: str | None = Query(None, description="Author name"),
     date_from: date | None = Query(None, alias="from", description="Submitted on or after"),
     date_to: date | None = Query(None, alias="to", description="Submitted on or before"),
-    sort: Literal["relevance", "newest", "oldest"] = Query("relevance"),
+    sort: Literal["relevance", "newest", "oldest", "citations"] = Query("relevance"),
     page: int = Query(1, ge=1, le=500),
     limit: int = Query(20, ge=1, le=SEARCH_LIMIT_MAX),
 ) -> Response:

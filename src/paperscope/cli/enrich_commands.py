@@ -1,0 +1,116 @@
+"""`paperscope enrich ...`: add what outside catalogues know to the stored papers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from paperscope.cli.common import (
+    DataDirOption,
+    UserError,
+    console,
+    err_console,
+    make_settings,
+    open_store,
+)
+
+if TYPE_CHECKING:
+    from paperscope.ingest.enrich_openalex import EnrichReport
+
+enrich_app = typer.Typer(
+    help="Add data from outside catalogues to stored papers (OpenAlex citations).",
+    no_args_is_help=True,
+)
+
+_REJECTED_SHOWN = 10
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the main app."""
+    app.add_typer(enrich_app, name="enrich")
+
+
+@enrich_app.command("openalex")
+def enrich_openalex_command(
+    since: datetime | None = typer.Option(
+        None,
+        "--since",
+        formats=["%Y-%m-%d"],
+        help="Only papers submitted on or after this day (YYYY-MM-DD).",
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Look up at most this many papers in this run."
+    ),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Fetch citation counts and references from OpenAlex, resuming where the last
+    run stopped; counts older than OPENALEX_REFRESH_DAYS are fetched again."""
+    from paperscope.ingest.enrich_openalex import enrich_openalex
+    from paperscope.sources.openalex import OpenAlexError
+
+    settings = make_settings(data_dir)
+    with open_store(settings) as store, _progress() as progress:
+        task = progress.add_task("looking up", total=None)
+
+        def on_progress(report: EnrichReport) -> None:
+            total = min(report.to_do, limit) if limit else report.to_do
+            progress.update(task, completed=report.looked_up, total=total)
+
+        try:
+            report = enrich_openalex(
+                settings=settings,
+                store=store,
+                since=since.date() if since else None,
+                limit=limit,
+                on_progress=on_progress,
+                on_retry=_print_retry,
+            )
+        except OpenAlexError as exc:
+            raise UserError(str(exc)) from None
+    _print_summary(report)
+    if report.stopped:
+        err_console.print("[red]enrichment stopped:[/red] ", end="")
+        err_console.print(report.stopped, markup=False, soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _print_retry(reason: str, wait: float) -> None:
+    err_console.print(f"[yellow]retrying in {wait:.1f} s:[/yellow] ", end="")
+    err_console.print(reason, markup=False, soft_wrap=True, highlight=False)
+
+
+def _print_summary(report: EnrichReport) -> None:
+    if report.to_do == 0:
+        console.print("nothing to look up: every paper with an arXiv id or DOI has fresh counts")
+        return
+    console.print(
+        f"looked up {report.looked_up} of {report.to_do} papers without fresh citation "
+        f"counts: {report.found} found in OpenAlex, {report.not_found} not in OpenAlex; "
+        f"{report.references} references, {report.references_in_store} of them to papers "
+        f"in the store; {report.requests} requests, {report.retries} retries, "
+        f"{len(report.rejected)} rejected",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for item in report.rejected[:_REJECTED_SHOWN]:
+        err_console.print("[yellow]rejected[/yellow] ", end="")
+        err_console.print(
+            f"{item.location}: {item.reason}", markup=False, soft_wrap=True, highlight=False
+        )
+    if len(report.rejected) > _REJECTED_SHOWN:
+        err_console.print(f"... and {len(report.rejected) - _REJECTED_SHOWN} more rejected")

@@ -1,0 +1,1 @@
+"""Enrichment tests and the OpenAlex replay (importable as enrich.openalex_replay)."""
