@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select
 
 from paperscope.store.database import Store
-from paperscope.store.papers import author_key
+from paperscope.store.papers import author_key, has_code_condition
 from paperscope.store.schema import paper_authors, paper_categories, papers
 
 
@@ -24,9 +24,13 @@ def search_titles(
     newest_first: bool = True,
     limit: int = 20,
     offset: int = 0,
+    has_code: bool = False,
 ) -> tuple[list[tuple[str, str, str]], int]:
-    """(paper_id, title, abstract) of a page of matches, and the number of matches."""
+    """(paper_id, title, abstract) of a page of matches, and the number of matches;
+    ``has_code`` keeps papers with a code link."""
     conds = [func.lower(papers.c.title).contains(t.lower(), autoescape=True) for t in terms]
+    if has_code:
+        conds.append(has_code_condition())
     if categories:
         conds.append(
             papers.c.paper_id.in_(
