@@ -83,6 +83,7 @@ class SearchService:
             newest_first=query.sort != "oldest",
             limit=query.limit,
             offset=query.offset,
+            has_code=query.has_code,
         )
         tokens = query_tokens(words)
         hits = []

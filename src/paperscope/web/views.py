@@ -4,19 +4,30 @@ upvote/library state, paper details, pagination links."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Query, Request
 
-from paperscope.models import LibraryItem, Paper, PaperStats, User
+from paperscope.links import HF_SITE, avatar_href, safe_url
+from paperscope.models import LibraryItem, Paper, PaperStats, Profile, User
 from paperscope.store import Store
+from paperscope.store.accounts import get_user
 from paperscope.store.library import get_item, saved_by
+from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
+from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats, upvoted_by
 from paperscope.web.bibtex import make_bibtex
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
-from paperscope.web.schemas import LibraryEntry, Pagination, PaperCard, PaperDetail, VersionOut
+from paperscope.web.schemas import (
+    LibraryEntry,
+    Pagination,
+    PaperCard,
+    PaperDetail,
+    PersonOut,
+    VersionOut,
+)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 30
@@ -25,12 +36,40 @@ PageParam = Query(1, ge=1, le=10_000, description="Page number, from 1")
 LimitParam = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
 
 
+def person(profile: Profile | None = None, *, username: str | None = None) -> PersonOut | None:
+    """A local account (linked to its profile page), else a source's profile."""
+    if username:
+        return PersonOut(name=username, url=f"/users/{quote(username)}", local=True)
+    if profile is None:
+        return None
+    return PersonOut(
+        name=profile.name,
+        fullname=profile.fullname,
+        avatar_url=avatar_href(profile.avatar_url),
+        url=safe_url(f"{HF_SITE}/{quote(profile.name)}"),
+        local=False,
+    )
+
+
+def local_submitters(*, store: Store, paper_ids: Sequence[str]) -> dict[str, str]:
+    """The username of the account that submitted each paper here, where one did."""
+    found = submitters(store=store, paper_ids=list(paper_ids))
+    names: dict[int, str] = {}
+    for user_id in {user_id for user_id, _ in found.values()}:
+        account = get_user(store=store, user_id=user_id)
+        if account:
+            names[user_id] = account.username
+    return {pid: names[uid] for pid, (uid, _) in found.items() if uid in names}
+
+
 def card(
     paper: Paper,
     stats: PaperStats | None,
     *,
     upvoted: bool | None = None,
     saved: bool | None = None,
+    comments: int = 0,
+    submitter: str | None = None,
 ) -> PaperCard:
     total = stats.total_upvotes if stats else (paper.external_upvotes or 0)
     return PaperCard(
@@ -48,8 +87,16 @@ def card(
         saved=saved,
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
-        code_url=paper.code_url,
-        project_url=paper.project_url,
+        code_url=safe_url(paper.code_url),
+        project_url=safe_url(paper.project_url),
+        github_stars=paper.github_stars,
+        submitted_by=person(paper.submitted_by, username=submitter),
+        organization=person(paper.organization),
+        thumbnail_url=safe_url(paper.thumbnail_url),
+        ai_summary=paper.ai_summary,
+        ai_keywords=list(paper.ai_keywords),
+        num_comments=comments,
+        source_comments=paper.source_comments,
     )
 
 
@@ -61,12 +108,16 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
     stats = get_stats(store=store, paper_ids=ids)
     mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
+    comments = comment_counts(store, ids)
+    by = local_submitters(store=store, paper_ids=ids)
     return [
         card(
             p,
             stats.get(p.paper_id),
             upvoted=(p.paper_id in mine_up) if user else None,
             saved=(p.paper_id in mine_saved) if user else None,
+            comments=comments[p.paper_id],
+            submitter=by.get(p.paper_id),
         )
         for p in papers
     ]
@@ -95,6 +146,10 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         doi=paper.doi,
         license=paper.license,
         sources=list(paper.sources),
+        listed_at=paper.listed_at,
+        media_urls=[u for u in (safe_url(m) for m in paper.media_urls) if u],
+        links_edited_by=paper.links_edited_by,
+        can_edit_links=can_edit_links(store, user, paper.paper_id),
         bibtex=make_bibtex(paper),
         library=library_entry(item),
     )
