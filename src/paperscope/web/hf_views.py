@@ -11,7 +11,6 @@ from fastapi import Request, Response
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.paper_links import comment_counts
-from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats
 from paperscope.web.hf_format import Listing, paper_markdown, submitter_object
 from paperscope.web.rendering import paper_url
@@ -21,20 +20,19 @@ MARKDOWN = "text/markdown; charset=utf-8"
 
 
 def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
-    """Each paper's listing, in four batched queries whatever the number of papers."""
+    """Each paper's listing, in a few batched queries whatever the number of papers."""
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     counts = comment_counts(store, ids)
-    local = submitters(store=store, paper_ids=ids)
-    names = local_submitters(store=store, paper_ids=ids)
+    local = local_submitters(store=store, papers=papers)
     out = {}
     for paper in papers:
-        at = local[paper.paper_id][1] if paper.paper_id in local else paper.listed_at
+        name, at = local.get(paper.paper_id, (None, paper.listed_at))
         if at is None and paper.feed_date is not None:
             at = datetime.combine(paper.feed_date, time(), tzinfo=UTC)
         found = stats.get(paper.paper_id)
         out[paper.paper_id] = Listing(
-            submitter=submitter_object(paper, names.get(paper.paper_id)),
+            submitter=submitter_object(paper, name),
             at=at,
             upvotes=found.total_upvotes if found else (paper.external_upvotes or 0),
             comments=counts[paper.paper_id],

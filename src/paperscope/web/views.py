@@ -4,6 +4,7 @@ upvote/library state, paper details, pagination links."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from fastapi import Query, Request
@@ -51,15 +52,23 @@ def person(profile: Profile | None = None, *, username: str | None = None) -> Pe
     )
 
 
-def local_submitters(*, store: Store, paper_ids: Sequence[str]) -> dict[str, str]:
-    """The username of the account that submitted each paper here, where one did."""
-    found = submitters(store=store, paper_ids=list(paper_ids))
+def local_submitters(*, store: Store, papers: Sequence[Paper]) -> dict[str, tuple[str, datetime]]:
+    """(username, when) of the account that submitted each paper here, where that was
+    before the paper's listing on its source site: the first to submit it shows."""
+    found = submitters(store=store, paper_ids=[p.paper_id for p in papers])
     names: dict[int, str] = {}
     for user_id in {user_id for user_id, _ in found.values()}:
         account = get_user(store=store, user_id=user_id)
         if account:
             names[user_id] = account.username
-    return {pid: names[uid] for pid, (uid, _) in found.items() if uid in names}
+    out = {}
+    for paper in papers:
+        if paper.paper_id not in found:
+            continue
+        user_id, at = found[paper.paper_id]
+        if user_id in names and (paper.listed_at is None or at < paper.listed_at):
+            out[paper.paper_id] = (names[user_id], at)
+    return out
 
 
 def card(
@@ -109,7 +118,7 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
     mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     comments = comment_counts(store, ids)
-    by = local_submitters(store=store, paper_ids=ids)
+    by = local_submitters(store=store, papers=papers)
     return [
         card(
             p,
@@ -117,7 +126,7 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
             upvoted=(p.paper_id in mine_up) if user else None,
             saved=(p.paper_id in mine_saved) if user else None,
             comments=comments[p.paper_id],
-            submitter=by.get(p.paper_id),
+            submitter=by[p.paper_id][0] if p.paper_id in by else None,
         )
         for p in papers
     ]
