@@ -53,11 +53,10 @@ def avatar_href(value: str | None) -> str | None:
 
 # ---------------------------------------------------------------- links in text
 
-_URL = re.compile(
-    r"(?:https?://|(?<![\w./-])(?=(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|"
-    r"codeberg\.org|huggingface\.co)/))[^\s<>\"'`{}|\\^]+",
-    re.IGNORECASE,
-)
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
+_URL_CHARS = re.compile(r"[^\s<>\"'`{}|\\^]+")
+_URL = re.compile(r"https?://" + _URL_CHARS.pattern, re.IGNORECASE)
+_WORD_OR_PATH = re.compile(r"[\w./-]")
 _TRAILING = ".,;:!?)]}'\"*>"
 # Code hosts and how many path segments name a repository there.
 _REPO_PATHS = {
@@ -94,13 +93,14 @@ def links_in_text(*texts: str | None) -> tuple[str | None, str | None]:
     "project page:", "website:" and the like, or a github.io site."""
     code = project = None
     for index, text in enumerate(texts):
-        if not text:
+        if not text or not _may_hold_links(text):
             continue
-        found = list(_urls(text))
+        spans = _url_spans(text)
+        found = [(start, url) for start, _, raw in spans if (url := _checked(raw))]
         repos = [(start, repo) for start, url in found if (repo := _repository(url))]
         for start, repo in repos:
             # Words of other URLs ("github" in a baseline's address) are no cue.
-            before = _URL.sub(" ", text[max(0, start - _CUE_WINDOW) : start])
+            before = _without_urls(text, max(0, start - _CUE_WINDOW), start, spans)
             if code is None and _CODE_CUE.search(before):
                 code = repo
         if code is None and index == 0 and len({r for _, r in repos}) == 1:
@@ -114,16 +114,44 @@ def links_in_text(*texts: str | None) -> tuple[str | None, str | None]:
     return code, project
 
 
-def _urls(text: str) -> list[tuple[int, str]]:
-    out = []
-    for match in _URL.finditer(text):
-        url = match.group().rstrip(_TRAILING)
-        if not url.lower().startswith(("http://", "https://")):
-            url = "https://" + url
-        checked = safe_url(url)
-        if checked:
-            out.append((match.start(), checked))
-    return out
+def _may_hold_links(text: str) -> bool:
+    """Most texts name no URL at all: substring tests rule them out far faster than a
+    regular expression (bulk imports read millions of abstracts)."""
+    low = text.lower()
+    return "http" in low or any(host in low for host in _CODE_HOSTS)
+
+
+def _url_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of every URL, with a scheme or a bare code host
+    ("github.com/org/repo"), in order. Bare hosts are found with str.find: a regular
+    expression with a look-behind tried at every position was the slow part."""
+    spans = [(m.start(), m.end(), m.group()) for m in _URL.finditer(text)]
+    low = text.lower()
+    for host in _CODE_HOSTS:
+        at = low.find(host + "/")
+        while at != -1:
+            start = at - 4 if low.startswith("www.", at - 4) else at
+            if start == 0 or not _WORD_OR_PATH.match(text, start - 1):
+                rest = _URL_CHARS.match(text, start)
+                if rest:
+                    spans.append((start, rest.end(), rest.group()))
+            at = low.find(host + "/", at + 1)
+    return sorted(spans)
+
+
+def _checked(raw: str) -> str | None:
+    url = raw.rstrip(_TRAILING)
+    if not url.lower().startswith(("http://", "https://")):
+        url = "https://" + url
+    return safe_url(url)
+
+
+def _without_urls(text: str, start: int, end: int, spans: list[tuple[int, int, str]]) -> str:
+    chars = list(text[start:end])
+    for s_start, s_end, _ in spans:
+        for i in range(max(s_start, start), min(s_end, end)):
+            chars[i - start] = " "
+    return "".join(chars)
 
 
 def _repository(url: str) -> str | None:
