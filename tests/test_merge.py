@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime
 
-from paperscope.models import Paper, Version
+from paperscope.models import Paper, Profile, Version
 from paperscope.store.merge import merge_papers, record_hash
 
 
@@ -45,3 +45,46 @@ def test_feed_date_never_moves_and_upvotes_refresh() -> None:
 def test_record_hash_ignores_where_stored() -> None:
     assert record_hash(_p(sources=("a",))) == record_hash(_p(sources=("b",)))
     assert record_hash(_p(title="x")) != record_hash(_p(title="y"))
+
+
+def test_listing_fields_survive_a_later_arxiv_record() -> None:
+    by = Profile("ClownRat", "Zesen Cheng", "/avatars/x.svg", (("isPro", False),))
+    listed = datetime(2024, 10, 25, 0, 57, 9, 392000, tzinfo=UTC)
+    stored = _p(
+        source="hf-daily",
+        submitted_by=by,
+        listed_at=listed,
+        thumbnail_url="https://t.example/x.png",
+        media_urls=("https://m.example/a.png",),
+        code_url="https://github.com/hf/listed",
+        github_stars=10,
+        source_comments=3,
+    )
+    arxiv = _p(source="oai-pmh", code_url="https://github.com/from/comments", abstract="A.")
+    merged = merge_papers(stored, arxiv)
+    assert merged.submitted_by == by and merged.listed_at == listed
+    assert merged.thumbnail_url == "https://t.example/x.png"
+    assert merged.media_urls == ("https://m.example/a.png",)
+    assert (merged.github_stars, merged.source_comments) == (10, 3)
+    assert merged.code_url == "https://github.com/hf/listed"  # text links only fill gaps
+    assert merged.abstract == "A."
+    # a newer listing refreshes counts but never moves the listing time
+    later = _p(source="hf-daily", listed_at=datetime(2025, 1, 1, tzinfo=UTC), source_comments=5)
+    again = merge_papers(merged, later)
+    assert again.listed_at == listed and again.source_comments == 5 and again.github_stars == 10
+
+
+def test_text_links_fill_gaps_and_hand_chosen_links_stay() -> None:
+    stored = _p(source="oai-pmh")
+    filled = merge_papers(stored, _p(code_url="https://github.com/a/b"))
+    assert filled.code_url == "https://github.com/a/b"
+    listed = merge_papers(filled, _p(source="hf-daily", code_url="https://github.com/hf/repo"))
+    assert listed.code_url == "https://github.com/hf/repo"  # the listing site's own field
+    edited = listed.replace(code_url="https://github.com/chosen/one", links_edited_by="ada")
+    for incoming in (
+        _p(source="hf-daily", code_url="https://github.com/hf/other"),
+        _p(source="oai-pmh", project_url="https://p.example/"),
+    ):
+        kept = merge_papers(edited, incoming)
+        assert kept.code_url == "https://github.com/chosen/one"
+        assert kept.project_url is None and kept.links_edited_by == "ada"

@@ -18,6 +18,22 @@ class Version:
     size: str | None = None
 
 
+ProfileDetail = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A person or organisation as a source site shows them: Hugging Face's submitter
+    of a daily paper, or the organisation a paper is listed under."""
+
+    name: str  # the account name on that site
+    fullname: str = ""
+    avatar_url: str = ""  # as the site gave it: absolute, or a path on the site
+    # Every other plain field the site gave (type, isPro, followerCount, _id ...), in
+    # its order, so the profile can be handed back exactly as it came.
+    details: tuple[tuple[str, ProfileDetail], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Paper:
     """A paper as every stage sees it.
@@ -50,6 +66,17 @@ class Paper:
     external_upvotes: int | None = None  # e.g. Hugging Face upvotes at import time
     ai_summary: str | None = None
     ai_keywords: tuple[str, ...] = ()
+    # What a listing site (Hugging Face daily papers) says about the paper, kept whole.
+    submitted_by: Profile | None = None  # who put it in that site's daily list
+    organization: Profile | None = None
+    listed_at: datetime | None = None  # when it entered that list, to the millisecond
+    thumbnail_url: str | None = None
+    media_urls: tuple[str, ...] = ()
+    github_stars: int | None = None  # of code_url, as the source counted them
+    source_comments: int | None = None  # comments on the source site (not ours)
+    # Set when a person (the submitter, an admin) chose the code and project links:
+    # no import replaces links chosen by hand.
+    links_edited_by: str | None = None
     source: str = "text"
     sources: tuple[str, ...] = field(default=())
 
@@ -180,6 +207,7 @@ class SearchQuery:
     offset: int = 0
     min_score: float | None = None  # drop hits whose fused score is lower (alerts)
     paper_ids: frozenset[str] | None = None  # search only among these papers
+    has_code: bool = False  # only papers with a code link
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import gzip
 import io
 from pathlib import Path
 
+import orjson
 import pytest
 
 from paperscope.config import Settings
@@ -156,3 +157,20 @@ def test_text_papers_merge_into_the_arxiv_paper_of_the_same_title(
 
 def _fresh_settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "fresh", dev_mode=True)
+
+
+def test_a_deeply_nested_daily_entry_loses_no_good_entry(
+    store: Store, shared_data: Path, tmp_path: Path
+) -> None:
+    entries = orjson.loads((shared_data / "hf/daily_papers_2024-10-25.first8.json").read_bytes())
+    depth = 100_000
+    deep = b'{"paper": {"id": "2410.00001", "x": ' + b"[" * depth + b"]" * depth + b"}}"
+    hostile = tmp_path / "daily.json"
+    hostile.write_bytes(
+        b"[" + orjson.dumps(entries[0]) + b"," + deep + b"," + orjson.dumps(entries[1]) + b"]"
+    )
+    result = import_file(store=store, path=hostile)
+    assert (result.format, result.report.new) == ("hf-daily", 2)
+    [rejected] = result.report.rejected
+    assert rejected.location == "daily.json entry 1" and "nested too deeply" in rejected.reason
+    assert get_paper(store=store, paper_id=entries[0]["paper"]["id"]) is not None

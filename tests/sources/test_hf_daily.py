@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -119,3 +120,74 @@ def test_sniff(sample: bytes, shared_data: Path) -> None:
     assert hf_daily.sniff(sample[:65536])
     assert not hf_daily.sniff((shared_data / "arxiv/kaggle_snapshot_head200.jsonl").read_bytes())
     assert not hf_daily.sniff(b"[1, 2, 3]")
+
+
+def test_keeps_everything_the_listing_says(sample: bytes, entries: list[dict[str, Any]]) -> None:
+    for record, entry in zip(_read(sample), entries, strict=True):
+        assert isinstance(record, Paper)
+        submitter = entry["submittedBy"]
+        assert record.submitted_by is not None
+        assert record.submitted_by.name == submitter["name"]
+        assert record.submitted_by.fullname == submitter["fullname"]
+        assert record.submitted_by.avatar_url == submitter["avatarUrl"]
+        others = {k: v for k, v in submitter.items() if k not in ("name", "fullname", "avatarUrl")}
+        assert dict(record.submitted_by.details) == others
+        assert record.thumbnail_url == entry["thumbnail"]
+        assert record.media_urls == tuple(entry.get("mediaUrls", ()))
+        assert record.source_comments == entry["numComments"]
+        assert record.listed_at == datetime.fromisoformat(entry["publishedAt"])
+        assert record.submitted_at == datetime.fromisoformat(entry["paper"]["publishedAt"])
+    first = _read(sample)[0]
+    assert isinstance(first, Paper)
+    # to the millisecond: 2024-10-25T00:57:09.392Z
+    assert first.listed_at == datetime(2024, 10, 25, 0, 57, 9, 392000, tzinfo=UTC)
+    assert first.submitted_by is not None and first.submitted_by.name == "ClownRat"
+
+
+def test_organisation_stars_and_daily_submitter(entries: list[dict[str, Any]]) -> None:
+    entry = entries[1]
+    del entry["submittedBy"]
+    entry["paper"].update(
+        githubStars=1234,
+        organization={"_id": "abc", "name": "org", "fullname": "The Org", "avatar": "/o.png"},
+        submittedOnDailyBy={"_id": "u1", "user": "akhaliq", "fullname": "AK", "type": "user"},
+    )
+    paper = hf_daily.paper_from_entry(entry)
+    assert paper.github_stars == 1234
+    assert paper.organization is not None
+    assert (paper.organization.name, paper.organization.fullname) == ("org", "The Org")
+    assert paper.organization.avatar_url == "/o.png"
+    assert dict(paper.organization.details) == {"_id": "abc"}
+    assert paper.submitted_by is not None and paper.submitted_by.name == "akhaliq"
+
+
+def test_hostile_links_are_dropped_and_the_paper_kept(entries: list[dict[str, Any]]) -> None:
+    entry = entries[2]
+    entry["paper"].update(githubRepo="javascript:alert(1)", projectPage="data:text/html,x")
+    entry["thumbnail"] = "javascript:alert(2)"
+    entry["mediaUrls"] = ["https://ok.example/a.png", "vbscript:x"]
+    entry["submittedBy"]["avatarUrl"] = "javascript:alert(3)"
+    entry["numComments"] = -4
+    paper = hf_daily.paper_from_entry(entry)
+    assert paper.code_url is None and paper.project_url is None
+    assert paper.thumbnail_url is None
+    assert paper.media_urls == ("https://ok.example/a.png",)
+    assert paper.submitted_by is not None and paper.submitted_by.avatar_url == ""
+    assert paper.source_comments is None
+    assert paper.title
+
+
+def test_an_entry_nested_too_deeply_is_rejected_alone(entries: list[dict[str, Any]]) -> None:
+    depth = 100_000
+    deep = b'{"paper": {"id": "2410.00001", "x": ' + b"[" * depth + b"]" * depth + b"}}"
+    good = [orjson.dumps(e) for e in entries[:3]]
+    data = b"[" + good[0] + b"," + deep + b"," + good[1] + b"," + good[2] + b"]"
+    records = _read(data)
+    assert _ids(records) == [e["paper"]["id"] for e in entries[:3]]
+    [rejected] = _rejected(records)
+    assert rejected.location == "daily.json entry 1"
+    assert "nested too deeply" in rejected.reason
+    # the same with the deep entry last and the file cut inside it
+    records = _read(b"[" + good[0] + b"," + deep[: len(deep) // 2])
+    assert _ids(records) == [entries[0]["paper"]["id"]]
+    assert "nested too deeply" in _rejected(records)[0].reason

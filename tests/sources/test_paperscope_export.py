@@ -7,8 +7,9 @@ from dataclasses import fields
 from datetime import UTC, date, datetime
 
 import orjson
+import pytest
 
-from paperscope.models import Paper, Rejected, Version
+from paperscope.models import Paper, Profile, Rejected, Version
 from paperscope.sources import paperscope_export
 
 FULL = Paper(
@@ -34,6 +35,16 @@ FULL = Paper(
     external_upvotes=7,
     ai_summary="Summary.",
     ai_keywords=("k1", "k2"),
+    submitted_by=Profile(
+        "ClownRat", "Zesen Cheng", "/avatars/1b.svg", (("isPro", False), ("followerCount", 2))
+    ),
+    organization=Profile("org", "The Org", "https://cdn.example/o.png", (("_id", "abc"),)),
+    listed_at=datetime(2024, 1, 3, 0, 57, 9, 392000, tzinfo=UTC),
+    thumbnail_url="https://cdn.example/t.png",
+    media_urls=("https://cdn.example/a.png", "https://cdn.example/b.mp4"),
+    github_stars=1234,
+    source_comments=3,
+    links_edited_by="ada",
     source="oai-pmh",
     sources=("oai-pmh", "hf-daily"),
 )
@@ -90,3 +101,15 @@ def test_a_missing_or_newer_header_rejects_the_file() -> None:
     assert isinstance(rejected, Rejected) and "upgrade paperscope" in rejected.reason
     [missing] = list(paperscope_export.read_records(io.BytesIO(orjson.dumps(FULL)), name="e"))
     assert isinstance(missing, Rejected) and missing.location == "e:1"
+
+
+def test_links_that_are_not_http_are_dropped_on_import() -> None:
+    record = orjson.loads(orjson.dumps(FULL))
+    record.update(code_url="javascript:alert(1)", media_urls=["data:x", "https://ok.example/"])
+    record["submitted_by"]["avatar_url"] = "javascript:alert(1)"
+    paper = paperscope_export.paper_from_dict(record)
+    assert paper.code_url is None and paper.media_urls == ("https://ok.example/",)
+    assert paper.submitted_by is not None and paper.submitted_by.avatar_url == ""
+    record["organization"] = {"name": "x", "details": [["nested", {"a": 1}]]}
+    with pytest.raises(paperscope_export.FieldError, match="'organization'"):
+        paperscope_export.paper_from_dict(record)

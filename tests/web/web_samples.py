@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from paperscope.models import Paper, Version
+from paperscope.sources import hf_daily
 
 HF_DAY = date(2024, 10, 25)
 HOSTILE_TITLE = '<script>alert("t")</script> Attention $x^2$ <img src=x onerror=alert(1)>'
@@ -25,6 +26,7 @@ def hf_papers(shared_data: Path) -> list[Paper]:
     out = []
     for e in entries:
         p = e["paper"]
+        listed = hf_daily.paper_from_entry(e)  # submitter, thumbnail, listing time ...
         published = datetime.fromisoformat(p["publishedAt"].replace("Z", "+00:00"))
         out.append(
             Paper(
@@ -39,6 +41,11 @@ def hf_papers(shared_data: Path) -> list[Paper]:
                 submitted_at=published,
                 feed_date=HF_DAY,
                 external_upvotes=p["upvotes"],
+                submitted_by=listed.submitted_by,
+                listed_at=listed.listed_at,
+                thumbnail_url=listed.thumbnail_url,
+                media_urls=listed.media_urls,
+                source_comments=listed.source_comments,
                 source="hf-daily",
             )
         )

@@ -26,7 +26,7 @@ from paperscope.cli.common import (
 
 if TYPE_CHECKING:
     from paperscope.ingest.pipeline import FileImport
-    from paperscope.models import Paper
+    from paperscope.models import Paper, Profile
     from paperscope.store.stats import StoreStats
 
 # The terminal lists this many rejected records; --json lists them all.
@@ -322,13 +322,36 @@ def _paper_facts(paper: Paper) -> list[tuple[str, str | None]]:
         ("Report no", paper.report_no),
         ("License", paper.license),
         ("Submitter", paper.submitter),
-        ("Code", paper.code_url),
+        ("Listed by", _profile(paper.submitted_by)),
+        ("Listed at", paper.listed_at.isoformat() if paper.listed_at else None),
+        ("Organization", _profile(paper.organization)),
+        ("Code", _with_stars(paper)),
         ("Project", paper.project_url),
+        ("Links set by", paper.links_edited_by),
+        ("Thumbnail", paper.thumbnail_url),
+        ("Discussion", _source_comments(paper)),
         ("Keywords", ", ".join(paper.ai_keywords)),
         ("AI summary", paper.ai_summary),
         ("Sources", ", ".join(paper.sources)),
         ("arXiv", paper.abs_url),
     ]
+
+
+def _profile(profile: Profile | None) -> str | None:
+    if profile is None:
+        return None
+    return f"{profile.fullname} ({profile.name})" if profile.fullname else profile.name
+
+
+def _source_comments(paper: Paper) -> str | None:
+    count = paper.source_comments
+    return f"{count} comment{'' if count == 1 else 's'} on the source site" if count else None
+
+
+def _with_stars(paper: Paper) -> str | None:
+    if paper.code_url and paper.github_stars is not None:
+        return f"{paper.code_url} ({paper.github_stars} stars)"
+    return paper.code_url
 
 
 def _line(text: str, *, style: str | None = None) -> None:

@@ -19,6 +19,7 @@ import jinja2
 
 from paperscope.config import Settings
 from paperscope.feeds.content import Digest, DigestSection
+from paperscope.links import safe_url
 from paperscope.models import Paper
 
 ABSTRACT_CHARS = 320
@@ -103,7 +104,7 @@ def _paper_view(base_url: str, paper: Paper) -> PaperView:
         page_url=base_url.rstrip("/") + "/papers/" + quote(paper.paper_id, safe="/"),
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
-        code_url=paper.code_url,
+        code_url=safe_url(paper.code_url),  # http(s) only, checked again as written
     )
 
 

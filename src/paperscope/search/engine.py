@@ -18,11 +18,12 @@ API::
 
 ``SearchQuery`` fields: ``text`` (syntax in search/query.py); ``categories``,
 ``authors``, ``sources`` (any value may match), ``date_from``/``date_to`` (submitted
-date, inclusive) and ``paper_ids`` (search only among these) filter both retrievers;
+date, inclusive), ``paper_ids`` (search only among these) and ``has_code`` (papers with
+a code link) filter both retrievers;
 ``sort`` is relevance, newest, oldest or citations (the fused candidates, most cited
-first, by OpenAlex counts); ``mode`` is hybrid, bm25 or dense; ``limit``/``offset``
-page; ``min_score`` drops hits whose score is lower (in hybrid mode the fused score is
-in [0, 1], see search/fusion.py).
+first, by OpenAlex counts); ``mode`` is hybrid, bm25 or dense;
+``limit``/``offset`` page; ``min_score`` drops hits whose score is lower (in hybrid
+mode the fused score is in [0, 1], see search/fusion.py).
 
 Each retriever fetches its best ``max(200, offset + limit)`` candidates; both scores
 are then known for every candidate and fused. ``total`` is the number of fused
@@ -55,6 +56,7 @@ from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
 from paperscope.store import Store
 from paperscope.store.citations import order_by_citations
+from paperscope.store.paper_links import paper_ids_with_code
 from paperscope.store.papers import get_papers, resolve_paper_id
 
 __all__ = ["Hit", "SearchEngine", "SearchQuery", "SearchResults", "UnknownPaperError"]
@@ -155,7 +157,7 @@ class SearchEngine:
             date_from=query.date_from,
             date_to=query.date_to,
             sources=query.sources,
-            paper_ids=query.paper_ids,
+            paper_ids=self._scope(query),
         )
         timings["parse"] = _ms(started)
         if parsed.is_empty:
@@ -186,11 +188,18 @@ class SearchEngine:
             date_from=query.date_from,
             date_to=query.date_to,
             sources=query.sources,
-            paper_ids=query.paper_ids,
+            paper_ids=self._scope(query),
         )
         mode = query.mode if self.semantic.available else "bm25"
         found = self._relevance(query, mode, parsed, filters, {})
         return found.ranked[: query.offset + query.limit]
+
+    def _scope(self, query: SearchQuery) -> frozenset[str] | None:
+        """The ids a search may return: ``paper_ids`` narrowed by ``has_code``."""
+        if not query.has_code:
+            return query.paper_ids
+        with_code = paper_ids_with_code(self.store)
+        return with_code if query.paper_ids is None else query.paper_ids & with_code
 
     def _relevance(
         self,

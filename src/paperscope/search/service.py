@@ -84,6 +84,7 @@ class SearchService:
             by_citations=query.sort == "citations",
             limit=query.limit,
             offset=query.offset,
+            has_code=query.has_code,
         )
         tokens = query_tokens(words)
         hits = []

@@ -25,6 +25,7 @@ from paperscope.sources.arxiv_fields import (
     parse_date,
     parse_datetime,
     split_authors,
+    with_text_links,
 )
 
 SOURCE = "arxiv-api"
@@ -152,7 +153,7 @@ def _atom_entry(entry: etree._Element, entry_id: str, name: str) -> Paper | Reje
     # MSC and ACM classes appear as categories too; keep arXiv's own, primary first.
     categories = tuple(dict.fromkeys(t for t in [primary_term or "", *terms] if is_category(t)))
     doi_text = _text(entry, ARXIV_ATOM_NS, "doi")
-    return Paper(
+    paper = Paper(
         paper_id=parsed.base,
         arxiv_id=parsed.base,
         title=title,
@@ -175,6 +176,7 @@ def _atom_entry(entry: etree._Element, entry_id: str, name: str) -> Paper | Reje
         doi=(doi_from_text(doi_text.split()[0]) if doi_text else None),
         source=SOURCE,
     )
+    return with_text_links(paper)
 
 
 # ------------------------------------------------------------------ RSS listings
@@ -231,6 +233,7 @@ def _rss_item(item: etree._Element, announced: date | None, name: str) -> RssEnt
         license=_text(item, DC_NS, "rights") or None,
         source=SOURCE,
     )
+    paper = with_text_links(paper)
     return RssEntry(paper=paper, announce_type=announce_type)
 
 

@@ -8,7 +8,8 @@ import unicodedata
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-from paperscope.models import Version
+from paperscope.links import links_in_text
+from paperscope.models import Paper, Version
 
 # TeX accent command -> Unicode combining mark (\'e -> é, \"o -> ö, \c{c} -> ç ...).
 _ACCENTS = {
@@ -154,3 +155,14 @@ def doi_from_text(text: str) -> str | None:
             s = s[len(prefix) :]
             break
     return s if s.startswith("10.") and "/" in s else None
+
+
+def with_text_links(paper: Paper) -> Paper:
+    """The paper with the code and project links its comments or abstract announce
+    ("Code: https://github.com/org/repo"), where it has none of its own."""
+    if paper.code_url and paper.project_url:
+        return paper
+    code, project = links_in_text(paper.comments, paper.abstract)
+    if not code and not project:
+        return paper
+    return paper.replace(code_url=paper.code_url or code, project_url=paper.project_url or project)

@@ -20,6 +20,7 @@ from paperscope.sources.arxiv_fields import (
     name_from_sorted,
     parse_datetime,
     split_authors,
+    with_text_links,
 )
 
 SOURCE = "oai-pmh"
@@ -100,7 +101,7 @@ def paper_from_oai_dc(metadata: Element, *, identifier: str, set_specs: Sequence
     categories = _dc_categories(_texts(fields, "subject"), set_specs)
     dates = [parse_datetime(d) for d in _texts(fields, "date")]
     versions = tuple(Version(i + 1, d) for i, d in enumerate(dates))
-    return Paper(
+    paper = Paper(
         paper_id=arxiv_id,
         arxiv_id=arxiv_id,
         title=title,
@@ -117,6 +118,7 @@ def paper_from_oai_dc(metadata: Element, *, identifier: str, set_specs: Sequence
         license=_optional(fields, "rights"),
         source=SOURCE,
     )
+    return with_text_links(paper)
 
 
 def _dc_categories(subjects: Sequence[str], set_specs: Sequence[str]) -> tuple[str, ...]:
@@ -142,7 +144,7 @@ def paper_from_arxiv(metadata: Element, *, identifier: str, set_specs: Sequence[
     categories = tuple(dict.fromkeys(_text(fields, "categories").split()))
     created = parse_datetime(_text(fields, "created"))
     updated = parse_datetime(_text(fields, "updated"))
-    return Paper(
+    paper = Paper(
         paper_id=arxiv_id,
         arxiv_id=arxiv_id,
         title=title,
@@ -160,6 +162,7 @@ def paper_from_arxiv(metadata: Element, *, identifier: str, set_specs: Sequence[
         license=_optional(fields, "license"),
         source=SOURCE,
     )
+    return with_text_links(paper)
 
 
 def _structured_author(author: Element) -> str:
@@ -183,7 +186,7 @@ def paper_from_arxiv_raw(metadata: Element, *, identifier: str, set_specs: Seque
     arxiv_id = _arxiv_id([_text(fields, "id"), identifier])
     versions = tuple(sorted((_raw_version(v) for v in fields.get("version", ())), key=_number))
     categories = tuple(dict.fromkeys(_text(fields, "categories").split()))
-    return Paper(
+    paper = Paper(
         paper_id=arxiv_id,
         arxiv_id=arxiv_id,
         title=title,
@@ -202,6 +205,7 @@ def paper_from_arxiv_raw(metadata: Element, *, identifier: str, set_specs: Seque
         submitter=_optional(fields, "submitter"),
         source=SOURCE,
     )
+    return with_text_links(paper)
 
 
 def _number(version: Version) -> int:

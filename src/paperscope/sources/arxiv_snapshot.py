@@ -17,6 +17,7 @@ import orjson
 
 from paperscope.arxiv_ids import parse_arxiv_id
 from paperscope.models import Paper, Rejected, Version
+from paperscope.sources.arxiv_fields import with_text_links
 
 FORMAT = "arxiv-snapshot"
 _SNIFF_LINES = 5
@@ -97,7 +98,7 @@ def paper_from_record(record: Any) -> Paper:
     categories = tuple(_text(record, "categories", parsed.base).split())
     versions = _versions(record.get("versions"))
     updated = versions[-1].submitted_at if versions else None
-    return Paper(
+    paper = Paper(
         paper_id=parsed.base,
         arxiv_id=parsed.base,
         title=title,
@@ -116,6 +117,7 @@ def paper_from_record(record: Any) -> Paper:
         submitter=_text(record, "submitter", parsed.base) or None,
         source=FORMAT,
     )
+    return with_text_links(paper)
 
 
 def _text(record: dict[str, Any], key: str, paper_id: str) -> str:

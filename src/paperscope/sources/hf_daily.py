@@ -13,11 +13,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from paperscope.arxiv_ids import parse_arxiv_id
-from paperscope.models import Paper, Rejected
+from paperscope.links import safe_avatar, safe_url
+from paperscope.models import Paper, Profile, Rejected
 
 FORMAT = "hf-daily"
 
@@ -25,6 +26,8 @@ _CHUNK = 1 << 16
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"\s*")
 _ENTRY_START = re.compile(r'\{\s*"paper"\s*:')
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*')
 # Bytes that are not UTF-8 are decoded to lone surrogates (surrogateescape), so the
 # entry that holds them can be rejected alone.
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -59,7 +62,8 @@ def read_records(stream: BinaryIO, *, name: str) -> Iterator[Paper | Rejected]:
 
 
 def paper_from_entry(entry: Any) -> Paper:
-    """One daily-papers entry as a Paper; raises EntryError naming the problem."""
+    """One daily-papers entry as a Paper; raises EntryError naming the problem.
+    Links that are not http(s) URLs are dropped, the paper kept."""
     if not isinstance(entry, dict) or not isinstance(entry.get("paper"), dict):
         raise EntryError("entry has no 'paper' object")
     paper = entry["paper"]
@@ -69,7 +73,12 @@ def paper_from_entry(entry: Any) -> Paper:
     title = _text(paper.get("title")) or _text(entry.get("title"))
     if not title:
         raise EntryError("entry has no title")
-    upvotes = paper.get("upvotes")
+
+    def field(key: str) -> Any:  # HF puts most paper fields inside "paper", some outside
+        value = paper.get(key)
+        return entry.get(key) if value is None else value
+
+    listed_at = _timestamp(paper.get("submittedOnDailyAt") or entry.get("publishedAt"))
     return Paper(
         paper_id=parsed.base,
         arxiv_id=parsed.base,
@@ -77,14 +86,58 @@ def paper_from_entry(entry: Any) -> Paper:
         abstract=_text(paper.get("summary")),
         authors=_authors(paper.get("authors")),
         submitted_at=_timestamp(paper.get("publishedAt")),
-        feed_date=_feed_date(paper.get("submittedOnDailyAt") or entry.get("publishedAt")),
-        project_url=_text(paper.get("projectPage")) or None,
-        code_url=_text(paper.get("githubRepo")) or None,
-        external_upvotes=upvotes if isinstance(upvotes, int) and upvotes >= 0 else None,
-        ai_summary=_text(paper.get("ai_summary")) or None,
-        ai_keywords=_keywords(paper.get("ai_keywords")),
+        feed_date=listed_at.date() if listed_at else None,
+        listed_at=listed_at,
+        project_url=safe_url(field("projectPage")),
+        code_url=safe_url(field("githubRepo")),
+        github_stars=_count(field("githubStars")),
+        external_upvotes=_count(paper.get("upvotes")),
+        source_comments=_count(entry.get("numComments")),
+        ai_summary=_text(field("ai_summary")) or None,
+        ai_keywords=_keywords(field("ai_keywords")),
+        submitted_by=profile_from_hf(entry.get("submittedBy"))
+        or profile_from_hf(paper.get("submittedOnDailyBy")),
+        organization=profile_from_hf(field("organization")),
+        thumbnail_url=safe_url(entry.get("thumbnail")),
+        media_urls=_urls(entry.get("mediaUrls")),
         source=FORMAT,
     )
+
+
+# Hugging Face names the account "name" in submittedBy and organization, "user" in
+# submittedOnDailyBy and author records; the avatar "avatarUrl", or "avatar" for an
+# organization. The other plain fields are kept as given, within bounds.
+_NAME_KEYS = ("name", "user")
+_AVATAR_KEYS = ("avatarUrl", "avatar")
+_MAX_DETAILS, _MAX_DETAIL_KEY, _MAX_DETAIL_TEXT = 32, 64, 500
+
+
+def profile_from_hf(raw: Any) -> Profile | None:
+    """A submitter or organisation object as a Profile; None without an account name."""
+    if not isinstance(raw, dict):
+        return None
+    name = next((_text(raw.get(k)) for k in _NAME_KEYS if _text(raw.get(k))), "")
+    if not name:
+        return None
+    avatar = next((raw[k] for k in _AVATAR_KEYS if isinstance(raw.get(k), str)), None)
+    details = [
+        (key, value)
+        for key, value in raw.items()
+        if key not in _NAME_KEYS + _AVATAR_KEYS + ("fullname",)
+        and isinstance(key, str)
+        and len(key) <= _MAX_DETAIL_KEY
+        and (value is None or isinstance(value, int | float | bool) or _short_text(value))
+    ]
+    return Profile(
+        name=name,
+        fullname=_text(raw.get("fullname")),
+        avatar_url=safe_avatar(avatar) or "",
+        details=tuple(details[:_MAX_DETAILS]),
+    )
+
+
+def _short_text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= _MAX_DETAIL_TEXT
 
 
 @dataclass
@@ -113,6 +166,13 @@ class _ArrayElements:
                 yield index, None, self._damage(pos, exc)
                 pos, index = self._resync(pos + 1), index + 1
                 continue
+            except RecursionError:
+                # Python's JSON parser recurses once per level; the entry is skipped
+                # by a scan that does not, and reading goes on after it.
+                yield index, None, "nested too deeply to read (more than about 1000 levels)"
+                pos, index = self._after_element(self._skip_element(pos)), index + 1
+                self._buffer, pos = self._buffer[pos:], 0
+                continue
             bad = _UNDECODABLE.search(self._buffer, pos, end)
             yield index, entry, (f"invalid UTF-8 at character {bad.start() - pos}" if bad else None)
             pos, index = self._after_element(end), index + 1
@@ -132,6 +192,31 @@ class _ArrayElements:
                 if (exc.msg, exc.pos) == last or not self._read_more():
                     raise
                 last = (exc.msg, exc.pos)
+
+    def _skip_element(self, pos: int) -> int:
+        """The end of the JSON value starting at ``pos``, found without recursion;
+        what is behind is dropped as the scan goes, so memory stays flat."""
+        depth, in_string = 0, False
+        while True:
+            if in_string:
+                body = _STRING_BODY.match(self._buffer, pos)
+                pos = body.end() if body else pos
+                if self._buffer[pos : pos + 1] == '"':
+                    pos, in_string = pos + 1, False
+                    continue
+            else:
+                found = _STRUCTURE.search(self._buffer, pos)
+                if found is not None:
+                    pos, char = found.end(), found.group()
+                    in_string = char == '"'
+                    depth += 1 if char in "[{" else -1 if char in "]}" else 0
+                    if depth == 0 and char in "]}":
+                        return pos
+                    continue
+                pos = len(self._buffer)
+            self._buffer, pos = self._buffer[pos:], 0
+            if not self._read_more():
+                return len(self._buffer)
 
     def _after_element(self, end: int) -> int:
         pos = self._skip_space(end)
@@ -190,6 +275,16 @@ def _authors(raw: Any) -> tuple[str, ...]:
     return tuple(n for n in names if n)
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _urls(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(u for u in (safe_url(v) for v in raw) if u)
+
+
 def _keywords(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list):
         return ()
@@ -204,8 +299,3 @@ def _timestamp(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _feed_date(value: Any) -> date | None:
-    stamp = _timestamp(value)
-    return stamp.date() if stamp else None

@@ -12,7 +12,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from paperscope.models import Paper, Rejected, Version
+from paperscope.links import safe_avatar, safe_url
+from paperscope.models import Paper, Profile, Rejected, Version
 
 FORMAT = "export"
 VERSION = 1
@@ -151,6 +152,33 @@ def _versions(value: Any) -> tuple[Version, ...]:
     return tuple(out)
 
 
+def _link(value: Any) -> str | None:
+    # A link that is not http(s) is dropped, as from every other source.
+    return safe_url(_string(value))
+
+
+def _links(value: Any) -> tuple[str, ...]:
+    return tuple(u for u in (safe_url(v) for v in _strings(value)) if u)
+
+
+def _profile(value: Any) -> Profile:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a profile object, found {type(value).__name__}")
+    details = value.get("details", [])
+    if not isinstance(details, list) or not all(
+        isinstance(d, list) and len(d) == 2 and isinstance(d[0], str) for d in details
+    ):
+        raise TypeError("profile details must be a list of [key, value] pairs")
+    if any(isinstance(d[1], list | dict) for d in details):
+        raise TypeError("profile details hold plain values only")
+    return Profile(
+        name=_string(value.get("name")),
+        fullname=_string(value.get("fullname", "")),
+        avatar_url=safe_avatar(_string(value.get("avatar_url", ""))) or "",
+        details=tuple((k, v) for k, v in details),
+    )
+
+
 _OPTIONAL_STRING = _optional(_string)
 _FIELDS: dict[str, Callable[[Any], Any]] = {
     "paper_id": _string,
@@ -170,11 +198,19 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
     "report_no": _OPTIONAL_STRING,
     "license": _OPTIONAL_STRING,
     "submitter": _OPTIONAL_STRING,
-    "project_url": _OPTIONAL_STRING,
-    "code_url": _OPTIONAL_STRING,
+    "project_url": _optional(_link),
+    "code_url": _optional(_link),
     "external_upvotes": _optional(_integer),
     "ai_summary": _OPTIONAL_STRING,
     "ai_keywords": _strings,
+    "submitted_by": _optional(_profile),
+    "organization": _optional(_profile),
+    "listed_at": _optional(_timestamp),
+    "thumbnail_url": _optional(_link),
+    "media_urls": _links,
+    "github_stars": _optional(_integer),
+    "source_comments": _optional(_integer),
+    "links_edited_by": _OPTIONAL_STRING,
     "source": _string,
     "sources": _strings,
 }

@@ -28,8 +28,9 @@ from sqlalchemy import (
 )
 
 from paperscope.store.database import Store
+from paperscope.store.papers import has_code_condition
 from paperscope.store.schema import paper_categories, paper_sources, papers
-from paperscope.store.schema_accounts import paper_stats, submissions
+from paperscope.store.schema_accounts import paper_stats, submissions, users
 
 FeedMode = Literal["submissions", "categories", "both"]
 FeedSort = Literal["upvotes", "newest"]
@@ -108,6 +109,14 @@ def total_upvotes_expr() -> ColumnElement[int]:
     return func.coalesce(paper_stats.c.upvotes, 0) + func.coalesce(papers.c.external_upvotes, 0)
 
 
+def submitted_by_condition(name: str) -> ColumnElement[bool]:
+    """Papers submitted by ``name``: here (an account, any case) or on the listing site
+    they were imported from (Hugging Face's submitter)."""
+    local = select(submissions.c.paper_id).join(users, users.c.user_id == submissions.c.user_id)
+    local = local.where(func.lower(users.c.username) == name.strip().lower())
+    return or_(papers.c.submitted_by_name == name.strip(), papers.c.paper_id.in_(local))
+
+
 def list_feed(
     *,
     store: Store,
@@ -118,9 +127,20 @@ def list_feed(
     sort: FeedSort = "upvotes",
     limit: int = 50,
     offset: int = 0,
+    has_code: bool = False,
+    submitter: str | None = None,
 ) -> tuple[list[str], int]:
-    """A page of feed paper ids between start and end (inclusive), and the total."""
+    """A page of feed paper ids between start and end (inclusive), and the total;
+    ``has_code`` keeps papers with a code link, ``submitter`` those one person
+    submitted."""
     cand = _candidates(mode, categories, start, end).subquery()
+    if has_code or submitter:
+        narrowed = select(cand).join(papers, papers.c.paper_id == cand.c.paper_id)
+        if has_code:
+            narrowed = narrowed.where(has_code_condition())
+        if submitter:
+            narrowed = narrowed.where(submitted_by_condition(submitter))
+        cand = narrowed.subquery()
     newest = func.coalesce(papers.c.submitted_at, papers.c.created_at)
     order = (
         [total_upvotes_expr().desc(), newest.desc()]

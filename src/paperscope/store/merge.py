@@ -2,7 +2,10 @@
 
 Rules: a known value is never erased by an unknown one; text from an older arXiv
 version never overwrites a newer one; versions accumulate (history is kept); the day a
-paper entered the feed never moves once set."""
+paper entered the feed never moves once set; counts (upvotes, stars, comments on the
+source site) take the latest value given. Code and project links chosen by a person are
+never replaced by an import, and links found in arXiv text only fill gaps: they never
+replace links a listing site (Hugging Face) or an export gave."""
 
 from __future__ import annotations
 
@@ -14,8 +17,12 @@ import orjson
 
 from paperscope.models import Paper, Version
 
-_FIRST_WINS = {"paper_id", "source", "feed_date", "arxiv_id"}
-_SPECIAL = {"versions", "sources", "submitted_at", "updated_at", "external_upvotes"}
+_FIRST_WINS = {"paper_id", "source", "feed_date", "arxiv_id", "listed_at"}
+_LATEST_COUNT = {"external_upvotes", "github_stars", "source_comments"}
+_LINKS = ("code_url", "project_url", "links_edited_by")
+_SPECIAL = {"versions", "sources", "submitted_at", "updated_at", *_LATEST_COUNT, *_LINKS}
+# Sources whose links are the site's own fields, not found in free text.
+_LINK_SOURCES = {"hf-daily", "export"}
 
 
 def merge_papers(stored: Paper, incoming: Paper) -> Paper:
@@ -39,11 +46,10 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
     changes["versions"] = _merge_versions(stored.versions, incoming.versions)
     changes["submitted_at"] = _pick(min, stored.submitted_at, incoming.submitted_at)
     changes["updated_at"] = _pick(max, stored.updated_at, incoming.updated_at)
-    changes["external_upvotes"] = (
-        incoming.external_upvotes
-        if incoming.external_upvotes is not None
-        else stored.external_upvotes
-    )
+    for name in _LATEST_COUNT:
+        new = getattr(incoming, name)
+        changes[name] = new if new is not None else getattr(stored, name)
+    changes.update(_merge_links(stored, incoming))
     changes["sources"] = tuple(dict.fromkeys(stored.sources + incoming.sources))
     return Paper(**changes)
 
@@ -65,6 +71,17 @@ def record_hash(paper: Paper) -> str:
 
 def same_content(a: Paper, b: Paper) -> bool:
     return a.replace(sources=()) == b.replace(sources=())
+
+
+def _merge_links(stored: Paper, incoming: Paper) -> dict[str, Any]:
+    if stored.links_edited_by and not incoming.links_edited_by:
+        return {name: getattr(stored, name) for name in _LINKS}
+    fill_only = incoming.source not in _LINK_SOURCES and not incoming.links_edited_by
+    out: dict[str, Any] = {}
+    for name in _LINKS:
+        old, new = getattr(stored, name), getattr(incoming, name)
+        out[name] = new if _known(new) and not (fill_only and _known(old)) else old
+    return out
 
 
 def _known(value: Any) -> bool:

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, select, update
 
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
-from paperscope.models import Paper, Version
+from paperscope.models import Paper, Profile, Version
 from paperscope.store.database import Store
 from paperscope.store.merge import merge_papers, record_hash, same_content
 from paperscope.store.schema import (
@@ -166,11 +166,42 @@ def _paper_row(p: Paper, seq: int, now: datetime) -> dict[str, Any]:
         "code_url": p.code_url,
         "external_upvotes": p.external_upvotes,
         "ai_summary": p.ai_summary,
-        "ai_keywords": orjson.dumps(list(p.ai_keywords)).decode() if p.ai_keywords else None,
+        "ai_keywords": _json_list(p.ai_keywords),
+        "submitted_by": profile_json(p.submitted_by),
+        "submitted_by_name": p.submitted_by.name[:200] if p.submitted_by else None,
+        "organization": profile_json(p.organization),
+        "listed_at": p.listed_at,
+        "thumbnail_url": p.thumbnail_url,
+        "media_urls": _json_list(p.media_urls),
+        "github_stars": p.github_stars,
+        "source_comments": p.source_comments,
+        "links_edited_by": p.links_edited_by,
         "source": p.source,
         "seq": seq,
         "modified_at": now,
     }
+
+
+def _json_list(values: tuple[str, ...]) -> str | None:
+    return orjson.dumps(list(values)).decode() if values else None
+
+
+def profile_json(profile: Profile | None) -> str | None:
+    """A profile as the JSON text stored in its column (details as [key, value] pairs,
+    keeping their order)."""
+    return orjson.dumps(profile).decode() if profile else None
+
+
+def profile_from_json(text: str | None) -> Profile | None:
+    if not text:
+        return None
+    data = orjson.loads(text)
+    return Profile(
+        name=data["name"],
+        fullname=data.get("fullname", ""),
+        avatar_url=data.get("avatar_url", ""),
+        details=tuple((str(k), v) for k, v in data.get("details", ())),
+    )
 
 
 def _child_rows(conn: Connection, batch: list[Paper]) -> None:
@@ -377,6 +408,14 @@ def _paper_from_row(row: Any, kids: dict[str, list[Any]]) -> Paper:
         external_upvotes=row["external_upvotes"],
         ai_summary=row["ai_summary"],
         ai_keywords=tuple(orjson.loads(row["ai_keywords"])) if row["ai_keywords"] else (),
+        submitted_by=profile_from_json(row["submitted_by"]),
+        organization=profile_from_json(row["organization"]),
+        listed_at=row["listed_at"],
+        thumbnail_url=row["thumbnail_url"],
+        media_urls=tuple(orjson.loads(row["media_urls"])) if row["media_urls"] else (),
+        github_stars=row["github_stars"],
+        source_comments=row["source_comments"],
+        links_edited_by=row["links_edited_by"],
         source=row["source"],
         sources=tuple(kids.get("sources", ())),
     )
@@ -488,6 +527,11 @@ def list_paper_ids(
     q = q.order_by(sort_col.asc() if order == "oldest" else sort_col.desc(), papers.c.paper_id)
     with store.read() as conn:
         return list(conn.scalars(q.limit(limit).offset(offset)))
+
+
+def has_code_condition() -> ColumnElement[bool]:
+    """The "has code" filter of lists and search: the paper has a code link."""
+    return and_(papers.c.code_url.is_not(None), papers.c.code_url != "")
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

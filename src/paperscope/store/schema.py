@@ -71,6 +71,17 @@ papers = Table(
     Column("external_upvotes", Integer),
     Column("ai_summary", Text),
     Column("ai_keywords", Text),  # JSON array
+    # From a listing site (Hugging Face daily papers): profiles as JSON objects
+    # {name, fullname, avatar_url, details}; the submitter's name again, for filtering.
+    Column("submitted_by", Text),
+    Column("submitted_by_name", String(200), index=True),
+    Column("organization", Text),
+    Column("listed_at", UTCDateTime),
+    Column("thumbnail_url", Text),
+    Column("media_urls", Text),  # JSON array
+    Column("github_stars", Integer),
+    Column("source_comments", Integer),
+    Column("links_edited_by", String(200)),
     Column("source", String(32), nullable=False),
     # Change sequence: every insert/update takes the next number, so indexes catch up
     # with "seq > high-water mark" instead of rescanning the store.

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 
 from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
-from paperscope.store.papers import author_key
+from paperscope.store.papers import author_key, has_code_condition
 from paperscope.store.schema import paper_authors, paper_categories, papers
 from paperscope.store.schema_citations import paper_citations
 
@@ -27,10 +27,14 @@ def search_titles(
     by_citations: bool = False,
     limit: int = 20,
     offset: int = 0,
+    has_code: bool = False,
 ) -> tuple[list[tuple[str, str, str]], int]:
     """(paper_id, title, abstract) of a page of matches, and the number of matches;
-    ``by_citations`` puts the most cited first (OpenAlex counts), then by date."""
+    ``by_citations`` puts the most cited first (OpenAlex counts), then by date;
+    ``has_code`` keeps papers with a code link."""
     conds = [func.lower(papers.c.title).contains(t.lower(), autoescape=True) for t in terms]
+    if has_code:
+        conds.append(has_code_condition())
     if categories:
         conds.append(
             papers.c.paper_id.in_(

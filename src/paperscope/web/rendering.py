@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
+from paperscope.links import safe_url
 from paperscope.web.auth import resolve_user
 from paperscope.web.security import csrf_token
 
@@ -68,7 +69,8 @@ def make_templates() -> Jinja2Templates:
     env.globals.update(
         paper_url=paper_url, author_url=author_url, category_url=category_url, query_url=query_url
     )
-    env.filters.update(date=format_date, paper_url=paper_url)
+    # safe_url: every outside link is checked again as it is written (http(s) only).
+    env.filters.update(date=format_date, paper_url=paper_url, safe_url=safe_url)
     return templates
 
 

@@ -17,6 +17,18 @@ class Pagination(BaseModel):
     prev: str | None = Field(None, description="URL of the previous page, if any")
 
 
+class PersonOut(BaseModel):
+    """Who submitted a paper, or the organisation it is listed under."""
+
+    name: str
+    fullname: str = ""
+    avatar_url: str | None = Field(None, description="An http(s) URL, or none")
+    url: str | None = Field(
+        None, description="Their profile: /users/{name} here, or on the site they came from"
+    )
+    local: bool = Field(description="An account of this site (else from the paper's source)")
+
+
 class PaperCard(BaseModel):
     """A paper as listed: enough for a card, a feed entry or a search hit."""
 
@@ -36,6 +48,14 @@ class PaperCard(BaseModel):
     pdf_url: str | None = None
     code_url: str | None = None
     project_url: str | None = None
+    github_stars: int | None = Field(None, description="Stars of the code repository, if known")
+    submitted_by: PersonOut | None = None
+    organization: PersonOut | None = None
+    thumbnail_url: str | None = None
+    ai_summary: str | None = Field(None, description="The source's AI-written summary")
+    ai_keywords: list[str] = []
+    num_comments: int = Field(0, description="Comments here plus those on the source site")
+    source_comments: int | None = Field(None, description="Comments on the source site")
     title_html: str | None = Field(None, description="Escaped title, query matches in <mark>")
     abstract_html: str | None = Field(None, description="Escaped abstract, matches in <mark>")
     score: float | None = None
@@ -76,6 +96,10 @@ class PaperDetail(PaperCard):
     doi: str | None = None
     license: str | None = None
     sources: list[str] = []
+    listed_at: datetime | None = Field(None, description="When it entered the source's list")
+    media_urls: list[str] = []
+    links_edited_by: str | None = Field(None, description="Who set the links by hand")
+    can_edit_links: bool = Field(False, description="Whether you may set the links")
     bibtex: str
     library: LibraryEntry | None = Field(None, description="Your library entry, if saved")
     references: list[PaperReference] = Field(
@@ -209,3 +233,17 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class PaperLinksIn(BaseModel):
+    """Code and project links of a paper; null or "" removes one."""
+
+    code_url: str | None = Field(None, max_length=2000)
+    project_url: str | None = Field(None, max_length=2000)
+
+
+class PaperLinksOut(BaseModel):
+    paper_id: str
+    code_url: str | None
+    project_url: str | None
+    links_edited_by: str | None

@@ -24,7 +24,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # Thumbnails and avatars of papers imported from Hugging Face.
+        "img-src 'self' data: https://huggingface.co https://cdn-avatars.huggingface.co "
+        "https://cdn-thumbnails.huggingface.co https://cdn-uploads.huggingface.co",
         "font-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",

@@ -4,15 +4,20 @@ upvote/library state, paper details, pagination links."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from datetime import datetime
+from urllib.parse import quote, urlsplit
 
 from fastapi import Query, Request
 
-from paperscope.models import LibraryItem, Paper, PaperStats, User
+from paperscope.links import HF_SITE, avatar_href, safe_url
+from paperscope.models import LibraryItem, Paper, PaperStats, Profile, User
 from paperscope.store import Store
+from paperscope.store.accounts import get_user
 from paperscope.store.citations import cited_by_counts, get_paper_citations
 from paperscope.store.library import get_item, saved_by
+from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
+from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats, upvoted_by
 from paperscope.web.bibtex import make_bibtex
 from paperscope.web.errors import NotFound
@@ -23,6 +28,7 @@ from paperscope.web.schemas import (
     PaperCard,
     PaperDetail,
     PaperReference,
+    PersonOut,
     VersionOut,
 )
 
@@ -33,6 +39,40 @@ PageParam = Query(1, ge=1, le=10_000, description="Page number, from 1")
 LimitParam = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
 
 
+def person(profile: Profile | None = None, *, username: str | None = None) -> PersonOut | None:
+    """A local account (linked to its profile page), else a source's profile."""
+    if username:
+        return PersonOut(name=username, url=f"/users/{quote(username)}", local=True)
+    if profile is None:
+        return None
+    return PersonOut(
+        name=profile.name,
+        fullname=profile.fullname,
+        avatar_url=avatar_href(profile.avatar_url),
+        url=safe_url(f"{HF_SITE}/{quote(profile.name)}"),
+        local=False,
+    )
+
+
+def local_submitters(*, store: Store, papers: Sequence[Paper]) -> dict[str, tuple[str, datetime]]:
+    """(username, when) of the account that submitted each paper here, where that was
+    before the paper's listing on its source site: the first to submit it shows."""
+    found = submitters(store=store, paper_ids=[p.paper_id for p in papers])
+    names: dict[int, str] = {}
+    for user_id in {user_id for user_id, _ in found.values()}:
+        account = get_user(store=store, user_id=user_id)
+        if account:
+            names[user_id] = account.username
+    out = {}
+    for paper in papers:
+        if paper.paper_id not in found:
+            continue
+        user_id, at = found[paper.paper_id]
+        if user_id in names and (paper.listed_at is None or at < paper.listed_at):
+            out[paper.paper_id] = (names[user_id], at)
+    return out
+
+
 def card(
     paper: Paper,
     stats: PaperStats | None,
@@ -40,6 +80,8 @@ def card(
     upvoted: bool | None = None,
     saved: bool | None = None,
     cited_by_count: int | None = None,
+    comments: int = 0,
+    submitter: str | None = None,
 ) -> PaperCard:
     total = stats.total_upvotes if stats else (paper.external_upvotes or 0)
     return PaperCard(
@@ -57,8 +99,16 @@ def card(
         saved=saved,
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
-        code_url=paper.code_url,
-        project_url=paper.project_url,
+        code_url=safe_url(paper.code_url),
+        project_url=safe_url(paper.project_url),
+        github_stars=paper.github_stars,
+        submitted_by=person(paper.submitted_by, username=submitter),
+        organization=person(paper.organization),
+        thumbnail_url=safe_url(paper.thumbnail_url),
+        ai_summary=paper.ai_summary,
+        ai_keywords=list(paper.ai_keywords),
+        num_comments=comments,
+        source_comments=paper.source_comments,
         cited_by_count=cited_by_count,
     )
 
@@ -72,6 +122,8 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
     citations = cited_by_counts(store=store, paper_ids=ids)
     mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
+    comments = comment_counts(store, ids)
+    by = local_submitters(store=store, papers=papers)
     return [
         card(
             p,
@@ -79,6 +131,8 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
             upvoted=(p.paper_id in mine_up) if user else None,
             saved=(p.paper_id in mine_saved) if user else None,
             cited_by_count=citations.get(p.paper_id),
+            comments=comments[p.paper_id],
+            submitter=by[p.paper_id][0] if p.paper_id in by else None,
         )
         for p in papers
     ]
@@ -108,6 +162,10 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         doi=paper.doi,
         license=paper.license,
         sources=list(paper.sources),
+        listed_at=paper.listed_at,
+        media_urls=[u for u in (safe_url(m) for m in paper.media_urls) if u],
+        links_edited_by=paper.links_edited_by,
+        can_edit_links=can_edit_links(store, user, paper.paper_id),
         bibtex=make_bibtex(paper),
         library=library_entry(item),
         references=references_of(store=store, paper_ids=citations.references) if citations else [],

@@ -23,6 +23,7 @@ routes = Routes()
 
 Sort = Literal["upvotes", "trending", "newest"]
 SortParam = Query("upvotes", description="upvotes, trending or newest")
+HasCodeParam = Query(False, description="Only papers with a code link")
 SORT_OPTIONS = (("upvotes", "Most upvoted"), ("trending", "Trending"), ("newest", "Newest"))
 # Trending order within a period is computed over at most this many of its papers.
 MAX_RANKED = 5000
@@ -34,7 +35,13 @@ def today() -> date:
 
 
 def _feed_ids(
-    store: Store, settings: Settings, period: Period, sort: Sort, page: int, limit: int
+    store: Store,
+    settings: Settings,
+    period: Period,
+    sort: Sort,
+    page: int,
+    limit: int,
+    has_code: bool = False,
 ) -> tuple[list[str], int]:
     mode, cats = settings.feed_mode, settings.feed_categories
     if sort != "trending":
@@ -47,6 +54,7 @@ def _feed_ids(
             sort=sort,
             limit=limit,
             offset=(page - 1) * limit,
+            has_code=has_code,
         )
     ids, total = list_feed(
         store=store,
@@ -56,6 +64,7 @@ def _feed_ids(
         categories=cats,
         sort="upvotes",
         limit=MAX_RANKED,
+        has_code=has_code,
     )
     ranked = [
         t.paper_id
@@ -85,8 +94,9 @@ def _daily(
     page: int,
     limit: int,
     notice: str | None = None,
+    has_code: bool = False,
 ) -> Response:
-    ids, total = _feed_ids(store, settings, period, sort, page, limit)
+    ids, total = _feed_ids(store, settings, period, sort, page, limit, has_code)
     prev_url, next_url = _neighbours(store, settings, period)
     model = DailyPage(
         items=cards_for(store=store, paper_ids=ids, user=user),
@@ -119,16 +129,23 @@ def home(
     week: str | None = Query(None, description="An ISO week: 2024-W43"),
     month: str | None = Query(None, description="A month: 2024-10"),
     sort: Sort = SortParam,
+    has_code: bool = HasCodeParam,
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
     """Today's feed; when today has no papers yet, the most recent day that has."""
     if week:
-        return _daily(request, store, settings, user, parse_week(week), sort, page, limit)
+        return _daily(
+            request, store, settings, user, parse_week(week), sort, page, limit, has_code=has_code
+        )
     if month:
-        return _daily(request, store, settings, user, parse_month(month), sort, page, limit)
+        return _daily(
+            request, store, settings, user, parse_month(month), sort, page, limit, has_code=has_code
+        )
     if date_:
-        return _daily(request, store, settings, user, parse_day(date_), sort, page, limit)
+        return _daily(
+            request, store, settings, user, parse_day(date_), sort, page, limit, has_code=has_code
+        )
     day, notice = today(), None
     latest = feed_day_near(
         store=store,
@@ -146,7 +163,9 @@ def home(
             f"{latest:%A} {latest.day} {latest:%B %Y}."
         )
         day = latest
-    return _daily(request, store, settings, user, day_period(day), sort, page, limit, notice)
+    return _daily(
+        request, store, settings, user, day_period(day), sort, page, limit, notice, has_code
+    )
 
 
 @routes.twin(
@@ -163,11 +182,14 @@ def daily_day(
     settings: SettingsDep,
     user: MaybeUser,
     sort: Sort = SortParam,
+    has_code: bool = HasCodeParam,
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
     """The papers of one day (YYYY-MM-DD)."""
-    return _daily(request, store, settings, user, parse_day(day), sort, page, limit)
+    return _daily(
+        request, store, settings, user, parse_day(day), sort, page, limit, has_code=has_code
+    )
 
 
 @routes.twin(
@@ -184,11 +206,14 @@ def daily_week(
     settings: SettingsDep,
     user: MaybeUser,
     sort: Sort = SortParam,
+    has_code: bool = HasCodeParam,
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
     """The papers of one ISO week (2024-W43)."""
-    return _daily(request, store, settings, user, parse_week(week), sort, page, limit)
+    return _daily(
+        request, store, settings, user, parse_week(week), sort, page, limit, has_code=has_code
+    )
 
 
 @routes.twin(
@@ -205,11 +230,14 @@ def daily_month(
     settings: SettingsDep,
     user: MaybeUser,
     sort: Sort = SortParam,
+    has_code: bool = HasCodeParam,
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
     """The papers of one month (2024-10)."""
-    return _daily(request, store, settings, user, parse_month(month), sort, page, limit)
+    return _daily(
+        request, store, settings, user, parse_month(month), sort, page, limit, has_code=has_code
+    )
 
 
 TrendSort = Literal["trending", "newest", "upvotes"]

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import Query, Request, Response
+from fastapi import Form, Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from paperscope.models import Paper, User
 from paperscope.search.service import SearchService
 from paperscope.store import Store
+from paperscope.store.paper_links import NotAnHttpUrl, can_edit_links, set_paper_links
 from paperscope.store.title_search import search_titles
 from paperscope.store.upvotes import get_stats, set_upvote, toggle_upvote
 from paperscope.web.auth import now_utc
 from paperscope.web.bibtex import make_bibtex
 from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
+from paperscope.web.errors import ApiError
+from paperscope.web.hf_views import markdown_response, wants_markdown
 from paperscope.web.rendering import json_response, paper_url, render, templates, wants_json
 from paperscope.web.routing import Routes
-from paperscope.web.schemas import PaperDetail, PaperList, SimilarPage, UpvoteRequest, UpvoteState
+from paperscope.web.schemas import (
+    PaperDetail,
+    PaperLinksIn,
+    PaperLinksOut,
+    PaperList,
+    SimilarPage,
+    UpvoteRequest,
+    UpvoteState,
+)
 from paperscope.web.security import csrf_token
 from paperscope.web.views import (
     LimitParam,
@@ -165,10 +176,11 @@ def list_papers(
         pattern="^(newest|oldest|citations)$",
         description="newest, oldest, or citations (most cited first, by OpenAlex counts)",
     ),
+    has_code: bool = Query(False, description="Only papers with a code link"),
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
-    """All papers, newest first, optionally of one category or author."""
+    """All papers, newest first, optionally of one category or author, or with code."""
     rows, total = search_titles(
         store=store,
         terms=[],
@@ -178,12 +190,73 @@ def list_papers(
         by_citations=sort == "citations",
         limit=limit,
         offset=(page - 1) * limit,
+        has_code=has_code,
     )
     model = PaperList(
         items=cards_for(store=store, paper_ids=[r[0] for r in rows], user=user),
         pagination=pagination(request, page=page, limit=limit, total=total),
     )
     return render(request, "similar.html", json_model=model)
+
+
+def _set_links(store: Store, user: User, paper_id: str, body: PaperLinksIn) -> Paper:
+    paper = load_paper(store, paper_id)
+    if not can_edit_links(store, user, paper.paper_id):
+        raise ApiError(
+            403,
+            "forbidden",
+            "Only the person who submitted this paper or an administrator can set its links.",
+        )
+    try:
+        return set_paper_links(
+            store=store,
+            paper_id=paper.paper_id,
+            code_url=body.code_url,
+            project_url=body.project_url,
+            edited_by=user.username,
+        )
+    except NotAnHttpUrl as exc:
+        raise ApiError(422, "invalid_request", str(exc), {"field": str(exc).split()[0]}) from exc
+
+
+@routes.api(
+    "/api/v1/papers/{paper_id:path}/links",
+    methods=["PUT"],
+    csrf=True,
+    response_model=PaperLinksOut,
+    summary="Set code and project links",
+    tags=["papers"],
+)
+def api_set_links(
+    paper_id: str, body: PaperLinksIn, store: StoreDep, user: CurrentUser
+) -> Response:
+    """Set both links (http or https only; null or "" removes one). For the paper's
+    submitter and administrators; later imports keep them."""
+    paper = _set_links(store, user, paper_id, body)
+    return json_response(
+        PaperLinksOut(
+            paper_id=paper.paper_id,
+            code_url=paper.code_url,
+            project_url=paper.project_url,
+            links_edited_by=paper.links_edited_by,
+        )
+    )
+
+
+@routes.page("/papers/{paper_id:path}/links", methods=["POST"], csrf=True)
+def links_form(
+    request: Request,
+    paper_id: str,
+    store: StoreDep,
+    user: CurrentUser,
+    code_url: str = Form("", max_length=2000),
+    project_url: str = Form("", max_length=2000),
+) -> Response:
+    """The links form of the paper page."""
+    paper = _set_links(
+        store, user, paper_id, PaperLinksIn(code_url=code_url, project_url=project_url)
+    )
+    return RedirectResponse(paper_url(paper.paper_id) + "#links", status_code=303)
 
 
 @routes.twin(
@@ -199,6 +272,8 @@ def paper_page(request: Request, paper_id: str, store: StoreDep, user: MaybeUser
     redirect = _canonical_redirect(request, paper_id, paper)
     if redirect:
         return redirect
+    if wants_markdown(request):
+        return markdown_response(request, store, paper)
     detail = paper_detail(store=store, paper=paper, user=user)
     if wants_json(request):
         return render(request, "paper.html", json_model=detail)

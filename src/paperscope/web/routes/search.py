@@ -34,6 +34,7 @@ def search(
     date_from: date | None = Query(None, alias="from", description="Submitted on or after"),
     date_to: date | None = Query(None, alias="to", description="Submitted on or before"),
     sort: Literal["relevance", "newest", "oldest", "citations"] = Query("relevance"),
+    has_code: bool = Query(False, description="Only papers with a code link"),
     page: int = Query(1, ge=1, le=500),
     limit: int = Query(20, ge=1, le=SEARCH_LIMIT_MAX),
 ) -> Response:
@@ -69,6 +70,7 @@ def search(
                 sort=sort,
                 limit=limit,
                 offset=(page - 1) * limit,
+                has_code=has_code,
             )
         )
     except ValueError as exc:  # the engine refuses a query it cannot parse

@@ -13,7 +13,7 @@ from alembic import op
 from paperscope.store.schema import UTCDateTime
 
 revision = "0008_citations"
-down_revision = "0004_feedback"
+down_revision = "0005_paper_extras"
 branch_labels = None
 depends_on = None
 

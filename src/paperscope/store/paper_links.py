@@ -1,0 +1,103 @@
+"""A paper's code and project links chosen by hand, who may choose them, the "has code"
+filter, and the comment counts shown beside a paper."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from paperscope.links import safe_url
+from paperscope.models import Paper, User
+from paperscope.store.database import Store
+from paperscope.store.papers import get_paper, has_code_condition, resolve_paper_id
+from paperscope.store.schema import papers
+from paperscope.store.schema_accounts import submissions
+
+_CHUNK = 900
+
+
+class UnknownPaper(LookupError):
+    """No paper has that id."""
+
+
+class NotAnHttpUrl(ValueError):
+    """A link that is not an absolute http(s) URL; the message names the field."""
+
+
+def paper_ids_with_code(store: Store) -> frozenset[str]:
+    """Ids of every paper with a code link (the search engine's "has code" filter)."""
+    with store.read() as conn:
+        return frozenset(conn.scalars(select(papers.c.paper_id).where(has_code_condition())))
+
+
+def can_edit_links(store: Store, user: User | None, paper_id: str) -> bool:
+    """Whether ``user`` may set the paper's code and project links: an administrator,
+    or someone who submitted the paper to the feed. The one place this is decided."""
+    if user is None:
+        return False
+    if user.is_admin:
+        return True
+    with store.read() as conn:
+        found = conn.scalar(
+            select(submissions.c.submission_id)
+            .where(
+                submissions.c.paper_id == resolve_paper_id(paper_id),
+                submissions.c.user_id == user.user_id,
+            )
+            .limit(1)
+        )
+    return found is not None
+
+
+def set_paper_links(
+    *,
+    store: Store,
+    paper_id: str,
+    code_url: str | None,
+    project_url: str | None,
+    edited_by: str,
+) -> Paper:
+    """Set (or clear, with None or "") both links; later imports keep them. Raises
+    NotAnHttpUrl for a link that is not http(s), UnknownPaper for an unknown id."""
+    checked: dict[str, str | None] = {}
+    for field, value in (("code_url", code_url), ("project_url", project_url)):
+        if value is None or not value.strip():
+            checked[field] = None
+            continue
+        url = safe_url(value)
+        if url is None:
+            raise NotAnHttpUrl(f"{field} must be an absolute http:// or https:// URL")
+        checked[field] = url
+    key = resolve_paper_id(paper_id)
+    with store.write() as conn:
+        changed = conn.execute(
+            update(papers)
+            .where(papers.c.paper_id == key)
+            .values(**checked, links_edited_by=edited_by[:200], modified_at=datetime.now(UTC))
+        ).rowcount
+    paper = get_paper(store=store, paper_id=key) if changed else None
+    if paper is None:
+        raise UnknownPaper(paper_id)
+    return paper
+
+
+def comment_counts(store: Store, paper_ids: Sequence[str]) -> dict[str, int]:
+    """Comments per paper, as shown on cards and in the Hugging Face compatible API:
+    the count the source site gave (Hugging Face's numComments), plus the comments
+    posted here once discussions are stored (added below, per paper). Every id given
+    is in the result."""
+    counts = dict.fromkeys(paper_ids, 0)
+    ids = list(counts)
+    with store.read() as conn:
+        for start in range(0, len(ids), _CHUNK):
+            rows = conn.execute(
+                select(papers.c.paper_id, papers.c.source_comments).where(
+                    papers.c.paper_id.in_(ids[start : start + _CHUNK])
+                )
+            )
+            for paper_id, source_count in rows:
+                counts[paper_id] += source_count or 0
+    # Local comments: add each paper's count of visible comments here.
+    return counts
