@@ -73,6 +73,10 @@ def test_enrich_command_prints_what_it_did(
         "1 not in OpenAlex; 16 references, 4 of them to papers in the store; "
         "3 requests, 0 retries, 0 rejected"
     ) in done.stdout
+    assert (
+        "in the store: 5 papers with citation counts, 1 not in OpenAlex, "
+        "4 references between stored papers"
+    ) in done.stdout
     again = _run(settings.data_dir, openalex_server)
     assert again.returncode == 0 and "nothing to look up" in again.stdout
     assert len(openalex.requests) == 3

@@ -51,6 +51,7 @@ def enrich_openalex_command(
     run stopped; counts older than OPENALEX_REFRESH_DAYS are fetched again."""
     from paperscope.ingest.enrich_openalex import enrich_openalex
     from paperscope.sources.openalex import OpenAlexError
+    from paperscope.store.citations import citation_totals
 
     settings = make_settings(data_dir)
     with open_store(settings) as store, _progress() as progress:
@@ -71,7 +72,15 @@ def enrich_openalex_command(
             )
         except OpenAlexError as exc:
             raise UserError(str(exc)) from None
+        totals = citation_totals(store=store)
     _print_summary(report)
+    console.print(
+        f"in the store: {totals['with_counts']} papers with citation counts, "
+        f"{totals['not_in_openalex']} not in OpenAlex, "
+        f"{totals['references_in_store']} references between stored papers",
+        highlight=False,
+        soft_wrap=True,
+    )
     if report.stopped:
         err_console.print("[red]enrichment stopped:[/red] ", end="")
         err_console.print(report.stopped, markup=False, soft_wrap=True, highlight=False)
