@@ -45,11 +45,12 @@ import numpy.typing as npt
 
 from paperscope.config import Settings
 from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
-from paperscope.index.lexical import Filters, LexicalIndex, Node, Text
+from paperscope.index.lexical import LexicalIndex
+from paperscope.index.lexical_compile import Filters
 from paperscope.models import Hit, Paper, SearchQuery, SearchResults
 from paperscope.search.fusion import FusionSettings, fuse
 from paperscope.search.highlight import highlight_paper, query_tokens
-from paperscope.search.query import ParsedQuery, parse_query
+from paperscope.search.query import Node, ParsedQuery, Text, parse_query
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
 from paperscope.store import Store
