@@ -138,6 +138,21 @@ def paper_day(paper: Paper) -> int:
     return day_number(paper.submitted_at or paper.feed_date or paper.updated_at)
 
 
+def paper_month(paper: Paper) -> int | None:
+    """Months since year 0 of the paper's date (``year * 12 + month - 1``), for the
+    matches-per-month facet; None when the paper has no date."""
+    day = paper_day(paper)
+    if day == UNDATED:
+        return None
+    value = date.fromordinal(day)
+    return value.year * 12 + value.month - 1
+
+
+def normalise_doi(doi: str) -> str:
+    """DOIs are case-insensitive; trailing punctuation is never part of one."""
+    return doi.strip().rstrip(".,;)").lower()
+
+
 def category_labels(categories: Sequence[str]) -> list[str]:
     """Each category and its archive ("cs.LG" and "cs"), so cat:cs finds all of cs."""
     labels: dict[str, None] = {}

@@ -38,19 +38,23 @@ from paperscope.index.analysis import (
     clean_text,
     compound_tokens,
     import_tantivy,
+    normalise_doi,
     paper_day,
     paper_key,
+    paper_month,
 )
 from paperscope.index.artifacts import ArtifactError, Manifest
 from paperscope.index.lexical_compile import Filters, QueryCompiler, QueryNode, Weights, joined
-from paperscope.models import Paper
+from paperscope.models import Facets, Paper
 
 KIND = "lexical"
 # Bump when the schema or the analyzers change: old indexes are then refused (and
 # `paperscope index` rebuilds the lexical index from the store).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: doi, category and month fields (id lookup, facets)
 TANTIVY_FOLDER = "tantivy"
 _WRITER_HEAP = 128_000_000
+FACET_CATEGORIES = 20  # categories listed beside results, most matches first
+MAX_FACET_MONTHS = 600  # the chart covers at most the last 50 years of matches
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,11 @@ def _build_schema() -> Any:
     builder.add_text_field("categories", tokenizer_name=LABEL_ANALYZER, index_option="basic")
     builder.add_text_field("sources", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", fast=True, indexed=True)
+    # For identifier lookups and facets: the DOI (lower case), each full category as a
+    # column for terms aggregation, and the month number of paper_month.
+    builder.add_text_field("doi", tokenizer_name=LABEL_ANALYZER, index_option="basic")
+    builder.add_text_field("category", tokenizer_name="raw", fast=True, index_option="basic")
+    builder.add_integer_field("month", fast=True, indexed=False)
     return builder.build()
 
 
@@ -201,6 +210,13 @@ class LexicalIndex:
         for source in paper.sources or (paper.source,):
             doc.add_text("sources", source)
         doc.add_integer("day", paper_day(paper))
+        if paper.doi:
+            doc.add_text("doi", normalise_doi(paper.doi))
+        for category in paper.categories:
+            doc.add_text("category", category)
+        month = paper_month(paper)
+        if month is not None:
+            doc.add_integer("month", month)
         return doc
 
     def _write_manifest(self) -> None:
@@ -257,6 +273,49 @@ class LexicalIndex:
         ids = self._paper_ids(searcher, [address for _, address in kept])
         hits = [(pid, float(score)) for pid, (score, _) in zip(ids, kept, strict=True)]
         return LexicalResult(hits=hits, total=int(result.count or 0))
+
+    def find_doi(self, doi: str) -> list[str]:
+        """Papers whose DOI is ``doi`` (any case)."""
+        searcher = self._index.searcher()
+        query = import_tantivy().Query.term_query(self._schema, "doi", normalise_doi(doi))
+        result = searcher.search(query, 5, count=False)
+        return self._paper_ids(searcher, [address for _, address in result.hits])
+
+    def facets(
+        self,
+        node: QueryNode | None,
+        *,
+        filters: Filters = Filters(),
+        also: Iterable[str] = (),
+        lexical: bool = True,
+        categories: int = FACET_CATEGORIES,
+    ) -> Facets:
+        """Counts per category, year and month of the papers that match ``node``
+        (when ``lexical``) or are among ``also``, and pass ``filters``. Tantivy
+        aggregates its columns, so no document is loaded whatever the match count."""
+        tantivy = import_tantivy()
+        parts = [self.to_query(node)] if lexical and node is not None else []
+        if lexical and node is None:
+            parts = [tantivy.Query.all_query()]
+        extra = sorted(set(also))
+        if extra:
+            parts.append(self._paper_id_query(extra))
+        parts = [part for part in parts if part is not None]
+        if not parts:
+            return Facets((), (), ())
+        query = (
+            parts[0]
+            if len(parts) == 1
+            else tantivy.Query.boolean_query([(tantivy.Occur.Should, part) for part in parts])
+        )
+        spec = {
+            "categories": {
+                "terms": {"field": "category", "size": categories, "segment_size": 1_000}
+            },
+            "months": {"histogram": {"field": "month", "interval": 1}},
+        }
+        found = self._index.searcher().aggregate(self._with_filters(query, filters), spec)
+        return facets_from_aggregation(found)
 
     def count(self, filters: Filters) -> int:
         query = self._with_filters(None, filters)
@@ -358,3 +417,29 @@ class LexicalIndex:
 
     def _paper_id_query(self, paper_ids: Iterable[str]) -> Any:
         return QueryCompiler(self._schema, self.weights).paper_id_query(paper_ids)
+
+
+def facets_from_aggregation(found: dict[str, Any]) -> Facets:
+    """tantivy's aggregation answer -> Facets: months with gaps filled (a chart shows
+    quiet months too), years summed from the months."""
+    category_buckets = found.get("categories", {}).get("buckets", [])
+    categories = tuple(
+        (str(b["key"]), int(b["doc_count"])) for b in category_buckets if int(b["doc_count"]) > 0
+    )
+    counts = {
+        int(b["key"]): int(b["doc_count"])
+        for b in found.get("months", {}).get("buckets", [])
+        if int(b["doc_count"]) > 0
+    }
+    if not counts:
+        return Facets(categories, (), ())
+    # A stray ancient date must not make the chart thousands of months wide.
+    first = max(min(counts), max(counts) - MAX_FACET_MONTHS + 1)
+    months = tuple(
+        (f"{number // 12:04d}-{number % 12 + 1:02d}", counts.get(number, 0))
+        for number in range(first, max(counts) + 1)
+    )
+    years: dict[int, int] = {}
+    for number, count in counts.items():
+        years[number // 12] = years.get(number // 12, 0) + count
+    return Facets(categories, tuple(sorted(years.items())), months)
