@@ -48,6 +48,8 @@ class TextNode(Protocol):
     def field(self) -> str | None: ...
     @property
     def phrase(self) -> bool: ...
+    @property
+    def boost(self) -> float: ...
 
 
 class GroupNode(Protocol):
@@ -206,7 +208,7 @@ class QueryCompiler:
         compound = compound_token(parts)
         leaves: list[Any] = []
         for name in fields:
-            boost = getattr(self.weights, name)
+            boost = getattr(self.weights, name) * node.boost
             if name == "text" and compound is not None:
                 # The whole word, then each distinct part, as plain terms (no phrase).
                 terms = [("compounds", compound), *(("text", t) for t in dict.fromkeys(parts))]

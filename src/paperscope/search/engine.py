@@ -59,9 +59,10 @@ import numpy.typing as npt
 
 from paperscope.config import Settings
 from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
-from paperscope.index.lexical import LexicalIndex
+from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
+from paperscope.search.feedback import FeedbackSettings, expand, plain_words
 from paperscope.search.fusion import FusionSettings, fuse
 from paperscope.search.highlight import highlight_paper, query_tokens
 from paperscope.search.identifiers import Identifier, identify
@@ -112,6 +113,7 @@ class SearchEngine:
         self.lexical = lexical
         self.semantic = semantic
         self.fusion = fusion or FusionSettings()
+        self.feedback: FeedbackSettings | None = None  # RM3, see search/feedback.py
         self.depth = RETRIEVAL_DEPTH
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
@@ -207,6 +209,9 @@ class SearchEngine:
         depth = max(self.depth, query.offset + query.limit)
         tick = time.perf_counter()
         lexical = self.lexical.search(parsed.node, filters=filters, limit=depth)
+        node = parsed.node
+        if self.feedback is not None and mode != "dense":
+            node, lexical = self._with_feedback(node, lexical, filters, depth, self.feedback)
         timings["lexical"] = _ms(tick)
         bm25 = dict(lexical.hits)
         if mode == "bm25" or not parsed.semantic_text:
@@ -220,13 +225,35 @@ class SearchEngine:
             semantic = self.semantic.nearest(vector, depth, filters=filters, lexical=self.lexical)
             timings["dense"] = _ms(tick)
             tick = time.perf_counter()
-            found = self._complete(parsed.node, vector, bm25, semantic, mode)
+            found = self._complete(node, vector, bm25, semantic, mode)
             found.estimate = _may_continue(semantic, depth, self.fusion.dense_floor)
             dense_count = len(found.ranked) if mode == "dense" else len(found.dense_only)
             found.total = dense_count + (lexical.total if mode == "hybrid" else 0)
             timings["fuse"] = _ms(tick)
         self._exact_title_first(query.text, filters, found)
         return found
+
+    def _with_feedback(
+        self,
+        node: Node | None,
+        lexical: LexicalResult,
+        filters: Filters,
+        depth: int,
+        settings: FeedbackSettings,
+    ) -> tuple[Node | None, LexicalResult]:
+        """RM3: search again with words of the best hits added (plain-word queries)."""
+        words = plain_words(node)
+        if node is None or words is None or not lexical.hits:
+            return node, lexical
+        top = lexical.hits[: settings.documents]
+        papers = {
+            p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in top])
+        }
+        hits = [(papers[pid], score) for pid, score in top if pid in papers]
+        expanded = expand(node, words, hits, settings)
+        if expanded is node:
+            return node, lexical
+        return expanded, self.lexical.search(expanded, filters=filters, limit=depth)
 
     def _exact_title_first(self, text: str, filters: Filters, found: _Candidates) -> None:
         """Put the paper whose title is exactly the query first (one indexed lookup)."""

@@ -37,6 +37,7 @@ class Text:
     words: tuple[str, ...]
     field: Field | None = None
     phrase: bool = False
+    boost: float = 1.0  # multiplies the BM25 score (feedback terms weigh less)
 
 
 @dataclass(frozen=True, slots=True)
