@@ -274,6 +274,11 @@ class LexicalIndex:
         hits = [(pid, float(score)) for pid, (score, _) in zip(ids, kept, strict=True)]
         return LexicalResult(hits=hits, total=int(result.count or 0))
 
+    def document_count(self, token: str) -> int:
+        """Papers whose title or abstract holds the index token ``token`` (deleted
+        papers may still count until segments merge: fine for suggestions)."""
+        return int(self._index.searcher().doc_freq("text", token))
+
     def find_doi(self, doi: str) -> list[str]:
         """Papers whose DOI is ``doi`` (any case)."""
         searcher = self._index.searcher()

@@ -69,6 +69,7 @@ from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.query import Node, ParsedQuery, Text, parse_query
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
+from paperscope.search.suggest import spelling_suggestion
 from paperscope.store import Store
 from paperscope.store.papers import find_by_title, get_papers, resolve_paper_id
 
@@ -226,7 +227,7 @@ class SearchEngine:
             timings["dense"] = _ms(tick)
             tick = time.perf_counter()
             found = self._complete(node, vector, bm25, semantic, mode)
-            found.estimate = _may_continue(semantic, depth, self.fusion.dense_floor)
+            found.estimate = found.estimate and len(semantic) >= depth
             dense_count = len(found.ranked) if mode == "dense" else len(found.dense_only)
             found.total = dense_count + (lexical.total if mode == "hybrid" else 0)
             timings["fuse"] = _ms(tick)
@@ -287,16 +288,22 @@ class SearchEngine:
         # required, excluded or field terms it must match lexically (a floor above
         # any cosine).
         floor = 2.0 if _requires_lexical_match(node) else self.fusion.dense_floor
+        # Matches may continue past the farthest neighbour fetched when it still counts
+        # (the caller checks that the fetch was full).
+        farthest = min(semantic.values(), default=-1.0)
         semantic = {pid: s for pid, s in semantic.items() if pid in bm25 or s >= floor}
         dense_only = {pid for pid in semantic if pid not in bm25}
         if mode == "dense":
             ranked = sorted(semantic.items(), key=lambda item: (-item[1], item[0]))
             kept_bm25 = {p: bm25[p] for p in semantic if p in bm25}
-            return _Candidates(ranked, kept_bm25, semantic, dense_only=dense_only)
+            found = _Candidates(ranked, kept_bm25, semantic, dense_only=dense_only)
+            found.estimate = farthest >= floor
+            return found
+        continues = farthest >= floor
         missing = [pid for pid in bm25 if pid not in semantic]
         semantic = semantic | self.semantic.cosines(vector, missing)
         ranked = fuse(bm25, semantic, self.fusion)
-        return _Candidates(ranked, bm25, semantic, dense_only=dense_only)
+        return _Candidates(ranked, bm25, semantic, dense_only=dense_only, estimate=continues)
 
     def _bm25_by_date(
         self, query: SearchQuery, parsed: ParsedQuery, filters: Filters, timings: dict[str, float]
@@ -443,6 +450,10 @@ class SearchEngine:
             also.add(found.exact)
         return self.lexical.facets(parsed.node, filters=filters, also=also)
 
+    def spelling(self, text: str) -> str | None:
+        """``text`` with unknown words replaced by the closest word the index holds."""
+        return spelling_suggestion(text, self.lexical.document_count)
+
     # -- similar papers ------------------------------------------------------------
 
     def similar(self, paper_id: str, *, limit: int = 10) -> list[Hit]:
@@ -486,12 +497,6 @@ def _filters(query: SearchQuery) -> Filters:
         sources=query.sources,
         paper_ids=query.paper_ids,
     )
-
-
-def _may_continue(semantic: dict[str, float], depth: int, floor: float) -> bool:
-    """Whether dense matches may lie beyond the fetch depth: all ``depth`` neighbours
-    were fetched and even the farthest passes the floor."""
-    return len(semantic) >= depth and min(semantic.values(), default=0.0) >= floor
 
 
 def _sanitised(query: SearchQuery, notices: list[str]) -> SearchQuery:
