@@ -40,6 +40,9 @@ def test_search_screenshots(search_server: str, browser: Any, scheme: str) -> No
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"search overflows by {overflow}px at {width}px"
         page.screenshot(path=str(ARTIFACTS / f"search-{device}-{scheme}.png"), full_page=True)
+        page.locator(".facets").screenshot(
+            path=str(ARTIFACTS / f"search-facets-{device}-{scheme}.png")
+        )
         page.goto(search_server + "/search?q=memroy&category=math.AG")
         assert page.get_by_text("No paper matches").first.is_visible()
         assert page.get_by_role("link", name="did you mean “memory”?").is_visible()

@@ -25,6 +25,7 @@ from paperscope.web.views import cards_for, pagination
 routes = Routes()
 SEARCH_LIMIT_MAX = 50
 MAX_QUERY_LENGTH = 500
+MAX_CHART_BARS = 120
 
 
 @routes.twin(
@@ -98,7 +99,19 @@ def search(
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
     _describe(model, outcome, service)
-    return render(request, "search.html", {}, json_model=model)
+    return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
+
+
+def _chart(facets: SearchFacets | None) -> dict[str, object] | None:
+    """Bars for the page's chart: one per month, or per year when months would be
+    too thin to see (a topic spanning decades)."""
+    if facets is None or not facets.months:
+        return None
+    if len(facets.months) <= MAX_CHART_BARS:
+        return {"unit": "month", "bars": [(m.month, m.count) for m in facets.months]}
+    years = {int(y.label): y.count for y in facets.years}
+    span = range(min(years), max(years) + 1)
+    return {"unit": "year", "bars": [(str(year), years.get(year, 0)) for year in span]}
 
 
 def _describe(model: SearchPage, outcome: SearchResults, service: SearchService) -> None:
