@@ -25,9 +25,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import generate_papers, generate_queries
 
-from paperscope.index.lexical import Group, LexicalIndex, Text, analyze_word
+from paperscope.index.analysis import analyze_word
+from paperscope.index.lexical import LexicalIndex
 from paperscope.models import Paper
 from paperscope.search.eval_beir import ID_PREFIX, load_beir, score_rankings
+from paperscope.search.query import Group, Text
 
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "beir" / "scifact"
 WORD = re.compile(r"[^\W_]+")

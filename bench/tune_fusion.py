@@ -15,7 +15,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from paperscope.index.lexical import Weights
+from paperscope.index.lexical_compile import Weights
 from paperscope.models import SearchQuery
 from paperscope.search.engine import SearchEngine
 from paperscope.search.eval_beir import (
@@ -46,7 +46,7 @@ def candidates(engine: SearchEngine, queries: dict[str, str]) -> dict[str, Score
 
 
 def engine_filters():  # type: ignore[no-untyped-def]
-    from paperscope.index.lexical import Filters
+    from paperscope.index.lexical_compile import Filters
 
     return Filters()
 

@@ -18,6 +18,15 @@ from paperscope.arxiv_ids import ArxivId, parse_arxiv_id, text_paper_id
         ("math.GT/0309136", ArxivId("math/0309136", None)),
         ("oai:arXiv.org:cond-mat/0102536", ArxivId("cond-mat/0102536", None)),
         ("https://huggingface.co/papers/2410.17243", ArxivId("2410.17243", None)),
+        ("huggingface.co/papers/2410.17243?utm=x", ArxivId("2410.17243", None)),
+        ("https://hf.co/papers/2410.17243", ArxivId("2410.17243", None)),
+        ("https://arxiv.org/html/2410.17243v2", ArxivId("2410.17243", 2)),
+        ("https://arxiv.org/pdf/2410.17243v1.pdf", ArxivId("2410.17243", 1)),
+        ("arxiv.org/abs/2410.17243/", ArxivId("2410.17243", None)),
+        ("https://www.arxiv.org/pdf/2410.17243", ArxivId("2410.17243", None)),
+        ("https://arxiv.org/abs/hep-th/9901001v2#refs", ArxivId("hep-th/9901001", 2)),
+        ("10.48550/arXiv.2410.17243", ArxivId("2410.17243", None)),
+        ("https://doi.org/10.48550/arXiv.2410.17243", ArxivId("2410.17243", None)),
     ],
 )
 def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
@@ -35,6 +44,8 @@ def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
         "1501.1234",
         "hep-th/99010",
         "../etc/passwd",
+        "https://example.org/abs/2410.17243",
+        "10.1145/3442188.3445922",
     ],
 )
 def test_rejects_what_is_not_an_id(text: str) -> None:

@@ -14,18 +14,16 @@ _NEW = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
 _OLD = re.compile(
     r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<num>\d{7}))(?:v(?P<v>\d+))?"
 )
-_PREFIXES = (
-    "https://arxiv.org/abs/",
-    "http://arxiv.org/abs/",
-    "https://arxiv.org/pdf/",
-    "http://arxiv.org/pdf/",
-    "https://export.arxiv.org/abs/",
-    "http://export.arxiv.org/abs/",
-    "https://www.arxiv.org/abs/",
-    "https://huggingface.co/papers/",
-    "oai:arxiv.org:",
-    "arxiv:",
+# Web addresses that name a paper: arxiv.org (any host spelling, abs/pdf/html pages)
+# and Hugging Face paper pages; the id follows, then perhaps a query or a fragment.
+_URL = re.compile(
+    r"(?:https?://)?(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/"
+    r"|(?:www\.)?(?:huggingface\.co|hf\.co)/papers/)",
+    re.IGNORECASE,
 )
+_PREFIXES = ("oai:arxiv.org:", "arxiv:")
+# arXiv's own DOIs (since 2022): 10.48550/arXiv.2401.12345
+_ARXIV_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:)?10\.48550/arxiv\.", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +37,20 @@ class ArxivId:
 
 
 def parse_arxiv_id(text: str) -> ArxivId | None:
-    """Return the id in ``text`` (a bare id, abs/pdf URL, ``arXiv:`` or OAI identifier),
-    or None when it is not an arXiv id."""
+    """Return the id in ``text`` (a bare id; an arxiv.org abs, pdf or html address; a
+    Hugging Face paper page; ``arXiv:``; an OAI identifier; arXiv's DOI
+    10.48550/arXiv.ID), or None when it is not an arXiv id."""
     s = text.strip()
-    lowered = s.lower()
-    for prefix in _PREFIXES:
-        if lowered.startswith(prefix):
-            s = s[len(prefix) :]
-            break
-    s = s.removesuffix(".pdf").rstrip("/")
+    url = _URL.match(s) or _ARXIV_DOI.match(s)
+    if url:
+        s = re.split(r"[?#]", s[url.end() :], maxsplit=1)[0]
+    else:
+        lowered = s.lower()
+        for prefix in _PREFIXES:
+            if lowered.startswith(prefix):
+                s = s[len(prefix) :]
+                break
+    s = s.rstrip("/").removesuffix(".pdf")
     # Old-style archive names are lowercase; the subject class (math.GT) is upper.
     for pattern in (_NEW, _OLD):
         m = pattern.fullmatch(s)

@@ -208,6 +208,7 @@ class SearchQuery:
     min_score: float | None = None  # drop hits whose fused score is lower (alerts)
     paper_ids: frozenset[str] | None = None  # search only among these papers
     has_code: bool = False  # only papers with a code link
+    facets: bool = False  # also count the matches per category, year and month
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,15 +223,28 @@ class Hit:
     title_html: str  # HTML-escaped, matched terms wrapped in <mark>
     abstract_html: str  # an escaped snippet around the matches
     matched_terms: tuple[str, ...] = ()
+    exact: bool = False  # the query is this paper's id, DOI or exact title
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """How the whole match set (not just the page) spreads over categories and time."""
+
+    categories: tuple[tuple[str, int], ...]  # most matches first
+    years: tuple[tuple[int, int], ...]  # oldest first
+    months: tuple[tuple[str, int], ...]  # ("2024-05", n), oldest first, gaps filled with 0
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResults:
     hits: list[Hit]
-    total: int  # matches available for paging (see search/engine.py)
+    total: int  # papers that match (see search/engine.py)
     query: SearchQuery
     notice: str | None = None  # "empty query: ...", "unbalanced quote ignored", ...
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    total_is_estimate: bool = False  # True: ``total`` is a lower bound ("about N")
+    exact_match: str | None = None  # paper id the query names (id, DOI, exact title)
+    facets: Facets | None = None  # when the query asked for them
 
 
 # ---------------------------------------------------------------- citations

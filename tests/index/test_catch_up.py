@@ -11,8 +11,9 @@ import pytest
 from paperscope.config import Settings
 from paperscope.index import catch_up
 from paperscope.index.catch_up import catch_up_indexes, dense_index_dir, lexical_index_dir
-from paperscope.index.lexical import LexicalIndex, Text
+from paperscope.index.lexical import LexicalIndex
 from paperscope.models import Paper
+from paperscope.search.query import Text
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
 

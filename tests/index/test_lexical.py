@@ -9,17 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from paperscope.index.analysis import analyze_word, clean_text, paper_day
 from paperscope.index.artifacts import IndexMismatchError
-from paperscope.index.lexical import (
-    Filters,
-    Group,
-    LexicalIndex,
-    Text,
-    analyze_word,
-    clean_text,
-    paper_day,
-)
+from paperscope.index.lexical import LexicalIndex
+from paperscope.index.lexical_compile import Filters
 from paperscope.models import Paper
+from paperscope.search.query import Group, Text
 
 
 def make(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paperscope.index.lexical import Group, Text
-from paperscope.search.query import MAX_QUERY_CHARS, parse_query
+from paperscope.search.query import MAX_QUERY_CHARS, Group, Text, parse_query
 
 
 def test_plain_words_are_optional_clauses() -> None:

@@ -170,3 +170,21 @@ def test_eval_beir_scifact_subset(shared_data: Path) -> None:
     [score] = orjson.loads(out)
     assert score["queries"] == 100
     assert 0.55 <= score["ndcg@10"] <= 0.8 and score["recall@100"] >= 0.85
+
+
+def test_cli_answers_nonsense_ids_and_facets(
+    seed_settings: Settings, seed_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The session's seed index has both retrievers, so the dense floor is exercised.
+    monkeypatch.setenv("PAPERSCOPE_EMBEDDING_CACHE_DIR", str(seed_settings.embedding_cache_dir))
+    where = ("--data-dir", str(seed_settings.data_dir))
+    for nonsense in ("zzzxqj", "qwxz blorft"):
+        payload = orjson.loads(invoke("search", nonsense, "--json", *where))
+        assert payload["hits"] == [] and payload["total"] == 0
+        assert "no paper matches" in invoke("search", nonsense, *where)
+    url = f"https://arxiv.org/abs/{paper_id(3)}v2"
+    payload = orjson.loads(invoke("search", url, "--json", "--facets", *where))
+    assert payload["exact_match"] == paper_id(3) and payload["hits"][0]["exact"] is True
+    assert payload["facets"]["years"] == [[2024, 1]]
+    table = invoke("search", "momentum", "--facets", *where)
+    assert "categories: " in table and "years: 2024" in table

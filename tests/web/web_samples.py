@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -105,3 +105,34 @@ def sign_up(client: TestClient, username: str, password: str = PASSWORD) -> Test
     )
     assert r.status_code == 303, r.text
     return client
+
+
+def search_sample(shared_data: Path) -> list[Paper]:
+    """The HF sample and the other sample papers, plus the 81 papers of the search seed
+    spread over five years and three category sets (for facets and the month chart);
+    one of them has a DOI."""
+    lines = [
+        line.strip()
+        for line in (shared_data / "seed" / "hf_papers_search_page.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line.strip()
+    ][5:]
+    spread = []
+    for n in range(len(lines) // 2):
+        categories = (("cs.LG",), ("cs.CL", "cs.LG"), ("stat.ML",))[n % 3]
+        spread.append(
+            Paper(
+                paper_id=f"2301.{10001 + n:05d}",
+                arxiv_id=f"2301.{10001 + n:05d}",
+                title=lines[2 * n],
+                abstract=lines[2 * n + 1],
+                authors=(f"Author{n % 5} Smith",),
+                categories=categories,
+                primary_category=categories[0],
+                submitted_at=datetime(2020, 1, 15, tzinfo=UTC) + timedelta(days=23 * n),
+                doi="10.5555/seed.0" if n == 0 else None,
+                source="arxiv-snapshot",
+            )
+        )
+    return [*hf_papers(shared_data), hostile_paper(), old_style_paper(), *spread]

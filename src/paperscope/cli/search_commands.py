@@ -25,7 +25,7 @@ from paperscope.cli.common import (
     open_store,
 )
 from paperscope.config import Settings
-from paperscope.models import Hit, SearchQuery
+from paperscope.models import Facets, Hit, SearchQuery, SearchResults
 
 if TYPE_CHECKING:
     from paperscope.index.catch_up import CatchUpReport
@@ -158,10 +158,13 @@ def search(
     sort: str = typer.Option(
         "relevance", "--sort", help="relevance, newest, oldest or citations (most cited first)."
     ),
+    facets: bool = typer.Option(
+        False, "--facets", help="Also count the matches per category, year and month."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Search the indexed papers."""
+    """Search the indexed papers (an arXiv id, URL or DOI finds that paper)."""
     if mode not in ("hybrid", "bm25", "dense"):
         raise UserError(f"--mode {mode!r}: use hybrid, bm25 or dense")
     if sort not in ("relevance", "newest", "oldest", "citations"):
@@ -176,6 +179,7 @@ def search(
         mode=mode,
         limit=limit,
         offset=offset,
+        facets=facets,
     )
     settings = make_settings(data_dir)
     with open_store(settings) as store:
@@ -185,15 +189,38 @@ def search(
         payload = {
             "query": text,
             "total": results.total,
+            "total_is_estimate": results.total_is_estimate,
+            "exact_match": results.exact_match,
             "notice": results.notice,
             "hits": [_hit_json(hit, titles) for hit in results.hits],
+            "facets": None if results.facets is None else dataclasses.asdict(results.facets),
             "timings_ms": results.timings,
         }
         typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
         return
     if results.notice:
-        err_console.print(f"[yellow]note:[/yellow] {results.notice}")
-    _print_hits(results.hits, titles, f"{results.total:,} results")
+        err_console.print(f"[yellow]note:[/yellow] {results.notice}", markup=False)
+    if not results.hits and results.total == 0:
+        console.print("no paper matches this query")
+    else:
+        _print_hits(results.hits, titles, _caption(results))
+    if results.facets is not None:
+        _print_facets(results.facets)
+
+
+def _caption(results: SearchResults) -> str:
+    count = f"about {results.total:,}" if results.total_is_estimate else f"{results.total:,}"
+    caption = f"{count} {'match' if results.total == 1 else 'matches'}"
+    if results.exact_match:
+        caption += f"; {results.exact_match} is the paper the query names"
+    return caption
+
+
+def _print_facets(facets: Facets) -> None:
+    console.print(
+        "categories: " + ", ".join(f"{name} {count:,}" for name, count in facets.categories)
+    )
+    console.print("years: " + ", ".join(f"{year} {count:,}" for year, count in facets.years))
 
 
 def similar(

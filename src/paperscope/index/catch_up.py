@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperscope.index.artifacts import IndexMismatchError
-from paperscope.index.lexical import Filters, LexicalIndex
+from paperscope.index.lexical import LexicalIndex
+from paperscope.index.lexical_compile import Filters
 from paperscope.store import Store
 from paperscope.store.papers import count_papers, iter_changed_papers, list_paper_ids
 

@@ -14,122 +14,47 @@ Interface used by search and by ``paperscope index``::
     index.scores_for(paper_ids, node)                 # BM25 of given papers only
     index.matching(paper_ids, filters)                # which of them pass the filters
 
-Queries arrive as a small tree (``Text`` and ``Group``) that search/query.py builds from
-what the user typed; this module turns it into tantivy queries, so user text never
-reaches tantivy's own query parser and cannot make it raise.
-
-Every text field goes through one analyzer (``analyze_word``): simple word split,
-lower case, ASCII folding, English stop words, English (Snowball) stemming. LaTeX
-commands are stripped before indexing.
-
-A word of several parts ("GPT-4", "T-cell", "3.5", "patient's") is also indexed whole,
-as the one token ``gpt 4`` of a ``compounds`` field. An unquoted such word in a query
-scores its parts as words plus the whole word from that field: "GPT-4" (or "GPT–4")
-first, then a spaced "GPT 4", then papers with one part. It used to be a phrase query,
-which intersects the parts' posting lists and checks positions: for common parts
-("high-level") that meant most of a large index (40-100 ms of BM25 for such queries
-at a million papers in bench/search_bench.py's corpus, at most 26 ms now), and on
-SciFact it ranked worse (BM25 nDCG@10 0.692 against 0.697). Quoted phrases and
-field-restricted words (``ti:GPT-4``) stay phrases.
+Queries arrive as the tree search/query.py parses from what the user typed;
+index/lexical_compile.py turns it into tantivy queries. Text analysis (one analyzer for
+every text field, compound words) is in index/analysis.py.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from paperscope.index import artifacts
+from paperscope.index.analysis import (
+    LABEL_ANALYZER,
+    NAME_ANALYZER,
+    TEXT_ANALYZER,
+    UNDATED,
+    analyzers,
+    category_labels,
+    clean_text,
+    compound_tokens,
+    import_tantivy,
+    normalise_doi,
+    paper_day,
+    paper_key,
+    paper_month,
+)
 from paperscope.index.artifacts import ArtifactError, Manifest
-from paperscope.models import Paper
+from paperscope.index.lexical_compile import Filters, QueryCompiler, QueryNode, Weights, joined
+from paperscope.models import Facets, Paper
 
 KIND = "lexical"
 # Bump when the schema or the analyzers change: old indexes are then refused (and
 # `paperscope index` rebuilds the lexical index from the store).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: doi, category and month fields (id lookup, facets)
 TANTIVY_FOLDER = "tantivy"
-TEXT_ANALYZER = "paper_text"
-NAME_ANALYZER = "person_name"
-LABEL_ANALYZER = "label"
-# Free text is scored on "text" (title and abstract as one field, so a word found in
-# both counts once, as BM25 intends) plus a small title bonus and author names.
-TEXT_FIELDS = ("text", "title", "authors")
-UNDATED = -1_000_000  # day number of papers without any date: sorts after every real date
 _WRITER_HEAP = 128_000_000
-_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
-# Word characters as tantivy's simple tokenizer sees them (alphanumeric runs).
-WORD = re.compile(r"[^\W_]+")
-# Alphanumeric runs joined by punctuation without spaces: "GPT-4", "250,000", "kb/min".
-# Anchored at word starts and possessive, so a plain word fails in one step instead of
-# being retried from each of its letters (5x faster over whole abstracts).
-_COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:(?:[^\w\s]|_)++[^\W_]++)+")
-
-Occur = Literal["should", "must", "must_not"]
-Field = Literal["title", "abstract", "authors", "categories"]
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """Words to find. One word that analyses into several tokens ("GPT-4") and every
-    quoted phrase are matched as phrases. ``field`` None means title and abstract (as
-    one field, with a title bonus) and authors; "categories" matches a category or a
-    whole archive."""
-
-    words: tuple[str, ...]
-    field: Field | None = None
-    phrase: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Clauses combined the way Lucene does: a document must match every ``must``,
-    no ``must_not`` and, when there is no ``must``, at least one ``should``."""
-
-    clauses: tuple[tuple[Occur, Text | Group], ...]
-
-
-Node = Text | Group
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Restrictions applied to every retriever. Within one tuple any value may match
-    (cs.LG or cs.CL); different kinds must all match."""
-
-    categories: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    sources: tuple[str, ...] = ()
-    paper_ids: frozenset[str] | None = None
-
-    @property
-    def active(self) -> bool:
-        return bool(
-            self.categories
-            or self.authors
-            or self.date_from
-            or self.date_to
-            or self.sources
-            or self.paper_ids is not None
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Weights:
-    """Per-field boosts of each field's BM25 score, tuned on the SciFact train split
-    (docs/search.md; bench/tune_fusion.py reruns the comparison)."""
-
-    text: float = 1.0
-    title: float = 0.3
-    abstract: float = 1.0  # abs: queries only
-    authors: float = 1.0
+FACET_CATEGORIES = 20  # categories listed beside results, most matches first
+MAX_FACET_MONTHS = 600  # the chart covers at most the last 50 years of matches
 
 
 @dataclass(frozen=True)
@@ -144,95 +69,8 @@ class _Pending:
     removals: set[str] = field(default_factory=set)
 
 
-def _import_tantivy() -> Any:
-    import tantivy
-
-    return tantivy
-
-
-@functools.cache
-def _analyzers() -> dict[str, Any]:
-    tantivy = _import_tantivy()
-    text = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stopword("english"))
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-    names = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
-    label = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
-    return {TEXT_ANALYZER: text, NAME_ANALYZER: names, LABEL_ANALYZER: label}
-
-
-@functools.lru_cache(maxsize=200_000)
-def analyze_word(word: str) -> tuple[str, ...]:
-    """Index tokens of one word of title or abstract text (``()`` for stop words)."""
-    return tuple(_analyzers()[TEXT_ANALYZER].analyze(word))
-
-
-@functools.lru_cache(maxsize=50_000)
-def analyze_name(word: str) -> tuple[str, ...]:
-    return tuple(_analyzers()[NAME_ANALYZER].analyze(word))
-
-
-def word_tokens(word: str) -> list[str]:
-    """Index tokens of one word as typed, split into its parts ("GPT-4" -> gpt, 4)."""
-    return [token for part in WORD.findall(word) for token in analyze_word(part)]
-
-
-def compound_token(tokens: Sequence[str]) -> str | None:
-    """The ``compounds`` token of a word from its tokens ("GPT-4" -> "gpt 4"); None
-    when fewer than two remain (stop words drop out: "state-of-the-art" -> "state art")."""
-    return " ".join(tokens) if len(tokens) >= 2 else None
-
-
-def compound_tokens(text: str) -> list[str]:
-    """Every compound token of ``text``, repeats included (they count as term
-    frequency)."""
-    found = (compound_token(word_tokens(match.group())) for match in _COMPOUND.finditer(text))
-    return [token for token in found if token is not None]
-
-
-def clean_text(text: str) -> str:
-    """What is indexed of a title or abstract: LaTeX commands (``\\mathcal``) removed,
-    so they neither match queries nor inflate document lengths."""
-    return _LATEX_COMMAND.sub(" ", text)
-
-
-def paper_key(paper_id: str) -> int:
-    """A stable 63-bit number per paper id, kept as a fast field so filters can be
-    checked for many candidates without loading stored documents."""
-    digest = hashlib.blake2b(paper_id.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
-
-
-def day_number(value: date | datetime | None) -> int:
-    if value is None:
-        return UNDATED
-    if isinstance(value, datetime):
-        value = value.date()
-    return value.toordinal()
-
-
-def paper_day(paper: Paper) -> int:
-    """The date a paper is filtered and sorted by: first submission, else feed date."""
-    return day_number(paper.submitted_at or paper.feed_date or paper.updated_at)
-
-
 def _build_schema() -> Any:
-    tantivy = _import_tantivy()
+    tantivy = import_tantivy()
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("paper_id", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("key", fast=True, indexed=False)
@@ -245,6 +83,11 @@ def _build_schema() -> Any:
     builder.add_text_field("categories", tokenizer_name=LABEL_ANALYZER, index_option="basic")
     builder.add_text_field("sources", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", fast=True, indexed=True)
+    # For identifier lookups and facets: the DOI (lower case), each full category as a
+    # column for terms aggregation, and the month number of paper_month.
+    builder.add_text_field("doi", tokenizer_name=LABEL_ANALYZER, index_option="basic")
+    builder.add_text_field("category", tokenizer_name="raw", fast=True, index_option="basic")
+    builder.add_integer_field("month", fast=True, indexed=False)
     return builder.build()
 
 
@@ -277,7 +120,7 @@ class LexicalIndex:
             )
         folder = directory / TANTIVY_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
-        tantivy = _import_tantivy()
+        tantivy = import_tantivy()
         try:
             index = tantivy.Index(_build_schema(), path=str(folder), reuse=True)
         except (OSError, ValueError) as exc:
@@ -285,7 +128,7 @@ class LexicalIndex:
                 f"{folder}: the lexical index cannot be opened ({exc}). "
                 "Rebuild it with `paperscope index --rebuild`."
             ) from exc
-        for name, analyzer in _analyzers().items():
+        for name, analyzer in analyzers().items():
             index.register_tokenizer(name, analyzer)
         return cls(directory, manifest, index)
 
@@ -349,7 +192,7 @@ class LexicalIndex:
         return self._writer
 
     def _document(self, paper: Paper) -> Any:
-        tantivy = _import_tantivy()
+        tantivy = import_tantivy()
         doc = tantivy.Document()
         doc.add_text("paper_id", paper.paper_id)
         doc.add_integer("key", paper_key(paper.paper_id))
@@ -362,11 +205,18 @@ class LexicalIndex:
             doc.add_text("compounds", compound)
         for author in paper.authors:
             doc.add_text("authors", author)
-        for label in _category_labels(paper.categories):
+        for label in category_labels(paper.categories):
             doc.add_text("categories", label)
         for source in paper.sources or (paper.source,):
             doc.add_text("sources", source)
         doc.add_integer("day", paper_day(paper))
+        if paper.doi:
+            doc.add_text("doi", normalise_doi(paper.doi))
+        for category in paper.categories:
+            doc.add_text("category", category)
+        month = paper_month(paper)
+        if month is not None:
+            doc.add_integer("month", month)
         return doc
 
     def _write_manifest(self) -> None:
@@ -397,12 +247,12 @@ class LexicalIndex:
         if not isinstance(paper_id, str):
             return False
         # doc_freq would still count deleted documents; a search does not.
-        query = _import_tantivy().Query.term_query(self._schema, "paper_id", paper_id)
+        query = import_tantivy().Query.term_query(self._schema, "paper_id", paper_id)
         return int(self._index.searcher().search(query, 1, count=True).count or 0) > 0
 
     def search(
         self,
-        node: Node | None,
+        node: QueryNode | None,
         *,
         filters: Filters = Filters(),
         limit: int = 20,
@@ -411,7 +261,7 @@ class LexicalIndex:
     ) -> LexicalResult:
         """Papers matching ``node`` (all papers when None) and ``filters``, by BM25 or,
         with ``sort`` "newest"/"oldest", by date. ``total`` counts every match."""
-        tantivy = _import_tantivy()
+        tantivy = import_tantivy()
         query = self._with_filters(self.to_query(node), filters)
         searcher = self._index.searcher()
         options: dict[str, Any] = {}
@@ -424,12 +274,60 @@ class LexicalIndex:
         hits = [(pid, float(score)) for pid, (score, _) in zip(ids, kept, strict=True)]
         return LexicalResult(hits=hits, total=int(result.count or 0))
 
+    def document_count(self, token: str) -> int:
+        """Papers whose title or abstract holds the index token ``token`` (deleted
+        papers may still count until segments merge: fine for suggestions)."""
+        return int(self._index.searcher().doc_freq("text", token))
+
+    def find_doi(self, doi: str) -> list[str]:
+        """Papers whose DOI is ``doi`` (any case)."""
+        searcher = self._index.searcher()
+        query = import_tantivy().Query.term_query(self._schema, "doi", normalise_doi(doi))
+        result = searcher.search(query, 5, count=False)
+        return self._paper_ids(searcher, [address for _, address in result.hits])
+
+    def facets(
+        self,
+        node: QueryNode | None,
+        *,
+        filters: Filters = Filters(),
+        also: Iterable[str] = (),
+        lexical: bool = True,
+        categories: int = FACET_CATEGORIES,
+    ) -> Facets:
+        """Counts per category, year and month of the papers that match ``node``
+        (when ``lexical``) or are among ``also``, and pass ``filters``. Tantivy
+        aggregates its columns, so no document is loaded whatever the match count."""
+        tantivy = import_tantivy()
+        parts = [self.to_query(node)] if lexical and node is not None else []
+        if lexical and node is None:
+            parts = [tantivy.Query.all_query()]
+        extra = sorted(set(also))
+        if extra:
+            parts.append(self._paper_id_query(extra))
+        parts = [part for part in parts if part is not None]
+        if not parts:
+            return Facets((), (), ())
+        query = (
+            parts[0]
+            if len(parts) == 1
+            else tantivy.Query.boolean_query([(tantivy.Occur.Should, part) for part in parts])
+        )
+        spec = {
+            "categories": {
+                "terms": {"field": "category", "size": categories, "segment_size": 1_000}
+            },
+            "months": {"histogram": {"field": "month", "interval": 1}},
+        }
+        found = self._index.searcher().aggregate(self._with_filters(query, filters), spec)
+        return facets_from_aggregation(found)
+
     def count(self, filters: Filters) -> int:
         query = self._with_filters(None, filters)
         # tantivy panics on a zero limit.
         return int(self._index.searcher().search(query, 1, count=True).count or 0)
 
-    def scores_for(self, paper_ids: Sequence[str], node: Node | None) -> dict[str, float]:
+    def scores_for(self, paper_ids: Sequence[str], node: QueryNode | None) -> dict[str, float]:
         """BM25 scores of ``paper_ids`` for ``node``; papers that do not match are
         left out. Lets fusion know the lexical score of dense-only candidates."""
         if node is None or not paper_ids:
@@ -441,11 +339,11 @@ class LexicalIndex:
         # query at a million papers, against 11 ms this way). Joining the
         # candidates to plain terms as well was measured slower: each join builds its
         # own candidate set, and a 15-word query has 45 field terms.
-        candidates = _import_tantivy().Query.const_score_query(self._paper_id_query(paper_ids), 0.0)
+        candidates = import_tantivy().Query.const_score_query(self._paper_id_query(paper_ids), 0.0)
         query = self.to_query(node, within=candidates)
         if query is None:
             return {}
-        found = self._keys(_joined(query, candidates), Filters(), len(paper_ids))
+        found = self._keys(joined(query, candidates), Filters(), len(paper_ids))
         by_key = {paper_key(pid): pid for pid in paper_ids}
         return {by_key[key]: score for key, score in found if key in by_key}
 
@@ -512,197 +410,41 @@ class LexicalIndex:
     def _paper_ids(searcher: Any, addresses: list[Any]) -> list[str]:
         return [str(searcher.doc(address)["paper_id"][0]) for address in addresses]
 
-    # -- query building ------------------------------------------------------------
+    # -- query compilation ---------------------------------------------------------
 
-    def to_query(self, node: Node | None, *, within: Any = None) -> Any:
-        """The tantivy query for ``node``; None when nothing searchable is left
-        (only stop words, say). ``within``, a filter query, is joined to every phrase
-        (it does not change scores, only which documents the phrase visits)."""
-        if node is None:
-            return None
-        if isinstance(node, Text):
-            return self._text_query(node, within)
-        return self._group_query(node, within)
-
-    def _group_query(self, group: Group, within: Any) -> Any:
-        tantivy = _import_tantivy()
-        occurs = {
-            "should": tantivy.Occur.Should,
-            "must": tantivy.Occur.Must,
-            "must_not": tantivy.Occur.MustNot,
-        }
-        parts: list[tuple[Any, Any]] = []
-        for occur, child in group.clauses:
-            leaves = self._should_leaves(child, within) if occur == "should" else None
-            if leaves is not None:
-                parts.extend((tantivy.Occur.Should, leaf) for leaf in leaves)
-                continue
-            query = self.to_query(child, within=within)
-            if query is not None:
-                parts.append((occurs[occur], query))
-        if not parts:
-            return None
-        if all(occur == tantivy.Occur.MustNot for occur, _ in parts):
-            # "-foo" alone means "everything but foo", not "nothing".
-            parts.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        if len(parts) == 1 and parts[0][0] != tantivy.Occur.MustNot:
-            return parts[0][1]
-        return tantivy.Query.boolean_query(parts)
-
-    def _should_leaves(self, node: Node, within: Any) -> list[Any] | None:
-        """The term and phrase queries of ``node`` when it only adds scores (a text
-        node, or a group of nothing but optional clauses), else None. Splicing them
-        into the parent gives the same matches and the same BM25 sums as nesting, but
-        tantivy then merges one flat union instead of a union of unions, which halves
-        the time of long queries (a 15-word claim is 45 field terms)."""
-        if isinstance(node, Text):
-            return self._text_leaves(node, within)
-        if any(occur != "should" for occur, _ in node.clauses):
-            return None
-        leaves: list[Any] = []
-        for _, child in node.clauses:
-            found = self._should_leaves(child, within)
-            assert found is not None  # a group of optional clauses only
-            leaves.extend(found)
-        return leaves
-
-    def _text_query(self, node: Text, within: Any) -> Any:
-        tantivy = _import_tantivy()
-        leaves = self._text_leaves(node, within)
-        if not leaves:
-            return None
-        if len(leaves) == 1:
-            return leaves[0]
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, leaf) for leaf in leaves])
-
-    def _text_leaves(self, node: Text, within: Any) -> list[Any]:
-        """One query per field searched (a category set, or free text's field terms
-        and phrases, each boosted by its field weight)."""
-        tantivy = _import_tantivy()
-        if node.field == "categories":
-            labels = [w.strip().lower() for w in node.words if w.strip()]
-            query = self._any_term("categories", labels)
-            return [] if query is None else [query]
-        fields: tuple[str, ...] = (node.field,) if node.field else TEXT_FIELDS
-        parts = (
-            word_tokens(node.words[0])
-            if node.field is None and not node.phrase and len(node.words) == 1
-            else []
-        )
-        compound = compound_token(parts)
-        leaves: list[Any] = []
-        for name in fields:
-            boost = getattr(self.weights, name)
-            if name == "text" and compound is not None:
-                # The whole word, then each distinct part, as plain terms (no phrase).
-                terms = [("compounds", compound), *(("text", t) for t in dict.fromkeys(parts))]
-                queries = [tantivy.Query.term_query(self._schema, f, t) for f, t in terms]
-            else:
-                queries = [self._field_query(name, node, within)]
-            leaves.extend(tantivy.Query.boost_query(q, boost) for q in queries if q is not None)
-        return leaves
-
-    def _field_query(self, name: str, node: Text, within: Any = None) -> Any:
-        tantivy = _import_tantivy()
-        analyze = analyze_name if name == "authors" else analyze_word
-        positioned = _positions(node.words, analyze)
-        if not positioned:
-            return None
-        if len(positioned) == 1:
-            return tantivy.Query.term_query(self._schema, name, positioned[0][1])
-        if not node.phrase and len(node.words) > 1:
-            # Unquoted words of one field filter (ti:foo bar is two clauses anyway).
-            terms = [tantivy.Query.term_query(self._schema, name, t) for _, t in positioned]
-            return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in terms])
-        return _joined(tantivy.Query.phrase_query(self._schema, name, positioned), within)
-
-    def _any_term(self, name: str, values: Sequence[str]) -> Any:
-        tantivy = _import_tantivy()
-        if not values:
-            return None
-        if len(values) == 1:
-            return tantivy.Query.term_query(self._schema, name, values[0])
-        return tantivy.Query.term_set_query(self._schema, name, list(values))
-
-    def _filter_query(self, filters: Filters) -> Any:
-        tantivy = _import_tantivy()
-        musts: list[Any] = []
-        if filters.categories:
-            musts.append(
-                self._any_term("categories", [c.strip().lower() for c in filters.categories])
-            )
-        if filters.authors:
-            author_queries = [
-                self._field_query("authors", Text(tuple(WORD.findall(a)), phrase=True))
-                for a in filters.authors
-            ]
-            matchers = [q for q in author_queries if q is not None]
-            if matchers:
-                musts.append(
-                    tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in matchers])
-                )
-        if filters.sources:
-            musts.append(self._any_term("sources", list(filters.sources)))
-        if filters.paper_ids is not None:
-            musts.append(self._paper_id_query(filters.paper_ids))
-        if filters.date_from or filters.date_to:
-            low = day_number(filters.date_from) if filters.date_from else None
-            high = day_number(filters.date_to) if filters.date_to else None
-            musts.append(
-                tantivy.Query.range_query(self._schema, "day", tantivy.FieldType.Integer, low, high)
-            )
-        return musts
-
-    def _paper_id_query(self, paper_ids: Iterable[str]) -> Any:
-        tantivy = _import_tantivy()
-        ids = sorted(set(paper_ids))
-        if not ids:
-            return tantivy.Query.empty_query()
-        return tantivy.Query.term_set_query(self._schema, "paper_id", ids)
+    def to_query(self, node: QueryNode | None, *, within: Any = None) -> Any:
+        """The tantivy query for ``node`` with this index's field weights (see
+        index/lexical_compile.py); None when nothing searchable is left."""
+        return QueryCompiler(self._schema, self.weights).to_query(node, within=within)
 
     def _with_filters(self, query: Any, filters: Filters) -> Any:
-        tantivy = _import_tantivy()
-        musts = [q for q in self._filter_query(filters) if q is not None]
-        if not musts:
-            return query if query is not None else tantivy.Query.all_query()
-        # Filters restrict without adding to the score.
-        clauses = [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in musts]
-        if query is not None:
-            clauses.append((tantivy.Occur.Must, query))
-        return tantivy.Query.boolean_query(clauses)
+        return QueryCompiler(self._schema, self.weights).with_filters(query, filters)
+
+    def _paper_id_query(self, paper_ids: Iterable[str]) -> Any:
+        return QueryCompiler(self._schema, self.weights).paper_id_query(paper_ids)
 
 
-def _joined(query: Any, within: Any) -> Any:
-    if query is None or within is None:
-        return query
-    tantivy = _import_tantivy()
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, within)])
-
-
-def _positions(
-    words: Sequence[str], analyze: functools._lru_cache_wrapper[tuple[str, ...]]
-) -> list[tuple[int, str]]:
-    """Tokens of ``words`` with their positions; stop words leave gaps, as they do in
-    the index, so "state of the art" finds exactly that phrase."""
-    out: list[tuple[int, str]] = []
-    position = 0
-    for word in words:
-        for part in WORD.findall(word):
-            tokens = analyze(part)
-            if not tokens:
-                position += 1
-            for token in tokens:
-                out.append((position, token))
-                position += 1
-    return out
-
-
-def _category_labels(categories: Sequence[str]) -> list[str]:
-    """Each category and its archive ("cs.LG" and "cs"), so cat:cs finds all of cs."""
-    labels: dict[str, None] = {}
-    for category in categories:
-        labels[category] = None
-        archive = category.split(".", 1)[0]
-        if archive != category:
-            labels[archive] = None
-    return list(labels)
+def facets_from_aggregation(found: dict[str, Any]) -> Facets:
+    """tantivy's aggregation answer -> Facets: months with gaps filled (a chart shows
+    quiet months too), years summed from the months."""
+    category_buckets = found.get("categories", {}).get("buckets", [])
+    categories = tuple(
+        (str(b["key"]), int(b["doc_count"])) for b in category_buckets if int(b["doc_count"]) > 0
+    )
+    counts = {
+        int(b["key"]): int(b["doc_count"])
+        for b in found.get("months", {}).get("buckets", [])
+        if int(b["doc_count"]) > 0
+    }
+    if not counts:
+        return Facets(categories, (), ())
+    # A stray ancient date must not make the chart thousands of months wide.
+    first = max(min(counts), max(counts) - MAX_FACET_MONTHS + 1)
+    months = tuple(
+        (f"{number // 12:04d}-{number % 12 + 1:02d}", counts.get(number, 0))
+        for number in range(first, max(counts) + 1)
+    )
+    years: dict[int, int] = {}
+    for number, count in counts.items():
+        years[number // 12] = years.get(number // 12, 0) + count
+    return Facets(categories, tuple(sorted(years.items())), months)

@@ -8,7 +8,10 @@ API::
     results = engine.search(SearchQuery(text="diffusion au:ho", categories=("cs.LG",)))
     results.hits        # list[Hit]: paper_id, score, bm25_score, semantic_score, rank,
                         #   title_html, abstract_html (escaped, <mark>ed), matched_terms
-    results.total       # how many results paging can reach (see below)
+    results.total       # how many papers match (see below)
+    results.total_is_estimate   # True: total is a lower bound, shown as "about N"
+    results.exact_match # paper id when the query is an id, a DOI or an exact title
+    results.facets      # Facets per category, year and month (SearchQuery(facets=True))
     results.notice      # what was repaired or ignored in the query, or None
     engine.similar(paper_id, limit=10)   # list[Hit], the paper itself excluded
     engine.embed_query(text)             # float32 (dim,), L2-normalised
@@ -26,10 +29,20 @@ first, by OpenAlex counts); ``mode`` is hybrid, bm25 or dense;
 mode the fused score is in [0, 1], see search/fusion.py).
 
 Each retriever fetches its best ``max(200, offset + limit)`` candidates; both scores
-are then known for every candidate and fused. ``total`` is the number of fused
-candidates plus the lexical matches beyond the fetch depth, so every page up to
-``total`` can be reached. An empty query lists the newest papers that pass the filters.
-When the dense index is missing, hybrid and dense searches answer with BM25 and say so.
+are then known for every candidate and fused. Dense neighbours are always close to
+something, so a dense candidate without any lexical match is kept only when its cosine
+reaches ``FusionSettings.dense_floor`` (learned on SciFact train, docs/search.md): a
+nonsense query finds nothing. A paper matches when it matches the query lexically
+(its words with the query's own AND/OR/NOT) or is such a close dense neighbour;
+``total`` counts them: tantivy counts every lexical match, plus the dense-only
+matches among the candidates. When even the weakest dense candidate fetched passes
+the floor, more may lie beyond the fetch depth: ``total_is_estimate`` is then True.
+
+A query that is an arXiv id (any spelling), a DOI or a doi.org address returns that
+paper alone (search/identifiers.py); a paper whose title is exactly the query ranks
+first. Either way ``Hit.exact`` and ``SearchResults.exact_match`` say so. An empty
+query lists the newest papers that pass the filters. When the dense index is
+missing, hybrid and dense searches answer with BM25 and say so.
 
 Opening is cheap: indexes are memory-mapped, the embedding model is loaded on the first
 query that needs it and kept. Thread-safe for concurrent searches.
@@ -37,6 +50,7 @@ query that needs it and kept. Thread-safe for concurrent searches.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import time
 from collections.abc import Sequence
@@ -47,17 +61,21 @@ import numpy.typing as npt
 
 from paperscope.config import Settings
 from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
-from paperscope.index.lexical import Filters, LexicalIndex, Node, Text
-from paperscope.models import Hit, Paper, SearchQuery, SearchResults
+from paperscope.index.lexical import LexicalIndex, LexicalResult
+from paperscope.index.lexical_compile import Filters
+from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
+from paperscope.search.feedback import FeedbackSettings, expand, plain_words
 from paperscope.search.fusion import FusionSettings, fuse
 from paperscope.search.highlight import highlight_paper, query_tokens
-from paperscope.search.query import ParsedQuery, parse_query
+from paperscope.search.identifiers import Identifier, identify
+from paperscope.search.query import Node, ParsedQuery, Text, parse_query
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
+from paperscope.search.suggest import spelling_suggestion
 from paperscope.store import Store
 from paperscope.store.citations import order_by_citations
 from paperscope.store.paper_links import paper_ids_with_code
-from paperscope.store.papers import get_papers, resolve_paper_id
+from paperscope.store.papers import find_by_title, get_papers, resolve_paper_id
 
 __all__ = ["Hit", "SearchEngine", "SearchQuery", "SearchResults", "UnknownPaperError"]
 
@@ -80,6 +98,9 @@ class _Candidates:
     semantic: dict[str, float] = field(default_factory=dict)
     total: int = 0
     paged: bool = False  # ``ranked`` is already the requested page
+    dense_only: set[str] = field(default_factory=set)  # matches without lexical match
+    estimate: bool = False  # dense matches may continue beyond the fetch depth
+    exact: str | None = None  # the paper whose title is the query
 
 
 class SearchEngine:
@@ -97,6 +118,7 @@ class SearchEngine:
         self.lexical = lexical
         self.semantic = semantic
         self.fusion = fusion or FusionSettings()
+        self.feedback: FeedbackSettings | None = None  # RM3, see search/feedback.py
         self.depth = RETRIEVAL_DEPTH
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
@@ -149,16 +171,12 @@ class SearchEngine:
         timings: dict[str, float] = {}
         notices: list[str] = []
         query = _sanitised(query, notices)
+        identifier = identify(query.text)
+        if identifier is not None:
+            return self._identified(query, identifier, timings, started)
         parsed = parse_query(query.text)
         notices.extend(parsed.notices)
-        filters = Filters(
-            categories=query.categories,
-            authors=query.authors,
-            date_from=query.date_from,
-            date_to=query.date_to,
-            sources=query.sources,
-            paper_ids=self._scope(query),
-        )
+        filters = _filters(query, self._scope(query))
         timings["parse"] = _ms(started)
         if parsed.is_empty:
             return self._listing(query, filters, notices, timings)
@@ -182,14 +200,7 @@ class SearchEngine:
         parsed = parse_query(_sanitised(query, []).text)
         if parsed.is_empty:
             return []
-        filters = Filters(
-            categories=query.categories,
-            authors=query.authors,
-            date_from=query.date_from,
-            date_to=query.date_to,
-            sources=query.sources,
-            paper_ids=self._scope(query),
-        )
+        filters = _filters(query, self._scope(query))
         mode = query.mode if self.semantic.available else "bm25"
         found = self._relevance(query, mode, parsed, filters, {})
         return found.ranked[: query.offset + query.limit]
@@ -212,26 +223,67 @@ class SearchEngine:
         depth = max(self.depth, query.offset + query.limit)
         tick = time.perf_counter()
         lexical = self.lexical.search(parsed.node, filters=filters, limit=depth)
+        node = parsed.node
+        if self.feedback is not None and mode != "dense":
+            node, lexical = self._with_feedback(node, lexical, filters, depth, self.feedback)
         timings["lexical"] = _ms(tick)
         bm25 = dict(lexical.hits)
-        if mode == "bm25":
-            return _Candidates(lexical.hits, bm25, {}, lexical.total)
-        if not parsed.semantic_text:
-            # Only names, categories or exclusions: nothing to embed.
-            return _Candidates(lexical.hits, bm25, {}, lexical.total)
-        tick = time.perf_counter()
-        vector = self.semantic.embed_query(parsed.semantic_text)
-        timings["embed"] = _ms(tick)
-        tick = time.perf_counter()
-        semantic = self.semantic.nearest(vector, depth, filters=filters, lexical=self.lexical)
-        timings["dense"] = _ms(tick)
-        tick = time.perf_counter()
-        found = self._complete(parsed.node, vector, bm25, semantic, mode)
-        found.total = len(found.ranked)
-        if mode == "hybrid":
-            found.total += max(0, lexical.total - len(lexical.hits))
-        timings["fuse"] = _ms(tick)
+        if mode == "bm25" or not parsed.semantic_text:
+            # (No semantic text: only names, categories or exclusions, nothing to embed.)
+            found = _Candidates(lexical.hits, bm25, {}, lexical.total)
+        else:
+            tick = time.perf_counter()
+            vector = self.semantic.embed_query(parsed.semantic_text)
+            timings["embed"] = _ms(tick)
+            tick = time.perf_counter()
+            semantic = self.semantic.nearest(vector, depth, filters=filters, lexical=self.lexical)
+            timings["dense"] = _ms(tick)
+            tick = time.perf_counter()
+            found = self._complete(node, vector, bm25, semantic, mode)
+            found.estimate = found.estimate and len(semantic) >= depth
+            dense_count = len(found.ranked) if mode == "dense" else len(found.dense_only)
+            found.total = dense_count + (lexical.total if mode == "hybrid" else 0)
+            timings["fuse"] = _ms(tick)
+        self._exact_title_first(query.text, filters, found)
         return found
+
+    def _with_feedback(
+        self,
+        node: Node | None,
+        lexical: LexicalResult,
+        filters: Filters,
+        depth: int,
+        settings: FeedbackSettings,
+    ) -> tuple[Node | None, LexicalResult]:
+        """RM3: search again with words of the best hits added (plain-word queries)."""
+        words = plain_words(node)
+        if node is None or words is None or not lexical.hits:
+            return node, lexical
+        top = lexical.hits[: settings.documents]
+        papers = {
+            p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in top])
+        }
+        hits = [(papers[pid], score) for pid, score in top if pid in papers]
+        expanded = expand(node, words, hits, settings)
+        if expanded is node:
+            return node, lexical
+        return expanded, self.lexical.search(expanded, filters=filters, limit=depth)
+
+    def _exact_title_first(self, text: str, filters: Filters, found: _Candidates) -> None:
+        """Put the paper whose title is exactly the query first (one indexed lookup)."""
+        titled = find_by_title(store=self.store, title=text)
+        if titled and filters.active:
+            allowed = self.lexical.matching(titled, filters)
+            titled = [pid for pid in titled if pid in allowed]
+        if not titled:
+            return
+        exact = titled[0]
+        rest = [(pid, score) for pid, score in found.ranked if pid != exact]
+        if len(rest) == len(found.ranked):
+            found.total += 1
+        best = max((score for _, score in found.ranked), default=0.0)
+        found.ranked = [(exact, best), *rest]
+        found.exact = exact
 
     def _complete(
         self,
@@ -245,14 +297,26 @@ class SearchEngine:
         break the query's required or excluded terms, then rank."""
         extra = [pid for pid in semantic if pid not in bm25]
         bm25 = bm25 | self.lexical.scores_for(extra, node)
-        if _requires_lexical_match(node):
-            semantic = {pid: s for pid, s in semantic.items() if pid in bm25}
+        # Without lexical support a dense neighbour must be close to count; with
+        # required, excluded or field terms it must match lexically (a floor above
+        # any cosine).
+        floor = 2.0 if _requires_lexical_match(node) else self.fusion.dense_floor
+        # Matches may continue past the farthest neighbour fetched when it still counts
+        # (the caller checks that the fetch was full).
+        farthest = min(semantic.values(), default=-1.0)
+        semantic = {pid: s for pid, s in semantic.items() if pid in bm25 or s >= floor}
+        dense_only = {pid for pid in semantic if pid not in bm25}
         if mode == "dense":
             ranked = sorted(semantic.items(), key=lambda item: (-item[1], item[0]))
-            return _Candidates(ranked, {p: bm25[p] for p in semantic if p in bm25}, semantic)
+            kept_bm25 = {p: bm25[p] for p in semantic if p in bm25}
+            found = _Candidates(ranked, kept_bm25, semantic, dense_only=dense_only)
+            found.estimate = farthest >= floor
+            return found
+        continues = farthest >= floor
         missing = [pid for pid in bm25 if pid not in semantic]
         semantic = semantic | self.semantic.cosines(vector, missing)
-        return _Candidates(fuse(bm25, semantic, self.fusion), bm25, semantic)
+        ranked = fuse(bm25, semantic, self.fusion)
+        return _Candidates(ranked, bm25, semantic, dense_only=dense_only, estimate=continues)
 
     def _bm25_by_date(
         self, query: SearchQuery, parsed: ParsedQuery, filters: Filters, timings: dict[str, float]
@@ -299,7 +363,40 @@ class SearchEngine:
             for n, (pid, _) in enumerate(page.hits)
             if pid in papers
         ]
-        return SearchResults(hits, page.total, query, "; ".join(notices), timings)
+        facets = self.lexical.facets(None, filters=filters) if query.facets else None
+        return SearchResults(hits, page.total, query, "; ".join(notices), timings, facets=facets)
+
+    def _identified(
+        self,
+        query: SearchQuery,
+        identifier: Identifier,
+        timings: dict[str, float],
+        started: float,
+    ) -> SearchResults:
+        """The one paper an arXiv id or DOI names (filters do not apply: the reader
+        asked for that paper), or no result and a notice saying it is not here."""
+        if identifier.kind == "doi":
+            ids = self.lexical.find_doi(identifier.value)
+        else:
+            ids = [identifier.value]
+        found = get_papers(store=self.store, paper_ids=ids[:1])
+        timings["lookup"] = _ms(started)
+        if not found:
+            name = "DOI" if identifier.kind == "doi" else "arXiv id"
+            notice = f"no paper with {name} {identifier.value} in this library"
+            empty = Facets((), (), ()) if query.facets else None
+            return SearchResults([], 0, query, notice, timings, facets=empty)
+        paper = found[0]
+        hit = dataclasses.replace(_hit(paper, 1, 1.0, None, None, frozenset()), exact=True)
+        facets = (
+            self.lexical.facets(None, also=[paper.paper_id], lexical=False)
+            if query.facets
+            else None
+        )
+        hits = [hit] if query.offset == 0 else []
+        return SearchResults(
+            hits, 1, query, None, timings, exact_match=paper.paper_id, facets=facets
+        )
 
     def _results(
         self,
@@ -332,9 +429,48 @@ class SearchEngine:
             for n, (pid, score) in enumerate(page)
             if pid in papers
         ]
+        hits = [
+            dataclasses.replace(h, exact=True) if h.paper_id == found.exact else h for h in hits
+        ]
         timings["load"] = _ms(tick)
+        facets = None
+        if query.facets:
+            tick = time.perf_counter()
+            facets = self._facets(query, parsed, found, ranked)
+            timings["facets"] = _ms(tick)
         timings["total"] = _ms(started)
-        return SearchResults(hits, total, query, "; ".join(notices) or None, timings)
+        return SearchResults(
+            hits,
+            total,
+            query,
+            "; ".join(notices) or None,
+            timings,
+            total_is_estimate=found.estimate and query.min_score is None,
+            exact_match=found.exact,
+            facets=facets,
+        )
+
+    def _facets(
+        self,
+        query: SearchQuery,
+        parsed: ParsedQuery,
+        found: _Candidates,
+        ranked: list[tuple[str, float]],
+    ) -> Facets:
+        """Facets of the same match set that ``total`` counts."""
+        filters = _filters(query, self._scope(query))
+        if query.min_score is not None or query.mode == "dense":
+            return self.lexical.facets(
+                None, filters=filters, also=[p for p, _ in ranked], lexical=False
+            )
+        also = set(found.dense_only)
+        if found.exact is not None:
+            also.add(found.exact)
+        return self.lexical.facets(parsed.node, filters=filters, also=also)
+
+    def spelling(self, text: str) -> str | None:
+        """``text`` with unknown words replaced by the closest word the index holds."""
+        return spelling_suggestion(text, self.lexical.document_count)
 
     # -- similar papers ------------------------------------------------------------
 
@@ -370,6 +506,17 @@ class SearchEngine:
         ]
 
 
+def _filters(query: SearchQuery, paper_ids: frozenset[str] | None) -> Filters:
+    return Filters(
+        categories=query.categories,
+        authors=query.authors,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        sources=query.sources,
+        paper_ids=paper_ids,
+    )
+
+
 def _sanitised(query: SearchQuery, notices: list[str]) -> SearchQuery:
     """Clamp what would make a search fail or run away, saying so."""
     changes: dict[str, object] = {}
@@ -387,8 +534,6 @@ def _sanitised(query: SearchQuery, notices: list[str]) -> SearchQuery:
 
 
 def _replace(query: SearchQuery, changes: dict[str, object]) -> SearchQuery:
-    import dataclasses
-
     return dataclasses.replace(query, **changes)  # type: ignore[arg-type]
 
 

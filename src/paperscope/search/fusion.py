@@ -22,6 +22,9 @@ from dataclasses import dataclass
 DEFAULT_METHOD = "convex"
 DEFAULT_LEXICAL_WEIGHT = 0.3
 RRF_K = 60
+# A dense candidate with no lexical match is kept only from this cosine up (see
+# search/engine.py); learned on the SciFact train split by bench/dense_cut.py.
+DEFAULT_DENSE_FLOOR = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class FusionSettings:
     method: str = DEFAULT_METHOD
     lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
     rrf_k: int = RRF_K
+    dense_floor: float = DEFAULT_DENSE_FLOOR
 
 
 def fuse(

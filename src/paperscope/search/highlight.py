@@ -7,7 +7,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from paperscope.index.lexical import WORD, analyze_word
+from paperscope.index.analysis import WORD, analyze_word
 
 SNIPPET_CHARS = 320
 

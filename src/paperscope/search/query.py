@@ -23,7 +23,33 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
-from paperscope.index.lexical import Field, Group, Node, Occur, Text
+Occur = Literal["should", "must", "must_not"]
+Field = Literal["title", "abstract", "authors", "categories"]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Words to find. One word that analyses into several tokens ("GPT-4") and every
+    quoted phrase are matched as phrases. ``field`` None means title and abstract (as
+    one field, with a title bonus) and authors; "categories" matches a category or a
+    whole archive."""
+
+    words: tuple[str, ...]
+    field: Field | None = None
+    phrase: bool = False
+    boost: float = 1.0  # multiplies the BM25 score (feedback terms weigh less)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Clauses combined the way Lucene does: a document must match every ``must``,
+    no ``must_not`` and, when there is no ``must``, at least one ``should``."""
+
+    clauses: tuple[tuple[Occur, Text | Group], ...]
+
+
+# The index compiles these nodes (index/lexical_compile.py states the shape it needs).
+Node = Text | Group
 
 MAX_QUERY_CHARS = 1_000
 MAX_CLAUSES = 64  # BM25 over more clauses only slows down; SciFact claims have ~15 words

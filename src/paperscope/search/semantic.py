@@ -12,8 +12,10 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.index import artifacts
+from paperscope.index.analysis import paper_key
 from paperscope.index.artifacts import IndexMismatchError
-from paperscope.index.lexical import Filters, LexicalIndex, paper_key
+from paperscope.index.lexical import LexicalIndex
+from paperscope.index.lexical_compile import Filters
 
 if TYPE_CHECKING:
     from paperscope.config import Settings

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paperscope.index.lexical import WORD, Group, LexicalIndex, Node, Occur, Text, analyze_word
+from paperscope.index.analysis import WORD, analyze_word
+from paperscope.index.lexical import LexicalIndex
 from paperscope.models import Paper
+from paperscope.search.query import Group, Node, Occur, Text
 from paperscope.search.semantic import SemanticSide
 
 # The most informative words of a long abstract are enough, and keep the query fast.

@@ -433,6 +433,20 @@ def get_paper(*, store: Store, paper_id: str) -> Paper | None:
     return found[0] if found else None
 
 
+def find_by_title(*, store: Store, title: str, limit: int = 5) -> list[str]:
+    """Ids of the papers titled ``title``, up to case and punctuation (one lookup in
+    the title_key index)."""
+    key = text_paper_id(title)
+    query = (
+        select(papers.c.paper_id)
+        .where(papers.c.title_key == key)
+        .order_by(papers.c.paper_id)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [str(row.paper_id) for row in conn.execute(query)]
+
+
 def resolve_paper_id(text: str) -> str:
     parsed = parse_arxiv_id(text)
     return parsed.base if parsed else text.strip()

@@ -133,6 +133,30 @@ class TrendingPage(PaperList):
     notice: str | None = None
 
 
+class FacetLink(BaseModel):
+    label: str
+    count: int = Field(description="Matching papers with this value")
+    url: str = Field(description="This search narrowed to this value")
+
+
+class MonthCount(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    count: int
+
+
+class SearchFacets(BaseModel):
+    """How the whole match set (not only this page) spreads over categories and time."""
+
+    categories: list[FacetLink]
+    years: list[FacetLink]
+    months: list[MonthCount] = Field(description="Every month from the first match to the last")
+
+
+class Suggestion(BaseModel):
+    label: str = Field(description="What the link does, in words")
+    url: str
+
+
 class SearchPage(PaperList):
     q: str
     category: str | None = None
@@ -140,6 +164,19 @@ class SearchPage(PaperList):
     date_from: date | None = Field(None, alias="from")
     date_to: date | None = Field(None, alias="to")
     sort: str
+    total: int = Field(0, description="Papers that match (pagination.total is the same)")
+    total_is_estimate: bool = Field(
+        False, description="True when total is a lower bound (shown as 'about N')"
+    )
+    exact_match: str | None = Field(
+        None, description="Id of the paper the query names (arXiv id, DOI or exact title)"
+    )
+    facets: SearchFacets | None = None
+    suggestions: list[Suggestion] = Field(
+        default_factory=list, description="Ways to find something when nothing matched"
+    )
+    alert_url: str | None = Field(None, description="Subscribe to new matches of this search")
+    feed_url: str | None = Field(None, description="Atom feed of this search")
     notice: str | None = None
     error: str | None = None
 

@@ -1,24 +1,31 @@
-"""Search: hybrid search with filters, sorts and pagination (page and JSON)."""
+"""Search: hybrid search with filters, sorts and pagination (page and JSON); a query
+that names a paper (arXiv id, URL, DOI) goes to that paper; facets, the month chart,
+suggestions when nothing matches, and links to subscribe to the search."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
+from fastapi.responses import RedirectResponse
 
-from paperscope.models import SearchQuery
+from paperscope.models import Facets, SearchQuery, SearchResults
+from paperscope.search.identifiers import identify
 from paperscope.search.service import SearchService
+from paperscope.search.suggest import broader_query
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
-from paperscope.web.rendering import render, wants_json
+from paperscope.web.rendering import paper_url, render, wants_json
 from paperscope.web.routing import Routes
-from paperscope.web.schemas import SearchPage
+from paperscope.web.schemas import FacetLink, MonthCount, SearchFacets, SearchPage, Suggestion
 from paperscope.web.views import cards_for, pagination
 
 routes = Routes()
 SEARCH_LIMIT_MAX = 50
 MAX_QUERY_LENGTH = 500
+MAX_CHART_BARS = 120
 
 
 @routes.twin(
@@ -71,10 +78,13 @@ def search(
                 limit=limit,
                 offset=(page - 1) * limit,
                 has_code=has_code,
+                facets=True,
             )
         )
     except ValueError as exc:  # the engine refuses a query it cannot parse
         return _refuse(request, model, f"This query could not be run: {exc}")
+    if outcome.exact_match and identify(text) is not None and not wants_json(request):
+        return RedirectResponse(paper_url(outcome.exact_match), status_code=303)
     cards = {
         c.paper_id: c
         for c in cards_for(store=store, paper_ids=[h.paper_id for h in outcome.hits], user=user)
@@ -90,7 +100,95 @@ def search(
             model.items.append(found)
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
-    return render(request, "search.html", {}, json_model=model)
+    _describe(model, outcome, service)
+    return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
+
+
+def _chart(facets: SearchFacets | None) -> dict[str, object] | None:
+    """Bars for the page's chart: one per month, or per year when months would be
+    too thin to see (a topic spanning decades)."""
+    if facets is None or not facets.months:
+        return None
+    if len(facets.months) <= MAX_CHART_BARS:
+        return {"unit": "month", "bars": [(m.month, m.count) for m in facets.months]}
+    years = {int(y.label): y.count for y in facets.years}
+    span = range(min(years), max(years) + 1)
+    return {"unit": "year", "bars": [(str(year), years.get(year, 0)) for year in span]}
+
+
+def _describe(model: SearchPage, outcome: SearchResults, service: SearchService) -> None:
+    """The honest count, facets, subscription links and, for no match, suggestions."""
+    model.total = outcome.total
+    model.total_is_estimate = outcome.total_is_estimate
+    model.exact_match = outcome.exact_match
+    if outcome.facets is not None and outcome.total:
+        model.facets = _facets(model, outcome.facets)
+    filters = {"q": model.q, "category": model.category, "author": model.author}
+    model.alert_url = "/subscribe?" + urlencode({k: v for k, v in filters.items() if v})
+    if model.q:
+        model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
+    if outcome.total == 0:
+        model.suggestions = _suggestions(model, service)
+
+
+def _search_url(model: SearchPage, **changes: str | None) -> str:
+    """The HTML search page for this search with some parameters changed (None drops)."""
+    params: dict[str, str | None] = {
+        "q": model.q,
+        "category": model.category,
+        "author": model.author,
+        "from": model.date_from.isoformat() if model.date_from else None,
+        "to": model.date_to.isoformat() if model.date_to else None,
+        "sort": model.sort if model.sort != "relevance" else None,
+    }
+    params.update(changes)
+    return "/search?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _facets(model: SearchPage, facets: Facets) -> SearchFacets:
+    return SearchFacets(
+        categories=[
+            FacetLink(label=name, count=count, url=_search_url(model, category=name))
+            for name, count in facets.categories
+        ],
+        years=[
+            FacetLink(
+                label=str(year),
+                count=count,
+                url=_search_url(model, **{"from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}),
+            )
+            for year, count in facets.years
+        ],
+        months=[MonthCount(month=month, count=count) for month, count in facets.months],
+    )
+
+
+def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
+    """Drop a filter, a respelling from the index's own words, a broader query."""
+    out: list[Suggestion] = []
+    for label, key, value in (
+        ("category", "category", model.category),
+        ("author", "author", model.author),
+        ("'from' date", "from", model.date_from),
+        ("'to' date", "to", model.date_to),
+    ):
+        if value:
+            out.append(
+                Suggestion(
+                    label=f"without the {label} filter", url=_search_url(model, **{key: None})
+                )
+            )
+    spelled = service.spelling(model.q) if model.q else None
+    if spelled:
+        out.append(
+            Suggestion(label=f"did you mean “{spelled}”?", url=_search_url(model, q=spelled))
+        )
+    broader = broader_query(model.q) if model.q else None
+    if broader:
+        out.append(
+            Suggestion(label=f"any of the words: {broader}", url=_search_url(model, q=broader))
+        )
+    return out
 
 
 def _refuse(request: Request, model: SearchPage, message: str) -> Response:

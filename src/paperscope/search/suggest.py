@@ -1,0 +1,62 @@
+"""Suggestions for a query that found nothing: a spelling from the index's own
+vocabulary, and a broader query (the same words without phrase, field or operator
+syntax)."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+
+from paperscope.index.analysis import WORD, analyze_word
+from paperscope.search.query import parse_query
+
+_LETTERS = string.ascii_lowercase
+MAX_WORD = 24  # longer "words" are not typos worth correcting
+MAX_WORDS = 8
+
+
+def spelling_suggestion(text: str, document_count: Callable[[str], int]) -> str | None:
+    """``text`` with each word the index does not know replaced by the known word one
+    edit away (delete, swap, replace or insert a letter) that most papers contain;
+    None when no word could be corrected. ``document_count`` gives the number of
+    papers holding an index token."""
+    words = WORD.findall(text.lower())[:MAX_WORDS]
+    changed = False
+    corrected: list[str] = []
+    for word in words:
+        tokens = analyze_word(word)
+        if not tokens or any(document_count(token) for token in tokens) or len(word) > MAX_WORD:
+            corrected.append(word)
+            continue
+        best = _best_neighbour(word, document_count)
+        changed = changed or best is not None
+        corrected.append(best or word)
+    return " ".join(corrected) if changed else None
+
+
+def _best_neighbour(word: str, document_count: Callable[[str], int]) -> str | None:
+    best, best_count = None, 0
+    for candidate in sorted(_edits(word)):
+        tokens = analyze_word(candidate)
+        if len(tokens) != 1:
+            continue
+        count = document_count(tokens[0])
+        if count > best_count:
+            best, best_count = candidate, count
+    return best
+
+
+def _edits(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deletes | swaps | replaces | inserts) - {word}
+
+
+def broader_query(text: str) -> str | None:
+    """The query's own words without quotes, fields or operators, when that differs
+    from what was typed (plain words match any of them)."""
+    plain = parse_query(text).semantic_text
+    return plain if plain and plain != " ".join(text.split()) else None

@@ -1,0 +1,239 @@
+"""Answers that mean what they say: nothing for nonsense, totals equal to the real
+number of matches (counted here by brute force over the seed corpus), identifiers in
+every spelling going straight to their paper, and facets of the whole match set."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+from search_samples import paper_id, seed_papers
+
+from paperscope.config import Settings
+from paperscope.index.analysis import WORD, analyze_name, analyze_word
+from paperscope.index.catch_up import catch_up_indexes
+from paperscope.models import Paper, SearchQuery
+from paperscope.search.engine import SearchEngine
+from paperscope.store import Store
+from paperscope.store.papers import upsert_papers
+
+NONSENSE = ("zzzxqj", "qwxz blorft", "xq zzkvw qqpth")
+
+
+@pytest.mark.parametrize("text", NONSENSE)
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_nonsense_finds_nothing(engine: SearchEngine, text: str, mode: str) -> None:
+    results = engine.search(SearchQuery(text=text, mode=mode, facets=True))
+    assert results.hits == []
+    assert results.total == 0
+    assert results.facets is not None and results.facets.categories == ()
+
+
+def _tokens(paper: Paper) -> set[str]:
+    words = WORD.findall(f"{paper.title} {paper.abstract}")
+    names = [w for author in paper.authors for w in WORD.findall(author)]
+    return {t for w in words for t in analyze_word(w)} | {t for w in names for t in analyze_name(w)}
+
+
+def _passes(paper: Paper, extra: dict[str, Any]) -> bool:
+    if "categories" in extra and not set(extra["categories"]) & set(paper.categories):
+        return False
+    if "sources" in extra and paper.source not in extra["sources"]:
+        return False
+    day = paper.submitted_at.date() if paper.submitted_at else None
+    if "date_from" in extra and (day is None or day < extra["date_from"]):
+        return False
+    return not ("date_to" in extra and (day is None or day > extra["date_to"]))
+
+
+def real_matches(engine: SearchEngine, text: str, mode: str, extra: dict[str, Any]) -> set[str]:
+    """Papers containing any query word (BM25's OR), plus, outside bm25 mode, those
+    whose cosine with the query reaches the floor; all passing the filters."""
+    papers = [p for p in seed_papers() if _passes(p, extra)]
+    wanted = {t for w in text.split() for t in analyze_word(w)}
+    lexical = {p.paper_id for p in papers if _tokens(p) & wanted}
+    if mode == "bm25":
+        return lexical
+    ids = [p.paper_id for p in papers]
+    cosines = engine.paper_vectors(ids) @ engine.embed_query(text)
+    floor = engine.fusion.dense_floor
+    close = {pid for pid, c in zip(ids, np.asarray(cosines), strict=True) if c >= floor}
+    return close | (lexical if mode == "hybrid" else set())
+
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    ("momentum optimizers", {}),
+    ("language model", {"categories": ("cs.CL",)}),
+    ("sparse attention", {"date_from": date(2024, 1, 20), "date_to": date(2024, 2, 20)}),
+    ("reinforcement learning reward", {"sources": ("hf-daily",)}),
+    ("diffusion", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "extra"), CASES)
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+def test_total_is_the_real_number_of_matches(
+    engine: SearchEngine, text: str, extra: dict[str, Any], mode: str
+) -> None:
+    expected = real_matches(engine, text, mode, extra)
+    results = engine.search(SearchQuery(text=text, mode=mode, limit=1_000, **extra))
+    assert not results.total_is_estimate  # 81 papers: every candidate was fetched
+    assert results.total == len(expected)
+    assert {hit.paper_id for hit in results.hits} == expected
+    # A page says the same total.
+    page = engine.search(SearchQuery(text=text, mode=mode, limit=3, offset=2, **extra))
+    assert page.total == len(expected)
+
+
+@pytest.mark.parametrize(("text", "extra"), CASES[:3])
+def test_facets_count_the_whole_match_set(
+    engine: SearchEngine, text: str, extra: dict[str, Any]
+) -> None:
+    expected = real_matches(engine, text, "hybrid", extra)
+    results = engine.search(SearchQuery(text=text, limit=2, facets=True, **extra))
+    facets = results.facets
+    assert facets is not None and len(results.hits) == 2
+    chosen = [p for p in seed_papers() if p.paper_id in expected]
+    categories = Counter(c for p in chosen for c in p.categories)
+    assert dict(facets.categories) == dict(categories)
+    counts = [n for _, n in facets.categories]
+    assert counts == sorted(counts, reverse=True)
+    assert sum(n for _, n in facets.years) == len(expected)
+    months = Counter(f"{p.submitted_at:%Y-%m}" for p in chosen if p.submitted_at)
+    assert {m: n for m, n in facets.months if n} == dict(months)
+    assert sum(n for _, n in facets.months) == len(expected)
+
+
+def test_listing_facets_cover_every_paper(engine: SearchEngine) -> None:
+    facets = engine.search(SearchQuery(text="", facets=True)).facets
+    assert facets is not None
+    assert facets.years == ((2024, len(seed_papers())),)
+    assert [m for m, _ in facets.months] == ["2024-01", "2024-02", "2024-03"]
+
+
+SPELLINGS = [
+    "{id}",
+    "  {id}v2 ",
+    "arXiv:{id}",
+    "arxiv:{id}v1",
+    "https://arxiv.org/abs/{id}",
+    "https://arxiv.org/abs/{id}v3",
+    "http://arxiv.org/pdf/{id}v2.pdf",
+    "https://arxiv.org/pdf/{id}",
+    "https://arxiv.org/pdf/{id}v1",
+    "arxiv.org/html/{id}v1",
+    "https://www.arxiv.org/abs/{id}?context=cs",
+    "https://export.arxiv.org/abs/{id}",
+    "https://huggingface.co/papers/{id}",
+    "huggingface.co/papers/{id}#community",
+    "https://hf.co/papers/{id}",
+    "10.48550/arXiv.{id}",
+    "https://doi.org/10.48550/arXiv.{id}",
+    "doi:10.48550/ARXIV.{id}",
+]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+def test_arxiv_ids_go_straight_to_their_paper(
+    engine: SearchEngine, spelling: str, mode: str
+) -> None:
+    wanted = paper_id(4)
+    results = engine.search(SearchQuery(text=spelling.format(id=wanted), mode=mode))
+    assert [hit.paper_id for hit in results.hits] == [wanted]
+    assert results.hits[0].exact
+    assert results.exact_match == wanted
+    assert results.total == 1
+
+
+def test_an_unknown_id_says_so(engine: SearchEngine) -> None:
+    results = engine.search(SearchQuery(text="arXiv:2312.99999"))
+    assert results.hits == [] and results.total == 0 and results.exact_match is None
+    assert results.notice == "no paper with arXiv id 2312.99999 in this library"
+
+
+def test_an_exact_title_ranks_first(engine: SearchEngine) -> None:
+    target = seed_papers()[30]
+    for text in (target.title, target.title.lower().replace(":", " ")):
+        results = engine.search(SearchQuery(text=text, limit=5))
+        assert results.hits[0].paper_id == target.paper_id
+        assert results.hits[0].exact and results.exact_match == target.paper_id
+        assert not any(hit.exact for hit in results.hits[1:])
+    plain = engine.search(SearchQuery(text="momentum optimizers"))
+    assert plain.exact_match is None and not any(hit.exact for hit in plain.hits)
+
+
+OLD_STYLE = Paper(
+    paper_id="hep-th/9901001",
+    arxiv_id="hep-th/9901001",
+    title="Strings on branes",
+    abstract="Old-style identifiers.",
+)
+WITH_DOI = Paper(
+    paper_id="2101.00001",
+    arxiv_id="2101.00001",
+    title="On the dangers of stochastic parrots",
+    abstract="Language models can be too big.",
+    doi="10.1145/3442188.3445922",
+)
+
+
+@pytest.fixture
+def small_engine(settings: Settings, store: Store) -> SearchEngine:
+    filler = Paper(paper_id="2101.00002", title="Parrots", abstract="Birds that talk.")
+    upsert_papers(store=store, papers_in=[OLD_STYLE, WITH_DOI, filler])
+    catch_up_indexes(settings=settings, store=store, dense=False)
+    return SearchEngine.open(settings=settings, store=store)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "hep-th/9901001",
+        "hep-th/9901001v2",
+        "arXiv:hep-th/9901001",
+        "https://arxiv.org/abs/hep-th/9901001v1",
+        "https://arxiv.org/pdf/hep-th/9901001.pdf",
+        "https://arxiv.org/pdf/hep-th/9901001v2.pdf",
+    ],
+)
+def test_old_style_ids_find_their_paper(small_engine: SearchEngine, spelling: str) -> None:
+    results = small_engine.search(SearchQuery(text=spelling))
+    assert [hit.paper_id for hit in results.hits] == ["hep-th/9901001"]
+    assert results.exact_match == "hep-th/9901001"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "10.1145/3442188.3445922",
+        "10.1145/3442188.3445922.",
+        "doi:10.1145/3442188.3445922",
+        "DOI: 10.1145/3442188.3445922",
+        "https://doi.org/10.1145/3442188.3445922",
+        "http://dx.doi.org/10.1145/3442188.3445922",
+        "https://doi.org/10.1145%2F3442188.3445922",
+        "HTTPS://DOI.ORG/10.1145/3442188.3445922",
+    ],
+)
+def test_dois_find_their_paper(small_engine: SearchEngine, spelling: str) -> None:
+    results = small_engine.search(SearchQuery(text=spelling))
+    assert [hit.paper_id for hit in results.hits] == ["2101.00001"]
+    assert results.hits[0].exact and results.exact_match == "2101.00001"
+
+
+def test_an_unknown_doi_says_so(small_engine: SearchEngine) -> None:
+    results = small_engine.search(SearchQuery(text="https://doi.org/10.1000/none"))
+    assert results.total == 0 and results.hits == []
+    assert results.notice == "no paper with DOI 10.1000/none in this library"
+
+
+def test_exact_title_first_even_when_words_rank_it_lower(small_engine: SearchEngine) -> None:
+    # "Parrots" alone: the paper titled so comes first although the longer title
+    # also holds the word.
+    results = small_engine.search(SearchQuery(text="parrots", mode="bm25"))
+    assert results.hits[0].paper_id == "2101.00002" and results.hits[0].exact
+    assert results.total == 2

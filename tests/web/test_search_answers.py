@@ -1,0 +1,122 @@
+"""The search page and its JSON twin on an indexed sample (both retrievers, the real
+embedding model): nothing for nonsense, ids and DOIs going to their paper, the honest
+count, facets, the month chart, suggestions and the subscription links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from web_samples import search_sample
+
+from paperscope.config import Settings
+from paperscope.index.catch_up import catch_up_indexes
+from paperscope.store import Store
+from paperscope.store.papers import upsert_papers
+from paperscope.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def searchable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    if not shared.is_dir():
+        pytest.skip("shared data not found")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("search-web"), dev_mode=True)
+    store = Store.open(settings)
+    upsert_papers(store=store, papers_in=search_sample(shared))
+    report = catch_up_indexes(settings=settings, store=store)
+    assert report.dense_count > 80  # both retrievers, so the dense floor is exercised
+    with TestClient(create_app(settings, store=store)) as client:
+        yield client
+    store.close()
+
+
+@pytest.mark.parametrize("nonsense", ["zzzxqj", "qwxz blorft"])
+def test_nonsense_finds_nothing_in_page_and_api(searchable: TestClient, nonsense: str) -> None:
+    data = searchable.get("/api/v1/search", params={"q": nonsense}).json()
+    assert data["items"] == [] and data["total"] == 0 and data["pagination"]["total"] == 0
+    assert data["facets"] is None
+    page = searchable.get("/search", params={"q": nonsense})
+    assert page.status_code == 200
+    assert "No paper matches" in page.text and 'class="cards"' not in page.text
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "2410.17243",
+        "arXiv:2410.17243v1",
+        "https://arxiv.org/abs/2410.17243v2",
+        "https://arxiv.org/pdf/2410.17243v1.pdf",
+        "https://huggingface.co/papers/2410.17243",
+        "https://doi.org/10.48550/arXiv.2410.17243",
+    ],
+)
+def test_an_id_goes_straight_to_the_paper(searchable: TestClient, spelling: str) -> None:
+    page = searchable.get("/search", params={"q": spelling}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/papers/2410.17243"
+    data = searchable.get("/api/v1/search", params={"q": spelling}).json()
+    assert data["exact_match"] == "2410.17243" and data["total"] == 1
+    assert [item["paper_id"] for item in data["items"]] == ["2410.17243"]
+
+
+def test_old_style_ids_and_dois_redirect(searchable: TestClient) -> None:
+    for text, target in (
+        ("https://arxiv.org/abs/hep-th/9901001v2", "/papers/hep-th/9901001"),
+        ("https://doi.org/10.5555/SEED.0", "/papers/2301.10001"),
+    ):
+        page = searchable.get("/search", params={"q": text}, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"] == target
+
+
+def test_an_exact_title_ranks_first_without_redirecting(searchable: TestClient) -> None:
+    title = searchable.get("/api/v1/search", params={"q": "memory"}).json()["items"][0]["title"]
+    page = searchable.get("/search", params={"q": title}, follow_redirects=False)
+    assert page.status_code == 200
+    data = searchable.get("/api/v1/search", params={"q": title}).json()
+    assert data["exact_match"] == data["items"][0]["paper_id"]
+
+
+def test_count_facets_and_links(searchable: TestClient) -> None:
+    data = searchable.get("/api/v1/search", params={"q": "language model", "limit": 5}).json()
+    facets = data["facets"]
+    assert data["total"] == data["pagination"]["total"] > len(data["items"])
+    assert sum(year["count"] for year in facets["years"]) == data["total"]
+    assert sum(month["count"] for month in facets["months"]) == data["total"]
+    assert facets["categories"][0]["count"] >= facets["categories"][-1]["count"]
+    link = facets["categories"][0]
+    narrowed = searchable.get(link["url"].replace("/search", "/api/v1/search")).json()
+    assert narrowed["total"] == link["count"]
+    year = facets["years"][0]
+    assert parse_qs(urlsplit(year["url"]).query)["from"] == [f"{year['label']}-01-01"]
+    assert (
+        searchable.get(year["url"].replace("/search", "/api/v1/search")).json()["total"]
+        == (year["count"])
+    )
+    page = searchable.get("/search", params={"q": "language model"})
+    assert f"{data['total']:,} matching papers" in page.text
+    assert '<svg viewBox="0 0' in page.text and "<rect" in page.text
+    assert 'rel="alternate" type="application/atom+xml"' in page.text
+    assert 'href="/search.atom?q=language+model"' in page.text
+    assert 'href="/subscribe?q=language+model"' in page.text
+    assert "Alert me about new matches" in page.text
+    form = searchable.get(data["alert_url"])
+    assert form.status_code == 200 and 'value="language model"' in form.text
+
+
+def test_no_results_page_suggests_a_way_out(searchable: TestClient) -> None:
+    params = {"q": "memroy", "category": "math.AG"}
+    data = searchable.get("/api/v1/search", params=params).json()
+    assert data["total"] == 0
+    labels = [s["label"] for s in data["suggestions"]]
+    assert "without the category filter" in labels
+    assert "did you mean “memory”?" in labels
+    dropped = next(s["url"] for s in data["suggestions"] if "category" in s["label"])
+    assert "category" not in dropped and "q=memroy" in dropped
+    page = searchable.get("/search", params=params)
+    assert "No paper matches “memroy”" in page.text and "did you mean" in page.text
+    broader = searchable.get("/api/v1/search", params={"q": '"memroy barier"', "category": "x.Y"})
+    assert any("any of the words" in s["label"] for s in broader.json()["suggestions"])
