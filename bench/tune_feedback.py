@@ -31,6 +31,7 @@ def measure(
     modes: tuple[str, ...],
 ) -> str:
     engine.feedback = settings
+    qrels = {q: qrels[q] for q in queries}
     parts = []
     for mode in modes:
         started = time.perf_counter()
@@ -55,7 +56,8 @@ def main() -> None:
         best, best_ndcg = None, -1.0
         for settings in GRID:
             engine.feedback = settings
-            found = score_rankings(rankings(engine, tune, mode="bm25"), dataset.qrels, "bm25")
+            tune_qrels = {q: dataset.qrels[q] for q in tune}
+            found = score_rankings(rankings(engine, tune, mode="bm25"), tune_qrels, "bm25")
             print(
                 f"  docs {settings.documents} terms {settings.terms} "
                 f"query weight {settings.original_weight}: bm25 {found.ndcg_at_10:.4f} / "

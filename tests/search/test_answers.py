@@ -51,7 +51,9 @@ def _passes(paper: Paper, extra: dict[str, Any]) -> bool:
 
 def real_matches(engine: SearchEngine, text: str, mode: str, extra: dict[str, Any]) -> set[str]:
     """Papers containing any query word (BM25's OR), plus, outside bm25 mode, those
-    whose cosine with the query reaches the floor; all passing the filters."""
+    whose cosine with the query reaches the floor; all passing the filters. (Dense
+    mode ranks by cosine alone but keeps the same matches: on 81 papers every paper
+    is among its candidates.)"""
     papers = [p for p in seed_papers() if _passes(p, extra)]
     wanted = {t for w in text.split() for t in analyze_word(w)}
     lexical = {p.paper_id for p in papers if _tokens(p) & wanted}
@@ -61,7 +63,7 @@ def real_matches(engine: SearchEngine, text: str, mode: str, extra: dict[str, An
     cosines = engine.paper_vectors(ids) @ engine.embed_query(text)
     floor = engine.fusion.dense_floor
     close = {pid for pid, c in zip(ids, np.asarray(cosines), strict=True) if c >= floor}
-    return close | (lexical if mode == "hybrid" else set())
+    return close | lexical
 
 
 CASES: list[tuple[str, dict[str, Any]]] = [

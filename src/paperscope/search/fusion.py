@@ -24,7 +24,7 @@ DEFAULT_LEXICAL_WEIGHT = 0.3
 RRF_K = 60
 # A dense candidate with no lexical match is kept only from this cosine up (see
 # search/engine.py); learned on the SciFact train split by bench/dense_cut.py.
-DEFAULT_DENSE_FLOOR = 0.4
+DEFAULT_DENSE_FLOOR = 0.35
 
 
 @dataclass(frozen=True, slots=True)
