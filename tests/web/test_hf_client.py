@@ -28,6 +28,7 @@ from paperscope.store.submissions import add_submission
 from paperscope.web.app import create_app
 
 hub = pytest.importorskip("huggingface_hub", reason="install paperscope[test]")
+hub_constants = pytest.importorskip("huggingface_hub.constants")
 
 SAMPLE = "hf/daily_papers_2024-10-25.first8.json"
 DAY = "2024-10-25"
@@ -94,6 +95,9 @@ def server(tmp_path: Path, source: list[dict[str, Any]]) -> Iterator[str]:
 def api(server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    # The embedder puts the process in HF offline mode (models load from disk only);
+    # this client talks to the loopback server alone, so it may go "online".
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     return hub.HfApi(endpoint=server, token=False)
 
 
@@ -214,8 +218,9 @@ def test_hugging_face_site_paths_land_on_our_pages(server: str) -> None:
 
 
 def _hf(server: str, tmp_path: Path, *args: str) -> str:
+    offline = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")  # set by the embedder, see `api`
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in offline},
         "HF_ENDPOINT": server,
         "HF_HOME": str(tmp_path / "hf-home"),
         "HF_HUB_DISABLE_TELEMETRY": "1",
