@@ -1,0 +1,104 @@
+"""Match bibliography entries to papers in the store.
+
+In order of trust: the arXiv id (eprint fields, arXiv URLs and DOIs, ``arXiv:`` notes),
+then the DOI, then the title: first the exact normalised title (an indexed look-up),
+then a fuzzy comparison against a bounded set of candidates that share the title's
+longest words. A fuzzy match needs a similarity of at least ``TITLE_THRESHOLD``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from paperscope.arxiv_ids import text_paper_id
+from paperscope.references.records import Reference, title_words
+from paperscope.store import Store
+from paperscope.store.paper_lookup import (
+    paper_ids_by_arxiv,
+    paper_ids_by_doi,
+    papers_by_title_key,
+    title_candidates,
+)
+
+# Measured on Zotero titles against arXiv's: case, accents, LaTeX braces and
+# punctuation are normalised away first, so what is left below 0.9 is another paper
+# ("... Part I" vs "... Part II" scores 0.97; a subtitle added or dropped about 0.7).
+TITLE_THRESHOLD = 0.9
+MIN_FUZZY_TITLE_LENGTH = 20  # shorter titles ("Introduction") match too much
+CANDIDATES_PER_QUERY = 25
+_CANDIDATE_WORDS = 2  # the title's longest words, all of which a candidate must contain
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """How one entry matched; ``paper_id`` None when it did not, with ``score`` then the
+    closest fuzzy title score seen (for the report), if any candidate was found."""
+
+    paper_id: str | None
+    method: str | None  # "arxiv-id" | "doi" | "title"
+    score: float | None = None  # title similarity, 1.0 for an exact normalised title
+
+
+def match_references(*, store: Store, references: Sequence[Reference]) -> list[Match]:
+    """One Match per reference, in order."""
+    by_arxiv = paper_ids_by_arxiv(
+        store=store, arxiv_ids=[r.arxiv_id for r in references if r.arxiv_id]
+    )
+    by_doi = paper_ids_by_doi(store=store, dois=[r.doi for r in references if r.doi])
+    results: list[Match] = []
+    for ref in references:
+        if ref.arxiv_id and ref.arxiv_id in by_arxiv:
+            results.append(Match(by_arxiv[ref.arxiv_id], "arxiv-id"))
+        elif ref.doi and ref.doi in by_doi:
+            results.append(Match(by_doi[ref.doi], "doi"))
+        else:
+            results.append(Match(None, None))
+    _match_titles(store, references, results)
+    return results
+
+
+def _match_titles(store: Store, references: Sequence[Reference], results: list[Match]) -> None:
+    todo = [i for i, m in enumerate(results) if m.paper_id is None and references[i].title]
+    exact = papers_by_title_key(
+        store=store, title_keys=[text_paper_id(references[i].title) for i in todo]
+    )
+    for i in todo:
+        title = references[i].title
+        found = exact.get(text_paper_id(title))
+        if found:
+            results[i] = Match(found[0][0], "title", 1.0)
+        elif len(title_words(title)) >= MIN_FUZZY_TITLE_LENGTH:
+            results[i] = _fuzzy(store, title)
+
+
+def _fuzzy(store: Store, title: str) -> Match:
+    wanted = title_words(title)
+    words = sorted(set(wanted.split()), key=lambda w: (-len(w), w))
+    best: tuple[float, str] | None = None
+    # Two tries with different words, so one misspelt word does not hide the paper.
+    for attempt in range(2):
+        chosen = words[attempt * _CANDIDATE_WORDS : (attempt + 1) * _CANDIDATE_WORDS]
+        if len(chosen) < _CANDIDATE_WORDS:
+            break
+        for paper_id, candidate in title_candidates(
+            store=store, words=chosen, limit=CANDIDATES_PER_QUERY
+        ):
+            score = title_similarity(wanted, title_words(candidate))
+            if best is None or score > best[0]:
+                best = (score, paper_id)
+        if best is not None and best[0] >= TITLE_THRESHOLD:
+            break
+    if best is None:
+        return Match(None, None)
+    score = round(best[0], 3)
+    if best[0] < TITLE_THRESHOLD:
+        return Match(None, None, score)
+    return Match(best[1], "title", score)
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Similarity of two normalised titles in [0, 1] (difflib's ratio)."""
+    if a == b:
+        return 1.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
