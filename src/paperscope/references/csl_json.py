@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperscope.models import Rejected
 from paperscope.references.records import (
+    MAX_AUTHORS,
     Reference,
     arxiv_id_in,
     clean_doi,
@@ -69,6 +70,19 @@ def _year(item: dict[str, Any]) -> int | None:
     return parse_year(_text(item, "issued"))
 
 
+def _authors(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for person in value[:MAX_AUTHORS]:
+        if isinstance(person, dict):
+            parts = [_text(person, k) for k in ("given", "non-dropping-particle", "family")]
+            name = " ".join(p for p in parts if p) or _text(person, "literal") or ""
+            if name.strip():
+                names.append(" ".join(name.split()))
+    return tuple(names)
+
+
 def _reference(item: dict[str, Any], where: str) -> Reference:
     doi = clean_doi(_text(item, "DOI"))
     arxiv = doi_arxiv_id(doi) or arxiv_id_in(
@@ -81,6 +95,7 @@ def _reference(item: dict[str, Any], where: str) -> Reference:
         key=_text(item, "id") or _text(item, "citation-key") or "",
         location=where,
         title=clean_title(_text(item, "title")),
+        authors=_authors(item.get("author")),
         year=_year(item),
         doi=doi,
         arxiv_id=arxiv,

@@ -20,6 +20,7 @@ from paperscope.store.paper_lookup import (
     papers_by_title_key,
     title_candidates,
 )
+from paperscope.store.papers import author_key
 
 # Measured on Zotero titles against arXiv's: case, accents, LaTeX braces and
 # punctuation are normalised away first, so what is left below 0.9 is another paper
@@ -27,7 +28,9 @@ from paperscope.store.paper_lookup import (
 TITLE_THRESHOLD = 0.9
 MIN_FUZZY_TITLE_LENGTH = 20  # shorter titles ("Introduction") match too much
 CANDIDATES_PER_QUERY = 25
-_CANDIDATE_WORDS = 2  # the title's longest words, all of which a candidate must contain
+# A candidate must contain two of the title's three longest words: distinctive enough
+# to keep the candidates few, while one word spelt differently still matches.
+_CANDIDATE_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,13 @@ def match_references(*, store: Store, references: Sequence[Reference]) -> list[M
 
 
 def _match_titles(store: Store, references: Sequence[Reference], results: list[Match]) -> None:
-    todo = [i for i, m in enumerate(results) if m.paper_id is None and references[i].title]
+    # An entry whose arXiv id the store lacks is not in the store under any title
+    # (arXiv papers are keyed by their id): only harvesting can bring it in.
+    todo = [
+        i
+        for i, m in enumerate(results)
+        if m.paper_id is None and references[i].title and not references[i].arxiv_id
+    ]
     exact = papers_by_title_key(
         store=store, title_keys=[text_paper_id(references[i].title) for i in todo]
     )
@@ -69,26 +78,23 @@ def _match_titles(store: Store, references: Sequence[Reference], results: list[M
         if found:
             results[i] = Match(found[0][0], "title", 1.0)
         elif len(title_words(title)) >= MIN_FUZZY_TITLE_LENGTH:
-            results[i] = _fuzzy(store, title)
+            results[i] = _fuzzy(store, title, references[i].authors)
 
 
-def _fuzzy(store: Store, title: str) -> Match:
+def _fuzzy(store: Store, title: str, authors: Sequence[str]) -> Match:
+    """The best of a bounded set of candidates: papers whose title has two of the
+    entry title's three longest words (the most distinctive ones) and, when the entry
+    names its authors, that share an author with it (an indexed look-up; without
+    authors every title is scanned)."""
     wanted = title_words(title)
-    words = sorted(set(wanted.split()), key=lambda w: (-len(w), w))
+    words = sorted(set(wanted.split()), key=lambda w: (-len(w), w))[:_CANDIDATE_WORDS]
     best: tuple[float, str] | None = None
-    # Two tries with different words, so one misspelt word does not hide the paper.
-    for attempt in range(2):
-        chosen = words[attempt * _CANDIDATE_WORDS : (attempt + 1) * _CANDIDATE_WORDS]
-        if len(chosen) < _CANDIDATE_WORDS:
-            break
-        for paper_id, candidate in title_candidates(
-            store=store, words=chosen, limit=CANDIDATES_PER_QUERY
-        ):
-            score = title_similarity(wanted, title_words(candidate))
-            if best is None or score > best[0]:
-                best = (score, paper_id)
-        if best is not None and best[0] >= TITLE_THRESHOLD:
-            break
+    for paper_id, candidate in title_candidates(
+        store=store, words=words, limit=CANDIDATES_PER_QUERY, author_keys=author_keys(authors)
+    ):
+        score = title_similarity(wanted, title_words(candidate), floor=best[0] if best else 0.0)
+        if best is None or score > best[0]:
+            best = (score, paper_id)
     if best is None:
         return Match(None, None)
     score = round(best[0], 3)
@@ -97,8 +103,31 @@ def _fuzzy(store: Store, title: str) -> Match:
     return Match(best[1], "title", score)
 
 
-def title_similarity(a: str, b: str) -> float:
-    """Similarity of two normalised titles in [0, 1] (difflib's ratio)."""
+def author_keys(authors: Sequence[str]) -> list[str]:
+    """Look-up keys for the authors, each also with initials ("Ashish Vaswani" ->
+    "a. vaswani"): arXiv records and reference managers spell first names either way."""
+    keys: dict[str, None] = {}
+    for name in authors:
+        parts = name.split()
+        keys[author_key(name)] = None
+        if len(parts) > 1:
+            initials = " ".join(p[0] + "." for p in parts[:-1] if p[0].isalpha())
+            keys[author_key(f"{initials} {parts[-1]}")] = None
+    return [k for k in keys if k]
+
+
+def title_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
+    """Similarity of two normalised titles in [0, 1] (difflib's ratio). Pairs whose
+    cheap upper bound is already below ``floor`` and the threshold get that bound
+    instead of the exact (slow) ratio: they cannot win either way."""
     if a == b:
         return 1.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    bound = min(floor, TITLE_THRESHOLD)
+    quick = matcher.real_quick_ratio()
+    if quick < bound:
+        return quick
+    quick = matcher.quick_ratio()
+    if quick < bound:
+        return quick
+    return matcher.ratio()

@@ -21,6 +21,7 @@ class Reference:
     key: str  # citation key / RIS ID / CSL id; "" when the entry has none
     location: str
     title: str = ""
+    authors: tuple[str, ...] = ()  # "Given Family", as far as the format says
     year: int | None = None
     doi: str | None = None  # lower-case, without resolver prefix
     arxiv_id: str | None = None  # without version
@@ -83,6 +84,18 @@ def doi_arxiv_id(doi: str | None) -> str | None:
     if doi and doi.startswith("10.48550/"):
         return arxiv_id_in([doi])
     return None
+
+
+MAX_AUTHORS = 50  # kept per entry: enough to match on, bounded for huge collaborations
+
+
+def person_name(text: str) -> str:
+    """ "Family, Given" (BibTeX, RIS) -> "Given Family"; braces dropped."""
+    name = " ".join(text.replace("{", "").replace("}", "").split())
+    if name.count(",") == 1:
+        family, given = (part.strip() for part in name.split(","))
+        name = f"{given} {family}".strip()
+    return name
 
 
 def parse_year(text: str | None) -> int | None:

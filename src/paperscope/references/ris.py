@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperscope.models import Rejected
 from paperscope.references.records import (
+    MAX_AUTHORS,
     Reference,
     arxiv_id_in,
     clean_doi,
@@ -17,6 +18,7 @@ from paperscope.references.records import (
     clean_title,
     doi_arxiv_id,
     parse_year,
+    person_name,
     split_keywords,
 )
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from paperscope.references.export import ExportEntry
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+_NUMBERING = re.compile(r"^\d+\.$")  # rispy's own files number their records
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]] | Rejected]:
@@ -41,7 +44,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str]] | Rejected]:
                 yield Rejected(f"line {start}", f"record not closed by ER before line {number}")
             start, lines = number, [line]
         elif start is None:
-            if line.strip() and stray is None:
+            if line.strip() and stray is None and not _NUMBERING.match(line):
                 stray = number
                 yield Rejected(f"line {number}", "text outside a TY ... ER record")
         elif tag == "ER":
@@ -108,6 +111,9 @@ def _reference(record: dict[str, Any], line: int) -> Reference:
         key=_first(record, "id") or "",
         location=f"line {line}",
         title=clean_title(_first(record, "title", "primary_title", "translated_title")),
+        authors=tuple(
+            person_name(a) for a in [*_all(record, "authors"), *_all(record, "first_authors")]
+        )[:MAX_AUTHORS],
         year=parse_year(_first(record, "year", "publication_year", "date")),
         doi=doi,
         arxiv_id=arxiv,
@@ -146,7 +152,20 @@ def write_ris(entries: Sequence[ExportEntry]) -> str:
             record["notes"] = [_one_line(item.note)]
         record["id"] = paper.paper_id
         records.append(record)
-    return str(rispy.dumps(records))
+    return str(rispy.dumps(records, implementation=_plain_writer()))
+
+
+def _plain_writer() -> type[Any]:
+    import rispy
+
+    class PlainRisWriter(rispy.RisWriter):  # type: ignore[misc]
+        """Without rispy's "1.", "2." line before each record, which Zotero and
+        EndNote do not write."""
+
+        def set_header(self, count: int) -> str:
+            return ""
+
+    return PlainRisWriter
 
 
 def _one_line(text: str) -> str:

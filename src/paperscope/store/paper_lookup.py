@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from paperscope.store.database import Store
-from paperscope.store.schema import papers
+from paperscope.store.schema import paper_authors, papers
 
 _CHUNK = 900  # stays under every SQLite build's bound-parameter limit
 
@@ -72,17 +72,33 @@ def papers_by_title_key(
     return found
 
 
-def title_candidates(*, store: Store, words: Sequence[str], limit: int) -> list[tuple[str, str]]:
-    """(paper_id, title) of at most ``limit`` papers whose title contains every word
-    (case-insensitive): the candidates a fuzzy title match then scores."""
+def title_candidates(
+    *, store: Store, words: Sequence[str], limit: int, author_keys: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """(paper_id, title) of at most ``limit`` papers whose title contains (ignoring
+    case) every word, or with three words any two of them, so that one word spelt
+    differently ("characterisations") does not hide the paper: the candidates a fuzzy
+    title match then scores. With ``author_keys`` (author_key() values) only papers by
+    one of those authors qualify, found through the author index instead of a scan of
+    every title."""
     if not words:
         return []
-    conds = [func.lower(papers.c.title).contains(w.lower(), autoescape=True) for w in words]
     with store.read() as conn:
-        rows = conn.execute(
-            select(papers.c.paper_id, papers.c.title)
-            .where(*conds)
-            .order_by(papers.c.paper_id)
-            .limit(limit)
-        )
+        # SQLite's LIKE already ignores ASCII case, and lower() on every row costs more
+        # than the match; PostgreSQL needs ILIKE.
+        if conn.dialect.name == "sqlite":
+            has = [papers.c.title.contains(w, autoescape=True) for w in words]
+        else:
+            has = [papers.c.title.icontains(w, autoescape=True) for w in words]
+        if len(has) == 3:
+            a, b, c = has
+            where = or_(and_(a, or_(b, c)), and_(b, c))
+        else:
+            where = and_(*has)
+        if author_keys:
+            by_authors = select(paper_authors.c.paper_id).where(
+                paper_authors.c.name_key.in_(list(dict.fromkeys(author_keys))[:_CHUNK])
+            )
+            where = and_(papers.c.paper_id.in_(by_authors), where)
+        rows = conn.execute(select(papers.c.paper_id, papers.c.title).where(where).limit(limit))
         return [(r.paper_id, r.title) for r in rows]
