@@ -137,16 +137,20 @@ def test_fuzzy_titles_need_the_threshold(
         b"@article{a, title = {Partial Cubes: Structures, Characterisations and Constructions}}\n"
         b"@article{b, title = {Characterizations and constructions of median graphs}}\n"
         b"@article{c, title = {Introduction}}\n"
+        b"@article{d, title = {Partial cubes: structures, characterizations, and no constructions}}"
     )
     report = import_references(
         store=papers_store, settings=settings, user_id=reader, data=bib, now=NOW
     )
-    a, b, c = report.entries
+    a, b, c, d = report.entries
     assert (a.status, a.paper_id, a.match) == ("matched", "0704.0010", "title")
     assert a.score is not None and a.score >= 0.9
     assert b.status == "unmatched" and b.score is not None and b.score < 0.9
     assert "closest title scored" in b.reason
     assert (c.status, c.reason) == ("unmatched", "no paper with a similar title")
+    # Close in letters (0.95) but a word apart: another paper, not a match.
+    assert d.status == "unmatched" and d.score is not None and d.score >= 0.9
+    assert d.reason == "closest title (0704.0010) has a different word"
 
 
 def test_entry_with_nothing_to_match_on(

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from paperscope.rank.recommend_candidates import build_candidates
-
 from paperscope.config import Settings
 from paperscope.rank.recommend import Recommender, candidates_folder
+from paperscope.rank.recommend.candidates import build_candidates
 from paperscope.references import import_references
 from paperscope.store import Store
 from paperscope.store.accounts import ensure_user

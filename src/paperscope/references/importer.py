@@ -172,7 +172,9 @@ def _miss_reason(ref: Reference, match: Match, harvesting: bool) -> str:
         parts.append(f"arXiv {ref.arxiv_id} is not in the store{hint}")
     if ref.doi:
         parts.append(f"no paper with DOI {ref.doi}")
-    if ref.title and match.score is not None:
+    if match.why:
+        parts.append(match.why)
+    elif ref.title and match.score is not None:
         parts.append(f"closest title scored {match.score:.2f}, below {TITLE_THRESHOLD}")
     elif ref.title:
         parts.append("no paper with a similar title")

@@ -22,10 +22,13 @@ from paperscope.store.paper_lookup import (
 )
 from paperscope.store.papers import author_key
 
-# Measured on Zotero titles against arXiv's: case, accents, LaTeX braces and
-# punctuation are normalised away first, so what is left below 0.9 is another paper
-# ("... Part I" vs "... Part II" scores 0.97; a subtitle added or dropped about 0.7).
+# Case, accents, LaTeX braces and punctuation are normalised away first. Then a plural
+# ("Continuum Limits" for "Limit") scores 0.99 and a British spelling 0.98, while a
+# dropped subtitle scores 0.5-0.8. A different word in a short title can still score
+# above 0.9 ("Attention is not all you need" 0.93, "Zero-Shot" for "Few-Shot" 0.93),
+# so every word must also have a counterpart (see words_agree).
 TITLE_THRESHOLD = 0.9
+WORD_THRESHOLD = 0.8  # "limits"/"limit" 0.91, "characterisations"/"…izations" 0.94
 MIN_FUZZY_TITLE_LENGTH = 20  # shorter titles ("Introduction") match too much
 CANDIDATES_PER_QUERY = 25
 # A candidate must contain two of the title's three longest words: distinctive enough
@@ -41,6 +44,7 @@ class Match:
     paper_id: str | None
     method: str | None  # "arxiv-id" | "doi" | "title"
     score: float | None = None  # title similarity, 1.0 for an exact normalised title
+    why: str = ""  # for a miss the threshold alone does not explain
 
 
 def match_references(*, store: Store, references: Sequence[Reference]) -> list[Match]:
@@ -88,19 +92,23 @@ def _fuzzy(store: Store, title: str, authors: Sequence[str]) -> Match:
     authors every title is scanned)."""
     wanted = title_words(title)
     words = sorted(set(wanted.split()), key=lambda w: (-len(w), w))[:_CANDIDATE_WORDS]
-    best: tuple[float, str] | None = None
+    best: tuple[float, bool, str] | None = None  # (score, words agree, paper_id)
     for paper_id, candidate in title_candidates(
         store=store, words=words, limit=CANDIDATES_PER_QUERY, author_keys=author_keys(authors)
     ):
-        score = title_similarity(wanted, title_words(candidate), floor=best[0] if best else 0.0)
-        if best is None or score > best[0]:
-            best = (score, paper_id)
+        other = title_words(candidate)
+        score = title_similarity(wanted, other, floor=best[0] if best else 0.0)
+        agree = score >= TITLE_THRESHOLD and words_agree(wanted, other)
+        if best is None or (agree, score) > (best[1], best[0]):
+            best = (score, agree, paper_id)
     if best is None:
         return Match(None, None)
-    score = round(best[0], 3)
-    if best[0] < TITLE_THRESHOLD:
-        return Match(None, None, score)
-    return Match(best[1], "title", score)
+    score, agree, paper_id = round(best[0], 3), best[1], best[2]
+    if agree:
+        return Match(paper_id, "title", score)
+    if score >= TITLE_THRESHOLD:
+        return Match(None, None, score, f"closest title ({paper_id}) has a different word")
+    return Match(None, None, score)
 
 
 def author_keys(authors: Sequence[str]) -> list[str]:
@@ -114,6 +122,24 @@ def author_keys(authors: Sequence[str]) -> list[str]:
             initials = " ".join(p[0] + "." for p in parts[:-1] if p[0].isalpha())
             keys[author_key(f"{initials} {parts[-1]}")] = None
     return [k for k in keys if k]
+
+
+def words_agree(a: str, b: str) -> bool:
+    """Every word of each title is in the other, or close to one of its words (a
+    plural, another spelling): a word added, dropped or replaced makes another paper."""
+    words_a, words_b = set(a.split()), set(b.split())
+    return all(
+        _has_counterpart(word, others)
+        for mine, others in ((words_a - words_b, words_b), (words_b - words_a, words_a))
+        for word in mine
+    )
+
+
+def _has_counterpart(word: str, others: set[str]) -> bool:
+    return any(
+        SequenceMatcher(None, word, other, autojunk=False).ratio() >= WORD_THRESHOLD
+        for other in others
+    )
 
 
 def title_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
