@@ -157,6 +157,14 @@ def test_hostile_strings_stay_data() -> None:
     assert refs[0].keywords == ("'", "DROP TABLE papers", "\u2013")  # LaTeX's -- is a dash
 
 
+def test_notes_lose_html_markup_but_not_plain_angle_brackets() -> None:
+    refs, _ = parse_bibtex(
+        "@misc{a, title = {T}, annote = {<div><p>Read &amp; <b>cite</b></p></div>}}\n"
+        "@misc{b, title = {T}, annote = {holds when a<b and c>d}}\n"
+    )
+    assert [r.note for r in refs] == ["Read & cite", "holds when a<b and c>d"]
+
+
 def test_latin1_file_is_read_with_a_notice() -> None:
     read = read_references("@misc{k, title = {Caf\xe9 society and graphs}}".encode("latin-1"))
     assert read.references[0].title.startswith("Caf")

@@ -46,6 +46,7 @@ _CORR = re.compile(r"^abs/(\d{4}\.\d{4,5})$")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 # A note that only restates the arXiv id (Zotero writes "arXiv:2401.12345 [cs]" there).
+_HTML_NOTE = re.compile(r"^\s*<[A-Za-z!]|</[A-Za-z][\w-]*\s*>")
 _ID_ONLY_NOTE = re.compile(r"^\s*arxiv:\s*\S+(\s*\[[^\]]*\])?\s*$", re.IGNORECASE)
 
 
@@ -118,12 +119,14 @@ def split_keywords(values: Iterable[str | None]) -> tuple[str, ...]:
 def clean_note(values: Iterable[str | None]) -> str:
     """The entry's own notes as plain text; identifier-only notes are left out. Zotero
     writes notes as HTML, whose tags are dropped (the text stays data, escaped on
-    output)."""
+    output); a note that does not look like HTML keeps its angle brackets ("a<b")."""
     parts = []
     for value in values:
         if not value or _ID_ONLY_NOTE.match(value):
             continue
-        text = html.unescape(re.sub(r"<[^>]{0,500}>", " ", value))
+        text = value
+        if _HTML_NOTE.search(text):
+            text = html.unescape(re.sub(r"<[^<>]{0,500}>", " ", text))
         text = "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
         if text:
             parts.append(text)
