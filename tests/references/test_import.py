@@ -147,7 +147,10 @@ def test_fuzzy_titles_need_the_threshold(
     assert a.score is not None and a.score >= 0.9
     assert b.status == "unmatched" and b.score is not None and b.score < 0.9
     assert "closest title scored" in b.reason
-    assert (c.status, c.reason) == ("unmatched", "no paper with a similar title")
+    assert (c.status, c.reason) == (
+        "unmatched",
+        "the title is too short to match on (under 20 letters)",
+    )
     # Close in letters (0.95) but a word apart: another paper, not a match.
     assert d.status == "unmatched" and d.score is not None and d.score >= 0.9
     assert d.reason == "closest title (0704.0010) has a different word"

@@ -9,9 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from paperscope.config import Settings
-from paperscope.references.matching import TITLE_THRESHOLD, Match, match_references
+from paperscope.references.matching import (
+    MIN_TITLE_LENGTH,
+    TITLE_THRESHOLD,
+    Match,
+    match_references,
+)
 from paperscope.references.reading import read_references
-from paperscope.references.records import Reference
+from paperscope.references.records import Reference, title_words
 from paperscope.store import Store
 from paperscope.store.library import save_many
 from paperscope.store.papers import upsert_papers
@@ -176,6 +181,8 @@ def _miss_reason(ref: Reference, match: Match, harvesting: bool) -> str:
         parts.append(match.why)
     elif ref.title and match.score is not None:
         parts.append(f"closest title scored {match.score:.2f}, below {TITLE_THRESHOLD}")
+    elif ref.title and len(title_words(ref.title)) < MIN_TITLE_LENGTH:
+        parts.append(f"the title is too short to match on (under {MIN_TITLE_LENGTH} letters)")
     elif ref.title:
         parts.append("no paper with a similar title")
     return "; ".join(parts)

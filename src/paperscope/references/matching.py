@@ -29,7 +29,7 @@ from paperscope.store.papers import author_key
 # so every word must also have a counterpart (see words_agree).
 TITLE_THRESHOLD = 0.9
 WORD_THRESHOLD = 0.8  # "limits"/"limit" 0.91, "characterisations"/"…izations" 0.94
-MIN_FUZZY_TITLE_LENGTH = 20  # shorter titles ("Introduction") match too much
+MIN_TITLE_LENGTH = 20  # characters of the normalised title
 CANDIDATES_PER_QUERY = 25
 # A candidate must contain two of the title's three longest words: distinctive enough
 # to keep the candidates few, while one word spelt differently still matches.
@@ -68,10 +68,13 @@ def match_references(*, store: Store, references: Sequence[Reference]) -> list[M
 def _match_titles(store: Store, references: Sequence[Reference], results: list[Match]) -> None:
     # An entry whose arXiv id the store lacks is not in the store under any title
     # (arXiv papers are keyed by their id): only harvesting can bring it in.
+    # Short titles ("Introduction", "Erratum") name too many papers to match on.
     todo = [
         i
         for i, m in enumerate(results)
-        if m.paper_id is None and references[i].title and not references[i].arxiv_id
+        if m.paper_id is None
+        and not references[i].arxiv_id
+        and len(title_words(references[i].title)) >= MIN_TITLE_LENGTH
     ]
     exact = papers_by_title_key(
         store=store, title_keys=[text_paper_id(references[i].title) for i in todo]
@@ -81,7 +84,7 @@ def _match_titles(store: Store, references: Sequence[Reference], results: list[M
         found = exact.get(text_paper_id(title))
         if found:
             results[i] = Match(found[0][0], "title", 1.0)
-        elif len(title_words(title)) >= MIN_FUZZY_TITLE_LENGTH:
+        else:
             results[i] = _fuzzy(store, title, references[i].authors)
 
 
