@@ -27,7 +27,12 @@ from paperscope.ingest.harvest_http import (
     PoliteClient,
     RetryCallback,
 )
-from paperscope.ingest.harvest_recent import RecentReport, fetch_paper, harvest_recent
+from paperscope.ingest.harvest_recent import (
+    RecentReport,
+    fetch_paper,
+    fetch_papers,
+    harvest_recent,
+)
 from paperscope.models import Rejected
 from paperscope.sources.arxiv_oai import OaiPage, parse_page
 from paperscope.sources.arxiv_oai_formats import METADATA_PREFIXES
@@ -43,6 +48,7 @@ __all__ = [
     "RecentReport",
     "checkpoint_name",
     "fetch_paper",
+    "fetch_papers",
     "harvest_oai",
     "harvest_recent",
 ]

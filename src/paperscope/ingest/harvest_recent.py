@@ -1,6 +1,6 @@
 """Today's new papers in chosen categories, from arXiv's RSS listings or its query
 API, stored with ``feed_date`` set to their announcement day so they enter the daily
-feed; and single papers fetched by id for submissions."""
+feed; and papers fetched by id for submissions and bibliography imports."""
 
 from __future__ import annotations
 
@@ -157,13 +157,31 @@ def fetch_paper(*, settings: Settings, arxiv_id: str) -> Paper | None:
         raise HarvestError(
             f"{arxiv_id!r} is not an arXiv id (expected e.g. 2401.12345 or hep-th/9901001)"
         )
-    params = {"id_list": parsed.base, "max_results": "1"}
+    found = fetch_papers(settings=settings, arxiv_ids=[parsed.base])
+    return found[0] if found else None
+
+
+def fetch_papers(
+    *, settings: Settings, arxiv_ids: Sequence[str], batch_size: int = _API_PAGE_SIZE // 2
+) -> list[Paper]:
+    """Papers from the arXiv API for ids without version (``2401.12345``), asked for
+    ``batch_size`` at a time; ids arXiv does not know are left out. Raises HarvestError
+    when arXiv stays unreachable through the retries."""
+    wanted = list(dict.fromkeys(arxiv_ids))
+    found: list[Paper] = []
     with PoliteClient(settings=settings) as client:
-        try:
-            feed = client.get(settings.arxiv_api_url, params, parse=_atom(settings.arxiv_api_url))
-        except ApiQueryError as exc:
-            raise HarvestError(str(exc)) from None
-    return next((p for p in feed.papers if p.paper_id == parsed.base), None)
+        for start in range(0, len(wanted), batch_size):
+            chunk = wanted[start : start + batch_size]
+            params = {"id_list": ",".join(chunk), "max_results": str(len(chunk))}
+            try:
+                feed = client.get(
+                    settings.arxiv_api_url, params, parse=_atom(settings.arxiv_api_url)
+                )
+            except ApiQueryError as exc:
+                raise HarvestError(str(exc)) from None
+            asked = set(chunk)
+            found.extend(p for p in feed.papers if p.paper_id in asked)
+    return found
 
 
 def _atom(name: str) -> Callable[[bytes], AtomFeed]:

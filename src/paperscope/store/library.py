@@ -222,3 +222,66 @@ def saved_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[str
                 )
             )
         )
+
+
+_SAVE_CHUNK = 900  # ids per IN (...): stays under every SQLite build's parameter limit
+
+
+def save_many(
+    *,
+    store: Store,
+    user_id: int,
+    items: Sequence[tuple[str, Sequence[str], str]],
+    now: datetime,
+) -> tuple[int, int]:
+    """Save (paper_id, tags, note) items in one transaction, for bibliography imports.
+
+    Idempotent: tags are added to the item's tags (never removed), and a note is only
+    written where the item has none, so importing the same file twice changes nothing
+    and the reader's own edits survive a re-import. Returns (added, changed): items new
+    to the library, and existing items that gained a tag or a note."""
+    added = changed = 0
+    with store.write() as conn:
+        for start in range(0, len(items), _SAVE_CHUNK):
+            chunk = items[start : start + _SAVE_CHUNK]
+            a, c = _save_chunk(conn, user_id, chunk, now)
+            added, changed = added + a, changed + c
+    return added, changed
+
+
+def _save_chunk(
+    conn: Connection,
+    user_id: int,
+    items: Sequence[tuple[str, Sequence[str], str]],
+    now: datetime,
+) -> tuple[int, int]:
+    ids = list(dict.fromkeys(pid for pid, _, _ in items))
+    tags_now = _tags(conn, user_id, ids)
+    notes: dict[str, str] = {
+        pid: note or ""
+        for pid, note in conn.execute(
+            select(library_items.c.paper_id, library_items.c.note).where(
+                library_items.c.user_id == user_id, library_items.c.paper_id.in_(ids)
+            )
+        )
+    }
+    added = changed = 0
+    for paper_id, tags, note in items:
+        is_new = insert_ignoring_duplicates(
+            conn, library_items, {"user_id": user_id, "paper_id": paper_id, "saved_at": now}
+        )
+        if is_new:
+            bump_stat(conn, paper_id, "saves", 1)
+        old = tags_now.get(paper_id, [])
+        merged = normalise_tags([*old, *tags])
+        new_tags = merged if set(merged) != set(old) else None
+        new_note = note if note and not notes.get(paper_id) else None
+        _apply_changes(conn, user_id, paper_id, tags=new_tags, note=new_note, is_read=None)
+        tags_now[paper_id] = list(merged)
+        if new_note:
+            notes[paper_id] = new_note
+        if is_new:
+            added += 1
+        elif new_tags is not None or new_note is not None:
+            changed += 1
+    return added, changed

@@ -4,7 +4,7 @@ Built from domain types (models.py) by web/views.py; database rows never get her
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -284,3 +284,31 @@ class PaperLinksOut(BaseModel):
     code_url: str | None
     project_url: str | None
     links_edited_by: str | None
+
+
+class ReferenceEntryOut(BaseModel):
+    """What happened to one entry of an imported bibliography."""
+
+    key: str = Field(description="The entry's citation key, RIS ID or CSL id")
+    location: str = Field(description='Where it is in the file: "line 12" or "item 3"')
+    title: str
+    status: Literal["matched", "harvested", "unmatched", "rejected"]
+    paper_id: str | None = None
+    match: Literal["arxiv-id", "doi", "title"] | None = None
+    score: float | None = Field(None, description="Title similarity (title matches, misses)")
+    reason: str = Field("", description="Why it did not match or could not be read")
+
+
+class ReferenceImportOut(BaseModel):
+    """The report of a bibliography import."""
+
+    format: Literal["bibtex", "ris", "csl-json"]
+    total: int
+    matched: int
+    harvested: int
+    unmatched: int
+    rejected: int
+    added: int = Field(description="Papers new to your library")
+    updated: int = Field(description="Papers already saved that gained tags or a note")
+    notices: list[str]
+    entries: list[ReferenceEntryOut]

@@ -11,6 +11,7 @@ from fastapi import Query, Request
 
 from paperscope.links import HF_SITE, avatar_href, safe_url
 from paperscope.models import LibraryItem, Paper, PaperStats, Profile, User
+from paperscope.references.bibtex import bibtex_entry
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.citations import cited_by_counts, get_paper_citations
@@ -19,7 +20,6 @@ from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
 from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats, upvoted_by
-from paperscope.web.bibtex import make_bibtex
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
 from paperscope.web.schemas import (
@@ -166,7 +166,7 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         media_urls=[u for u in (safe_url(m) for m in paper.media_urls) if u],
         links_edited_by=paper.links_edited_by,
         can_edit_links=can_edit_links(store, user, paper.paper_id),
-        bibtex=make_bibtex(paper),
+        bibtex=bibtex_entry(paper),
         library=library_entry(item),
         references=references_of(store=store, paper_ids=citations.references) if citations else [],
         reference_count=citations.reference_count if citations else None,

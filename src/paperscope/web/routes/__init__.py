@@ -1,6 +1,7 @@
 """Every route of the site, one module per area. Order matters where paths overlap:
 the Atom/RSS paths (/search.atom, /categories/{name}.atom, /authors/{name}.atom)
-come before the pages they would otherwise be read as, and papers last, since
+come before the pages they would otherwise be read as, references before library
+(/api/v1/library/{paper_id:path} would take /api/v1/library/export), and papers last, since
 /papers/{id:path} would swallow longer paths."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from paperscope.web.routes import (
     library,
     papers,
     recommend,
+    references,
     search,
     submit,
     subscriptions,
@@ -29,6 +31,7 @@ AREAS = (
     accounts,
     daily,
     search,
+    references,
     library,
     submit,
     browse,

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from paperscope.models import User
+from paperscope.references import MAX_FILE_BYTES, export_library
 from paperscope.store import Store
 from paperscope.store.library import (
     get_item,
@@ -19,9 +20,7 @@ from paperscope.store.library import (
     save_paper,
     update_item,
 )
-from paperscope.store.papers import get_papers
 from paperscope.web.auth import now_utc
-from paperscope.web.bibtex import make_bibtex
 from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import json_response, paper_url, render
@@ -92,7 +91,8 @@ def library(
         unread=unread,
         pagination=pagination(request, page=page, limit=limit, total=total),
     )
-    return render(request, "library.html", {"nav_id": "library"}, json_model=model)
+    context = {"nav_id": "library", "import_max_mb": MAX_FILE_BYTES // 2**20}
+    return render(request, "library.html", context, json_model=model)
 
 
 @routes.api("/api/v1/tags", response_model=TagList, summary="Your tags", tags=["library"])
@@ -128,10 +128,9 @@ def export_json(store: StoreDep, user: CurrentUser) -> Response:
     tags=["library"],
 )
 def export_bibtex(store: StoreDep, user: CurrentUser) -> Response:
-    """Your whole library as a BibTeX file."""
-    items = _all_items(store, user)
-    papers = get_papers(store=store, paper_ids=[i.paper_id for i in items])
-    body = "\n".join(make_bibtex(p) for p in papers)
+    """Your whole library as a BibTeX file, with your tags and notes (the same as
+    /library/export?format=bibtex)."""
+    body = export_library(store=store, user_id=user.user_id, fmt="bibtex")
     return Response(
         body,
         media_type="application/x-bibtex; charset=utf-8",

@@ -6,13 +6,13 @@ from fastapi import Form, Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from paperscope.models import Paper, User
+from paperscope.references.bibtex import bibtex_entry
 from paperscope.search.service import SearchService
 from paperscope.store import Store
 from paperscope.store.paper_links import NotAnHttpUrl, can_edit_links, set_paper_links
 from paperscope.store.title_search import search_titles
 from paperscope.store.upvotes import get_stats, set_upvote, toggle_upvote
 from paperscope.web.auth import now_utc
-from paperscope.web.bibtex import make_bibtex
 from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
 from paperscope.web.hf_views import markdown_response, wants_markdown
@@ -96,7 +96,7 @@ def bibtex(request: Request, paper_id: str, store: StoreDep) -> Response:
     paper = load_paper(store, paper_id)
     redirect = _canonical_redirect(request, paper_id, paper, "/bibtex")
     return redirect or PlainTextResponse(
-        make_bibtex(paper), media_type="application/x-bibtex; charset=utf-8"
+        bibtex_entry(paper), media_type="application/x-bibtex; charset=utf-8"
     )
 
 

@@ -1,0 +1,219 @@
+"""BibTeX in and out: the one BibTeX reader and writer of paperscope (paper pages,
+library, tag, collection and search exports all call ``bibtex_entry``/``write_bibtex``).
+
+Reading uses bibtexparser 2, which reports a malformed entry with its line and goes on
+with the next one; LaTeX in the fields used (``Sch{\\"o}lkopf``) is decoded to Unicode
+with pylatexenc."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from paperscope.models import Paper, Rejected
+from paperscope.references.records import (
+    MAX_AUTHORS,
+    Reference,
+    arxiv_id_in,
+    clean_doi,
+    clean_note,
+    clean_title,
+    doi_arxiv_id,
+    eprint_arxiv_id,
+    parse_year,
+    person_name,
+    split_keywords,
+)
+
+if TYPE_CHECKING:
+    from bibtexparser.model import Field
+
+    from paperscope.references.export import ExportEntry
+
+# Fields where reference managers put arXiv ids besides eprint, in the order trusted.
+_ID_FIELDS = ("url", "howpublished", "journal", "journaltitle", "number", "note", "volume")
+
+
+def parse_bibtex(text: str) -> tuple[list[Reference], list[Rejected]]:
+    """Entries of a BibTeX file, and the blocks that could not be read (by line)."""
+    from bibtexparser import middlewares
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+
+    # The parser also logs each failure; the report carries them, so its log stays quiet.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    library = parse_string(
+        text,
+        append_middleware=[
+            middlewares.NormalizeFieldKeys(allow_inplace_modification=True),
+        ],
+    )
+    references = [
+        _reference(entry.fields_dict, entry.key, entry.start_line) for entry in library.entries
+    ]
+    rejected: list[Rejected] = []
+    for block in library.failed_blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock):
+            # Still a whole entry: a repeated key or field is no reason to lose it.
+            entry = block.ignore_error_block
+            if isinstance(entry, Entry):
+                references.append(_reference(entry.fields_dict, entry.key, entry.start_line))
+                continue
+        rejected.append(Rejected(f"line {line}", _failure_reason(block)))
+    references.sort(key=lambda r: int(r.location.split()[-1]))
+    return references, rejected
+
+
+def _failure_reason(block: object) -> str:
+    error = getattr(block, "error", None)
+    message = getattr(error, "abort_reason", None) or str(error or "") or "not a BibTeX entry"
+    message = " ".join(message.split())
+    raw = " ".join(str(getattr(block, "raw", "")).split())[:60]
+    return f"malformed BibTeX ({message})" + (f": {raw}" if raw else "")
+
+
+# Only the fields a reference is built from are decoded from LaTeX: decoding every
+# field (abstracts, file paths) tripled the parse time of a 2,000-entry file.
+_DECODED = frozenset(
+    {"title", "author", "keywords", "mendeley-tags", "annote", "annotation", "note"}
+)
+_LATEX_MARKS = re.compile(r"[\\$~]|--")
+
+
+@functools.cache
+def _latex_decoder() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(strict_latex_spaces=True)
+
+
+def _decode(text: str) -> str:
+    """LaTeX to Unicode (``Sch{\\"o}lkopf`` -> Schölkopf); most values have no LaTeX."""
+    if not _LATEX_MARKS.search(text):
+        return text
+    try:
+        return str(_latex_decoder().latex_to_text(text))
+    except Exception:  # pylatexenc gives up on some malformed input: keep it as written
+        return text
+
+
+def _reference(fields: Mapping[str, Field], key: str, start_line: int | None) -> Reference:
+    value = {name.casefold(): str(f.value) for name, f in fields.items()}
+    for name in _DECODED & value.keys():
+        value[name] = _decode(value[name])
+    doi = clean_doi(value.get("doi"))
+    prefix = value.get("archiveprefix") or value.get("eprinttype")
+    arxiv = (
+        eprint_arxiv_id(value.get("eprint"), prefix)
+        or doi_arxiv_id(doi)
+        or arxiv_id_in(value.get(name) for name in _ID_FIELDS)
+    )
+    return Reference(
+        key=key,
+        location=f"line {(start_line or 0) + 1}",
+        title=clean_title(value.get("title")),
+        authors=_authors(value.get("author", "")),
+        year=parse_year(value.get("year") or value.get("date")),
+        doi=doi,
+        arxiv_id=arxiv,
+        keywords=split_keywords([value.get("keywords"), value.get("mendeley-tags")]),
+        note=clean_note([value.get("annote"), value.get("annotation"), value.get("note")]),
+    )
+
+
+def _authors(field: str) -> tuple[str, ...]:
+    names = re.split(r"\s+and\s+", field.strip())[:MAX_AUTHORS]
+    return tuple(n for n in (person_name(raw) for raw in names) if n and n != "others")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _clean(text: str) -> str:
+    """One line, BibTeX specials escaped, braces balanced (LaTeX math is kept)."""
+    text = " ".join(text.split())
+    if not _balanced(text):
+        text = " ".join(text.replace("{", "").replace("}", "").split())
+    return text.replace("&", r"\&").replace("%", r"\%").replace("#", r"\#")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _name(author: str) -> str:
+    # Braces would change how BibTeX splits the name; "and" inside one would split it.
+    name = " ".join(author.replace("{", "").replace("}", "").split())
+    return re.sub(r"\band\b", "{and}", _clean(name))
+
+
+def citation_key(paper: Paper) -> str:
+    """surname + year + first long title word: "vaswani2017attention"."""
+    first = paper.authors[0] if paper.authors else "anon"
+    surname = first.split()[-1] if first.split() else "anon"
+    ascii_name = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z]", "", ascii_name).lower() or "anon"
+    year = paper.submitted_at.year if paper.submitted_at else ""
+    word = next((w for w in re.findall(r"[A-Za-z]{4,}", paper.title)), "paper").lower()
+    return f"{name}{year}{word}"
+
+
+def bibtex_entry(
+    paper: Paper, *, key: str | None = None, tags: Sequence[str] = (), note: str = ""
+) -> str:
+    """One ``@misc`` (or ``@article`` when published) entry for ``paper``."""
+    fields: list[tuple[str, str]] = [
+        ("title", "{" + _clean(paper.title) + "}"),
+        ("author", " and ".join(_name(a) for a in paper.authors) or "Unknown"),
+    ]
+    if paper.submitted_at:
+        fields.append(("year", str(paper.submitted_at.year)))
+    if paper.arxiv_id:
+        fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
+        if paper.primary_category:
+            fields.append(("primaryClass", _clean(paper.primary_category)))
+        fields.append(("url", f"https://arxiv.org/abs/{paper.arxiv_id}"))
+    if paper.doi:
+        fields.append(("doi", _clean(paper.doi)))
+    if paper.journal_ref:
+        fields.append(("journal", _clean(paper.journal_ref)))
+    if paper.abstract:
+        fields.append(("abstract", _clean(paper.abstract)))
+    if tags:
+        fields.append(("keywords", _clean(", ".join(tags))))
+    if note:
+        fields.append(("annote", _clean(note)))
+    entry = "article" if paper.journal_ref else "misc"
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{entry}{{{key or citation_key(paper)},\n{body}\n}}\n"
+
+
+def write_bibtex(entries: Sequence[ExportEntry]) -> str:
+    """A BibTeX file; citation keys are made unique with a, b, c ... suffixes."""
+    used: dict[str, int] = {}
+    out = []
+    for item in entries:
+        base = citation_key(item.paper)
+        n = used.get(base, 0)
+        used[base] = n + 1
+        key = base if n == 0 else f"{base}{_suffix(n)}"
+        out.append(bibtex_entry(item.paper, key=key, tags=item.tags, note=item.note))
+    return "\n".join(out)
+
+
+def _suffix(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
