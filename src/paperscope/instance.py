@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from paperscope.config import Settings
 from paperscope.models import Hit, LibraryItem, Paper, PaperStats, SearchQuery, SearchResults, User
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from paperscope.index.catch_up import CatchUpReport, ProgressCallback
     from paperscope.ingest.pipeline import FileImport
     from paperscope.rank.recommend import Recommendations, Recommender
+    from paperscope.rank.recommend import Window as RecommendWindow
+    from paperscope.rank.trending import Window as TrendingWindow
     from paperscope.search.engine import SearchEngine
     from paperscope.store import Store
 
@@ -306,7 +308,7 @@ class Paperscope:
 
         ranked = rank_trending(
             store=self.store,
-            window=_choice(window, TRENDING_WINDOWS, "window"),  # type: ignore[arg-type]
+            window=cast("TrendingWindow", _choice(window, TRENDING_WINDOWS, "window")),
             now=datetime.now(UTC),
         )[: _limit(limit)]
         papers = {p.paper_id: p for p in self.papers([t.paper_id for t in ranked])}
@@ -374,13 +376,10 @@ class Paperscope:
         from paperscope.rank.recommend_groups import EmbedderUnavailable
 
         owner = self._user(user)
-        chosen = _choice(window, RECOMMEND_WINDOWS, "window")
+        chosen = cast("RecommendWindow", _choice(window, RECOMMEND_WINDOWS, "window"))
         try:
             return self._recommender_instance().recommend(
-                user_id=owner.user_id,
-                tag=tag or None,
-                window=chosen,
-                limit=_limit(limit),  # type: ignore[arg-type]
+                user_id=owner.user_id, tag=tag or None, window=chosen, limit=_limit(limit)
             )
         except UnknownTag as exc:
             raise InvalidArgument(str(exc)) from None

@@ -12,6 +12,7 @@ from paperscope.cli import (
     feed_commands,
     harvest_commands,
     ingest_commands,
+    mcp_commands,
     recommend_commands,
     search_commands,
     web_commands,
@@ -34,6 +35,7 @@ for module in (
     feed_commands,
     recommend_commands,
     enrich_commands,
+    mcp_commands,
 ):
     module.register(app)
 
