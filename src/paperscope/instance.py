@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from paperscope.rank.recommend import Recommendations, Recommender
     from paperscope.rank.recommend import Window as RecommendWindow
     from paperscope.rank.trending import Window as TrendingWindow
-    from paperscope.search.engine import SearchEngine
+    from paperscope.search.service import SearchService
     from paperscope.store import Store
 
 __all__ = [
@@ -118,12 +118,21 @@ def open_instance(source: str | Path | Settings | None = None, **settings: Any) 
 class Paperscope:
     """A paperscope data folder (or database) opened for use from Python."""
 
-    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
-        """``store`` shares an already-open store (the web app's); it is not closed."""
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        search: SearchService | None = None,
+    ) -> None:
+        """``store`` and ``search`` share an app's open store and search service (the
+        web app's, so one process loads the indexes and model once); they are not
+        closed here."""
         self.settings = settings
         self._store = store
         self._owns_store = store is None
-        self._engine: SearchEngine | None = None
+        self._search = search
+        self._owns_search = search is None
         self._recommender: Recommender | None = None
         self._lock = threading.RLock()
 
@@ -147,7 +156,7 @@ class Paperscope:
             if self._store is not None and self._owns_store:
                 self._store.close()
                 self._store = None
-            self._engine = None
+            self._search = None
             self._recommender = None
 
     # -- what opens lazily ------------------------------------------------------------
@@ -162,20 +171,13 @@ class Paperscope:
                 self._owns_store = True
             return self._store
 
-    def _search_engine(self) -> SearchEngine:
-        from paperscope.index.artifacts import ArtifactError, IndexMismatchError
-        from paperscope.search.engine import SearchEngine
+    def _search_service(self) -> SearchService:
+        from paperscope.search.service import SearchService
 
         with self._lock:
-            if self._engine is None:
-                try:
-                    self._engine = SearchEngine.open(settings=self.settings, store=self.store)
-                except (ArtifactError, IndexMismatchError) as exc:
-                    raise NotReady(
-                        f"the search index cannot be used ({exc}); build it with "
-                        "`paperscope index` or Paperscope.index()"
-                    ) from exc
-            return self._engine
+            if self._search is None:
+                self._search = SearchService(settings=self.settings, store=self.store)
+            return self._search
 
     # -- papers -------------------------------------------------------------------------
 
@@ -217,7 +219,8 @@ class Paperscope:
         offset: int = 0,
     ) -> SearchResults:
         """Hybrid search (syntax: docs/search.md). Dates bound the submission date,
-        inclusive; an empty ``text`` lists the newest papers that pass the filters."""
+        inclusive; an empty ``text`` lists the newest papers that pass the filters.
+        Before the first ``index()`` this is a plain title match, and ``notice`` says so."""
         query = SearchQuery(
             text=_text(text, "text", allow_empty=True),
             categories=_names(categories),
@@ -233,13 +236,18 @@ class Paperscope:
             raise InvalidArgument(
                 f"date_from {query.date_from} is after date_to {query.date_to}: swap them"
             )
-        return self._search_engine().search(query)
+        return self._search_service().search(query)
 
     def similar(self, paper_id: str, *, limit: int = 10) -> list[Hit]:
         """The papers most like one paper, itself excluded."""
         from paperscope.search.engine import UnknownPaperError
 
-        engine = self._search_engine()
+        engine = self._search_service().engine()
+        if engine is None:
+            raise NotReady(
+                "similar papers need the search index: build it with `paperscope index` "
+                "or Paperscope.index()"
+            )
         try:
             return engine.similar(_text(paper_id, "paper_id"), limit=_limit(limit))
         except UnknownPaperError:
@@ -373,7 +381,7 @@ class Paperscope:
     ) -> Recommendations:
         """A reader's "For you" list (rank/recommend.py), each with its reason."""
         from paperscope.rank.recommend import CandidatesError, UnknownTag
-        from paperscope.rank.recommend_groups import EmbedderUnavailable
+        from paperscope.rank.recommend.groups import EmbedderUnavailable
 
         owner = self._user(user)
         chosen = cast("RecommendWindow", _choice(window, RECOMMEND_WINDOWS, "window"))
@@ -443,8 +451,12 @@ class Paperscope:
             except CandidatesError as exc:
                 log.warning("recommendations not refreshed: %s", exc)
         with self._lock:
-            if self._engine is not None:
-                self._engine.refresh()
+            engine = self._search.engine() if self._search is not None else None
+            if engine is not None:
+                engine.refresh()
+            elif self._owns_search:
+                # A service that failed to open remembers it for a while: start afresh.
+                self._search = None
         return report
 
 

@@ -12,11 +12,24 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 
 from paperscope import __version__
+from paperscope.config import Settings
 from paperscope.instance import Paperscope
+from paperscope.mcp_server.http import PATH, StreamableHttpEndpoint
 from paperscope.mcp_server.identity import BearerIdentity, FixedIdentity, Identity
 from paperscope.mcp_server.tools import register_tools
+from paperscope.models import User
+from paperscope.search.service import SearchService
+from paperscope.store import Store
 
-__all__ = ["BearerIdentity", "FixedIdentity", "Identity", "build_server"]
+__all__ = [
+    "PATH",
+    "BearerIdentity",
+    "FixedIdentity",
+    "Identity",
+    "StreamableHttpEndpoint",
+    "build_server",
+    "http_endpoint",
+]
 
 INSTRUCTIONS = """paperscope is a research-paper discovery engine (arXiv and Hugging Face
 daily papers). search_papers finds papers by topic with keyword and semantic search and
@@ -37,3 +50,14 @@ def build_server(*, api: Paperscope, identity: Identity) -> MCPServer[Any]:
     )
     register_tools(server, api=api, identity=identity)
     return server
+
+
+def http_endpoint(
+    *, settings: Settings, store: Store, search: SearchService, local_user: User | None
+) -> StreamableHttpEndpoint:
+    """The ``/mcp`` endpoint of the web app, sharing its store and search service;
+    the user tools act for each request's Bearer token (or the single-user mode's
+    local user)."""
+    api = Paperscope(settings, store=store, search=search)
+    identity = BearerIdentity(store=store, local_user=local_user)
+    return StreamableHttpEndpoint(build_server(api=api, identity=identity), settings=settings)

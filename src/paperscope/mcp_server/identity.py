@@ -63,12 +63,9 @@ class BearerIdentity:
 
 
 def bearer_from(headers: Mapping[str, str] | None) -> str | None:
-    """The token of an ``Authorization: Bearer ...`` header, if any."""
-    if not headers:
-        return None
-    header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    from paperscope.web.auth import bearer_from_headers
+
+    return bearer_from_headers(headers)
 
 
 def user_for_token(*, store: Store, token: str) -> User | None:
