@@ -153,9 +153,10 @@ def test_trending_papers(alice_session: Session) -> None:
     data = alice_session.answers["trending"].data
     ids = [p["id"] for p in data["papers"]]
     # Two upvotes and a save beat a save alone, which beats an older upvote.
+    # (Other modules' tests may add activity of their own: compare the seeded papers.)
     assert ids[0] == SAVED[0]
-    assert set(ids) == {*SAVED, "0704.0002"}
-    assert ids[-1] == "0704.0002"
+    assert {*SAVED, "0704.0002"} <= set(ids)
+    assert all(ids.index(saved) < ids.index("0704.0002") for saved in SAVED)
     scores = [p["score"] for p in data["papers"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -163,8 +164,10 @@ def test_trending_papers(alice_session: Session) -> None:
 def test_library_tools_act_for_the_chosen_user(alice_session: Session) -> None:
     library = alice_session.answers["library"].data
     assert library["user"] == "alice"
-    assert {i["id"] for i in library["items"]} == set(SAVED)
-    assert all(i["tags"] == ["qcd"] for i in library["items"])
+    items = {i["id"]: i for i in library["items"]}
+    for paper_id in SAVED:
+        assert items[paper_id]["tags"] == ["qcd"]
+        assert items[paper_id]["note"] == f"read {paper_id} again"
     added = alice_session.answers["add"].data["saved"]
     assert added["id"] == "0704.0002"
     assert added["tags"] == ["graphs", "to-read"]  # normalised as on the site
