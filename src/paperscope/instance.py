@@ -332,6 +332,16 @@ class Paperscope:
             raise NotFound(f"no user {username!r} (`paperscope users list` shows them)")
         return found[0]
 
+    def ensure_user(self, username: str) -> User:
+        """The reader named ``username``, created when missing, without a password: a
+        reader for scripts. People who sign in on the site get their account from
+        `paperscope users add` or the sign-up page."""
+        from paperscope.store.accounts import ensure_user
+
+        return ensure_user(
+            store=self.store, username=_text(username, "username").strip(), now=datetime.now(UTC)
+        )
+
     def _user(self, user: User | str) -> User:
         return user if isinstance(user, User) else self.user(user)
 
