@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ import uvicorn
 from mcp_calls import Session, over_http
 from mcp_samples import SAVED, McpData
 
+from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.web.app import create_app
 
@@ -43,22 +45,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(mcp_data: McpData) -> Iterator[str]:
-    store = Store.open(mcp_data.settings)
+@contextmanager
+def live_server(settings: Settings) -> Iterator[str]:
+    store = Store.open(settings)
     port = _free_port()
     config = uvicorn.Config(
-        create_app(mcp_data.settings, store=store), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     while not srv.started:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def server(mcp_data: McpData) -> Iterator[str]:
+    with live_server(mcp_data.settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +164,12 @@ def test_not_json_is_refused_without_a_traceback(server: str) -> None:
     )
     assert 400 <= response.status_code < 500
     assert "Traceback" not in response.text
+
+
+def test_single_user_mode_needs_no_token(mcp_data: McpData) -> None:
+    settings = mcp_data.settings.model_copy(update={"single_user": True})
+    calls = [("add", "library_add", {"paper_id": "0704.0004"}), ("l", "library_list", {})]
+    with live_server(settings) as url:
+        session = over_http(url=f"{url}/mcp", headers={}, calls=calls)
+    assert session.answers["add"].data["user"] == "local"
+    assert [i["id"] for i in session.answers["l"].data["items"]] == ["0704.0004"]
