@@ -21,7 +21,7 @@ HEAVY = ("numpy", "sqlalchemy", "tantivy", "usearch", "onnxruntime", "tokenizers
 @pytest.fixture(scope="module")
 def onnx_models(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The exported ONNX model, kept in pytest's cache so it is exported once per checkout."""
-    cache = request.config.cache
+    cache = getattr(request.config, "cache", None)
     if cache is None:
         return tmp_path_factory.mktemp("onnx-models")
     return Path(cache.mkdir("paperscope-onnx-models"))
