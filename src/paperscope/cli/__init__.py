@@ -13,6 +13,7 @@ from paperscope.cli import (
     harvest_commands,
     ingest_commands,
     library_commands,
+    mcp_commands,
     recommend_commands,
     search_commands,
     web_commands,
@@ -36,6 +37,7 @@ for module in (
     recommend_commands,
     enrich_commands,
     library_commands,
+    mcp_commands,
 ):
     module.register(app)
 

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from paperscope.config import Settings
+from paperscope.mcp_server import PATH as MCP_PATH
+from paperscope.mcp_server import http_endpoint
 from paperscope.search.service import SearchService
 from paperscope.store import Store
 from paperscope.web.auth import ensure_local_user
@@ -76,8 +78,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     the_store = store if store is not None else Store.open(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        # The MCP endpoint's session manager lives exactly as long as the app.
+        async with app_.state.mcp.running():
+            yield
         if owns_store:
             the_store.close()
 
@@ -93,6 +97,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, cookie_secure=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
+    app.router.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)
     _include_routers(app)
     return app
 
@@ -105,6 +110,10 @@ def _configure_state(app: FastAPI, settings: Settings, store: Store, secret_key:
     app.state.static_version = _static_version()
     app.state.local_user = ensure_local_user(store) if settings.single_user else None
     app.state.search = SearchService(settings=settings, store=store)
+    # MCP over streamable HTTP (docs/mcp.md): the same tools as `paperscope mcp`.
+    app.state.mcp = http_endpoint(
+        settings=settings, store=store, search=app.state.search, local_user=app.state.local_user
+    )
 
 
 def _include_routers(app: FastAPI) -> None:

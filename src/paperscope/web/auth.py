@@ -4,6 +4,7 @@ account flows pages and the API share. Storage is in store/accounts.py."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
@@ -182,9 +183,21 @@ def session_hash(request: Request) -> str | None:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    return bearer_from_headers(request.headers)
+
+
+def bearer_from_headers(headers: Mapping[str, str] | None) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header (the MCP server reads its
+    requests' headers with this too)."""
+    header = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def user_for_api_token(*, store: Store, token: str) -> User | None:
+    """The owner of a personal API token, or None when it is revoked or mistyped: the
+    one check behind the JSON API and the MCP server."""
+    return accounts.user_for_token(store=store, token_hash=hash_secret(token), now=now_utc())
 
 
 def resolve_user(request: Request) -> User | None:
@@ -199,9 +212,7 @@ def resolve_user(request: Request) -> User | None:
     if user is None:
         token = bearer_token(request)
         if token is not None:
-            user = accounts.user_for_token(
-                store=store, token_hash=hash_secret(token), now=now_utc()
-            )
+            user = user_for_api_token(store=store, token=token)
             if user is None:
                 raise ApiError(
                     401, "invalid_token", "The API token is not valid (revoked or mistyped)."

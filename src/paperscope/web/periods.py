@@ -1,101 +1,49 @@
-"""Feed periods: a day, an ISO week (2024-W43) or a month (2024-10), parsed from
-URLs and stepped forwards and backwards."""
+"""Feed periods in URLs: paperscope.periods, with a malformed date, week or month
+answered as a 422 that names the expected form."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Literal
+from collections.abc import Callable
 
+from paperscope import periods
+from paperscope.periods import (
+    Period,
+    PeriodError,
+    PeriodKind,
+    day_period,
+    month_period,
+    week_period,
+)
 from paperscope.web.errors import ApiError
 
-PeriodKind = Literal["day", "week", "month"]
+__all__ = [
+    "Period",
+    "PeriodKind",
+    "day_period",
+    "month_period",
+    "parse_day",
+    "parse_month",
+    "parse_week",
+    "week_period",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    kind: PeriodKind
-    start: date
-    end: date
-
-    @property
-    def key(self) -> str:
-        if self.kind == "day":
-            return self.start.isoformat()
-        if self.kind == "week":
-            year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d}"
-        return f"{self.start:%Y-%m}"
-
-    @property
-    def label(self) -> str:
-        if self.kind == "day":
-            return f"{self.start:%A} {self.start.day} {self.start:%B %Y}"
-        if self.kind == "week":
-            span = f"{self.start.day} {self.start:%b} – {self.end.day} {self.end:%b %Y}"
-            return f"Week {self.key[-2:]}: {span}"
-        return f"{self.start:%B %Y}"
-
-    @property
-    def path(self) -> str:
-        return f"/daily/{self.kind}/{self.key}" if self.kind != "day" else f"/daily/{self.key}"
-
-    def step(self, direction: int) -> Period:
-        if self.kind == "day":
-            return day_period(self.start + timedelta(days=direction))
-        if self.kind == "week":
-            return week_period(self.start + timedelta(weeks=direction))
-        month = self.start.month - 1 + direction
-        return month_period(date(self.start.year + month // 12, month % 12 + 1, 1))
-
-
-def day_period(day: date) -> Period:
-    return Period("day", day, day)
-
-
-def week_period(any_day: date) -> Period:
-    start = any_day - timedelta(days=any_day.weekday())
-    return Period("week", start, start + timedelta(days=6))
-
-
-def month_period(any_day: date) -> Period:
-    start = any_day.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return Period("month", start, following - timedelta(days=1))
-
-
-def _bad(kind: str, value: str, example: str) -> ApiError:
-    return ApiError(
-        422,
-        "invalid_request",
-        f"Not a valid {kind}: {value!r}. Use the form {example}.",
-        {"field": kind, "value": value},
-    )
+def _parsed(parse: Callable[[str], Period], value: str) -> Period:
+    try:
+        return parse(value)
+    except PeriodError as exc:
+        raise ApiError(
+            422, "invalid_request", str(exc), {"field": exc.kind, "value": exc.value}
+        ) from None
 
 
 def parse_day(value: str) -> Period:
-    try:
-        return day_period(date.fromisoformat(value))
-    except ValueError:
-        raise _bad("date", value, "2024-10-25") from None
+    return _parsed(periods.parse_day, value)
 
 
 def parse_week(value: str) -> Period:
-    m = re.fullmatch(r"(\d{4})-?W(\d{1,2})", value.strip(), re.IGNORECASE)
-    try:
-        if not m:
-            raise ValueError(value)
-        return week_period(date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1))
-    except ValueError:
-        raise _bad("week", value, "2024-W43") from None
+    return _parsed(periods.parse_week, value)
 
 
 def parse_month(value: str) -> Period:
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
-    try:
-        if not m:
-            raise ValueError(value)
-        return month_period(date(int(m.group(1)), int(m.group(2)), 1))
-    except ValueError:
-        raise _bad("month", value, "2024-10") from None
+    return _parsed(periods.parse_month, value)
