@@ -31,9 +31,9 @@ def mcp(
 ) -> None:
     """Run an MCP server on stdin/stdout: search, papers, daily feed and trending, and
     with --user or a token the reader's library and recommendations."""
+    from paperscope.api_tokens import user_for_api_token
     from paperscope.instance import NotFound, Paperscope
     from paperscope.mcp_server import FixedIdentity, build_server
-    from paperscope.mcp_server.identity import user_for_token
 
     if user and token:
         raise UserError("give --user or a token (PAPERSCOPE_MCP_TOKEN), not both")
@@ -45,7 +45,7 @@ def mcp(
             except NotFound as exc:
                 raise UserError(str(exc)) from None
         elif token:
-            reader = user_for_token(store=api.store, token=token)
+            reader = user_for_api_token(store=api.store, token=token)
             if reader is None:
                 raise UserError("the API token is not valid (revoked or mistyped)")
         build_server(api=api, identity=FixedIdentity(reader)).run("stdio")

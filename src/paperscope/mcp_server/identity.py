@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from paperscope.api_tokens import bearer_from_headers, user_for_api_token
 from paperscope.models import User
 from paperscope.store import Store
 
@@ -53,23 +54,10 @@ class BearerIdentity:
     def user_for(self, tool: str, headers: Mapping[str, str] | None) -> User:
         if self.local_user is not None:
             return self.local_user
-        token = bearer_from(headers)
+        token = bearer_from_headers(headers)
         if token is None:
             raise IdentityError(NEEDS_TOKEN.format(tool=tool))
-        user = user_for_token(store=self.store, token=token)
+        user = user_for_api_token(store=self.store, token=token)
         if user is None:
             raise IdentityError("the API token is not valid (revoked or mistyped)")
         return user
-
-
-def bearer_from(headers: Mapping[str, str] | None) -> str | None:
-    from paperscope.web.auth import bearer_from_headers
-
-    return bearer_from_headers(headers)
-
-
-def user_for_token(*, store: Store, token: str) -> User | None:
-    """The owner of a personal API token: the web API's own check."""
-    from paperscope.web.auth import user_for_api_token
-
-    return user_for_api_token(store=store, token=token)

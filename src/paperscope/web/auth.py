@@ -4,11 +4,11 @@ account flows pages and the API share. Storage is in store/accounts.py."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
 
+from paperscope.api_tokens import bearer_from_headers, hash_secret, user_for_api_token
 from paperscope.config import Settings
 from paperscope.models import ApiToken, User
 from paperscope.store import Store, accounts
@@ -18,7 +18,6 @@ from paperscope.web.passwords import (
     MIN_PASSWORD_LENGTH,
     dummy_verify,
     hash_password,
-    hash_secret,
     new_secret,
     verify_password,
 )
@@ -184,20 +183,6 @@ def session_hash(request: Request) -> str | None:
 
 def bearer_token(request: Request) -> str | None:
     return bearer_from_headers(request.headers)
-
-
-def bearer_from_headers(headers: Mapping[str, str] | None) -> str | None:
-    """The token of an ``Authorization: Bearer ...`` header (the MCP server reads its
-    requests' headers with this too)."""
-    header = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def user_for_api_token(*, store: Store, token: str) -> User | None:
-    """The owner of a personal API token, or None when it is revoked or mistyped: the
-    one check behind the JSON API and the MCP server."""
-    return accounts.user_for_token(store=store, token_hash=hash_secret(token), now=now_utc())
 
 
 def resolve_user(request: Request) -> User | None:

@@ -5,7 +5,6 @@ safe and lets a lookup use an index)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -43,7 +42,3 @@ def _dummy_hash() -> str:
 
 def new_secret(prefix: str = "") -> str:
     return prefix + secrets.token_urlsafe(32)
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
