@@ -4,6 +4,7 @@ Python API and the MCP tools, so a period means the same everywhere."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,12 +51,24 @@ class Period:
         return f"/daily/{self.kind}/{self.key}" if self.kind != "day" else f"/daily/{self.key}"
 
     def step(self, direction: int) -> Period:
-        if self.kind == "day":
-            return day_period(self.start + timedelta(days=direction))
-        if self.kind == "week":
-            return week_period(self.start + timedelta(weeks=direction))
-        month = self.start.month - 1 + direction
-        return month_period(date(self.start.year + month // 12, month % 12 + 1, 1))
+        """The period ``direction`` steps away; PeriodError past year 1 or 9999."""
+        found = self.adjacent(direction)
+        if found is None:
+            raise PeriodError(self.kind, self.key, "a period between year 1 and year 9999")
+        return found
+
+    def adjacent(self, direction: int) -> Period | None:
+        """The period ``direction`` steps away, or None when it falls outside the
+        calendar Python can represent (before year 1 or after year 9999)."""
+        try:
+            if self.kind == "day":
+                return day_period(self.start + timedelta(days=direction))
+            if self.kind == "week":
+                return week_period(self.start + timedelta(weeks=direction))
+            month = self.start.month - 1 + direction
+            return month_period(date(self.start.year + month // 12, month % 12 + 1, 1))
+        except (OverflowError, ValueError):
+            return None
 
 
 def day_period(day: date) -> Period:
@@ -63,14 +76,16 @@ def day_period(day: date) -> Period:
 
 
 def week_period(any_day: date) -> Period:
+    """The ISO week of ``any_day``; OverflowError for the weeks that straddle year 1
+    or year 9999, whose Monday or Sunday Python cannot represent."""
     start = any_day - timedelta(days=any_day.weekday())
     return Period("week", start, start + timedelta(days=6))
 
 
 def month_period(any_day: date) -> Period:
     start = any_day.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return Period("month", start, following - timedelta(days=1))
+    last = calendar.monthrange(start.year, start.month)[1]
+    return Period("month", start, start.replace(day=last))
 
 
 def parse_day(value: str) -> Period:
@@ -86,8 +101,9 @@ def parse_week(value: str) -> Period:
         if not m:
             raise ValueError(value)
         return week_period(date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1))
-    except ValueError:
-        raise PeriodError("week", value, "2024-W43") from None
+    except (ValueError, OverflowError):
+        # 9999-W52 ends in year 10000, which no date can hold.
+        raise PeriodError("week", value, "2024-W43 (years 1 to 9999)") from None
 
 
 def parse_month(value: str) -> Period:

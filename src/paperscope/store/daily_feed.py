@@ -56,7 +56,7 @@ def _time_range(column: Any, start: date | None, end: date | None) -> ColumnElem
     conds = [column.is_not(None)]
     if start is not None:
         conds.append(column >= datetime.combine(start, time.min, tzinfo=UTC))
-    if end is not None:
+    if end is not None and end < date.max:  # the day after date.max does not exist
         conds.append(column < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
     return and_(*conds)
 

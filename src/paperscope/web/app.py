@@ -8,8 +8,9 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from paperscope.config import Settings
 from paperscope.mcp_server import PATH as MCP_PATH
@@ -17,6 +18,7 @@ from paperscope.mcp_server import http_endpoint
 from paperscope.search.service import SearchService
 from paperscope.store import Store
 from paperscope.web.auth import ensure_local_user
+from paperscope.web.deps import reject_control_characters
 from paperscope.web.error_handlers import install_error_handlers
 from paperscope.web.rendering import STATIC_DIR
 from paperscope.web.routes import routers
@@ -65,6 +67,16 @@ def _static_version() -> str:
     return digest.hexdigest()[:10]
 
 
+class PaperscopeApp(FastAPI):
+    """FastAPI with the security middleware wrapped around Starlette's whole stack:
+    added with add_middleware it would sit inside ServerErrorMiddleware, and the
+    500 page (sent from there) would go out without the security headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = super().build_middleware_stack()
+        return SecurityMiddleware(inner, cookie_secure=self.state.settings.cookie_secure)
+
+
 def app_from_environment() -> FastAPI:
     """The app as configured by ``PAPERSCOPE_*`` variables (each of ``paperscope serve
     --workers N``'s processes builds its own)."""
@@ -85,16 +97,16 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         if owns_store:
             the_store.close()
 
-    app = FastAPI(
+    app = PaperscopeApp(
         title="paperscope",
         description=API_DESCRIPTION,
         version="1",
         docs_url=None,  # served by routes/docs.py with vendored assets (no CDN, strict CSP)
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(reject_control_characters)],
     )
     _configure_state(app, settings, the_store, secret_key)
-    app.add_middleware(SecurityMiddleware, cookie_secure=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     app.router.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)

@@ -11,16 +11,25 @@ recommendation routers): settings, store, the current user, CSRF, templates.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from paperscope.api_tokens import user_for_api_token
 from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.web.auth import bearer_token, resolve_user
 from paperscope.web.errors import ApiError, NotSignedIn
-from paperscope.web.security import CSRF_FIELD, CSRF_HEADER, CsrfSigner, csrf_cookie
+from paperscope.web.origins import check_same_origin
+from paperscope.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    CsrfSigner,
+    csrf_cookie,
+)
 
 __all__ = [
     "CurrentUser",
@@ -30,11 +39,15 @@ __all__ = [
     "get_settings",
     "get_store",
     "optional_user",
+    "reject_control_characters",
     "require_user",
     "verify_csrf",
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# C0 controls and DEL: no name, id or page of the site contains one, XML cannot carry
+# them and PostgreSQL refuses NUL in text, so a path holding one is refused up front.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def get_settings(request: Request) -> Settings:
@@ -60,11 +73,37 @@ def require_user(request: Request) -> User:
     return user
 
 
+def reject_control_characters(request: Request) -> None:
+    """Every route's first check: control characters in the path (or NUL in the query)."""
+    query = request.query_params.multi_items()
+    if _CONTROL.search(request.url.path) or any("\x00" in k + v for k, v in query):
+        raise ApiError(
+            400,
+            "invalid_request",
+            "The address contains control characters (such as %00 or %1b); "
+            "names, ids and queries never do.",
+        )
+
+
+def _token_call(request: Request) -> bool:
+    """True for an API call authenticated by a valid Bearer token and no session
+    cookie: a browser never attaches such a header by itself, so CSRF cannot forge it.
+    Any other Bearer header (mistyped, revoked, or next to a session) proves nothing."""
+    token = bearer_token(request)
+    if token is None or SESSION_COOKIE in request.cookies:
+        return False
+    if user_for_api_token(store=get_store(request), token=token) is None:
+        raise ApiError(401, "invalid_token", "The API token is not valid (revoked or mistyped).")
+    return True
+
+
 async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing request that does not carry this browser's CSRF token.
-    Bearer-token API calls are exempt: browsers never attach those by themselves."""
-    if request.method in SAFE_METHODS or bearer_token(request) is not None:
+    """Refuse a state-changing request that does not carry this browser's CSRF token
+    or that a page of another site sent (Origin, else Referer). API calls with a valid
+    Bearer token are exempt."""
+    if request.method in SAFE_METHODS or _token_call(request):
         return
+    check_same_origin(request, get_settings(request))
     token = request.headers.get(CSRF_HEADER)
     if token is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")

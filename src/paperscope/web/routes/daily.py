@@ -76,8 +76,11 @@ def _feed_ids(
 
 def _neighbours(store: Store, settings: Settings, period: Period) -> tuple[str | None, str | None]:
     if period.kind != "day":
-        later = period.step(1)
-        return period.step(-1).path, later.path if later.start <= today() else None
+        earlier, later = period.adjacent(-1), period.adjacent(1)
+        return (
+            earlier.path if earlier else None,
+            later.path if later and later.start <= today() else None,
+        )
     mode, cats = settings.feed_mode, settings.feed_categories
     before = feed_day_near(store=store, mode=mode, categories=cats, before=period.start)
     after = feed_day_near(store=store, mode=mode, categories=cats, after=period.start)

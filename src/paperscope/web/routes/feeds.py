@@ -62,8 +62,9 @@ def _http_date(value: str | None) -> datetime | None:
 
 
 def _self_path(request: Request) -> str:
+    # The path as sent (percent-encoded): the decoded one may hold characters XML refuses.
     query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+    return quote(request.url.path) + (f"?{query}" if query else "")
 
 
 def daily_feed(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
