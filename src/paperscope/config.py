@@ -290,6 +290,22 @@ class Settings(BaseSettings):
         ge=0,
         description="How many papers one user may submit to the daily feed per day.",
     )
+    submission_fetch_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "How long a submission waits for arXiv when the paper is unknown here; "
+            "a fetch that takes longer fails and counts toward the daily cap."
+        ),
+    )
+    submission_fetch_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description=(
+            "arXiv fetches for submissions running at once per server process; more "
+            "submissions of unknown papers meanwhile are asked to retry in a minute."
+        ),
+    )
     single_user: bool = Field(
         default=False,
         description="Single-user mode: no sign-in; everything belongs to one local user.",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from paperscope.models import Submission
 from paperscope.store.database import Store
-from paperscope.store.schema_accounts import submissions
+from paperscope.store.schema_accounts import login_throttle, submissions
+
+DAY = timedelta(days=1)
 
 
 class AlreadySubmitted(Exception):
@@ -42,12 +44,7 @@ def add_submission(
         )
         if dup is not None:
             raise AlreadySubmitted(paper_id)
-        used = conn.scalar(
-            select(func.count()).where(
-                submissions.c.user_id == user_id, submissions.c.created_at > now - timedelta(days=1)
-            )
-        )
-        if int(used or 0) >= daily_cap:
+        if _used(conn, user_id, now) >= daily_cap:
             raise SubmissionCapReached(daily_cap)
         conn.execute(
             insert(submissions).values(
@@ -57,14 +54,52 @@ def add_submission(
     return Submission(paper_id=paper_id, user_id=user_id, feed_date=feed_date, submitted_at=now)
 
 
+def _failure_key(user_id: int) -> str:
+    return f"submission-fetch-failures:{user_id}"
+
+
+def _used(conn: Connection, user_id: int, now: datetime) -> int:
+    """Submissions in the last 24 hours plus the arXiv fetches that failed in the
+    current day-long window: a failing fetch costs arXiv and us as much as a success."""
+    recorded = conn.scalar(
+        select(func.count()).where(
+            submissions.c.user_id == user_id, submissions.c.created_at > now - DAY
+        )
+    )
+    failed = conn.execute(
+        select(login_throttle.c.failures, login_throttle.c.window_start).where(
+            login_throttle.c.key == _failure_key(user_id)
+        )
+    ).first()
+    in_window = failed is not None and now - failed.window_start <= DAY
+    return int(recorded or 0) + (int(failed.failures) if failed is not None and in_window else 0)
+
+
+def record_failed_fetch(*, store: Store, user_id: int, now: datetime) -> None:
+    """Count a submission whose arXiv fetch failed against the user's daily cap
+    (a counter per user in the throttle table, its window a day long)."""
+    key = _failure_key(user_id)
+    with store.write() as conn:
+        row = conn.execute(select(login_throttle).where(login_throttle.c.key == key)).first()
+        if row is None:
+            conn.execute(insert(login_throttle).values(key=key, failures=1, window_start=now))
+        elif now - row.window_start > DAY:
+            conn.execute(
+                update(login_throttle)
+                .where(login_throttle.c.key == key)
+                .values(failures=1, window_start=now)
+            )
+        else:
+            conn.execute(
+                update(login_throttle)
+                .where(login_throttle.c.key == key)
+                .values(failures=login_throttle.c.failures + 1)
+            )
+
+
 def submissions_left(*, store: Store, user_id: int, now: datetime, daily_cap: int) -> int:
     with store.read() as conn:
-        used = conn.scalar(
-            select(func.count()).where(
-                submissions.c.user_id == user_id, submissions.c.created_at > now - timedelta(days=1)
-            )
-        )
-    return max(0, daily_cap - int(used or 0))
+        return max(0, daily_cap - _used(conn, user_id, now))
 
 
 def submitters(*, store: Store, paper_ids: list[str]) -> dict[str, tuple[int, datetime]]:

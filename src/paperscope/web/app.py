@@ -17,6 +17,7 @@ from paperscope.mcp_server import PATH as MCP_PATH
 from paperscope.mcp_server import http_endpoint
 from paperscope.search.service import SearchService
 from paperscope.store import Store
+from paperscope.web.arxiv_fetches import ArxivFetches
 from paperscope.web.auth import ensure_local_user
 from paperscope.web.deps import reject_control_characters
 from paperscope.web.error_handlers import install_error_handlers
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         # The MCP endpoint's session manager lives exactly as long as the app.
         async with app_.state.mcp.running():
             yield
+        app_.state.arxiv_fetches.close()
         if owns_store:
             the_store.close()
 
@@ -122,6 +124,7 @@ def _configure_state(app: FastAPI, settings: Settings, store: Store, secret_key:
     app.state.static_version = _static_version()
     app.state.local_user = ensure_local_user(store) if settings.single_user else None
     app.state.search = SearchService(settings=settings, store=store)
+    app.state.arxiv_fetches = ArxivFetches(settings)
     # MCP over streamable HTTP (docs/mcp.md): the same tools as `paperscope mcp`.
     app.state.mcp = http_endpoint(
         settings=settings, store=store, search=app.state.search, local_user=app.state.local_user

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import Form, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from paperscope.arxiv_ids import parse_arxiv_id
 from paperscope.config import Settings
-from paperscope.ingest.harvest import HarvestError, fetch_paper
 from paperscope.models import Paper, User
 from paperscope.store import Store
 from paperscope.store.daily_feed import in_feed
@@ -18,8 +16,10 @@ from paperscope.store.submissions import (
     AlreadySubmitted,
     SubmissionCapReached,
     add_submission,
+    record_failed_fetch,
     submissions_left,
 )
+from paperscope.web.arxiv_fetches import ArxivFetches, FetchBusy, FetchFailed
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
@@ -28,7 +28,6 @@ from paperscope.web.routing import Routes
 from paperscope.web.schemas import SubmissionOut, SubmitPage
 from paperscope.web.views import cards_for
 
-log = logging.getLogger("paperscope.web")
 routes = Routes()
 
 
@@ -39,24 +38,8 @@ class SubmitRequest(BaseModel):
     )
 
 
-def _fetch(settings: Settings, arxiv_id: str) -> Paper | None:
-    # A web request must answer quickly: one retry, not a harvest's patience.
-    quick = settings.model_copy(
-        update={"harvest_max_retries": min(settings.harvest_max_retries, 1)}
-    )
-    try:
-        return fetch_paper(settings=quick, arxiv_id=arxiv_id)
-    except HarvestError as exc:  # network or arXiv API trouble: the user can retry later
-        log.warning("fetching %s from arXiv failed: %s", arxiv_id, exc)
-        raise ApiError(
-            502,
-            "upstream_error",
-            f"Could not fetch {arxiv_id} from arXiv right now ({exc}). Try again in a few minutes.",
-        ) from None
-
-
-def submit_paper(*, store: Store, settings: Settings, user: User, text: str) -> SubmissionOut:
-    """Validate, fetch when unknown, refuse duplicates and over-cap, record."""
+def _check(store: Store, settings: Settings, user: User, text: str) -> tuple[str, Paper | None]:
+    """The id's base form and the paper when already stored; 422 or 429 first."""
     parsed = parse_arxiv_id(text)
     if parsed is None:
         raise ApiError(
@@ -65,31 +48,75 @@ def submit_paper(*, store: Store, settings: Settings, user: User, text: str) -> 
             f"{text.strip()[:100]!r} is not an arXiv id or URL. Use e.g. 2410.17243 or https://arxiv.org/abs/2410.17243.",
             {"field": "arxiv_id"},
         )
-    now = now_utc()
-    if (
-        submissions_left(
-            store=store, user_id=user.user_id, now=now, daily_cap=settings.submissions_per_day
-        )
-        == 0
-    ):
+    left = submissions_left(
+        store=store, user_id=user.user_id, now=now_utc(), daily_cap=settings.submissions_per_day
+    )
+    if left == 0:
+        raise _cap_reached(settings.submissions_per_day)
+    return parsed.base, get_paper(store=store, paper_id=parsed.base)
+
+
+def _cap_reached(cap: int) -> ApiError:
+    return ApiError(
+        429, "submission_cap", f"You have used today's {cap} submissions; try again tomorrow."
+    )
+
+
+async def _fetch(request: Request, store: Store, user: User, arxiv_id: str) -> Paper:
+    """The paper from arXiv, off the request thread pool; a failure counts toward
+    the cap and is told in words (the technical cause goes to the log)."""
+    fetches: ArxivFetches = request.app.state.arxiv_fetches
+    try:
+        paper = await fetches.fetch(arxiv_id)
+    except FetchBusy:
         raise ApiError(
-            429,
-            "submission_cap",
-            f"You have used today's {settings.submissions_per_day} submissions; "
-            "try again tomorrow.",
+            503,
+            "busy",
+            "Many papers are being fetched from arXiv right now; try again in a minute.",
+        ) from None
+    except FetchFailed:
+        await run_in_threadpool(
+            record_failed_fetch, store=store, user_id=user.user_id, now=now_utc()
         )
-    paper = get_paper(store=store, paper_id=parsed.base)
+        raise ApiError(
+            502,
+            "arxiv_unreachable",
+            f"arXiv could not be reached to fetch {arxiv_id}; try again later.",
+            {"arxiv_id": arxiv_id},
+        ) from None
     if paper is None:
-        paper = _fetch(settings, parsed.base)
-        if paper is None:
-            raise ApiError(
-                404,
-                "not_found",
-                f"arXiv has no paper {parsed.base}. Check the id.",
-                {"arxiv_id": parsed.base},
-            )
-        upsert_papers(store=store, papers_in=[paper])
+        await run_in_threadpool(
+            record_failed_fetch, store=store, user_id=user.user_id, now=now_utc()
+        )
+        raise ApiError(
+            404,
+            "not_found",
+            f"There is no arXiv paper {arxiv_id}: check the id.",
+            {"arxiv_id": arxiv_id},
+        )
+    await run_in_threadpool(upsert_papers, store=store, papers_in=[paper])
+    return paper
+
+
+async def submit_paper(
+    *, request: Request, store: Store, settings: Settings, user: User, text: str
+) -> SubmissionOut:
+    """Validate, fetch when unknown, refuse duplicates and over-cap, record."""
+    arxiv_id, paper = await run_in_threadpool(_check, store, settings, user, text)
+    if paper is None:
+        paper = await _fetch(request, store, user, arxiv_id)
+    return await run_in_threadpool(_record, store, settings, user, paper)
+
+
+def _record(store: Store, settings: Settings, user: User, paper: Paper) -> SubmissionOut:
+    now = now_utc()
     day = now.date()
+    duplicate = ApiError(
+        409,
+        "duplicate",
+        f"{paper.paper_id} is already in today's feed.",
+        {"paper_id": paper.paper_id},
+    )
     if in_feed(
         store=store,
         paper_id=paper.paper_id,
@@ -97,12 +124,7 @@ def submit_paper(*, store: Store, settings: Settings, user: User, text: str) -> 
         mode=settings.feed_mode,
         categories=settings.feed_categories,
     ):
-        raise ApiError(
-            409,
-            "duplicate",
-            f"{paper.paper_id} is already in today's feed.",
-            {"paper_id": paper.paper_id},
-        )
+        raise duplicate
     try:
         sub = add_submission(
             store=store,
@@ -113,18 +135,9 @@ def submit_paper(*, store: Store, settings: Settings, user: User, text: str) -> 
             daily_cap=settings.submissions_per_day,
         )
     except AlreadySubmitted:
-        raise ApiError(
-            409,
-            "duplicate",
-            f"{paper.paper_id} is already in today's feed.",
-            {"paper_id": paper.paper_id},
-        ) from None
+        raise duplicate from None
     except SubmissionCapReached as exc:
-        raise ApiError(
-            429,
-            "submission_cap",
-            f"You have used today's {exc.cap} submissions; try again tomorrow.",
-        ) from None
+        raise _cap_reached(exc.cap) from None
     card = cards_for(store=store, paper_ids=[paper.paper_id], user=user)[0]
     left = submissions_left(
         store=store, user_id=user.user_id, now=now_utc(), daily_cap=settings.submissions_per_day
@@ -155,7 +168,7 @@ def submit_page(
 
 
 @routes.page("/submit", methods=["POST"], csrf=True)
-def submit_form(
+async def submit_form(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -163,18 +176,20 @@ def submit_form(
     arxiv_id: str = Form("", max_length=300),
 ) -> Response:
     try:
-        done = submit_paper(store=store, settings=settings, user=user, text=arxiv_id)
+        done = await submit_paper(
+            request=request, store=store, settings=settings, user=user, text=arxiv_id
+        )
     except ApiError as exc:
+        page = await run_in_threadpool(_page, store, settings, user)
         return render(
             request,
             "submit.html",
             {"nav_id": "submit", "error": exc, "value": arxiv_id},
-            json_model=_page(store, settings, user),
+            json_model=page,
             status_code=exc.status,
         )
-    return render(
-        request, "submit.html", {"nav_id": "submit"}, json_model=_page(store, settings, user, done)
-    )
+    page = await run_in_threadpool(_page, store, settings, user, done)
+    return render(request, "submit.html", {"nav_id": "submit"}, json_model=page)
 
 
 @routes.api(
@@ -186,10 +201,11 @@ def submit_form(
     summary="Submit a paper to today's feed",
     tags=["feed"],
 )
-def api_submit(
-    body: SubmitRequest, store: StoreDep, settings: SettingsDep, user: CurrentUser
+async def api_submit(
+    request: Request, body: SubmitRequest, store: StoreDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     """Propose an arXiv paper for today's feed (fetched from arXiv when unknown)."""
-    return json_response(
-        submit_paper(store=store, settings=settings, user=user, text=body.arxiv_id), 201
+    done = await submit_paper(
+        request=request, store=store, settings=settings, user=user, text=body.arxiv_id
     )
+    return json_response(done, 201)
