@@ -290,6 +290,11 @@ class Settings(BaseSettings):
         ge=0,
         description="How many papers one user may submit to the daily feed per day.",
     )
+    password_reset_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a password-reset link sent by e-mail stays valid (it works once).",
+    )
     submission_fetch_timeout_seconds: float = Field(
         default=5.0,
         gt=0,

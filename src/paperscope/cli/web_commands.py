@@ -1,4 +1,4 @@
-"""CLI commands for the web area: `serve`, `users add/list`, `tokens create`."""
+"""CLI commands for the web area: `serve`, `users add/list/reset-password`, `tokens create`."""
 
 from __future__ import annotations
 
@@ -85,6 +85,25 @@ def users_list(data_dir: Path | None = DataDirOption) -> None:
             console.print(f"{user.user_id}\t{user.username}\t{user.email or ''}\t{created}")
 
 
+def users_reset_password(
+    username: str = typer.Argument(..., help="The account's login name."),
+    password: str = typer.Option(
+        ..., prompt="New password", hide_input=True, confirmation_prompt=True, help="New password."
+    ),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Set a new password for an account, sign it out everywhere and lift a sign-in lock."""
+    from paperscope.web.account_recovery import reset_by_admin
+    from paperscope.web.auth import AuthError
+
+    with open_store(make_settings(data_dir)) as store:
+        try:
+            user = reset_by_admin(store=store, username=username, password=password)
+        except AuthError as exc:
+            raise UserError(exc.message) from exc
+    console.print(f"new password set for {user.username}; every session was signed out")
+
+
 def tokens_create(
     username: str = typer.Argument(..., help="Owner of the token."),
     name: str = typer.Option("cli", help="A label to recognise the token by."),
@@ -109,6 +128,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     users_app.command("add")(users_add)
     users_app.command("list")(users_list)
+    users_app.command("reset-password")(users_reset_password)
     tokens_app.command("create")(tokens_create)
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")

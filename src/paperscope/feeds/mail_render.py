@@ -193,6 +193,35 @@ def render_confirmation(
     )
 
 
+def render_password_reset(
+    *,
+    settings: Settings,
+    email: str,
+    username: str,
+    reset_url: str,
+    minutes: int,
+    idempotency_key: str,
+    sent: datetime,
+) -> EmailMessage:
+    context = {
+        "site_name": "paperscope",
+        "site_url": site_url(settings, "/"),
+        "subject": "Reset your paperscope password",
+        "username": username,
+        "reset_url": reset_url,
+        "minutes": minutes,
+    }
+    return _message(
+        settings,
+        to=email,
+        subject=str(context["subject"]),
+        sent=sent,
+        idempotency_key=idempotency_key,
+        template="password_reset",
+        context=context,
+    )
+
+
 def _message(
     settings: Settings,
     *,

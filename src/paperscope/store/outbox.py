@@ -20,11 +20,15 @@ from paperscope.store.database import Store
 from paperscope.store.schema_subscriptions import outbox, subscribers, subscriptions
 from paperscope.store.subscriptions import mark_period_done
 
+# Mails a person asked for just now (confirm a subscription, reset a password): sent
+# whatever the state of the address's subscriptions.
+TRANSACTIONAL_KINDS = ("confirm", "password_reset")
+
 
 @dataclass(frozen=True, slots=True)
 class NewMessage:
     idempotency_key: str
-    kind: str  # digest | confirm
+    kind: str  # digest | confirm | password_reset
     subscriber_id: int
     subscription_id: int | None
     recipient: str
@@ -201,7 +205,10 @@ def _cancel_undeliverable(conn: Any, ids: list[int]) -> None:
         .where(outbox.c.outbox_id.in_(ids))
         .where(
             or_(
-                and_(outbox.c.kind != "confirm", outbox.c.subscriber_id.in_(gone_subscriber)),
+                and_(
+                    outbox.c.kind.not_in(TRANSACTIONAL_KINDS),
+                    outbox.c.subscriber_id.in_(gone_subscriber),
+                ),
                 outbox.c.subscription_id.in_(inactive_subscription),
             )
         )

@@ -58,6 +58,10 @@ def _check_password_rules(password: str, field: str = "password") -> None:
         raise AuthError(f"Use at most {MAX_PASSWORD_LENGTH} characters for the password.", field)
 
 
+# The same rules for every way a password is set (sign-up, change, reset).
+check_password_rules = _check_password_rules
+
+
 def sign_up(*, store: Store, username: str, email: str, password: str) -> User:
     username = username.strip()
     if not USERNAME_PATTERN.fullmatch(username):
