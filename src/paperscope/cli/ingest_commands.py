@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 # The terminal lists this many rejected records; --json lists them all.
 SHOWN_REJECTIONS = 20
 
-db_app = typer.Typer(help="Database schema: upgrade it, show its revision.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema: upgrade it, show its revision, check it.", no_args_is_help=True
+)
 
 
 class ImportFormat(StrEnum):
@@ -172,6 +174,30 @@ def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
         console.print(f"{where} is up to date (revision {after})", highlight=False)
     else:
         console.print(f"upgraded {where} from {before or 'empty'} to {after}", highlight=False)
+
+
+def db_check(data_dir: Path | None = DataDirOption) -> None:
+    """Check the database (integrity, foreign keys, indexes) and the search indexes
+    against it; exit status 0 when all is well, 1 when something is wrong."""
+    from paperscope.index.integrity import check_dense, check_lexical
+    from paperscope.store.integrity import check_database
+
+    settings = make_settings(data_dir)
+    with open_store(settings) as store:
+        sections = [
+            check_database(store=store),
+            check_lexical(settings=settings, store=store),
+            check_dense(settings=settings, store=store),
+        ]
+    for section in sections:
+        mark = "ok" if section.ok else "PROBLEMS"
+        console.print(f"{section.name}: {mark}", highlight=False)
+        for line in section.notes:
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
+        for line in section.problems:
+            console.print(f"  ✗ {line}", highlight=False, soft_wrap=True)
+    if not all(section.ok for section in sections):
+        raise typer.Exit(1)
 
 
 def db_current(data_dir: Path | None = DataDirOption) -> None:
@@ -367,4 +393,5 @@ def register(app: typer.Typer) -> None:
     app.command("show")(show_command)
     db_app.command("upgrade")(db_upgrade)
     db_app.command("current")(db_current)
+    db_app.command("check")(db_check)
     app.add_typer(db_app, name="db")
