@@ -290,6 +290,14 @@ class Settings(BaseSettings):
         ge=0,
         description="How many papers one user may submit to the daily feed per day.",
     )
+    import_max_line_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Longest record line `paperscope import` reads (bytes); a longer line is "
+            "skipped unread and reported with its file and line number."
+        ),
+    )
     password_reset_minutes: float = Field(
         default=60.0,
         gt=0,

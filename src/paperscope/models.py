@@ -111,11 +111,16 @@ class ImportReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected: tuple[Rejected, ...] = ()
+    rejected: tuple[Rejected, ...] = ()  # the first ones, up to the importer's limit
+    more_rejected: int = 0  # rejected records counted but not listed (memory stays bounded)
 
     @property
     def total(self) -> int:
         return self.new + self.updated + self.unchanged
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) + self.more_rejected
 
     def __add__(self, other: ImportReport) -> ImportReport:
         return ImportReport(
@@ -123,6 +128,7 @@ class ImportReport:
             updated=self.updated + other.updated,
             unchanged=self.unchanged + other.unchanged,
             rejected=self.rejected + other.rejected,
+            more_rejected=self.more_rejected + other.more_rejected,
         )
 
 

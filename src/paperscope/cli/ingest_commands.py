@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from paperscope.models import Paper, Profile
     from paperscope.store.stats import StoreStats
 
-# The terminal lists this many rejected records; --json lists them all.
+# The terminal lists this many rejected records; --json lists all the import kept.
 SHOWN_REJECTIONS = 20
 
 db_app = typer.Typer(
@@ -55,7 +55,7 @@ def import_command(
         False, "--strict", help="Stop at the first bad record (the records before it are kept)."
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="Print the result as JSON, with every rejected record."
+        False, "--json", help="Print the result as JSON, with the rejected records listed."
     ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
@@ -63,8 +63,9 @@ def import_command(
     a paperscope export. Exits 1 when any record was rejected."""
     from paperscope.ingest.pipeline import SourceFileError, import_file
 
+    settings = make_settings(data_dir)
     with (
-        open_store(make_settings(data_dir)) as store,
+        open_store(settings) as store,
         byte_progress(enabled=not as_json) as on_progress,
     ):
         try:
@@ -74,6 +75,7 @@ def import_command(
                 format_name=format_name.value,
                 strict=strict,
                 on_progress=on_progress,
+                max_line_bytes=settings.import_max_line_bytes,
             )
         except SourceFileError as exc:
             raise UserError(str(exc)) from exc
@@ -264,7 +266,8 @@ def import_as_dict(result: FileImport) -> dict[str, Any]:
         "new": report.new,
         "updated": report.updated,
         "unchanged": report.unchanged,
-        "rejected_count": len(report.rejected),
+        "rejected_count": report.rejected_count,
+        # The first rejected records (all of them up to the import's limit).
         "rejected": [{"location": r.location, "reason": r.reason} for r in report.rejected],
         "stopped_early": result.stopped_early,
     }
@@ -274,13 +277,15 @@ def print_import(result: FileImport) -> None:
     report = result.report
     _line(
         f"{result.path.name} ({result.format}): {report.new} new, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.rejected)} rejected"
+        f"{report.unchanged} unchanged, {report.rejected_count} rejected"
     )
     for rejected in report.rejected[:SHOWN_REJECTIONS]:
         _line(f"  rejected {rejected.location}: {rejected.reason}")
-    hidden = len(report.rejected) - SHOWN_REJECTIONS
+    hidden = report.rejected_count - SHOWN_REJECTIONS
     if hidden > 0:
-        _line(f"  ... and {hidden} more rejected records (--json lists them all)")
+        listed = len(report.rejected)
+        more = "them all" if listed == report.rejected_count else f"the first {listed}"
+        _line(f"  ... and {hidden} more rejected records (--json lists {more})")
     if result.stopped_early:
         _line("stopped at the first rejected record (--strict); the records before it were kept")
 
