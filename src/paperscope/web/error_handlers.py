@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperscope.web.errors import ApiError, NotSignedIn, error_body
 from paperscope.web.rendering import render_error, wants_json
+from paperscope.web.signin_links import here, signin_url
 
 log = logging.getLogger("paperscope.web")
 
@@ -42,8 +42,7 @@ def _respond(request: Request, error: ApiError) -> Response:
             headers=headers,
         )
     if isinstance(error, NotSignedIn) and request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+        return RedirectResponse(signin_url(here(request)), status_code=303)
     return render_error(request, error.status, error.message)
 
 
