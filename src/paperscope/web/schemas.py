@@ -125,6 +125,8 @@ class DailyPage(PaperList):
     prev_url: str | None = None
     next_url: str | None = None
     notice: str | None = None
+    in_future: bool = Field(False, description="The period starts after today: no papers yet")
+    today_url: str = Field("/", description="Today's feed")
 
 
 class TrendingPage(PaperList):

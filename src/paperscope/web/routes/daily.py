@@ -74,10 +74,21 @@ def _feed_ids(
     return ordered[(page - 1) * limit : page * limit], total
 
 
+def _step(period: Period, direction: int) -> Period | None:
+    """The period before or after, or None past the calendar's ends (years 1 and 9999)."""
+    try:
+        return period.step(direction)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _neighbours(store: Store, settings: Settings, period: Period) -> tuple[str | None, str | None]:
     if period.kind != "day":
-        later = period.step(1)
-        return period.step(-1).path, later.path if later.start <= today() else None
+        earlier, later = _step(period, -1), _step(period, 1)
+        return (
+            earlier.path if earlier else None,
+            later.path if later and later.start <= today() else None,
+        )
     mode, cats = settings.feed_mode, settings.feed_categories
     before = feed_day_near(store=store, mode=mode, categories=cats, before=period.start)
     after = feed_day_near(store=store, mode=mode, categories=cats, after=period.start)
@@ -96,7 +107,13 @@ def _daily(
     notice: str | None = None,
     has_code: bool = False,
 ) -> Response:
-    ids, total = _feed_ids(store, settings, period, sort, page, limit, has_code)
+    in_future = period.start > today()
+    if in_future:
+        # Nothing can be filed under a day that has not come yet: say so, not "0 papers".
+        ids, total = [], 0
+        notice = f"{period.label} is in the future, so there are no papers for it yet."
+    else:
+        ids, total = _feed_ids(store, settings, period, sort, page, limit, has_code)
     prev_url, next_url = _neighbours(store, settings, period)
     model = DailyPage(
         items=cards_for(store=store, paper_ids=ids, user=user),
@@ -109,6 +126,7 @@ def _daily(
         prev_url=prev_url,
         next_url=next_url,
         notice=notice,
+        in_future=in_future,
     )
     return render(
         request,
