@@ -48,7 +48,16 @@
     renderMath(event.target);
     wireCopyButtons(event.target);
   });
+  // On a phone, search filters fold away so the first result is in view.
+  function foldOnPhone(root) {
+    if (!window.matchMedia("(max-width: 600px)").matches) return;
+    root.querySelectorAll("details[data-fold-on-phone]").forEach(function (el) {
+      el.open = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    foldOnPhone(document);
     renderMath(document.body);
     wireCopyButtons(document.body);
   });
