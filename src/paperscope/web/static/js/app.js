@@ -16,6 +16,8 @@
           { left: "\\(", right: "\\)", display: false },
         ],
         throwOnError: false,
+        // The site's own error colour, readable (AA) in both themes, not KaTeX's #cc0000.
+        errorColor: "var(--danger)",
         trust: false,
         strict: "ignore",
         maxExpand: 200,
