@@ -109,6 +109,7 @@ def _daily(
     has_code: bool = False,
 ) -> Response:
     in_future = period.start > today()
+    ids: list[str]
     if in_future:
         # Nothing can be filed under a day that has not come yet: say so, not "0 papers".
         ids, total = [], 0
