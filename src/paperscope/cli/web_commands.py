@@ -8,7 +8,15 @@ from typing import Any
 
 import typer
 
-from paperscope.cli.common import DataDirOption, UserError, console, make_settings, open_store
+from paperscope.cli.common import (
+    DataDirOption,
+    UserError,
+    console,
+    err_console,
+    make_settings,
+    open_store,
+)
+from paperscope.cli.public_address import listening_url, public_address_warning
 
 users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage personal API tokens.", no_args_is_help=True)
@@ -37,8 +45,11 @@ def serve(
         resolve_secret_key(settings)  # checked once here, before any worker starts
     except ConfigurationError as exc:
         raise UserError(str(exc)) from exc
-    shown = "localhost" if host in ("0.0.0.0", "::") else host
-    console.print(f"paperscope is running at [bold]http://{shown}:{port}[/bold]  (Ctrl+C to stop)")
+    warning = public_address_warning(settings, host, port)
+    if warning:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    url = listening_url(host, port)
+    console.print(f"paperscope is running at [bold]{url}[/bold]  (Ctrl+C to stop)")
     options: dict[str, Any] = {
         "host": host,
         "port": port,

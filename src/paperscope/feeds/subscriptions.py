@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
-
+from paperscope import emails
 from paperscope.config import Settings
 from paperscope.feeds.mail_render import render_confirmation, site_url
 from paperscope.feeds.schedule import FREQUENCIES, zone
@@ -46,9 +45,11 @@ class SubscribeResult:
 
 def normalise_email(text: str) -> str:
     try:
-        return str(validate_email(text.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
-        raise InvalidSubscription(f"{text.strip()!r} is not a valid e-mail address: {exc}") from exc
+        return emails.normalise_email(text)
+    except emails.InvalidEmail as exc:
+        shown = text.strip()
+        shown = shown if len(shown) <= 80 else shown[:77] + "…"
+        raise InvalidSubscription(f"{shown!r} is not a valid e-mail address: {exc}") from exc
 
 
 def _clean(values: Iterable[str]) -> tuple[str, ...]:

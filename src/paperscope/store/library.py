@@ -20,16 +20,32 @@ MAX_TAG_LENGTH = 64
 MAX_TAGS_PER_ITEM = 20
 
 
-def normalise_tags(raw: Iterable[str]) -> tuple[str, ...]:
+class InvalidTags(ValueError):
+    """Tags a reader typed that cannot be kept as they are (too long, too many)."""
+
+
+def normalise_tags(raw: Iterable[str], *, strict: bool = False) -> tuple[str, ...]:
     """Lower-case, hyphenated, de-duplicated tags ("Reading List" -> "reading-list");
-    anything but letters, digits, '-', '_', '.' and '/' is dropped."""
+    anything but letters, digits, '-', '_', '.' and '/' is dropped. Tags a reader
+    typed are ``strict``: one too long, or too many, is refused rather than cut (an
+    imported file's keywords are cut, so one long keyword never stops an import)."""
     out: dict[str, None] = {}
     for text in raw:
         for part in text.split(","):
             tag = re.sub(r"\s+", "-", part.strip().casefold())
-            tag = re.sub(r"[^\w\-./]", "", tag)[:MAX_TAG_LENGTH].strip("-")
+            tag = re.sub(r"[^\w\-./]", "", tag).strip("-")
+            if strict and len(tag) > MAX_TAG_LENGTH:
+                raise InvalidTags(
+                    f"The tag {tag[:20]}… is {len(tag)} characters long; "
+                    f"tags are at most {MAX_TAG_LENGTH} characters."
+                )
+            tag = tag[:MAX_TAG_LENGTH].strip("-")
             if tag:
                 out[tag] = None
+    if strict and len(out) > MAX_TAGS_PER_ITEM:
+        raise InvalidTags(
+            f"{len(out)} tags given; a paper can have at most {MAX_TAGS_PER_ITEM} tags."
+        )
     return tuple(out)[:MAX_TAGS_PER_ITEM]
 
 
@@ -79,7 +95,10 @@ def save_paper(
     tags: Sequence[str] | None = None,
     note: str | None = None,
 ) -> LibraryItem:
-    """Save a paper (idempotent); given tags replace the item's tags, a given note its note."""
+    """Save a paper (idempotent); given tags replace the item's tags, a given note its
+    note. Raises InvalidTags, before anything is written, for a tag too long."""
+    if tags is not None:
+        normalise_tags(tags, strict=True)
     with store.write() as conn:
         added = insert_ignoring_duplicates(
             conn, library_items, {"user_id": user_id, "paper_id": paper_id, "saved_at": now}
@@ -130,7 +149,7 @@ def _apply_changes(
             .values(**values)
         )
     if tags is not None:
-        _replace_tags(conn, user_id, paper_id, normalise_tags(tags))
+        _replace_tags(conn, user_id, paper_id, normalise_tags(tags, strict=True))
 
 
 def remove_paper(*, store: Store, user_id: int, paper_id: str) -> bool:

@@ -10,6 +10,7 @@ from fastapi import Request, Response
 
 from paperscope.api_tokens import bearer_from_headers, hash_secret, user_for_api_token
 from paperscope.config import Settings
+from paperscope.emails import InvalidEmail, normalise_email
 from paperscope.models import ApiToken, User
 from paperscope.store import Store, accounts
 from paperscope.web.errors import ApiError
@@ -69,9 +70,7 @@ def sign_up(*, store: Store, username: str, email: str, password: str) -> User:
             "Usernames are 2–32 letters, digits, '.', '_' or '-', starting with a letter or digit.",
             "username",
         )
-    email = email.strip()
-    if email and not EMAIL_PATTERN.fullmatch(email):
-        raise AuthError("That email address does not look valid.", "email")
+    email = _checked_email(email.strip())
     _check_password_rules(password)
     try:
         return accounts.create_user(
@@ -85,6 +84,18 @@ def sign_up(*, store: Store, username: str, email: str, password: str) -> User:
         raise AuthError(
             f"The username {username!r} is taken; choose another.", "username"
         ) from None
+
+
+def _checked_email(email: str) -> str:
+    """The address as stored, or "" for none."""
+    if not email:
+        return ""
+    if not EMAIL_PATTERN.fullmatch(email):
+        raise AuthError("That email address does not look valid.", "email")
+    try:
+        return normalise_email(email)
+    except InvalidEmail as exc:
+        raise AuthError(f"That email address is not valid. {exc}", "email") from None
 
 
 def _throttle_keys(username: str, ip: str) -> tuple[str, str]:

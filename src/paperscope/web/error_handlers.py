@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperscope.web.errors import ApiError, NotSignedIn, error_body
 from paperscope.web.rendering import render_error, wants_json
+from paperscope.web.signin_links import here, signin_url
+from paperscope.web.validation_messages import declared_bounds, field_details, field_name
 
 log = logging.getLogger("paperscope.web")
 
@@ -42,16 +43,15 @@ def _respond(request: Request, error: ApiError) -> Response:
             headers=headers,
         )
     if isinstance(error, NotSignedIn) and request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+        return RedirectResponse(signin_url(here(request)), status_code=303)
     return render_error(request, error.status, error.message)
 
 
-def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
+def _validation_details(request: Request, exc: RequestValidationError) -> dict[str, Any]:
     fields = []
     for err in exc.errors():
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        fields.append({"field": ".".join(loc) or "request", "message": err.get("msg", "invalid")})
+        bounds = declared_bounds(request, field_name(err.get("loc", ())))
+        fields.append(field_details(err, bounds))
     return {"fields": fields}
 
 
@@ -62,9 +62,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        details = _validation_details(exc)
-        first = details["fields"][0] if details["fields"] else {"field": "request", "message": ""}
-        message = f"Invalid {first['field']}: {first['message']}"
+        details = _validation_details(request, exc)
+        said = [f["message"] for f in details["fields"]]
+        message = (". ".join(dict.fromkeys(said)) + ".") if said else "The request is not valid."
         return _respond(request, ApiError(422, "invalid_request", message, details))
 
     @app.exception_handler(StarletteHTTPException)

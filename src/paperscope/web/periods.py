@@ -35,6 +35,11 @@ def _parsed(parse: Callable[[str], Period], value: str) -> Period:
         raise ApiError(
             422, "invalid_request", str(exc), {"field": exc.kind, "value": exc.value}
         ) from None
+    except OverflowError:
+        # The last days of year 9999: the period's end falls off the calendar.
+        raise ApiError(
+            422, "invalid_request", f"{value} is too far in the future.", {"value": value}
+        ) from None
 
 
 def parse_day(value: str) -> Period:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from paperscope.links import safe_url
 from paperscope.web.auth import resolve_user
 from paperscope.web.security import csrf_token
+from paperscope.web.signin_links import here, signin_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -67,7 +68,12 @@ def make_templates() -> Jinja2Templates:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.globals.update(
-        paper_url=paper_url, author_url=author_url, category_url=category_url, query_url=query_url
+        paper_url=paper_url,
+        author_url=author_url,
+        category_url=category_url,
+        query_url=query_url,
+        signin_url=signin_url,
+        here=here,
     )
     # safe_url: every outside link is checked again as it is written (http(s) only).
     env.filters.update(date=format_date, paper_url=paper_url, safe_url=safe_url)

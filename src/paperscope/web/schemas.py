@@ -116,7 +116,14 @@ class PaperList(BaseModel):
     pagination: Pagination
 
 
-class DailyPage(PaperList):
+class Syndicated(BaseModel):
+    """Where a list can be followed: its Atom feed and a prefilled mail subscription."""
+
+    feed_url: str | None = Field(None, description="Atom feed of this list")
+    alert_url: str | None = Field(None, description="Subscribe to this list by mail")
+
+
+class DailyPage(PaperList, Syndicated):
     period: str = Field(description="day, week or month")
     label: str
     start: date | None
@@ -125,9 +132,11 @@ class DailyPage(PaperList):
     prev_url: str | None = None
     next_url: str | None = None
     notice: str | None = None
+    in_future: bool = Field(False, description="The period starts after today: no papers yet")
+    today_url: str = Field("/", description="Today's feed")
 
 
-class TrendingPage(PaperList):
+class TrendingPage(PaperList, Syndicated):
     window: str
     sort: str
     notice: str | None = None
@@ -183,7 +192,7 @@ class SearchPage(PaperList):
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
 
-class BrowsePage(PaperList):
+class BrowsePage(PaperList, Syndicated):
     kind: str = Field(description="author or category")
     name: str
     sort: str

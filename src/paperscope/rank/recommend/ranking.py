@@ -16,7 +16,7 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -92,11 +92,22 @@ class Reason:
 
     @property
     def text(self) -> str:
-        """One line for a card: 'Because of your tag "rl": close to 2401.00001'."""
+        """One line for a card: 'From your tag "rl": close to 2401.00001'."""
+        return self.text_with({})
+
+    def text_with(self, titles: Mapping[str, str]) -> str:
+        """The line for a reader: the papers it is close to named by their titles
+        (ids only where a title is unknown): 'From your tag "rl": close to “Title”'."""
         if self.group == INTERESTS:
             return "Matches your interest " + ", ".join(f'"{i}"' for i in self.interests)
         head = f'From your tag "{self.tag}"' if self.tag else "Like papers you liked"
-        return head + (f": close to {', '.join(self.similar_to)}" if self.similar_to else "")
+        named = [f"“{_short(titles[p])}”" if titles.get(p) else p for p in self.similar_to]
+        return head + (f": close to {', '.join(named)}" if named else "")
+
+
+def _short(title: str, limit: int = 90) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,9 @@ from paperscope.web.errors import ApiError
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import AccountPage, TokenOut, UserOut
+from paperscope.web.signin_links import reason_text, safe_next
 
 routes = Routes()
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a user off-site after sign-in."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
 
 
 def _client_ip(request: Request) -> str:
@@ -36,11 +30,17 @@ def _form_page(
     error: ApiError | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    next_path: str | None = None,
 ) -> Response:
+    """A sign-in or sign-up form. ``next_path`` is the form's own hidden field after a
+    failed post, so a mistyped password keeps where the reader was going."""
+    target = safe_next(next_path or request.query_params.get("next"))
+    reason = request.query_params.get("reason")
     context = {
         "error": error,
         "values": values or {},
-        "next": safe_next(request.query_params.get("next")),
+        "next": target,
+        "reason": None if error else reason_text(reason, target),
     }
     return render(request, template, context, json_model=None, status_code=status)
 
@@ -71,6 +71,7 @@ def signup(
             error=exc,
             values={"username": username, "email": email},
             status=exc.status,
+            next_path=next,
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     auth.start_session(
@@ -110,6 +111,7 @@ def signin(
             error=exc,
             values={"username": username},
             status=exc.status,
+            next_path=next,
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     auth.start_session(

@@ -8,6 +8,7 @@ from fastapi import Query, Request, Response
 
 from paperscope.store.title_search import search_titles
 from paperscope.web.deps import MaybeUser, StoreDep
+from paperscope.web.feed_links import browse_links
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import BrowsePage
@@ -37,7 +38,10 @@ def _browse(
         limit=limit,
         offset=(page - 1) * limit,
     )
+    feed_url, alert_url = browse_links(kind, name)
     model = BrowsePage(
+        feed_url=feed_url,
+        alert_url=alert_url,
         kind=kind,
         name=name,
         sort=sort,

@@ -13,6 +13,7 @@ from paperscope.rank.trending import rank_trending
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
+from paperscope.web.feed_links import daily_links, trending_links
 from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
@@ -99,9 +100,19 @@ def _daily(
     notice: str | None = None,
     has_code: bool = False,
 ) -> Response:
-    ids, total = _feed_ids(store, settings, period, sort, page, limit, has_code)
+    in_future = period.start > today()
+    ids: list[str]
+    if in_future:
+        # Nothing can be filed under a day that has not come yet: say so, not "0 papers".
+        ids, total = [], 0
+        notice = f"{period.label} is in the future, so there are no papers for it yet."
+    else:
+        ids, total = _feed_ids(store, settings, period, sort, page, limit, has_code)
     prev_url, next_url = _neighbours(store, settings, period)
+    feed_url, alert_url = daily_links()
     model = DailyPage(
+        feed_url=feed_url,
+        alert_url=alert_url,
         items=cards_for(store=store, paper_ids=ids, user=user),
         pagination=pagination(request, page=page, limit=limit, total=total),
         period=period.kind,
@@ -112,6 +123,7 @@ def _daily(
         prev_url=prev_url,
         next_url=next_url,
         notice=notice,
+        in_future=in_future,
     )
     return render(
         request,
@@ -285,7 +297,10 @@ def trending(
     items = _sorted_cards(store, user, ids, sort, page, limit)
     for c in items:
         c.score = round(scores[c.paper_id], 3) if c.paper_id in scores else None
+    feed_url, alert_url = trending_links(window)
     model = TrendingPage(
+        feed_url=feed_url,
+        alert_url=alert_url,
         items=items,
         pagination=pagination(request, page=page, limit=limit, total=len(ids)),
         window=window,

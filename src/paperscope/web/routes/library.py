@@ -13,6 +13,7 @@ from paperscope.models import User
 from paperscope.references import MAX_FILE_BYTES, export_library
 from paperscope.store import Store
 from paperscope.store.library import (
+    InvalidTags,
     get_item,
     list_items,
     list_tags,
@@ -22,7 +23,7 @@ from paperscope.store.library import (
 )
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
-from paperscope.web.errors import NotFound
+from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.rendering import json_response, paper_url, render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import LibraryItemOut, LibraryPage, TagCount, TagList
@@ -154,19 +155,28 @@ def library_form(
         remove_paper(store=store, user_id=user.user_id, paper_id=paper.paper_id)
     else:
         existing = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id)
-        save_paper(
-            store=store,
-            user_id=user.user_id,
-            paper_id=paper.paper_id,
-            now=now_utc(),
-            tags=[tags],
-            note=note,
-        )
+        _save(store, user, paper.paper_id, [tags], note)
         if existing is not None:
             update_item(
                 store=store, user_id=user.user_id, paper_id=paper.paper_id, is_read=bool(is_read)
             )
     return RedirectResponse(paper_url(paper.paper_id) + "#library-panel", status_code=303)
+
+
+def _save(
+    store: Store, user: User, paper_id: str, tags: list[str] | None, note: str | None
+) -> None:
+    try:
+        save_paper(
+            store=store,
+            user_id=user.user_id,
+            paper_id=paper_id,
+            now=now_utc(),
+            tags=tags,
+            note=note,
+        )
+    except InvalidTags as exc:
+        raise ApiError(422, "invalid_tags", str(exc), {"field": "tags"}) from exc
 
 
 def _item_model(store: Store, user: User, paper_id: str) -> LibraryItemOut:
@@ -201,14 +211,7 @@ def api_save_item(
 ) -> Response:
     """Save a paper, or change its tags, note or read flag."""
     paper = load_paper(store, paper_id)
-    save_paper(
-        store=store,
-        user_id=user.user_id,
-        paper_id=paper.paper_id,
-        now=now_utc(),
-        tags=change.tags,
-        note=change.note,
-    )
+    _save(store, user, paper.paper_id, change.tags, change.note)
     if change.is_read is not None:
         update_item(
             store=store, user_id=user.user_id, paper_id=paper.paper_id, is_read=change.is_read

@@ -29,7 +29,7 @@ from paperscope.store.feedback import (
     remove_interest,
     set_feedback,
 )
-from paperscope.store.papers import get_paper, list_paper_ids
+from paperscope.store.papers import get_paper, get_papers, list_paper_ids
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import ApiError, NotFound
@@ -45,10 +45,19 @@ MAX_ITEMS = 200
 ONBOARDING_PAPERS = 12
 
 
+class SimilarPaper(BaseModel):
+    paper_id: str
+    title: str
+    url: str
+
+
 class ReasonOut(BaseModel):
     group: str = Field(description='"tag:<name>", "likes" or "interests"')
     tag: str | None = Field(None, description="The library tag this came from")
     similar_to: list[str] = Field(description="Your papers it is closest to, closest first")
+    similar: list[SimilarPaper] = Field(
+        default_factory=list, description="The same papers with their titles"
+    )
     interests: list[str] = Field(description="Your stated interests it matches")
     text: str = Field(description="The reason in one line")
 
@@ -137,7 +146,7 @@ def for_you(
         result = Recommendations([], window, tag, None, False, 0, 0)
         notice = f"Recommendations are not ready yet: {exc}"
     page = _page(store, user, result, notice)
-    return render(request, "recommend/for_you.html", json_model=page)
+    return render(request, "recommend/for_you.html", {"nav_id": "foryou"}, json_model=page)
 
 
 def _page(store: Store, user: User, result: Recommendations, notice: str | None) -> ForYouPage:
@@ -145,6 +154,7 @@ def _page(store: Store, user: User, result: Recommendations, notice: str | None)
     ids = [item.paper_id for item in result.items]
     cards = {c.paper_id: c for c in cards_for(store=store, paper_ids=ids, user=user)}
     judged = get_feedback(store=store, user_id=user.user_id, paper_ids=ids)
+    titles = _titles(store, [p for item in result.items for p in item.reason.similar_to])
     items = [
         ForYouItem(
             **cards[item.paper_id].model_dump(),
@@ -152,8 +162,13 @@ def _page(store: Store, user: User, result: Recommendations, notice: str | None)
                 group=item.reason.group,
                 tag=item.reason.tag,
                 similar_to=list(item.reason.similar_to),
+                similar=[
+                    SimilarPaper(paper_id=p, title=titles[p], url=paper_url(p))
+                    for p in item.reason.similar_to
+                    if p in titles
+                ],
                 interests=list(item.reason.interests),
-                text=item.reason.text,
+                text=item.reason.text_with(titles),
             ),
             feedback=judged.get(item.paper_id),
         ).model_copy(update={"score": item.score})
@@ -181,6 +196,12 @@ def _page(store: Store, user: User, result: Recommendations, notice: str | None)
         starter_papers=_starter_papers(store, user) if onboarding else [],
         notice=notice,
     )
+
+
+def _titles(store: Store, paper_ids: list[str]) -> dict[str, str]:
+    """Titles of the reader's papers that reasons name, so a reason reads as titles."""
+    wanted = list(dict.fromkeys(paper_ids))
+    return {p.paper_id: p.title for p in get_papers(store=store, paper_ids=wanted)}
 
 
 def _starter_papers(store: Store, user: User) -> list[PaperCard]:

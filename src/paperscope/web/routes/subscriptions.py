@@ -290,7 +290,8 @@ def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: st
     return render(
         request,
         "feeds/settings.html",
-        {"tags": tags, "values": {"email": user.email or "", "trending": "day"}},
+        # Nothing preselected: adding an alert must not also add the day's top 10.
+        {"tags": tags, "values": {"email": user.email or "", "trending": ""}},
         json_model=model,
     )
 

@@ -16,6 +16,8 @@
           { left: "\\(", right: "\\)", display: false },
         ],
         throwOnError: false,
+        // The site's own error colour, readable (AA) in both themes, not KaTeX's #cc0000.
+        errorColor: "var(--danger)",
         trust: false,
         strict: "ignore",
         maxExpand: 200,
@@ -48,7 +50,16 @@
     renderMath(event.target);
     wireCopyButtons(event.target);
   });
+  // On a phone, search filters fold away so the first result is in view.
+  function foldOnPhone(root) {
+    if (!window.matchMedia("(max-width: 600px)").matches) return;
+    root.querySelectorAll("details[data-fold-on-phone]").forEach(function (el) {
+      el.open = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    foldOnPhone(document);
     renderMath(document.body);
     wireCopyButtons(document.body);
   });

@@ -1,0 +1,126 @@
+"""Request validation failures said in words ("Page must be between 1 and 500")
+instead of the validator's own phrasing, for error pages and the API's ``message``.
+The API's ``details.fields`` keep the machine-readable parts: the field, the error
+type and its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in loc if part not in _LOCATIONS]
+    return ".".join(parts) or "request"
+
+
+def _label(field: str) -> str:
+    """``date_from`` -> "Date from"; ``texts.0`` -> "Texts item 1"."""
+    words = []
+    for part in field.split("."):
+        words.append(f"item {int(part) + 1}" if part.isdigit() else part.replace("_", " "))
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependants(sub)
+
+
+def declared_bounds(request: Request, name: str) -> dict[str, Any]:
+    """The numeric bounds (ge, gt, le, lt) the route declares for parameter ``name``,
+    so a message can give the whole range, not only the side that was crossed."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return {}
+    for dep in _dependants(dependant):
+        for param in (*dep.query_params, *dep.path_params):
+            if name not in (param.name, param.alias):
+                continue
+            bounds: dict[str, Any] = {}
+            for item in param.field_info.metadata:
+                for key in ("ge", "gt", "le", "lt"):
+                    if getattr(item, key, None) is not None:
+                        bounds[key] = getattr(item, key)
+            return bounds
+    return {}
+
+
+def _range(label: str, bounds: Mapping[str, Any]) -> str | None:
+    low = bounds.get("ge", bounds.get("gt"))
+    high = bounds.get("le", bounds.get("lt"))
+    if "ge" in bounds and "le" in bounds:
+        return f"{label} must be between {low} and {high}"
+    if high is not None and low is None:
+        return f"{label} must be {'at most' if 'le' in bounds else 'less than'} {high}"
+    if low is not None and high is None:
+        return f"{label} must be {'at least' if 'ge' in bounds else 'more than'} {low}"
+    if low is not None and high is not None:
+        return f"{label} must be more than {low} and less than {high}"
+    return None
+
+
+_BY_TYPE = {
+    "missing": "{label} is required",
+    "int_parsing": "{label} must be a whole number",
+    "int_from_float": "{label} must be a whole number",
+    "float_parsing": "{label} must be a number",
+    "bool_parsing": "{label} must be true or false",
+    "date_parsing": "{label} must be a date such as 2024-10-25",
+    "date_from_datetime_parsing": "{label} must be a date such as 2024-10-25",
+    "datetime_parsing": "{label} must be a date and time such as 2024-10-25T08:00:00Z",
+    "string_too_long": "{label} must be at most {max_length} characters",
+    "string_too_short": "{label} must be at least {min_length} characters",
+    "too_long": "{label} must have at most {max_length} items",
+    "too_short": "{label} must have at least {min_length} items",
+    "literal_error": "{label} must be one of {expected}",
+    "enum": "{label} must be one of {expected}",
+    "string_type": "{label} must be text",
+    "list_type": "{label} must be a list",
+    "json_invalid": "The request body is not valid JSON",
+    "model_attributes_type": "The request body must be a JSON object",
+    "dict_type": "{label} must be a JSON object",
+    "extra_forbidden": "{label} is not a known field",
+}
+_BOUNDED = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def describe(error: Mapping[str, Any], bounds: Mapping[str, Any]) -> str:
+    """One validation error as a sentence, e.g. "Page must be between 1 and 500"."""
+    field = field_name(error.get("loc", ()))
+    label = "The request body" if field == "request" else _label(field)
+    kind = str(error.get("type", ""))
+    ctx = dict(error.get("ctx") or {})
+    if kind in _BOUNDED:
+        said = _range(label, {**ctx, **bounds})
+        if said:
+            return said
+    template = _BY_TYPE.get(kind)
+    if template:
+        try:
+            return template.format(label=label, **ctx)
+        except (KeyError, IndexError):
+            pass
+    return f"{label}: {error.get('msg', 'not valid')}"
+
+
+def field_details(error: Mapping[str, Any], bounds: Mapping[str, Any]) -> dict[str, Any]:
+    """The machine-readable account of one error for ``details.fields``."""
+    out: dict[str, Any] = {
+        "field": field_name(error.get("loc", ())),
+        "type": str(error.get("type", "invalid")),
+        "message": describe(error, bounds),
+    }
+    limits = {k: v for k, v in {**dict(error.get("ctx") or {}), **bounds}.items()
+              if k in ("ge", "gt", "le", "lt", "min_length", "max_length")}  # fmt: skip
+    if limits:
+        out["limits"] = limits
+    return out

@@ -1,0 +1,101 @@
+"""Bad input is answered in words ("Page must be between 1 and 500") on pages and in
+the API, whose details stay machine-readable; over-long e-mail addresses and tags are
+refused with a reason instead of being accepted or silently cut."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from web_samples import csrf_of
+
+from paperscope.emails import InvalidEmail, normalise_email
+
+
+def test_page_out_of_range_in_words(client: TestClient) -> None:
+    r = client.get("/?page=0")
+    assert r.status_code == 422
+    assert "Page must be between 1 and 10000." in r.text
+    assert "Input should be" not in r.text
+    r = client.get("/search?q=graphs&page=600")
+    assert r.status_code == 422 and "Page must be between 1 and 500." in r.text
+    r = client.get("/?page=lots")
+    assert r.status_code == 422 and "Page must be a whole number." in r.text
+    r = client.get("/?sort=random")
+    assert "Sort must be one of" in r.text and "newest" in r.text
+
+
+def test_json_detail_in_words_and_machine_readable(client: TestClient) -> None:
+    r = client.get("/api/v1/daily?limit=100000&page=0")
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["message"] == "Page must be between 1 and 10000. Limit must be between 1 and 100."
+    fields = {f["field"]: f for f in error["details"]["fields"]}
+    assert fields["limit"]["type"] == "less_than_equal"
+    assert fields["limit"]["limits"] == {"ge": 1, "le": 100}
+    assert fields["page"]["message"] == "Page must be between 1 and 10000"
+
+
+def test_json_body_errors_in_words(alice: TestClient) -> None:
+    headers = {"X-CSRF-Token": csrf_of(alice, "/"), "content-type": "application/json"}
+    r = alice.post("/api/v1/for-you/interests", content=b"{not json", headers=headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["message"] == "The request body is not valid JSON."
+    r = alice.post("/api/v1/for-you/interests", json={"texts": "one"}, headers=headers)
+    assert r.json()["error"]["message"] == "Texts must be a list."
+
+
+def _sign_up(client: TestClient, email: str) -> tuple[int, str]:
+    token = csrf_of(client, "/signup")
+    r = client.post(
+        "/signup",
+        data={
+            "username": "ivan",
+            "email": email,
+            "password": "long enough pw",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    return r.status_code, r.text
+
+
+def test_long_local_part_is_refused(client: TestClient) -> None:
+    status, text = _sign_up(client, "a" * 300 + "@example.org")
+    assert status == 400 and "email address is not valid" in text
+    status, text = _sign_up(client, "a" * 65 + "@example.org")
+    assert status == 400 and "at most 64" in text
+    status, _ = _sign_up(client, "a" * 64 + "@example.org")
+    assert status == 303
+
+
+def test_address_limits() -> None:
+    for bad in ("b" * 65 + "@example.org", "c@" + "d" * 250 + ".org", "no-at-sign"):
+        try:
+            normalise_email(bad)
+        except InvalidEmail:
+            continue
+        raise AssertionError(f"{bad[:20]} was accepted")
+    assert normalise_email(" Ada@Example.org ") == "Ada@example.org"
+
+
+def test_subscribe_refuses_a_long_local_part(client: TestClient) -> None:
+    token = csrf_of(client, "/subscribe")
+    r = client.post(
+        "/subscribe",
+        data={"csrf_token": token, "email": "e" * 65 + "@example.org", "trending": "day"},
+    )
+    assert r.status_code == 400 and "at most 64" in r.text
+
+
+def test_long_tag_is_refused_not_cut(alice: TestClient) -> None:
+    token = csrf_of(alice, "/")
+    headers = {"X-CSRF-Token": token}
+    r = alice.put("/api/v1/library/2410.17243", json={"tags": ["x" * 500]}, headers=headers)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "invalid_tags" and "at most 64 characters" in error["message"]
+    assert alice.get("/api/v1/library/2410.17243").status_code == 404  # nothing was saved
+    r = alice.post("/library/2410.17243", data={"csrf_token": token, "tags": "ok, " + "y" * 500})
+    assert r.status_code == 422 and "at most 64 characters" in r.text
+    r = alice.put("/api/v1/library/2410.17243", json={"tags": ["z" * 64]}, headers=headers)
+    assert r.status_code == 200 and r.json()["tags"] == ["z" * 64]
