@@ -58,9 +58,7 @@ comment_votes = Table(
         ForeignKey("comments.comment_id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column(
-        "user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
 
@@ -73,9 +71,7 @@ comment_reports = Table(
         ForeignKey("comments.comment_id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column(
-        "user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("reason", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     # Set when an administrator hid the comment or dismissed the report.
@@ -86,9 +82,7 @@ comment_reports = Table(
 account_bans = Table(
     "account_bans",
     metadata,
-    Column(
-        "user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("banned_by", Integer, ForeignKey("users.user_id", ondelete="SET NULL")),
     Column("reason", String(200), nullable=False, server_default=""),
     Column("banned_at", UTCDateTime, nullable=False),
@@ -97,8 +91,6 @@ account_bans = Table(
 discussion_prefs = Table(
     "discussion_prefs",
     metadata,
-    Column(
-        "user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("reply_mail", Boolean, nullable=False, server_default=false()),
 )

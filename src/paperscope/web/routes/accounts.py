@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.accounts import list_api_tokens, revoke_api_token
+from paperscope.store.discussions import reply_mail_enabled
 from paperscope.web import auth
 from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
@@ -140,7 +141,10 @@ def account_page(request: Request, store: StoreDep, user: CurrentUser) -> Respon
     return render(
         request,
         "accounts/account.html",
-        {"message": request.query_params.get("done")},
+        {
+            "message": request.query_params.get("done"),
+            "reply_mail": reply_mail_enabled(store=store, user_id=user.user_id),
+        },
         json_model=_account_model(store, user),
     )
 

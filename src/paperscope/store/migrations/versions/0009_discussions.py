@@ -39,7 +39,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         _fk("user_id", "users.user_id"),
-        sa.Column("parent_id", sa.Integer, sa.ForeignKey("comments.comment_id", ondelete="CASCADE")),
+        sa.Column(
+            "parent_id", sa.Integer, sa.ForeignKey("comments.comment_id", ondelete="CASCADE")
+        ),
         sa.Column("root_id", sa.Integer, sa.ForeignKey("comments.comment_id", ondelete="CASCADE")),
         sa.Column("depth", sa.Integer, nullable=False, server_default=sa.text("0")),
         sa.Column("body", sa.Text, nullable=False),
