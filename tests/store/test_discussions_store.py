@@ -10,7 +10,7 @@ import pytest
 
 from paperscope.models import Paper
 from paperscope.store import Store
-from paperscope.store.accounts import create_user, create_session, user_for_session
+from paperscope.store.accounts import create_session, create_user, user_for_session
 from paperscope.store.discussions import (
     AccountBanned,
     BodyLimits,

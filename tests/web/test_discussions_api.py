@@ -4,13 +4,21 @@ comment counts on cards and in the Hugging Face compatible API."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+
 from fastapi.testclient import TestClient
 from web_samples import PASSWORD, csrf_of, sign_up
 
 from paperscope.config import Settings
 from paperscope.store import Store
+from paperscope.store.accounts import create_user
+from paperscope.store.discussions import set_reply_mail
 from paperscope.store.moderation import set_admin
+from paperscope.store.outbox import list_messages
+from paperscope.store.subscriptions import ensure_subscriber
 from paperscope.web.app import create_app
+from paperscope.web.auth import create_api_token
 
 PAPER = "2410.99999"
 OLD = "hep-th/9901001"
@@ -237,16 +245,41 @@ def test_counts_on_cards_and_in_the_hf_api(alice: TestClient, client: TestClient
 
 
 def test_reply_mail_setting(alice: TestClient) -> None:
-    assert alice.get("/api/v1/me/discussions").json() == {"reply_mail": False}
+    off = {"reply_mail": False, "address_confirmed": False, "confirmation_sent": False}
+    assert alice.get("/api/v1/me/discussions").json() == off
     alice.post(
         "/account/discussions", data={"reply_mail": "1", "csrf_token": csrf_of(alice, "/account")}
     )
-    assert alice.get("/api/v1/me/discussions").json() == {"reply_mail": True}
+    assert alice.get("/api/v1/me/discussions").json()["reply_mail"] is True
+    page = alice.get("/account").text
+    assert 'data-testid="reply-mail"' in page and "no email address" in page
     r = alice.put("/api/v1/me/discussions", json={"reply_mail": False}, headers=_api(alice))
-    assert r.json() == {"reply_mail": False}
-    assert 'data-testid="reply-mail"' in alice.get("/account").text
+    assert r.json() == off
 
 
 def test_unsubscribe_link_refuses_forgeries(client: TestClient) -> None:
     r = client.post("/discussions/unsubscribe/forged.token")
     assert r.status_code == 400 and "not valid" in r.text
+
+
+def test_a_reply_through_the_api_queues_the_mail(client: TestClient, loaded_store: Store) -> None:
+    now = datetime.now(UTC)
+    dora = create_user(
+        store=loaded_store, username="dora", email="dora@example.org", password_hash=None, now=now
+    )
+    eve = create_user(store=loaded_store, username="eve", email=None, password_hash=None, now=now)
+    ensure_subscriber(store=loaded_store, email="dora@example.org", now=now, confirmed=True)
+    set_reply_mail(store=loaded_store, user_id=dora.user_id, enabled=True)
+    as_dora = {
+        "Authorization": f"Bearer {create_api_token(store=loaded_store, user=dora, name='t')[1]}"
+    }
+    as_eve = {
+        "Authorization": f"Bearer {create_api_token(store=loaded_store, user=eve, name='t')[1]}"
+    }
+    url = f"/api/v1/papers/{OLD}/comments"
+    top = client.post(url, json={"body": "Question"}, headers=as_dora).json()
+    client.post(url, json={"body": "Answer", "parent_id": top["comment_id"]}, headers=as_eve)
+    queued = [m for m in list_messages(store=loaded_store) if m.kind == "reply"]
+    assert [m.recipient for m in queued] == ["dora@example.org"]
+    mail = message_from_bytes(queued[0].body, policy=policy.default)
+    assert str(mail["Subject"]).startswith("eve replied to you on")

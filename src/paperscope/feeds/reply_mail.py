@@ -1,10 +1,11 @@
 """Mail to a comment's author when someone replies, through the outbox.
 
 Opt-in: only accounts that turned "mail me replies" on in their settings get one, at
-the address of their account. The outbox's rules hold: an address that unsubscribed
-or is paused after bounces gets nothing, each reply is queued at most once (its
-idempotency key), and every mail carries a one-click unsubscribe link (RFC 8058) that
-turns the setting off."""
+the address of their account. The outbox's rules hold: nothing goes to an address
+that has not been proven (turning the setting on mails a confirmation link first, as
+subscriptions do), nor to one that unsubscribed or is paused after bounces; each reply
+is queued at most once (its idempotency key), and every mail carries a one-click
+unsubscribe link (RFC 8058) that turns the setting off."""
 
 from __future__ import annotations
 
@@ -14,20 +15,22 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from paperscope.config import Settings
 from paperscope.feeds.mail_render import mail_domain, message_id_for, site_url
 from paperscope.feeds.signing import signing_key
-from paperscope.models import Paper
+from paperscope.models import Paper, User
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.discussions import Comment, get_comment, reply_mail_enabled, set_reply_mail
 from paperscope.store.outbox import NewMessage, enqueue_message
-from paperscope.store.subscriptions import ensure_subscriber
+from paperscope.store.subscriptions import ensure_subscriber, get_subscriber
 
 log = logging.getLogger(__name__)
 _SALT = "paperscope.discussions.unsubscribe"
+_CONFIRM_SALT = "paperscope.discussions.confirm"
+CONFIRM_MAX_AGE_SECONDS = 14 * 24 * 3600
 EXCERPT_CHARS = 600
 
 
@@ -48,6 +51,76 @@ def unsubscribe_from_replies(*, store: Store, settings: Settings, token: str) ->
     if user is None or user.email != payload[1]:
         return False
     set_reply_mail(store=store, user_id=user.user_id, enabled=False)
+    return True
+
+
+def address_confirmed(*, store: Store, email: str | None) -> bool:
+    """Whether mail may go to ``email``: proven, and neither unsubscribed nor paused."""
+    if not email:
+        return False
+    found = get_subscriber(store=store, email=email)
+    return found is not None and found.confirmed_at is not None and found.state == "active"
+
+
+def enable_reply_mail(*, store: Store, settings: Settings, user: User, now: datetime) -> str:
+    """Turn reply mails on. Returns ``on`` when mail can flow at once, ``confirm_sent``
+    when the address first gets a confirmation link (at most one a day), or
+    ``no_email`` when the account has no address."""
+    set_reply_mail(store=store, user_id=user.user_id, enabled=True)
+    if not user.email:
+        return "no_email"
+    if address_confirmed(store=store, email=user.email):
+        return "on"
+    subscriber = ensure_subscriber(store=store, email=user.email, now=now)
+    key = f"confirm-replies:{subscriber.subscriber_id}:{now:%Y-%m-%d}"
+    token = URLSafeTimedSerializer(signing_key(settings), salt=_CONFIRM_SALT).dumps(
+        [user.user_id, user.email]
+    )
+    link = site_url(settings, f"/discussions/confirm/{token}")
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.smtp_sender
+    message["To"] = user.email
+    message["Subject"] = "Confirm reply mails from paperscope"
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id_for(settings, key)
+    message.set_content(
+        f"Someone (hopefully you, as {user.username}) asked paperscope to mail this address "
+        f"when someone replies to their comments.\n\nConfirm: {link}\n\n"
+        "If it was not you, ignore this mail: nothing else will be sent.\n",
+        cte="quoted-printable",
+    )
+    enqueue_message(
+        store=store,
+        message=NewMessage(
+            idempotency_key=key,
+            kind="confirm",
+            subscriber_id=subscriber.subscriber_id,
+            subscription_id=None,
+            recipient=user.email,
+            message_id=str(message["Message-ID"]),
+            body=message.as_bytes(),
+        ),
+        now=now,
+    )
+    return "confirm_sent"
+
+
+def confirm_reply_mail(*, store: Store, settings: Settings, token: str) -> bool:
+    """Follow the confirmation link: the address is proven and linked to the account.
+    False for a forged, altered or expired link, or an address the account left."""
+    serializer = URLSafeTimedSerializer(signing_key(settings), salt=_CONFIRM_SALT)
+    try:
+        payload = serializer.loads(token, max_age=CONFIRM_MAX_AGE_SECONDS)
+    except (SignatureExpired, BadSignature):
+        return False
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
+        return False
+    user = get_user(store=store, user_id=payload[0])
+    if user is None or not user.email or user.email != payload[1]:
+        return False
+    ensure_subscriber(
+        store=store, email=user.email, now=datetime.now(UTC), user_id=user.user_id, confirmed=True
+    )
     return True
 
 
@@ -101,9 +174,9 @@ def _queue(store: Store, settings: Settings, reply: Comment, paper: Paper) -> bo
     account = get_user(store=store, user_id=parent.user_id)
     if account is None or not account.email:
         return False
-    subscriber = ensure_subscriber(store=store, email=account.email, now=datetime.now(UTC))
-    if subscriber.state != "active":  # unsubscribed from all mail, or paused after bounces
-        return False
+    subscriber = get_subscriber(store=store, email=account.email)
+    if subscriber is None or not address_confirmed(store=store, email=account.email):
+        return False  # not proven yet, unsubscribed from all mail, or paused after bounces
     key = f"reply:{reply.comment_id}"
     unsubscribe = site_url(
         settings,

@@ -113,5 +113,14 @@ class BanState(BaseModel):
     banned: bool
 
 
-class DiscussionSettings(BaseModel):
+class DiscussionSettingsIn(BaseModel):
     reply_mail: bool = Field(description="Mail me when someone replies to my comments")
+
+
+class DiscussionSettings(DiscussionSettingsIn):
+    address_confirmed: bool = Field(
+        description="Your account's address is proven; reply mails wait for this"
+    )
+    confirmation_sent: bool = Field(
+        False, description="A confirmation link was just mailed to your address"
+    )

@@ -11,7 +11,13 @@ from fastapi import BackgroundTasks, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from paperscope.config import Settings
-from paperscope.feeds.reply_mail import queue_reply_mail, unsubscribe_from_replies
+from paperscope.feeds.reply_mail import (
+    address_confirmed,
+    confirm_reply_mail,
+    enable_reply_mail,
+    queue_reply_mail,
+    unsubscribe_from_replies,
+)
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.discussions import (
@@ -39,6 +45,7 @@ from paperscope.web.discussion_schemas import (
     CommentVoteIn,
     CommentVoteState,
     DiscussionSettings,
+    DiscussionSettingsIn,
     ReportIn,
     ReportOut,
 )
@@ -263,6 +270,23 @@ def api_report_comment(
     )
 
 
+def _settings_of(store: Store, user: User, sent: bool = False) -> DiscussionSettings:
+    return DiscussionSettings(
+        reply_mail=reply_mail_enabled(store=store, user_id=user.user_id),
+        address_confirmed=address_confirmed(store=store, email=user.email),
+        confirmation_sent=sent,
+    )
+
+
+def _change_settings(store: Store, settings: Settings, user: User, reply_mail: bool) -> bool:
+    """Apply the choice; True when a confirmation link was mailed."""
+    if not reply_mail:
+        set_reply_mail(store=store, user_id=user.user_id, enabled=False)
+        return False
+    status = enable_reply_mail(store=store, settings=settings, user=user, now=now_utc())
+    return status == "confirm_sent"
+
+
 @routes.api(
     "/api/v1/me/discussions",
     response_model=DiscussionSettings,
@@ -270,9 +294,7 @@ def api_report_comment(
     tags=TAGS,
 )
 def api_discussion_settings(store: StoreDep, user: CurrentUser) -> Response:
-    return json_response(
-        DiscussionSettings(reply_mail=reply_mail_enabled(store=store, user_id=user.user_id))
-    )
+    return json_response(_settings_of(store, user))
 
 
 @routes.api(
@@ -284,11 +306,12 @@ def api_discussion_settings(store: StoreDep, user: CurrentUser) -> Response:
     tags=TAGS,
 )
 def api_set_discussion_settings(
-    body: DiscussionSettings, store: StoreDep, user: CurrentUser
+    body: DiscussionSettingsIn, store: StoreDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
-    """``reply_mail``: be mailed (at your account's address) when someone replies to you."""
-    set_reply_mail(store=store, user_id=user.user_id, enabled=body.reply_mail)
-    return json_response(body)
+    """``reply_mail``: be mailed (at your account's address) when someone replies to you.
+    An address not yet proven first gets a confirmation link."""
+    sent = _change_settings(store, settings, user, body.reply_mail)
+    return json_response(_settings_of(store, user, sent))
 
 
 # ---------------------------------------------------------------- forms of the paper page
@@ -444,10 +467,31 @@ def report_form(
 
 @routes.page("/account/discussions", methods=["POST"], csrf=True)
 def discussion_settings_form(
-    store: StoreDep, user: CurrentUser, reply_mail: str = Form("")
+    store: StoreDep, settings: SettingsDep, user: CurrentUser, reply_mail: str = Form("")
 ) -> Response:
-    set_reply_mail(store=store, user_id=user.user_id, enabled=reply_mail == "1")
-    return RedirectResponse("/account?done=discussions", status_code=303)
+    sent = _change_settings(store, settings, user, reply_mail == "1")
+    done = "discussions-confirm" if sent else "discussions"
+    return RedirectResponse(f"/account?done={done}", status_code=303)
+
+
+@routes.page("/discussions/confirm/{token}")
+def reply_confirm_page(request: Request, token: str) -> Response:
+    # GET changes nothing: mail scanners open links. The button POSTs.
+    context = {"token": token, "done": None, "confirm": True}
+    return render(request, "discussions/unsubscribe.html", context, json_model=None)
+
+
+@routes.page("/discussions/confirm/{token}", methods=["POST"])
+def reply_confirm(request: Request, token: str, store: StoreDep, settings: SettingsDep) -> Response:
+    """The signed, expiring token is the authority (no CSRF token)."""
+    done = confirm_reply_mail(store=store, settings=settings, token=token)
+    return render(
+        request,
+        "discussions/unsubscribe.html",
+        {"token": token, "done": done, "confirm": True},
+        json_model=None,
+        status_code=200 if done else 400,
+    )
 
 
 @routes.page("/discussions/unsubscribe/{token}")
