@@ -285,7 +285,7 @@ def delete_comment(*, store: Store, comment_id: int, user_id: int, now: datetime
         conn.execute(
             update(comments)
             .where(comments.c.comment_id == comment_id)
-            .values(body="", deleted_at=now)
+            .values(body="", deleted_at=now, upvotes=0)
         )
         conn.execute(delete(comment_votes).where(comment_votes.c.comment_id == comment_id))
         gone = load_comment(conn, comment_id)
