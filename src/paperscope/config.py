@@ -348,6 +348,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Window and lock-out duration of the sign-in rate limit, in minutes.",
     )
+    comments_per_hour: int = Field(
+        default=30,
+        ge=1,
+        description="How many comments one account may post in any hour (replies included).",
+    )
+    comment_max_chars: int = Field(
+        default=20_000,
+        ge=100,
+        le=200_000,
+        description="Longest comment accepted, in characters of Markdown.",
+    )
 
     @field_validator("feed_categories", mode="before")
     @classmethod

@@ -73,9 +73,11 @@ def users_add(
     password: str = typer.Option(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Password."
     ),
+    admin: bool = typer.Option(False, "--admin", help="Make the account an administrator."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Create an account."""
+    from paperscope.store.moderation import set_admin
     from paperscope.web.auth import AuthError, sign_up
 
     with open_store(make_settings(data_dir)) as store:
@@ -83,7 +85,26 @@ def users_add(
             user = sign_up(store=store, username=username, email=email, password=password)
         except AuthError as exc:
             raise UserError(exc.message) from exc
-    console.print(f"created user {user.username} (id {user.user_id})")
+        if admin:
+            set_admin(store=store, username=user.username, is_admin=True)
+    role = "administrator" if admin else "user"
+    console.print(f"created {role} {user.username} (id {user.user_id})")
+
+
+def users_admin(
+    username: str = typer.Argument(..., help="The account to change."),
+    revoke: bool = typer.Option(False, "--revoke", help="Take administrator rights away."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Make an account an administrator (moderates discussions), or --revoke it."""
+    from paperscope.store.moderation import set_admin
+
+    with open_store(make_settings(data_dir)) as store:
+        user = set_admin(store=store, username=username, is_admin=not revoke)
+    if user is None:
+        raise UserError(f"no user {username!r}; list accounts with `paperscope users list`")
+    state = "is no longer" if revoke else "is now"
+    console.print(f"{user.username} {state} an administrator")
 
 
 def users_list(data_dir: Path | None = DataDirOption) -> None:
@@ -93,7 +114,8 @@ def users_list(data_dir: Path | None = DataDirOption) -> None:
     with open_store(make_settings(data_dir)) as store:
         for user in list_users(store=store):
             created = f"{user.created_at:%Y-%m-%d}" if user.created_at else ""
-            console.print(f"{user.user_id}\t{user.username}\t{user.email or ''}\t{created}")
+            role = "admin" if user.is_admin else ""
+            console.print(f"{user.user_id}\t{user.username}\t{user.email or ''}\t{created}\t{role}")
 
 
 def users_reset_password(
@@ -140,6 +162,7 @@ def register(app: typer.Typer) -> None:
     users_app.command("add")(users_add)
     users_app.command("list")(users_list)
     users_app.command("reset-password")(users_reset_password)
+    users_app.command("admin")(users_admin)
     tokens_app.command("create")(tokens_create)
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")

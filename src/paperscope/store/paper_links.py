@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from paperscope.links import safe_url
 from paperscope.models import Paper, User
 from paperscope.store.database import Store
+from paperscope.store.discussions import visible_comment_counts
 from paperscope.store.papers import get_paper, has_code_condition, resolve_paper_id
 from paperscope.store.schema import papers
 from paperscope.store.schema_accounts import submissions
@@ -85,9 +86,9 @@ def set_paper_links(
 
 def comment_counts(store: Store, paper_ids: Sequence[str]) -> dict[str, int]:
     """Comments per paper, as shown on cards and in the Hugging Face compatible API:
-    the count the source site gave (Hugging Face's numComments), plus the comments
-    posted here once discussions are stored (added below, per paper). Every id given
-    is in the result."""
+    the count the source site gave (Hugging Face's numComments), plus the visible
+    comments posted here (deleted and hidden ones do not count). Every id given is in
+    the result."""
     counts = dict.fromkeys(paper_ids, 0)
     ids = list(counts)
     with store.read() as conn:
@@ -99,5 +100,6 @@ def comment_counts(store: Store, paper_ids: Sequence[str]) -> dict[str, int]:
             )
             for paper_id, source_count in rows:
                 counts[paper_id] += source_count or 0
-    # Local comments: add each paper's count of visible comments here.
+    for paper_id, local in visible_comment_counts(store=store, paper_ids=ids).items():
+        counts[paper_id] += local
     return counts

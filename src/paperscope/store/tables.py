@@ -4,6 +4,7 @@ from paperscope.store import (
     schema,
     schema_accounts,
     schema_citations,
+    schema_discussions,
     schema_feedback,
     schema_subscriptions,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "schema",
     "schema_accounts",
     "schema_citations",
+    "schema_discussions",
     "schema_feedback",
     "schema_subscriptions",
 ]

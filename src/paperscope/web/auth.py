@@ -13,6 +13,7 @@ from paperscope.config import Settings
 from paperscope.emails import InvalidEmail, normalise_email
 from paperscope.models import ApiToken, User
 from paperscope.store import Store, accounts
+from paperscope.store.moderation import is_banned
 from paperscope.web.errors import ApiError
 from paperscope.web.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -121,6 +122,8 @@ def sign_in(*, store: Store, settings: Settings, username: str, password: str, i
         dummy_verify(password)
     elif verify_password(found[1], password):
         accounts.clear_login_failures(store=store, key=user_key)
+        if is_banned(store=store, user_id=found[0].user_id):
+            raise _banned()
         return found[0]
     window = timedelta(minutes=settings.login_lockout_minutes)
     limit = settings.login_max_failures
@@ -217,12 +220,19 @@ def resolve_user(request: Request) -> User | None:
                 raise ApiError(
                     401, "invalid_token", "The API token is not valid (revoked or mistyped)."
                 )
+            if is_banned(store=store, user_id=user.user_id):
+                raise _banned()
         else:
             hashed = session_hash(request)
             if hashed:
                 user = accounts.user_for_session(store=store, session_hash=hashed, now=now_utc())
     request.state.user = user
     return user
+
+
+def _banned() -> ApiError:
+    # Sessions of a banned account were ended with the ban; this stops new ones.
+    return ApiError(403, "account_banned", "This account is banned. Ask an administrator.")
 
 
 def create_api_token(*, store: Store, user: User, name: str) -> tuple[ApiToken, str]:

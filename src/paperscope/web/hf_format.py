@@ -26,6 +26,8 @@ class Listing:
     at: datetime | None
     upvotes: int
     comments: int
+    # A claimed author of the paper has a visible comment in its discussion.
+    author_participating: bool = False
 
 
 def iso_ms(value: datetime | None) -> str | None:
@@ -106,7 +108,7 @@ def paper_object(paper: Paper, listing: Listing) -> dict[str, Any]:
         out["submittedOnDailyBy"] = daily_by
     out.update(_extras(paper))
     out["numComments"] = listing.comments
-    out["isAuthorParticipating"] = False
+    out["isAuthorParticipating"] = listing.author_participating
     return out
 
 
@@ -141,7 +143,7 @@ def daily_entry(paper: Paper, listing: Listing) -> dict[str, Any]:
         "thumbnail": safe_url(paper.thumbnail_url) or "",
         "mediaUrls": [u for u in (safe_url(m) for m in paper.media_urls) if u],
         "numComments": listing.comments,
-        "isAuthorParticipating": False,
+        "isAuthorParticipating": listing.author_participating,
     }
     if listing.submitter:
         entry["submittedBy"] = listing.submitter

@@ -10,6 +10,7 @@ from fastapi import Request, Response
 
 from paperscope.models import Paper
 from paperscope.store import Store
+from paperscope.store.discussions import author_participating, claimants_by_paper
 from paperscope.store.paper_links import comment_counts
 from paperscope.store.upvotes import get_stats
 from paperscope.web.hf_format import Listing, paper_markdown, submitter_object
@@ -24,6 +25,9 @@ def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     counts = comment_counts(store, ids)
+    participating = author_participating(
+        store=store, claimants=claimants_by_paper(store=store, paper_ids=ids)
+    )
     local = local_submitters(store=store, papers=papers)
     out = {}
     for paper in papers:
@@ -36,6 +40,7 @@ def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
             at=at,
             upvotes=found.total_upvotes if found else (paper.external_upvotes or 0),
             comments=counts[paper.paper_id],
+            author_participating=paper.paper_id in participating,
         )
     return out
 

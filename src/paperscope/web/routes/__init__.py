@@ -1,8 +1,10 @@
 """Every route of the site, one module per area. Order matters where paths overlap:
 the Atom/RSS paths (/search.atom, /categories/{name}.atom, /authors/{name}.atom)
 come before the pages they would otherwise be read as, references before library
-(/api/v1/library/{paper_id:path} would take /api/v1/library/export), and papers last, since
-/papers/{id:path} would swallow longer paths."""
+(/api/v1/library/{paper_id:path} would take /api/v1/library/export), discussions and
+moderation before papers (/api/v1/papers/{id:path} would take
+/api/v1/papers/{id}/comments), and papers last, since /papers/{id:path} would swallow
+longer paths."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from paperscope.web.routes import (
     accounts,
     browse,
     daily,
+    discussions,
     docs,
     feeds,
     hf,
     library,
+    moderation,
     papers,
     recommend,
     recovery,
@@ -39,6 +43,8 @@ AREAS = (
     browse,
     hf,
     recommend,
+    discussions,
+    moderation,
     papers,
 )
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from paperscope.feeds.reply_mail import address_confirmed
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.accounts import list_api_tokens, revoke_api_token
+from paperscope.store.discussions import reply_mail_enabled
 from paperscope.web import auth
 from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
@@ -142,7 +144,11 @@ def account_page(request: Request, store: StoreDep, user: CurrentUser) -> Respon
     return render(
         request,
         "accounts/account.html",
-        {"message": request.query_params.get("done")},
+        {
+            "message": request.query_params.get("done"),
+            "reply_mail": reply_mail_enabled(store=store, user_id=user.user_id),
+            "reply_mail_confirmed": address_confirmed(store=store, email=user.email),
+        },
         json_model=_account_model(store, user),
     )
 

@@ -14,6 +14,7 @@ from paperscope.store.title_search import search_titles
 from paperscope.store.upvotes import get_stats, set_upvote, toggle_upvote
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
+from paperscope.web.discussion_views import paper_discussion
 from paperscope.web.errors import ApiError
 from paperscope.web.hf_views import markdown_response, wants_markdown
 from paperscope.web.rendering import json_response, paper_url, render, templates, wants_json
@@ -278,4 +279,6 @@ def paper_page(request: Request, paper_id: str, store: StoreDep, user: MaybeUser
     if wants_json(request):
         return render(request, "paper.html", json_model=detail)
     similar = _similar_cards(request, store, user, paper.paper_id)
-    return render(request, "paper.html", {"similar": similar}, json_model=detail)
+    discussion = paper_discussion(request, store=store, paper_id=paper.paper_id, viewer=user)
+    context = {"similar": similar, "discussion": discussion}
+    return render(request, "paper.html", context, json_model=detail)

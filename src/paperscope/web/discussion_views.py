@@ -1,0 +1,183 @@
+"""From stored comments to what pages and the API show: threads with rendered bodies,
+author badges, the viewer's votes and rights; and store refusals as API errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from urllib.parse import quote
+
+from fastapi import Request
+
+from paperscope.config import Settings
+from paperscope.models import User
+from paperscope.store import Store
+from paperscope.store.discussions import (
+    ORDERS,
+    AccountBanned,
+    Comment,
+    CommentNotFound,
+    CommentRefused,
+    DiscussionError,
+    NotYourComment,
+    Order,
+    RateLimited,
+    ThreadNode,
+    author_participating,
+    claimants_by_paper,
+    is_paper_author,
+    list_threads,
+    visible_comment_counts,
+    voted_by,
+)
+from paperscope.store.moderation import ReportRefused
+from paperscope.web.discussion_schemas import CommentAuthor, CommentOut, CommentPage
+from paperscope.web.errors import ApiError
+from paperscope.web.markup import render_comment
+from paperscope.web.rendering import paper_url
+from paperscope.web.views import pagination
+
+THREADS_PER_PAGE = 20
+
+
+def api_error(exc: DiscussionError | ReportRefused) -> ApiError:
+    """The HTTP answer to a refusal from the store."""
+    if isinstance(exc, RateLimited):
+        return ApiError(
+            429, "rate_limited", str(exc), {"retry_after_seconds": exc.retry_after_seconds}
+        )
+    if isinstance(exc, CommentNotFound):
+        return ApiError(404, "not_found", str(exc))
+    if isinstance(exc, NotYourComment):
+        return ApiError(403, "forbidden", str(exc))
+    if isinstance(exc, AccountBanned):
+        return ApiError(403, "account_banned", str(exc))
+    if isinstance(exc, CommentRefused | ReportRefused):
+        return ApiError(422, "invalid_comment", str(exc))
+    return ApiError(400, "invalid_request", str(exc))
+
+
+def comment_url(comment: Comment) -> str:
+    return f"{paper_url(comment.paper_id)}#comment-{comment.comment_id}"
+
+
+def comment_out(
+    comment: Comment,
+    *,
+    viewer: User | None,
+    claimants: Mapping[str, Set[int]],
+    voted: Set[int] = frozenset(),
+    replies: list[CommentOut] | None = None,
+) -> CommentOut:
+    """One comment as shown to ``viewer``: administrators read hidden text (marked);
+    nobody reads deleted text, which is gone."""
+    state = comment.state
+    readable = state == "visible" or (state == "hidden" and viewer is not None and viewer.is_admin)
+    author = None
+    if state != "deleted":
+        author = CommentAuthor(
+            username=comment.username,
+            url="/users/" + quote(comment.username),
+            is_paper_author=is_paper_author(comment, claimants),
+        )
+    return CommentOut(
+        comment_id=comment.comment_id,
+        paper_id=comment.paper_id,
+        parent_id=comment.parent_id,
+        depth=comment.depth,
+        state=state,
+        body=comment.body if readable else None,
+        body_html=render_comment(comment.body) if readable else None,
+        author=author if (readable or state == "hidden") else None,
+        upvotes=comment.upvotes,
+        upvoted=(comment.comment_id in voted) if viewer else None,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        edited=comment.edited_at is not None,
+        can_edit=viewer is not None and viewer.user_id == comment.user_id and state == "visible",
+        url=comment_url(comment),
+        replies=replies or [],
+    )
+
+
+def _tree(
+    node: ThreadNode, viewer: User | None, claimants: Mapping[str, Set[int]], voted: Set[int]
+) -> CommentOut:
+    kids = [_tree(k, viewer, claimants, voted) for k in node.replies]
+    return comment_out(node.comment, viewer=viewer, claimants=claimants, voted=voted, replies=kids)
+
+
+def parse_order(value: str | None) -> Order:
+    if value is None or value == "":
+        return "newest"
+    if value not in ORDERS:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"Unknown order {value!r}: use newest, oldest or top.",
+            {"field": "order"},
+        )
+    return value
+
+
+def comment_page(
+    request: Request,
+    *,
+    store: Store,
+    settings: Settings,
+    paper_id: str,
+    viewer: User | None,
+    order: Order,
+    page: int,
+    limit: int = THREADS_PER_PAGE,
+) -> CommentPage:
+    """A page of the paper's discussion, as the paper page and the API show it."""
+    found = list_threads(
+        store=store,
+        paper_id=paper_id,
+        order=order,
+        page=page,
+        limit=limit,
+        include_hidden=bool(viewer and viewer.is_admin),
+    )
+    claimants = claimants_by_paper(store=store, paper_ids=[found.paper_id])
+    voted = (
+        voted_by(store=store, user_id=viewer.user_id, comment_ids=found.comment_ids)
+        if viewer
+        else set()
+    )
+    return CommentPage(
+        paper_id=found.paper_id,
+        order=order,
+        items=[_tree(n, viewer, claimants, voted) for n in found.threads],
+        pagination=pagination(request, page=page, limit=limit, total=found.total_threads),
+        num_comments=visible_comment_counts(store=store, paper_ids=[found.paper_id]).get(
+            found.paper_id, 0
+        ),
+        author_participating=found.paper_id
+        in author_participating(store=store, claimants=claimants),
+        can_post=viewer is not None,
+        max_chars=settings.comment_max_chars,
+    )
+
+
+def paper_discussion(
+    request: Request, *, store: Store, paper_id: str, viewer: User | None
+) -> CommentPage:
+    """The discussion shown on the paper page, in the order and page its query asks
+    for (``order``, ``page``); a bad value falls back rather than losing the page."""
+    settings: Settings = request.app.state.settings
+    try:
+        order = parse_order(request.query_params.get("order"))
+    except ApiError:
+        order = "newest"
+    raw_page = request.query_params.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    return comment_page(
+        request,
+        store=store,
+        settings=settings,
+        paper_id=paper_id,
+        viewer=viewer,
+        order=order,
+        page=page,
+    )

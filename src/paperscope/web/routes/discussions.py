@@ -1,0 +1,516 @@
+"""Discussions on papers: the JSON API (threads, post, edit, delete, upvote, report) and
+the forms of the paper page's discussion. Registered before papers: its
+/api/v1/papers/{id}/comments would otherwise be read as a paper id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import BackgroundTasks, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from paperscope.config import Settings
+from paperscope.feeds.reply_mail import (
+    address_confirmed,
+    confirm_reply_mail,
+    enable_reply_mail,
+    queue_reply_mail,
+    unsubscribe_from_replies,
+)
+from paperscope.models import User
+from paperscope.store import Store
+from paperscope.store.discussions import (
+    BodyLimits,
+    Comment,
+    DiscussionError,
+    claimants_by_paper,
+    delete_comment,
+    edit_comment,
+    get_comment,
+    post_comment,
+    reply_mail_enabled,
+    set_comment_vote,
+    set_reply_mail,
+)
+from paperscope.store.moderation import ReportRefused, report_comment
+from paperscope.web.auth import now_utc
+from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.discussion_schemas import (
+    BODY_HARD_LIMIT,
+    CommentEdit,
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    CommentVoteIn,
+    CommentVoteState,
+    DiscussionSettings,
+    DiscussionSettingsIn,
+    ReportIn,
+    ReportOut,
+)
+from paperscope.web.discussion_views import (
+    api_error,
+    comment_out,
+    comment_page,
+    comment_url,
+    parse_order,
+)
+from paperscope.web.errors import ApiError
+from paperscope.web.rendering import json_response, paper_url, render
+from paperscope.web.routing import Routes
+from paperscope.web.views import LimitParam, PageParam, back_url, load_paper
+
+routes = Routes()
+Result = TypeVar("Result")
+TAGS = ["discussions"]
+
+
+def _refusals(action: Callable[[], Result]) -> Result:
+    """Run a store call, turning its refusals into API errors."""
+    try:
+        return action()
+    except (DiscussionError, ReportRefused) as exc:
+        raise api_error(exc) from exc
+
+
+def _out(store: Store, comment: Comment, user: User | None) -> CommentOut:
+    claimants = claimants_by_paper(store=store, paper_ids=[comment.paper_id])
+    return comment_out(comment, viewer=user, claimants=claimants)
+
+
+def _post(
+    store: Store,
+    settings: Settings,
+    user: User,
+    paper_id: str,
+    body: str,
+    parent_id: int | None,
+    tasks: BackgroundTasks,
+) -> Comment:
+    paper = load_paper(store, paper_id)
+    limits = BodyLimits(max_chars=settings.comment_max_chars, per_hour=settings.comments_per_hour)
+    created = _refusals(
+        lambda: post_comment(
+            store=store,
+            paper_id=paper.paper_id,
+            user_id=user.user_id,
+            body=body,
+            parent_id=parent_id,
+            limits=limits,
+            now=now_utc(),
+        )
+    )
+    if created.parent_id is not None:
+        # After the response: the poster never waits on building a mail.
+        tasks.add_task(queue_reply_mail, store=store, settings=settings, reply=created, paper=paper)
+    return created
+
+
+# ---------------------------------------------------------------- JSON API
+
+
+@routes.api(
+    "/api/v1/papers/{paper_id:path}/comments",
+    response_model=CommentPage,
+    summary="A paper's discussion",
+    tags=TAGS,
+)
+def api_comments(
+    request: Request,
+    paper_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    order: str = Query("newest", description="newest, oldest or top (most upvoted)"),
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> Response:
+    """Threads of comments, top-level comments paginated in ``order``, each with all its
+    replies nested in ``replies``."""
+    paper = load_paper(store, paper_id)
+    model = comment_page(
+        request,
+        store=store,
+        settings=settings,
+        paper_id=paper.paper_id,
+        viewer=user,
+        order=parse_order(order),
+        page=page,
+        limit=limit,
+    )
+    return json_response(model)
+
+
+@routes.api(
+    "/api/v1/papers/{paper_id:path}/comments",
+    methods=["POST"],
+    csrf=True,
+    response_model=CommentOut,
+    status_code=201,
+    summary="Post a comment or reply",
+    tags=TAGS,
+)
+def api_post_comment(
+    paper_id: str,
+    body: CommentIn,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    tasks: BackgroundTasks,
+) -> Response:
+    """Post Markdown (with ``$...$`` math); ``parent_id`` makes it a reply. 422 for an
+    empty or too long body, 429 past the hourly limit, 403 for a banned account."""
+    created = _post(store, settings, user, paper_id, body.body, body.parent_id, tasks)
+    return json_response(_out(store, created, user), status_code=201)
+
+
+@routes.api(
+    "/api/v1/comments/{comment_id}",
+    methods=["PATCH"],
+    csrf=True,
+    response_model=CommentOut,
+    summary="Edit your comment",
+    tags=TAGS,
+)
+def api_edit_comment(
+    comment_id: int, body: CommentEdit, store: StoreDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    """Replace the text of your own comment; it is then marked edited."""
+    changed = _refusals(
+        lambda: edit_comment(
+            store=store,
+            comment_id=comment_id,
+            user_id=user.user_id,
+            body=body.body,
+            max_chars=settings.comment_max_chars,
+            now=now_utc(),
+        )
+    )
+    return json_response(_out(store, changed, user))
+
+
+@routes.api(
+    "/api/v1/comments/{comment_id}",
+    methods=["DELETE"],
+    csrf=True,
+    response_model=CommentOut,
+    summary="Delete your comment",
+    tags=TAGS,
+)
+def api_delete_comment(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    """Delete your own comment: its text is erased; replies to it stay, under "[deleted]"."""
+    gone = _refusals(
+        lambda: delete_comment(
+            store=store, comment_id=comment_id, user_id=user.user_id, now=now_utc()
+        )
+    )
+    return json_response(_out(store, gone, user))
+
+
+def _vote(store: Store, user: User, comment_id: int, upvoted: bool | None) -> CommentVoteState:
+    state, count = _refusals(
+        lambda: set_comment_vote(
+            store=store, comment_id=comment_id, user_id=user.user_id, upvoted=upvoted, now=now_utc()
+        )
+    )
+    return CommentVoteState(comment_id=comment_id, upvoted=state, upvotes=count)
+
+
+@routes.api(
+    "/api/v1/comments/{comment_id}/upvote",
+    methods=["POST"],
+    csrf=True,
+    response_model=CommentVoteState,
+    summary="Upvote a comment",
+    tags=TAGS,
+)
+def api_upvote_comment(
+    comment_id: int, store: StoreDep, user: CurrentUser, body: CommentVoteIn | None = None
+) -> Response:
+    """One upvote per account (idempotent); ``{"upvoted": false}`` removes it."""
+    return json_response(_vote(store, user, comment_id, True if body is None else body.upvoted))
+
+
+@routes.api(
+    "/api/v1/comments/{comment_id}/upvote",
+    methods=["DELETE"],
+    csrf=True,
+    response_model=CommentVoteState,
+    summary="Remove your upvote from a comment",
+    tags=TAGS,
+)
+def api_unvote_comment(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    return json_response(_vote(store, user, comment_id, False))
+
+
+@routes.api(
+    "/api/v1/comments/{comment_id}/report",
+    methods=["POST"],
+    csrf=True,
+    response_model=ReportOut,
+    summary="Report a comment to the administrators",
+    tags=TAGS,
+)
+def api_report_comment(
+    comment_id: int, body: ReportIn, store: StoreDep, user: CurrentUser
+) -> Response:
+    """Once per account and comment, with a short reason (at most 200 characters)."""
+    added = _refusals(
+        lambda: report_comment(
+            store=store,
+            comment_id=comment_id,
+            user_id=user.user_id,
+            reason=body.reason,
+            now=now_utc(),
+        )
+    )
+    return json_response(
+        ReportOut(comment_id=comment_id, reported=added), status_code=201 if added else 200
+    )
+
+
+def _settings_of(store: Store, user: User, sent: bool = False) -> DiscussionSettings:
+    return DiscussionSettings(
+        reply_mail=reply_mail_enabled(store=store, user_id=user.user_id),
+        address_confirmed=address_confirmed(store=store, email=user.email),
+        confirmation_sent=sent,
+    )
+
+
+def _change_settings(store: Store, settings: Settings, user: User, reply_mail: bool) -> bool:
+    """Apply the choice; True when a confirmation link was mailed."""
+    if not reply_mail:
+        set_reply_mail(store=store, user_id=user.user_id, enabled=False)
+        return False
+    status = enable_reply_mail(store=store, settings=settings, user=user, now=now_utc())
+    return status == "confirm_sent"
+
+
+@routes.api(
+    "/api/v1/me/discussions",
+    response_model=DiscussionSettings,
+    summary="Your discussion settings",
+    tags=TAGS,
+)
+def api_discussion_settings(store: StoreDep, user: CurrentUser) -> Response:
+    return json_response(_settings_of(store, user))
+
+
+@routes.api(
+    "/api/v1/me/discussions",
+    methods=["PUT"],
+    csrf=True,
+    response_model=DiscussionSettings,
+    summary="Change your discussion settings",
+    tags=TAGS,
+)
+def api_set_discussion_settings(
+    body: DiscussionSettingsIn, store: StoreDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    """``reply_mail``: be mailed (at your account's address) when someone replies to you.
+    An address not yet proven first gets a confirmation link."""
+    sent = _change_settings(store, settings, user, body.reply_mail)
+    return json_response(_settings_of(store, user, sent))
+
+
+# ---------------------------------------------------------------- forms of the paper page
+
+
+def _form_error(
+    request: Request,
+    exc: ApiError,
+    *,
+    action: str,
+    body: str,
+    paper_id: str,
+    parent_id: int | None,
+    field: str = "body",
+) -> Response:
+    """The refusal in words, with the text kept so nothing typed is lost."""
+    context = {
+        "error": exc,
+        "action": action,
+        "body": body,
+        "parent_id": parent_id,
+        "field": field,
+        "back": paper_url(paper_id) + "#discussion",
+    }
+    return render(
+        request, "discussions/form_error.html", context, json_model=None, status_code=exc.status
+    )
+
+
+@routes.page("/papers/{paper_id:path}/comments", methods=["POST"], csrf=True)
+def comment_form(
+    request: Request,
+    paper_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    tasks: BackgroundTasks,
+    body: str = Form("", max_length=BODY_HARD_LIMIT),
+    parent_id: int | None = Form(None),
+) -> Response:
+    try:
+        created = _post(store, settings, user, paper_id, body, parent_id, tasks)
+    except ApiError as exc:
+        if exc.code == "not_found" and parent_id is None:
+            raise
+        return _form_error(
+            request,
+            exc,
+            action=request.url.path,
+            body=body,
+            paper_id=paper_id,
+            parent_id=parent_id,
+        )
+    return RedirectResponse(comment_url(created), status_code=303)
+
+
+def _owned_comment(store: Store, comment_id: int) -> Comment:
+    found = get_comment(store=store, comment_id=comment_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"There is no comment {comment_id}.")
+    return found
+
+
+@routes.page("/comments/{comment_id}/edit", methods=["POST"], csrf=True)
+def edit_form(
+    request: Request,
+    comment_id: int,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    body: str = Form("", max_length=BODY_HARD_LIMIT),
+) -> Response:
+    existing = _owned_comment(store, comment_id)
+    try:
+        changed = _refusals(
+            lambda: edit_comment(
+                store=store,
+                comment_id=comment_id,
+                user_id=user.user_id,
+                body=body,
+                max_chars=settings.comment_max_chars,
+                now=now_utc(),
+            )
+        )
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        return _form_error(
+            request,
+            exc,
+            action=request.url.path,
+            body=body,
+            paper_id=existing.paper_id,
+            parent_id=None,
+        )
+    return RedirectResponse(comment_url(changed), status_code=303)
+
+
+@routes.page("/comments/{comment_id}/delete", methods=["POST"], csrf=True)
+def delete_form(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    gone = _refusals(
+        lambda: delete_comment(
+            store=store, comment_id=comment_id, user_id=user.user_id, now=now_utc()
+        )
+    )
+    return RedirectResponse(paper_url(gone.paper_id) + "#discussion", status_code=303)
+
+
+@routes.page("/comments/{comment_id}/upvote", methods=["POST"], csrf=True)
+def upvote_form(request: Request, comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    """The comment's upvote button: toggles."""
+    found = _owned_comment(store, comment_id)
+    _vote(store, user, comment_id, None)
+    target = back_url(request, paper_url(found.paper_id)).split("#")[0]
+    return RedirectResponse(f"{target}#comment-{comment_id}", status_code=303)
+
+
+@routes.page("/comments/{comment_id}/report", methods=["POST"], csrf=True)
+def report_form(
+    request: Request,
+    comment_id: int,
+    store: StoreDep,
+    user: CurrentUser,
+    reason: str = Form("", max_length=2000),
+) -> Response:
+    found = _owned_comment(store, comment_id)
+    try:
+        _refusals(
+            lambda: report_comment(
+                store=store,
+                comment_id=comment_id,
+                user_id=user.user_id,
+                reason=reason,
+                now=now_utc(),
+            )
+        )
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        return _form_error(
+            request,
+            exc,
+            action=request.url.path,
+            body=reason,
+            paper_id=found.paper_id,
+            parent_id=None,
+            field="reason",
+        )
+    return RedirectResponse(
+        f"{paper_url(found.paper_id)}?reported={comment_id}#comment-{comment_id}", status_code=303
+    )
+
+
+@routes.page("/account/discussions", methods=["POST"], csrf=True)
+def discussion_settings_form(
+    store: StoreDep, settings: SettingsDep, user: CurrentUser, reply_mail: str = Form("")
+) -> Response:
+    sent = _change_settings(store, settings, user, reply_mail == "1")
+    done = "discussions-confirm" if sent else "discussions"
+    return RedirectResponse(f"/account?done={done}", status_code=303)
+
+
+@routes.page("/discussions/confirm/{token}")
+def reply_confirm_page(request: Request, token: str) -> Response:
+    # GET changes nothing: mail scanners open links. The button POSTs.
+    context = {"token": token, "done": None, "confirm": True}
+    return render(request, "discussions/unsubscribe.html", context, json_model=None)
+
+
+@routes.page("/discussions/confirm/{token}", methods=["POST"])
+def reply_confirm(request: Request, token: str, store: StoreDep, settings: SettingsDep) -> Response:
+    """The signed, expiring token is the authority (no CSRF token)."""
+    done = confirm_reply_mail(store=store, settings=settings, token=token)
+    return render(
+        request,
+        "discussions/unsubscribe.html",
+        {"token": token, "done": done, "confirm": True},
+        json_model=None,
+        status_code=200 if done else 400,
+    )
+
+
+@routes.page("/discussions/unsubscribe/{token}")
+def reply_unsubscribe_page(request: Request, token: str) -> Response:
+    # GET never unsubscribes: mail scanners open links. The button POSTs (RFC 8058).
+    context = {"token": token, "done": None}
+    return render(request, "discussions/unsubscribe.html", context, json_model=None)
+
+
+@routes.page("/discussions/unsubscribe/{token}", methods=["POST"])
+def reply_unsubscribe(
+    request: Request, token: str, store: StoreDep, settings: SettingsDep
+) -> Response:
+    """One-click unsubscribe: the signed token is the authority (no CSRF token)."""
+    done = unsubscribe_from_replies(store=store, settings=settings, token=token)
+    return render(
+        request,
+        "discussions/unsubscribe.html",
+        {"token": token, "done": done},
+        json_model=None,
+        status_code=200 if done else 400,
+    )

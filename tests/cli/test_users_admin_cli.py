@@ -1,0 +1,48 @@
+"""`paperscope users add --admin` and `paperscope users admin NAME [--revoke]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from paperscope.cli import app
+from paperscope.cli.common import UserError
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.store.accounts import find_user
+
+
+def _run(data_dir: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(data_dir)], env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout + result.stderr
+
+
+def _is_admin(data_dir: Path, name: str) -> bool:
+    store = Store.open(Settings(data_dir=data_dir, dev_mode=True))
+    try:
+        found = find_user(store=store, username=name)
+        assert found is not None
+        return found[0].is_admin
+    finally:
+        store.close()
+
+
+def test_admins_are_made_and_unmade(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, out = _run(data, "users", "add", "root", "--admin", "--password", "correct horse battery")
+    assert code == 0 and "created administrator root" in out
+    assert _is_admin(data, "root")
+    code, out = _run(data, "users", "add", "reader", "--password", "correct horse battery")
+    assert code == 0 and "created user reader" in out and not _is_admin(data, "reader")
+
+    code, out = _run(data, "users", "admin", "READER")
+    assert code == 0 and "reader is now an administrator" in out and _is_admin(data, "reader")
+    code, out = _run(data, "users", "admin", "reader", "--revoke")
+    assert code == 0 and "no longer" in out and not _is_admin(data, "reader")
+    code, out = _run(data, "users", "list")
+    assert "root" in out and "admin" in out
+
+    # main() prints a UserError as one line; under CliRunner it is the exception
+    result = CliRunner().invoke(app, ["users", "admin", "ghost", "--data-dir", str(data)])
+    assert isinstance(result.exception, UserError) and "no user 'ghost'" in str(result.exception)

@@ -1,0 +1,171 @@
+"""Discussions in a real browser: comment, reply, edit, delete, report and an
+administrator hiding the reported comment; hostile comments stay inert text (no script
+runs, no dialog opens) and math is typeset. Screenshots go to the test's tmp dir."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_samples import hf_papers, hostile_paper, old_style_paper
+
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.store.moderation import set_admin
+from paperscope.store.papers import upsert_papers
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery"
+PAPER = "2410.99999"
+
+HOSTILE = [
+    "<script>window.__pwned = 1</script>",
+    "[click me](javascript:window.__pwned=2) beside [a safe one](https://example.org/a)",
+    '<img src=x onerror="window.__pwned=3">',
+    '<a href="#" onclick="window.__pwned=4" onmouseover="window.__pwned=4">hover</a>',
+    "<svg onload=window.__pwned=5></svg> <iframe src=javascript:window.__pwned=6></iframe>",
+    "$\\href{javascript:window.__pwned=7}{x}$ and [data](data:text/html,<script>alert(1)</script>)",
+    "NUL\x00byte <style>body{display:none}</style> <details open ontoggle=alert(8)>",
+]
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path,
+    shared_data: Path,
+    serve: Callable[[Settings, Store], AbstractContextManager[str]],
+) -> Iterator[tuple[str, Store]]:
+    settings = Settings(data_dir=tmp_path / "data", dev_mode=True)
+    store = Store.open(settings)
+    upsert_papers(
+        store=store, papers_in=[*hf_papers(shared_data), hostile_paper(), old_style_paper()]
+    )
+    with serve(settings, store) as url:
+        yield url, store
+    store.close()
+
+
+def _page(browser: Any, url: str, name: str) -> tuple[Any, list[str]]:
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.goto(url + "/signup")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(url + "/")
+    return page, problems
+
+
+def _comment(page: Any, text: str) -> Any:
+    page.fill("#comment-body", text)
+    page.click("[data-testid=comment-form] button[type=submit]")
+    page.wait_for_load_state()
+    return page.locator("[data-testid=comment]").filter(has_text=text.split("\n")[0][:20]).first
+
+
+def test_discussion_flow(site: tuple[str, Store], browser: Any, tmp_path: Path) -> None:
+    url, store = site
+    ada, ada_problems = _page(browser, url, "ada")
+    ada.goto(f"{url}/papers/{PAPER}")
+    first = _comment(ada, "Nice result: $E = mc^2$ holds **here**.")
+    assert first.locator(".katex").count() >= 1, "KaTeX typeset the comment's math"
+    assert first.locator("strong").inner_text() == "here"
+    first_id = first.get_attribute("data-comment-id")
+
+    bob, bob_problems = _page(browser, url, "bob")
+    bob.goto(f"{url}/papers/{PAPER}#discussion")
+    own = bob.locator(f"#comment-{first_id}")
+    own.locator("summary", has_text="Reply").click()
+    own.locator("textarea[name=body]").fill("I disagree, see $\\int_0^1 x\\,dx$.")
+    own.locator("button", has_text="Post reply").click()
+    bob.wait_for_load_state()
+    reply = bob.locator(f"#comment-{first_id} .comment-replies [data-testid=comment]").first
+    assert "I disagree" in reply.inner_text()
+
+    ada.goto(f"{url}/papers/{PAPER}")
+    mine = ada.locator(f"#comment-{first_id}")
+    mine.locator("> .comment-actions summary", has_text="Edit").click()
+    ada.fill(f"#edit-{first_id}", "Nice result, corrected.")
+    mine.locator("> .comment-actions button", has_text="Save").click()
+    ada.wait_for_load_state()
+    assert "edited" in ada.locator(f"#comment-{first_id} > .comment-head").inner_text()
+    assert "corrected" in ada.locator(f"#comment-{first_id} > .comment-body").inner_text()
+    ada.screenshot(path=str(tmp_path / "discussion.png"), full_page=True)
+
+    # bob reports ada's comment; an administrator hides it from the queue
+    bob.goto(f"{url}/papers/{PAPER}")
+    target = bob.locator(f"#comment-{first_id}")
+    target.locator("> .comment-actions summary", has_text="Report").click()
+    target.locator("> .comment-actions input[name=reason]").fill("rude remark")
+    target.locator("> .comment-actions button", has_text="Report").click()
+    bob.wait_for_load_state()
+    assert "Reported, thank you" in bob.locator(f"#comment-{first_id}").inner_text()
+
+    bob.goto(f"{url}/admin/moderation")
+    assert "administrators" in bob.content()  # 403 page, in words
+    set_admin(store=store, username="bob", is_admin=True)
+    bob.goto(f"{url}/admin/moderation")
+    queued = bob.locator("[data-testid=reported-comment]")
+    assert queued.count() == 1 and "rude remark" in queued.inner_text()
+    bob.screenshot(path=str(tmp_path / "moderation.png"), full_page=True)
+    queued.locator("[data-testid=hide]").click()
+    bob.wait_for_load_state()
+    assert "No open reports" in bob.content()
+
+    ada.goto(f"{url}/papers/{PAPER}")
+    assert "corrected" not in ada.locator("#discussion").inner_text()
+    assert (
+        "[hidden by a moderator]" in ada.locator("#discussion").inner_text()
+    )  # kept for its reply
+
+    # bob deletes his reply: the hidden comment now has no visible reply and leaves no trace
+    bob.goto(f"{url}/papers/{PAPER}")
+    bob.locator(".comment-replies [data-testid=comment-delete]").first.click()
+    bob.wait_for_load_state()
+    ada.goto(f"{url}/papers/{PAPER}")
+    assert ada.locator("[data-testid=comment]").count() == 0
+    assert ada_problems == [] and bob_problems == []
+
+
+def test_hostile_comments_stay_inert(site: tuple[str, Store], browser: Any, tmp_path: Path) -> None:
+    url, _store = site
+    page, problems = _page(browser, url, "mallory")
+    page.goto(f"{url}/papers/{PAPER}")
+    for text in HOSTILE:
+        page.fill("#comment-body", text)
+        page.click("[data-testid=comment-form] button[type=submit]")
+        page.wait_for_load_state()
+    # past the browser's own maxlength, as a script or an old browser would send it
+    page.evaluate("document.querySelector('#comment-body').removeAttribute('maxlength')")
+    page.fill("#comment-body", "x" * 20_001)
+    page.click("[data-testid=comment-form] button[type=submit]")
+    page.wait_for_load_state()
+    assert "limit is 20,000" in page.locator("[data-testid=form-error]").inner_text()
+
+    reader, reader_problems = _page(browser, url, "reader")
+    reader.goto(f"{url}/papers/{PAPER}")
+    bodies = reader.locator("[data-testid=comment-body]")
+    assert bodies.count() == len(HOSTILE)
+    for link in reader.locator("#discussion .comment-body a").all():
+        href = link.get_attribute("href")
+        assert href is None or href.startswith(("http:", "https:", "mailto:"))
+        assert link.get_attribute("rel") == "nofollow noopener ugc"
+    links = reader.locator("#discussion .comment-body a")
+    assert links.count() >= 1 and links.first.get_attribute("href") == "https://example.org/a"
+    for body in bodies.all():
+        body.hover()  # would fire any onmouseover that slipped through
+    reader.wait_for_timeout(300)
+    assert reader.evaluate("window.__pwned === undefined")
+    discussion = reader.locator("#discussion")
+    injected = discussion.locator(".comment-body").locator("script, img, iframe, style, details")
+    assert injected.count() == 0
+    assert "<script>window.__pwned = 1</script>" in discussion.inner_text()  # shown as text
+    assert reader.locator("body").is_visible()
+    reader.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert problems == [] and reader_problems == []
