@@ -319,6 +319,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Window and lock-out duration of the sign-in rate limit, in minutes.",
     )
+    claims_auto_approve: bool = Field(
+        default=True,
+        description=(
+            "Approve an authorship claim at once when the claimant's verified e-mail "
+            "domain matches an address printed in the paper (docs/collections.md); "
+            "false: every claim waits for an admin."
+        ),
+    )
 
     @field_validator("feed_categories", mode="before")
     @classmethod
