@@ -2,7 +2,8 @@
 the Atom/RSS paths (/search.atom, /categories/{name}.atom, /authors/{name}.atom)
 come before the pages they would otherwise be read as, references before library
 (/api/v1/library/{paper_id:path} would take /api/v1/library/export), and papers last, since
-/papers/{id:path} would swallow longer paths."""
+/papers/{id:path} would swallow longer paths. people serves /authors/{name} pages, after
+the feeds' /authors/{name}.atom."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ from fastapi import APIRouter
 from paperscope.web.routes import (
     accounts,
     browse,
+    collections,
     daily,
     docs,
     feeds,
     hf,
     library,
     papers,
+    people,
     recommend,
     references,
     search,
     submit,
     subscriptions,
+    verify_email,
 )
 
 AREAS = (
@@ -37,6 +41,9 @@ AREAS = (
     browse,
     hf,
     recommend,
+    collections,
+    people,
+    verify_email,
     papers,
 )
 
