@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from paperscope.web.schemas import Pagination, PaperCard
+from paperscope.web.schemas import BrowsePage, PaperCard
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -128,10 +128,9 @@ class AccountLink(BaseModel):
     url: str
 
 
-class AuthorPage(BaseModel):
-    name: str
-    papers: list[PaperCard]
-    pagination: Pagination
+class AuthorPage(BrowsePage):
+    """An author's papers (BrowsePage) with who they are here."""
+
     accounts: list[AccountLink] = Field(description="Accounts approved as this author")
     followers: int
     following: bool | None = Field(None, description="Whether you follow them (signed in)")

@@ -16,7 +16,6 @@ from paperscope.store import Store
 from paperscope.store.accounts import find_user
 from paperscope.store.claims import (
     Claim,
-    accounts_for_author,
     approved_claims,
     claim_of,
     claimed_paper_ids,
@@ -36,13 +35,11 @@ from paperscope.store.follows import (
     unfollow,
 )
 from paperscope.store.papers import get_papers
-from paperscope.store.profiles import author_paper_ids, submitted_paper_ids
+from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.people_schemas import (
-    AccountLink,
-    AuthorPage,
     ClaimIn,
     ClaimList,
     ClaimOut,
@@ -54,7 +51,7 @@ from paperscope.web.people_schemas import (
 from paperscope.web.rendering import author_url, json_response, paper_url, render, templates
 from paperscope.web.routes.collections import summary
 from paperscope.web.routing import Routes
-from paperscope.web.views import LimitParam, PageParam, back_url, cards_for, load_paper, pagination
+from paperscope.web.views import back_url, cards_for, load_paper
 
 routes = Routes()
 FollowKind = Literal["author", "user"]
@@ -70,47 +67,6 @@ def _account(store: Store, username: str) -> User:
     if found is None:
         raise NotFound(f"No account named {username!r} here.", {"username": username})
     return found[0]
-
-
-# ---------------------------------------------------------------- author pages
-
-
-@routes.twin(
-    "/authors/{name}",
-    "/api/v1/authors/{name}",
-    response_model=AuthorPage,
-    summary="An author's papers",
-    tags=["people"],
-)
-def author_page(
-    request: Request,
-    name: str,
-    store: StoreDep,
-    user: MaybeUser,
-    page: int = PageParam,
-    limit: int = LimitParam,
-) -> Response:
-    """Papers printed with this author name (newest first) and the accounts approved
-    as this author."""
-    if not name.strip() or len(name) > 300:
-        raise ApiError(422, "invalid_request", "An author name has 1 to 300 characters.")
-    ids, total = author_paper_ids(store=store, name=name, limit=limit, offset=(page - 1) * limit)
-    target = target_of("author", name)
-    model = AuthorPage(
-        name=name,
-        papers=cards_for(store=store, paper_ids=ids, user=user),
-        pagination=pagination(request, page=page, limit=limit, total=total),
-        accounts=[
-            AccountLink(username=u, url=user_url(u))
-            for _, u in accounts_for_author(store=store, name=name)
-        ],
-        followers=follower_count(store=store, kind="author", target=target),
-        following=is_following(store=store, user_id=user.user_id, kind="author", target=target)
-        if user
-        else None,
-        feed_url=author_url(name) + ".atom",
-    )
-    return render(request, "people/author.html", json_model=model)
 
 
 # ---------------------------------------------------------------- profiles
