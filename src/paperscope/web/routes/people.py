@@ -4,12 +4,12 @@ e-mail verification. Thin: the work is in store/ and paperscope.people."""
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import quote
 
 from fastapi import Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.people.claims import ClaimRefused, claim_paper
 from paperscope.store import Store
@@ -48,6 +48,7 @@ from paperscope.web.people_schemas import (
     FollowState,
     ProfilePage,
 )
+from paperscope.web.people_views import user_url
 from paperscope.web.rendering import author_url, json_response, paper_url, render, templates
 from paperscope.web.routes.collections import summary
 from paperscope.web.routing import Routes
@@ -56,10 +57,6 @@ from paperscope.web.views import back_url, cards_for, load_paper
 routes = Routes()
 FollowKind = Literal["author", "user"]
 PROFILE_LIST = 30
-
-
-def user_url(username: str) -> str:
-    return "/users/" + quote(username, safe="")
 
 
 def _account(store: Store, username: str) -> User:
@@ -252,7 +249,7 @@ def _claims_out(store: Store, claims: list[Claim]) -> list[ClaimOut]:
     ]
 
 
-def _claim(store: Store, settings: Any, user: User, paper_id: str, author_name: str) -> Claim:
+def _claim(store: Store, settings: Settings, user: User, paper_id: str, author_name: str) -> Claim:
     try:
         outcome = claim_paper(
             store=store,
