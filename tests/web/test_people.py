@@ -81,6 +81,8 @@ def test_claim_admin_approves_then_author_page_and_profile_show_it(
     profile = client.get("/api/v1/users/alice").json()
     assert [p["paper_id"] for p in profile["claimed_papers"]] == [PAPER]
     assert 'href="/users/alice"' in client.get(f"/papers/{PAPER}").text
+    claims = client.get(f"/api/v1/papers/{PAPER}/claims").json()["claims"]
+    assert [(c["username"], c["status"]) for c in claims] == [("alice", "approved")]
     # The claimant withdraws: gone everywhere.
     assert alice.delete(f"/api/v1/papers/{PAPER}/claim", headers=_h(alice)).status_code == 204
     assert client.get("/api/v1/users/alice").json()["claimed_papers"] == []

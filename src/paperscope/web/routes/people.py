@@ -284,6 +284,23 @@ def api_claim(
 
 
 @routes.api(
+    "/api/v1/papers/{paper_id:path}/claims",
+    response_model=ClaimList,
+    summary="Who claimed a paper",
+    tags=["people"],
+)
+def api_paper_claims(paper_id: str, store: StoreDep, user: MaybeUser) -> Response:
+    """The approved authorship claims of a paper (the paper page's "Authors on
+    paperscope"), and your own claim whatever its status."""
+    paper = load_paper(store, paper_id)
+    found = approved_claims(store=store, paper_ids=[paper.paper_id]).get(paper.paper_id, [])
+    mine = claim_of(store=store, user_id=user.user_id, paper_id=paper.paper_id) if user else None
+    if mine is not None and mine.status != "approved":
+        found = [*found, mine]
+    return json_response(ClaimList(claims=_claims_out(store, found), status=None, total=len(found)))
+
+
+@routes.api(
     "/api/v1/papers/{paper_id:path}/claim",
     methods=["DELETE"],
     csrf=True,
