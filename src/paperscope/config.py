@@ -359,6 +359,14 @@ class Settings(BaseSettings):
         le=200_000,
         description="Longest comment accepted, in characters of Markdown.",
     )
+    claims_auto_approve: bool = Field(
+        default=True,
+        description=(
+            "Approve an authorship claim at once when the claimant's verified e-mail "
+            "domain matches an address printed in the paper (docs/collections.md); "
+            "false: every claim waits for an admin."
+        ),
+    )
 
     @field_validator("feed_categories", mode="before")
     @classmethod

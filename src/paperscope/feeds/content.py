@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.store import Store
+from paperscope.store.follows import FollowedPaper, followed_papers
 from paperscope.store.papers import get_papers
 from paperscope.store.subscriptions import Subscription, papers_arrived
 
@@ -37,7 +38,7 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class DigestSection:
-    key: str  # trending | search | follow | recommended
+    key: str  # trending | search | follow | followed | recommended
     title: str
     items: tuple[DigestItem, ...]
     more: int = 0  # matches left out to keep the mail short
@@ -166,6 +167,19 @@ class ContentSource:
             except Exception as exc:  # no index yet, a stale manifest: say so, retry later
                 raise ContentUnavailable(f"search index unavailable: {exc}") from exc
         return self._engine
+
+    def followed(self, subscription: Subscription, since: datetime) -> list[FollowedPaper]:
+        """What the authors and accounts the subscriber's account follows brought since
+        ``since`` (the For-you page's query), newest first."""
+        if subscription.user_id is None:
+            return []
+        return followed_papers(
+            store=self.store,
+            user_id=subscription.user_id,
+            since=since,
+            until=self.now,
+            limit=MAX_PER_SECTION * 4,
+        )
 
     def recommended(self, subscription: Subscription, limit: int) -> list[str]:
         """The reader's personal recommendations of the period; empty (and logged) when

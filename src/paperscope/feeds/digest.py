@@ -6,6 +6,7 @@ sending is feeds/outbox.py's job."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -155,10 +156,27 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
         ids = source.arrived(since, spec.categories, spec.authors)
         add("follow", _follow_title(subscription), [(i, None) for i in ids], MAX_PER_SECTION)
     if spec.recommendations:
+        _add_followed(source, subscription, since, add)
+    if spec.recommendations:
         already = set(subscription.last_paper_ids)
         ids = [i for i in source.recommended(subscription, MAX_PER_SECTION * 2) if i not in already]
         add("recommended", "Recommended for you", [(i, None) for i in ids], MAX_PER_SECTION)
     return Digest(subscription, period, tuple(sections), source.now)
+
+
+def _add_followed(
+    source: ContentSource,
+    subscription: Subscription,
+    since: datetime,
+    add: Callable[[str, str, list[tuple[str, float | None]], int], None],
+) -> None:
+    """One section per followed author or account, titled with the reason, for the
+    personal digests of an account (those with recommendations)."""
+    groups: dict[str, list[tuple[str, float | None]]] = {}
+    for item in source.followed(subscription, since):
+        groups.setdefault(item.reason, []).append((item.paper_id, None))
+    for reason, ids in groups.items():
+        add("followed", reason, ids, MAX_PER_SECTION)
 
 
 def _follow_title(subscription: Subscription) -> str:

@@ -222,6 +222,37 @@ def render_password_reset(
     )
 
 
+def render_email_verification(
+    *,
+    settings: Settings,
+    email: str,
+    username: str,
+    verify_url: str,
+    valid_days: int,
+    idempotency_key: str,
+    sent: datetime,
+) -> EmailMessage:
+    """The mail that proves an account's address (paperscope.people.email_verification)."""
+    context = {
+        "site_name": "paperscope",
+        "site_url": site_url(settings, "/"),
+        "subject": "Confirm your e-mail address on paperscope",
+        "email": email,
+        "username": username,
+        "verify_url": verify_url,
+        "valid_days": valid_days,
+    }
+    return _message(
+        settings,
+        to=email,
+        subject=str(context["subject"]),
+        sent=sent,
+        idempotency_key=idempotency_key,
+        template="verify_email",
+        context=context,
+    )
+
+
 def _message(
     settings: Settings,
     *,

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from paperscope.store.claims import approved_claimants
 from paperscope.store.database import Store
 from paperscope.store.papers import resolve_paper_id
 from paperscope.store.schema import papers
@@ -483,11 +484,10 @@ def visible_comment_counts(*, store: Store, paper_ids: Sequence[str]) -> dict[st
 
 
 def claimants_by_paper(*, store: Store, paper_ids: Sequence[str]) -> dict[str, frozenset[int]]:
-    """The accounts that claimed authorship of each paper: the one place author claims
-    enter discussions. Papers without claimants are left out. Until claims are
-    stored, nobody has claimed anything."""
-    del store, paper_ids
-    return {}
+    """The accounts with an approved authorship claim on each paper: the one place
+    author claims enter discussions. Papers without claimants are left out."""
+    found = approved_claimants(store=store, paper_ids=paper_ids)
+    return {pid: frozenset(ids) for pid, ids in found.items() if ids}
 
 
 def is_paper_author(comment: Comment, claimants: Mapping[str, Set[int]]) -> bool:

@@ -49,6 +49,8 @@ users = Table(
     Column("password_hash", Text),
     Column("is_admin", Boolean, nullable=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
+    # Set when the owner followed a signed link mailed to ``email`` (migration 0010).
+    Column("email_verified_at", UTCDateTime),
 )
 
 sessions = Table(

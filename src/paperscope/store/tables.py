@@ -6,6 +6,7 @@ from paperscope.store import (
     schema_citations,
     schema_discussions,
     schema_feedback,
+    schema_people,
     schema_subscriptions,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "schema_citations",
     "schema_discussions",
     "schema_feedback",
+    "schema_people",
     "schema_subscriptions",
 ]

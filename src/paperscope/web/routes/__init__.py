@@ -4,7 +4,8 @@ come before the pages they would otherwise be read as, references before library
 (/api/v1/library/{paper_id:path} would take /api/v1/library/export), discussions and
 moderation before papers (/api/v1/papers/{id:path} would take
 /api/v1/papers/{id}/comments), and papers last, since /papers/{id:path} would swallow
-longer paths."""
+longer paths. people serves /authors/{name} pages, after the feeds'
+/authors/{name}.atom."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter
 from paperscope.web.routes import (
     accounts,
     browse,
+    collections,
     daily,
     discussions,
     docs,
@@ -21,12 +23,14 @@ from paperscope.web.routes import (
     library,
     moderation,
     papers,
+    people,
     recommend,
     recovery,
     references,
     search,
     submit,
     subscriptions,
+    verify_email,
 )
 
 AREAS = (
@@ -45,6 +49,9 @@ AREAS = (
     recommend,
     discussions,
     moderation,
+    collections,
+    people,
+    verify_email,
     papers,
 )
 

@@ -9,6 +9,8 @@ from fastapi import Query, Request, Response
 from paperscope.store.title_search import search_titles
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.feed_links import browse_links
+from paperscope.web.people_schemas import AuthorPage
+from paperscope.web.people_views import author_page
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import BrowsePage
@@ -18,7 +20,7 @@ routes = Routes()
 BrowseSort = Literal["newest", "oldest", "citations"]
 
 
-def _browse(
+def _browse_model(
     request: Request,
     store: StoreDep,
     user: MaybeUser,
@@ -27,7 +29,7 @@ def _browse(
     sort: BrowseSort,
     page: int,
     limit: int,
-) -> Response:
+) -> BrowsePage:
     rows, total = search_titles(
         store=store,
         terms=[],
@@ -39,7 +41,7 @@ def _browse(
         offset=(page - 1) * limit,
     )
     feed_url, alert_url = browse_links(kind, name)
-    model = BrowsePage(
+    return BrowsePage(
         feed_url=feed_url,
         alert_url=alert_url,
         kind=kind,
@@ -48,13 +50,12 @@ def _browse(
         items=cards_for(store=store, paper_ids=[r[0] for r in rows], user=user),
         pagination=pagination(request, page=page, limit=limit, total=total),
     )
-    return render(request, "browse.html", {}, json_model=model)
 
 
 @routes.twin(
     "/authors/{name}",
     "/api/v1/authors/{name}",
-    response_model=BrowsePage,
+    response_model=AuthorPage,
     summary="Papers of an author",
     tags=["papers"],
 )
@@ -67,8 +68,11 @@ def author(
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
-    """Papers by one author (matched ignoring case and accents)."""
-    return _browse(request, store, user, "author", name, sort, page, limit)
+    """Papers by one author (matched ignoring case and accents), the accounts approved
+    as this author, and whether you follow them."""
+    base = _browse_model(request, store, user, "author", name, sort, page, limit)
+    model = author_page(store=store, user=user, base=base)
+    return render(request, "people/author.html", {}, json_model=model)
 
 
 @routes.twin(
@@ -88,4 +92,5 @@ def category(
     limit: int = LimitParam,
 ) -> Response:
     """Papers in one arXiv category."""
-    return _browse(request, store, user, "category", name, sort, page, limit)
+    model = _browse_model(request, store, user, "category", name, sort, page, limit)
+    return render(request, "browse.html", {}, json_model=model)

@@ -33,6 +33,7 @@ from paperscope.store.papers import get_paper, get_papers, list_paper_ids
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import ApiError, NotFound
+from paperscope.web.followed import FollowedCard, followed_cards
 from paperscope.web.rendering import json_response, paper_url, render, templates
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import PaperCard
@@ -89,6 +90,10 @@ class ForYouPage(BaseModel):
     categories: list[CategoryCount] = Field(description="Categories to pick from (onboarding)")
     starter_papers: list[PaperCard] = Field(description="Recent papers to pick from (onboarding)")
     notice: str | None = None
+    followed: list[FollowedCard] = Field(
+        default_factory=list,
+        description="New papers and submissions of the authors and accounts you follow",
+    )
 
 
 class FeedbackState(BaseModel):
@@ -146,6 +151,7 @@ def for_you(
         result = Recommendations([], window, tag, None, False, 0, 0)
         notice = f"Recommendations are not ready yet: {exc}"
     page = _page(store, user, result, notice)
+    page.followed = followed_cards(store=store, user=user, window=window, now=now_utc())
     return render(request, "recommend/for_you.html", {"nav_id": "foryou"}, json_model=page)
 
 

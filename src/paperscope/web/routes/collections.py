@@ -1,0 +1,537 @@
+"""Collections: named, ordered lists of papers with notes, public or private, with a
+page, a JSON twin, an Atom/RSS feed, upvotes, reference-manager export and "add to a
+collection" on every paper card. A private collection answers 404 to everyone but its
+owner, on every path. Thin: storage is store/collections.py."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+from fastapi import Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from paperscope.feeds.syndication import FeedInfo
+from paperscope.models import User
+from paperscope.references import export_paper_ids
+from paperscope.store import Store
+from paperscope.store.collections import (
+    Collection,
+    CollectionFull,
+    add_item,
+    create_collection,
+    delete_collection,
+    get_collection,
+    has_upvoted,
+    list_collections,
+    list_items,
+    move_item,
+    remove_item,
+    reorder_items,
+    set_item_note,
+    toggle_collection_upvote,
+    update_collection,
+)
+from paperscope.web.auth import now_utc, resolve_user
+from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.errors import ApiError, NotFound
+from paperscope.web.people_schemas import (
+    CollectionChange,
+    CollectionIn,
+    CollectionItemOut,
+    CollectionList,
+    CollectionPage,
+    CollectionSummary,
+    CollectionUpvote,
+    ItemIn,
+    NoteIn,
+    OrderIn,
+)
+from paperscope.web.rendering import json_response, render, templates, wants_json
+from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
+from paperscope.web.routes.references import ExportFormat, _download
+from paperscope.web.routing import Routes
+from paperscope.web.views import back_url, cards_for, load_paper
+
+routes = Routes()
+_TAGS = ["collections"]
+
+
+def collection_url(collection_id: int) -> str:
+    return f"/collections/{collection_id}"
+
+
+def summary(c: Collection) -> CollectionSummary:
+    return CollectionSummary(
+        id=c.collection_id,
+        url=collection_url(c.collection_id),
+        title=c.title,
+        description=c.description,
+        public=c.is_public,
+        owner=c.owner,
+        owner_url="/users/" + quote(c.owner, safe=""),
+        upvotes=c.upvotes,
+        item_count=c.item_count,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+def _visible(store: Store, collection_id: int, user: User | None) -> Collection:
+    """The collection if the viewer may see it; 404 alike for missing and private."""
+    found = get_collection(store=store, collection_id=collection_id)
+    if found is None or not (found.is_public or (user and user.user_id == found.user_id)):
+        raise NotFound(f"No collection {collection_id} here.", {"collection_id": collection_id})
+    return found
+
+
+def _owned(store: Store, collection_id: int, user: User) -> Collection:
+    found = _visible(store, collection_id, user)
+    if found.user_id != user.user_id:
+        raise ApiError(403, "forbidden", "Only the owner of this collection can change it.")
+    return found
+
+
+def user_collections(request: Request) -> list[tuple[int, str]]:
+    """(id, title) of the viewer's collections for the "add to a collection" menus of a
+    page, looked up once per request."""
+    cached: list[tuple[int, str]] | None = getattr(request.state, "own_collections", None)
+    if cached is None:
+        user = resolve_user(request)
+        store: Store = request.app.state.store
+        cached = (
+            [
+                (c.collection_id, c.title)
+                for c in list_collections(store=store, user_id=user.user_id, public_only=False)
+            ]
+            if user
+            else []
+        )
+        request.state.own_collections = cached
+    return cached
+
+
+templates.env.globals["user_collections"] = user_collections
+
+
+def _page_model(store: Store, c: Collection, user: User | None) -> CollectionPage:
+    items = list_items(store=store, collection_id=c.collection_id)
+    cards = {
+        card.paper_id: card
+        for card in cards_for(store=store, paper_ids=[i.paper_id for i in items], user=user)
+    }
+    return CollectionPage(
+        **summary(c).model_dump(),
+        items=[
+            CollectionItemOut(
+                paper=cards[i.paper_id], note=i.note, position=i.position, added_at=i.added_at
+            )
+            for i in items
+            if i.paper_id in cards
+        ],
+        is_owner=bool(user and user.user_id == c.user_id),
+        upvoted=has_upvoted(store=store, collection_id=c.collection_id, user_id=user.user_id)
+        if user
+        else None,
+        feed_url=f"{collection_url(c.collection_id)}.atom",
+        export_url=f"{collection_url(c.collection_id)}/export",
+    )
+
+
+def _form_value(model: type[CollectionIn] | type[ItemIn], **values: object) -> object:
+    """A form's fields checked by the API's own schema, so both refuse alike."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err.get("loc", ())) or "form"
+        raise ApiError(422, "invalid_request", f"Invalid {field}: {err['msg']}") from None
+
+
+# ---------------------------------------------------------------- lists and creation
+
+
+@routes.twin(
+    "/collections",
+    "/api/v1/collections",
+    response_model=CollectionList,
+    summary="Your collections",
+    tags=_TAGS,
+)
+def my_collections(request: Request, store: StoreDep, user: CurrentUser) -> Response:
+    """Your collections, public and private, most recently changed first."""
+    found = list_collections(store=store, user_id=user.user_id, public_only=False)
+    model = CollectionList(collections=[summary(c) for c in found])
+    return render(request, "collections/list.html", {"nav_id": "collections"}, json_model=model)
+
+
+def _create(store: Store, user: User, body: CollectionIn) -> Collection:
+    try:
+        return create_collection(
+            store=store,
+            user_id=user.user_id,
+            title=body.title,
+            description=body.description,
+            is_public=body.public,
+            now=now_utc(),
+        )
+    except CollectionFull as exc:
+        raise ApiError(409, "too_many_collections", f"Cannot add a collection: {exc}.") from None
+
+
+@routes.api(
+    "/api/v1/collections",
+    methods=["POST"],
+    csrf=True,
+    response_model=CollectionSummary,
+    status_code=201,
+    summary="Create a collection",
+    tags=_TAGS,
+)
+def api_create(body: CollectionIn, store: StoreDep, user: CurrentUser) -> Response:
+    """A new, empty collection; the answer's ``id`` names it in the other calls."""
+    return json_response(summary(_create(store, user, body)), status_code=201)
+
+
+@routes.page("/collections", methods=["POST"], csrf=True)
+def create_form(
+    store: StoreDep,
+    user: CurrentUser,
+    title: str = Form(""),
+    description: str = Form(""),
+    public: str = Form(""),
+) -> Response:
+    body = _form_value(CollectionIn, title=title, description=description, public=bool(public))
+    assert isinstance(body, CollectionIn)
+    created = _create(store, user, body)
+    return RedirectResponse(collection_url(created.collection_id), status_code=303)
+
+
+@routes.page("/collections/add", methods=["POST"], csrf=True)
+def add_from_card(
+    request: Request,
+    store: StoreDep,
+    user: CurrentUser,
+    paper_id: str = Form(..., max_length=64),
+    collection_id: str = Form(""),
+    new_title: str = Form(""),
+) -> Response:
+    """A paper card's "add to a collection" menu: an existing collection, or a new
+    (private) one named in the same form. htmx gets a line back, a plain post a
+    redirect to where it came from."""
+    paper = load_paper(store, paper_id)
+    if new_title.strip():
+        body = _form_value(CollectionIn, title=new_title, description="", public=False)
+        assert isinstance(body, CollectionIn)
+        target = _create(store, user, body)
+    elif collection_id.isdigit():
+        target = _owned(store, int(collection_id), user)
+    else:
+        raise ApiError(422, "invalid_request", "Choose a collection or name a new one.")
+    _add(store, target, paper.paper_id, None)
+    if request.headers.get("hx-request"):
+        context = {"request": request, "collection": summary(target)}
+        return templates.TemplateResponse(request, "collections/_added.html", context)
+    return RedirectResponse(back_url(request, collection_url(target.collection_id)), 303)
+
+
+# ---------------------------------------------------------------- one collection
+
+
+def collection_feed(
+    request: Request, collection_id: int, store: StoreDep, settings: SettingsDep, user: MaybeUser
+) -> Response:
+    c = _visible(store, collection_id, user)
+    ids = [i.paper_id for i in list_items(store=store, collection_id=collection_id)]
+    info = FeedInfo(
+        f"paperscope collection: {c.title}",
+        c.description or f"A collection by {c.owner}.",
+        collection_url(collection_id),
+        _self_path(request),
+    )
+    # Newest additions first, as a feed reader expects.
+    return _feed_response(request, settings, store, info, ids[::-1])
+
+
+# Before the page: /collections/{id} would read "5.atom" as an id.
+for _kind in KINDS:
+    routes.page(f"/collections/{{collection_id}}.{_kind}")(collection_feed)
+
+
+@routes.twin(
+    "/collections/{collection_id}",
+    "/api/v1/collections/{collection_id}",
+    response_model=CollectionPage,
+    summary="A collection",
+    tags=_TAGS,
+)
+def collection_page(
+    request: Request, collection_id: int, store: StoreDep, user: MaybeUser
+) -> Response:
+    """A collection with its papers in order and their notes (404 if private and not
+    yours)."""
+    found = _visible(store, collection_id, user)
+    model = _page_model(store, found, user)
+    context = {"nav_id": "collections", "title": found.title}
+    return render(request, "collections/page.html", context, json_model=model)
+
+
+@routes.api(
+    "/api/v1/collections/{collection_id}",
+    methods=["PATCH"],
+    csrf=True,
+    response_model=CollectionPage,
+    summary="Edit a collection",
+    tags=_TAGS,
+)
+def api_edit(
+    collection_id: int, body: CollectionChange, store: StoreDep, user: CurrentUser
+) -> Response:
+    """Change the title, description or visibility."""
+    _owned(store, collection_id, user)
+    changed = update_collection(
+        store=store,
+        collection_id=collection_id,
+        now=now_utc(),
+        title=body.title,
+        description=body.description,
+        is_public=body.public,
+    )
+    assert changed is not None
+    return json_response(_page_model(store, changed, user))
+
+
+@routes.page("/collections/{collection_id}/edit", methods=["POST"], csrf=True)
+def edit_form(
+    collection_id: int,
+    store: StoreDep,
+    user: CurrentUser,
+    title: str = Form(""),
+    description: str = Form(""),
+    public: str = Form(""),
+) -> Response:
+    _owned(store, collection_id, user)
+    body = _form_value(CollectionIn, title=title, description=description, public=bool(public))
+    assert isinstance(body, CollectionIn)
+    update_collection(
+        store=store,
+        collection_id=collection_id,
+        now=now_utc(),
+        title=body.title,
+        description=body.description,
+        is_public=body.public,
+    )
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+@routes.api(
+    "/api/v1/collections/{collection_id}",
+    methods=["DELETE"],
+    csrf=True,
+    status_code=204,
+    summary="Delete a collection",
+    tags=_TAGS,
+)
+def api_delete(collection_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    _owned(store, collection_id, user)
+    delete_collection(store=store, collection_id=collection_id)
+    return Response(status_code=204)
+
+
+@routes.page("/collections/{collection_id}/delete", methods=["POST"], csrf=True)
+def delete_form(collection_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    _owned(store, collection_id, user)
+    delete_collection(store=store, collection_id=collection_id)
+    return RedirectResponse("/collections", status_code=303)
+
+
+# ---------------------------------------------------------------- items
+
+
+def _add(store: Store, c: Collection, paper_id: str, note: str | None) -> bool:
+    try:
+        return add_item(
+            store=store, collection_id=c.collection_id, paper_id=paper_id, note=note, now=now_utc()
+        )
+    except CollectionFull as exc:
+        raise ApiError(409, "collection_full", f"Cannot add {paper_id}: {exc}.") from None
+
+
+@routes.api(
+    "/api/v1/collections/{collection_id}/items",
+    methods=["POST"],
+    csrf=True,
+    response_model=CollectionItemOut,
+    status_code=201,
+    summary="Add a paper to a collection",
+    tags=_TAGS,
+)
+def api_add_item(collection_id: int, body: ItemIn, store: StoreDep, user: CurrentUser) -> Response:
+    """Append a paper (201), or change the note of one already there (200)."""
+    c = _owned(store, collection_id, user)
+    paper = load_paper(store, body.paper_id)
+    created = _add(store, c, paper.paper_id, body.note)
+    return json_response(_item_out(store, c, paper.paper_id, user), 201 if created else 200)
+
+
+def _item_out(store: Store, c: Collection, paper_id: str, user: User) -> CollectionItemOut:
+    page = _page_model(store, c, user)
+    for item in page.items:
+        if item.paper.paper_id == paper_id:
+            return item
+    raise NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+
+
+@routes.page("/collections/{collection_id}/items", methods=["POST"], csrf=True)
+def add_item_form(
+    collection_id: int,
+    store: StoreDep,
+    user: CurrentUser,
+    paper_id: str = Form(...),
+    note: str = Form(""),
+) -> Response:
+    c = _owned(store, collection_id, user)
+    body = _form_value(ItemIn, paper_id=paper_id.strip(), note=note)
+    assert isinstance(body, ItemIn)
+    paper = load_paper(store, body.paper_id)
+    _add(store, c, paper.paper_id, body.note or None)
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+@routes.api(
+    "/api/v1/collections/{collection_id}/items/{paper_id:path}",
+    methods=["PUT"],
+    csrf=True,
+    response_model=CollectionItemOut,
+    summary="Change an item's note",
+    tags=_TAGS,
+)
+def api_note(
+    collection_id: int, paper_id: str, body: NoteIn, store: StoreDep, user: CurrentUser
+) -> Response:
+    c = _owned(store, collection_id, user)
+    if not set_item_note(
+        store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
+    ):
+        raise NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+    return json_response(_item_out(store, c, paper_id, user))
+
+
+@routes.page("/collections/{collection_id}/items/{paper_id:path}/note", methods=["POST"], csrf=True)
+def note_form(
+    collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser, note: str = Form("")
+) -> Response:
+    _owned(store, collection_id, user)
+    try:
+        body = NoteIn(note=note)
+    except ValidationError:
+        raise ApiError(422, "invalid_request", "Invalid note: at most 2000 characters.") from None
+    set_item_note(
+        store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
+    )
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+@routes.page("/collections/{collection_id}/items/{paper_id:path}/move", methods=["POST"], csrf=True)
+def move_form(
+    collection_id: int,
+    paper_id: str,
+    store: StoreDep,
+    user: CurrentUser,
+    direction: Literal["up", "down"] = Form(...),
+) -> Response:
+    _owned(store, collection_id, user)
+    move_item(
+        store=store,
+        collection_id=collection_id,
+        paper_id=paper_id,
+        offset=-1 if direction == "up" else 1,
+        now=now_utc(),
+    )
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+@routes.api(
+    "/api/v1/collections/{collection_id}/order",
+    methods=["PUT"],
+    csrf=True,
+    response_model=CollectionPage,
+    summary="Reorder a collection",
+    tags=_TAGS,
+)
+def api_order(collection_id: int, body: OrderIn, store: StoreDep, user: CurrentUser) -> Response:
+    """Put the items in this order; it must name every item exactly once."""
+    c = _owned(store, collection_id, user)
+    if not reorder_items(
+        store=store, collection_id=collection_id, paper_ids=body.paper_ids, now=now_utc()
+    ):
+        raise ApiError(422, "bad_order", "paper_ids must list every item of the collection once.")
+    return json_response(_page_model(store, c, user))
+
+
+@routes.api(
+    "/api/v1/collections/{collection_id}/items/{paper_id:path}",
+    methods=["DELETE"],
+    csrf=True,
+    status_code=204,
+    summary="Remove a paper from a collection",
+    tags=_TAGS,
+)
+def api_remove_item(
+    collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser
+) -> Response:
+    _owned(store, collection_id, user)
+    if not remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc()):
+        raise NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+    return Response(status_code=204)
+
+
+@routes.page(
+    "/collections/{collection_id}/items/{paper_id:path}/remove", methods=["POST"], csrf=True
+)
+def remove_form(collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
+    _owned(store, collection_id, user)
+    remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc())
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+# ---------------------------------------------------------------- upvotes, export, feed
+
+
+@routes.twin(
+    "/collections/{collection_id}/upvote",
+    "/api/v1/collections/{collection_id}/upvote",
+    methods=["POST"],
+    csrf=True,
+    response_model=CollectionUpvote,
+    summary="Upvote a collection (again: take it back)",
+    tags=_TAGS,
+)
+def upvote(request: Request, collection_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    _visible(store, collection_id, user)
+    upvoted, count = toggle_collection_upvote(
+        store=store, collection_id=collection_id, user_id=user.user_id, now=now_utc()
+    )
+    if wants_json(request):
+        return json_response(CollectionUpvote(id=collection_id, upvoted=upvoted, upvotes=count))
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+@routes.twin(
+    "/collections/{collection_id}/export",
+    "/api/v1/collections/{collection_id}/export",
+    summary="Export a collection as BibTeX, RIS or CSL-JSON",
+    tags=_TAGS,
+)
+def export(
+    collection_id: int,
+    store: StoreDep,
+    user: MaybeUser,
+    fmt: ExportFormat = Query("bibtex", alias="format", description="bibtex, ris or csl-json"),
+) -> Response:
+    """The collection's papers in its order, for a reference manager."""
+    c = _visible(store, collection_id, user)
+    ids = [i.paper_id for i in list_items(store=store, collection_id=collection_id)]
+    text = export_paper_ids(store=store, paper_ids=ids, fmt=fmt)
+    return _download(text, fmt, f"paperscope-collection-{collection_id}-{c.title[:40]}")

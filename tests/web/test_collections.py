@@ -1,0 +1,256 @@
+"""Collections over the API and the forms: the exact API contract, privacy (404 for
+everyone but the owner on every path), Bearer tokens, limits, ordering, upvotes,
+feeds, and exports parsed back with bibtexparser, rispy and json."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import bibtexparser
+import rispy
+from fastapi.testclient import TestClient
+from web_samples import csrf_of
+
+from paperscope.store import Store
+from paperscope.store.accounts import find_user
+from paperscope.web.auth import create_api_token
+
+HF_IDS = ("2410.17243", "2410.18533")
+
+
+def _h(c: TestClient) -> dict[str, str]:
+    return {"X-CSRF-Token": csrf_of(c, "/")}
+
+
+def _create(c: TestClient, **body: object) -> dict:  # type: ignore[type-arg]
+    r = c.post("/api/v1/collections", json=body, headers=_h(c))
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _add(c: TestClient, cid: int, paper_id: str, note: str | None = None) -> int:
+    body = {"paper_id": paper_id} | ({"note": note} if note is not None else {})
+    return c.post(f"/api/v1/collections/{cid}/items", json=body, headers=_h(c)).status_code
+
+
+def test_api_contract(alice: TestClient, client: TestClient) -> None:
+    created = _create(alice, title="Memory tricks", description="Long context", public=True)
+    cid = created["id"]
+    assert created["url"] == f"/collections/{cid}" and created["public"] is True
+    assert _add(alice, cid, "2410.17243", "the tile trick") == 201
+    assert _add(alice, cid, "hep-th/9901001") == 201
+    assert _add(alice, cid, "2410.17243", "changed note") == 200  # already there: note only
+    got = client.get(f"/api/v1/collections/{cid}").json()  # signed out: public
+    assert [i["paper"]["paper_id"] for i in got["items"]] == ["2410.17243", "hep-th/9901001"]
+    assert got["items"][0]["note"] == "changed note" and got["owner"] == "alice"
+    assert got["is_owner"] is False and got["upvoted"] is None
+    r = alice.delete(f"/api/v1/collections/{cid}/items/hep-th/9901001", headers=_h(alice))
+    assert r.status_code == 204
+    assert (
+        alice.delete(
+            f"/api/v1/collections/{cid}/items/hep-th/9901001", headers=_h(alice)
+        ).status_code
+        == 404
+    )
+    assert alice.delete(f"/api/v1/collections/{cid}", headers=_h(alice)).status_code == 204
+    assert client.get(f"/api/v1/collections/{cid}").status_code == 404
+
+
+def test_private_collection_is_404_to_everyone_but_its_owner(
+    alice: TestClient, bob: TestClient, client: TestClient
+) -> None:
+    cid = _create(alice, title="Secret reading", description="", public=False)["id"]
+    _add(alice, cid, "2410.17243")
+    assert alice.get(f"/api/v1/collections/{cid}").status_code == 200
+    assert alice.get(f"/collections/{cid}").status_code == 200
+    for who in (bob, client):
+        for path in (
+            f"/collections/{cid}",
+            f"/api/v1/collections/{cid}",
+            f"/collections/{cid}.atom",
+            f"/collections/{cid}/export?format=ris",
+            f"/api/v1/collections/{cid}/export",
+        ):
+            r = who.get(path)
+            assert r.status_code == 404, path
+            assert "Secret reading" not in r.text
+    # A stranger cannot add to it nor delete it (404, as if it did not exist).
+    assert _add(bob, cid, "2410.18533") == 404
+    assert bob.delete(f"/api/v1/collections/{cid}", headers=_h(bob)).status_code == 404
+    profile = client.get("/api/v1/users/alice").json()
+    assert profile["collections"] == []
+
+
+def test_public_collection_changes_only_by_its_owner(alice: TestClient, bob: TestClient) -> None:
+    cid = _create(alice, title="Shared", public=True)["id"]
+    r = bob.post(
+        f"/api/v1/collections/{cid}/items", json={"paper_id": "2410.17243"}, headers=_h(bob)
+    )
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    r = bob.patch(f"/api/v1/collections/{cid}", json={"title": "mine"}, headers=_h(bob))
+    assert r.status_code == 403
+    # Upvotes: anyone signed in, once each; again takes it back.
+    assert bob.post(f"/api/v1/collections/{cid}/upvote", headers=_h(bob)).json()["upvotes"] == 1
+    assert alice.post(f"/api/v1/collections/{cid}/upvote", headers=_h(alice)).json()["upvotes"] == 2
+    assert bob.post(f"/api/v1/collections/{cid}/upvote", headers=_h(bob)).json() == {
+        "id": cid,
+        "upvoted": False,
+        "upvotes": 1,
+    }
+
+
+def test_bearer_token_needs_no_csrf(
+    alice: TestClient, client: TestClient, loaded_store: Store
+) -> None:
+    found = find_user(store=loaded_store, username="alice")
+    assert found is not None
+    _, secret = create_api_token(store=loaded_store, user=found[0], name="script")
+    auth = {"Authorization": f"Bearer {secret}"}
+    r = client.post("/api/v1/collections", json={"title": "From a script"}, headers=auth)
+    assert r.status_code == 201 and r.json()["public"] is False
+    cid = r.json()["id"]
+    r = client.post(
+        f"/api/v1/collections/{cid}/items", json={"paper_id": "2410.17243"}, headers=auth
+    )
+    assert r.status_code == 201
+    assert client.get(f"/api/v1/collections/{cid}", headers=auth).json()["item_count"] == 1
+    # The session without a CSRF token is refused.
+    r = alice.post("/api/v1/collections", json={"title": "x"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
+
+
+def test_limits_and_bad_input_are_clear_errors(alice: TestClient) -> None:
+    r = alice.post("/api/v1/collections", json={"title": "x" * 201}, headers=_h(alice))
+    assert r.status_code == 422 and "title" in r.json()["error"]["message"]
+    r = alice.post("/api/v1/collections", json={"title": "  \x00 "}, headers=_h(alice))
+    assert r.status_code == 422 and "title" in r.json()["error"]["message"]
+    r = alice.post(
+        "/api/v1/collections", json={"title": "ok", "description": "d" * 5001}, headers=_h(alice)
+    )
+    assert r.status_code == 422 and "description" in r.json()["error"]["message"]
+    cid = _create(alice, title="Nul\x00 bytes\x00 gone")["id"]
+    assert alice.get(f"/api/v1/collections/{cid}").json()["title"] == "Nul bytes gone"
+    r = alice.post(
+        f"/api/v1/collections/{cid}/items",
+        json={"paper_id": "2410.17243", "note": "n" * 2001},
+        headers=_h(alice),
+    )
+    assert r.status_code == 422 and "note" in r.json()["error"]["message"]
+    r = alice.post(
+        f"/api/v1/collections/{cid}/items", json={"paper_id": "9999.99999"}, headers=_h(alice)
+    )
+    assert r.status_code == 404 and "9999.99999" in r.json()["error"]["message"]
+    assert alice.get("/api/v1/collections/abc").status_code == 422
+    r = alice.get(f"/api/v1/collections/{cid}/export?format=docx")
+    assert r.status_code == 422 and "format" in r.json()["error"]["message"]
+    # A form with a huge title gets the same clear refusal, as a page.
+    token = csrf_of(alice, "/collections")
+    r = alice.post("/collections", data={"csrf_token": token, "title": "t" * 100_000})
+    assert r.status_code == 422 and "at most 200 characters" in r.text
+
+
+def test_reorder_edit_and_notes(alice: TestClient) -> None:
+    cid = _create(alice, title="Order", public=True)["id"]
+    for pid in ("2410.17243", "2410.18533", "hep-th/9901001"):
+        _add(alice, cid, pid)
+    r = alice.put(
+        f"/api/v1/collections/{cid}/order",
+        json={"paper_ids": ["hep-th/9901001", "2410.17243", "2410.18533"]},
+        headers=_h(alice),
+    )
+    assert r.status_code == 200, r.text
+    assert [i["paper"]["paper_id"] for i in r.json()["items"]] == [
+        "hep-th/9901001",
+        "2410.17243",
+        "2410.18533",
+    ]
+    r = alice.put(
+        f"/api/v1/collections/{cid}/order", json={"paper_ids": ["2410.17243"]}, headers=_h(alice)
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_order"
+    token = csrf_of(alice, f"/collections/{cid}")
+    alice.post(
+        f"/collections/{cid}/items/2410.18533/move", data={"csrf_token": token, "direction": "up"}
+    )
+    alice.post(
+        f"/collections/{cid}/items/hep-th/9901001/note",
+        data={"csrf_token": token, "note": "a classic"},
+    )
+    alice.post(
+        f"/collections/{cid}/edit",
+        data={"csrf_token": token, "title": "Renamed", "description": "New words"},
+    )
+    got = alice.get(f"/api/v1/collections/{cid}").json()
+    assert [i["paper"]["paper_id"] for i in got["items"]] == [
+        "hep-th/9901001",
+        "2410.18533",
+        "2410.17243",
+    ]
+    assert got["items"][0]["note"] == "a classic"
+    assert (got["title"], got["description"], got["public"]) == ("Renamed", "New words", False)
+    r = alice.patch(f"/api/v1/collections/{cid}", json={"public": True}, headers=_h(alice))
+    assert r.json()["public"] is True and r.json()["title"] == "Renamed"
+
+
+def test_add_from_a_card_form(alice: TestClient) -> None:
+    page = alice.get("/").text
+    assert 'action="/collections/add"' in page
+    token = csrf_of(alice, "/")
+    r = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "2410.17243", "new_title": "From cards"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    mine = alice.get("/api/v1/collections").json()["collections"]
+    assert [(c["title"], c["item_count"], c["public"]) for c in mine] == [("From cards", 1, False)]
+    # The menu now offers it; htmx gets a line back instead of a redirect.
+    assert "From cards</option>" in alice.get("/").text
+    r = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "2410.18533", "collection_id": str(mine[0]["id"])},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "Added to" in r.text
+    assert alice.get(f"/api/v1/collections/{mine[0]['id']}").json()["item_count"] == 2
+    r = alice.post("/collections/add", data={"csrf_token": token, "paper_id": "2410.17243"})
+    assert r.status_code == 422 and "Choose a collection" in r.text
+
+
+def test_exports_parse_back(alice: TestClient, client: TestClient) -> None:
+    cid = _create(alice, title="Export me", public=True)["id"]
+    for pid in ("2410.18533", "2410.17243"):
+        _add(alice, cid, pid)
+    bib = client.get(f"/api/v1/collections/{cid}/export?format=bibtex")
+    assert bib.status_code == 200 and "attachment" in bib.headers["content-disposition"]
+    library = bibtexparser.parse_string(bib.text)
+    assert not library.failed_blocks
+    assert [str(e["eprint"]) for e in library.entries] == ["2410.18533", "2410.17243"]
+    ris = rispy.loads(client.get(f"/collections/{cid}/export?format=ris").text)
+    assert len(ris) == 2 and all(r.get("title") for r in ris)
+    csl = json.loads(client.get(f"/collections/{cid}/export?format=csl-json").text)
+    assert len(csl) == 2 and csl[1]["title"].startswith("Breaking the Memory Barrier")
+    page = client.get(f"/collections/{cid}").text
+    assert f'href="/collections/{cid}/export?format=bibtex"' in page
+
+
+def test_feed_lists_the_collection(alice: TestClient, client: TestClient) -> None:
+    cid = _create(alice, title="Feed <me>", public=True)["id"]
+    _add(alice, cid, "2410.17243")
+    feed = client.get(f"/collections/{cid}.atom")
+    assert feed.status_code == 200 and "atom" in feed.headers["content-type"]
+    assert "Feed &lt;me&gt;" in feed.text and "2410.17243" in feed.text
+    assert client.get(f"/collections/{cid}.rss").status_code == 200
+
+
+def test_hostile_strings_are_escaped_in_html(alice: TestClient, client: TestClient) -> None:
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    cid = _create(
+        alice, title=evil, description='<a href="javascript:alert(3)">x</a>', public=True
+    )["id"]
+    _add(alice, cid, "2410.17243", note='" onmouseover="alert(4)')
+    page = client.get(f"/collections/{cid}").text
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert 'href="javascript:' not in page and '" onmouseover="alert(4)' not in page
+    assert re.search(r"&lt;script&gt;alert\(1\)&lt;/script&gt;", page)

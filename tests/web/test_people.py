@@ -1,0 +1,176 @@
+"""Author pages, profiles, claims with the admin queue, follows and For-you, and the
+e-mail verification pages, through the API and the forms."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from web_samples import csrf_of
+
+from paperscope.store import Store
+from paperscope.store.accounts import find_user
+from paperscope.store.email_verification import mark_email_verified
+from paperscope.store.schema_accounts import users
+from paperscope.store.submissions import add_submission
+
+PAPER = "2410.17243"  # Breaking the Memory Barrier, by Zesen Cheng and others
+
+
+def _h(c: TestClient) -> dict[str, str]:
+    return {"X-CSRF-Token": csrf_of(c, "/")}
+
+
+def _make_admin(store: Store, username: str) -> None:
+    with store.write() as conn:
+        conn.execute(users.update().where(users.c.username == username).values(is_admin=True))
+
+
+def _user_id(store: Store, username: str) -> int:
+    found = find_user(store=store, username=username)
+    assert found is not None
+    return found[0].user_id
+
+
+def test_author_page_lists_papers_and_paginates(client: TestClient) -> None:
+    data = client.get("/api/v1/authors/Zesen%20Cheng").json()
+    assert data["name"] == "Zesen Cheng" and PAPER in [p["paper_id"] for p in data["items"]]
+    assert data["accounts"] == [] and data["following"] is None
+    page = client.get("/authors/zesen%20cheng?limit=1")
+    assert page.status_code == 200 and "Breaking the Memory Barrier" in page.text
+    assert client.get("/api/v1/authors/Nobody%20Here").json()["pagination"]["total"] == 0
+    # The Atom feed of the author still answers at its own path.
+    assert "atom" in client.get("/authors/Zesen%20Cheng.atom").headers["content-type"]
+
+
+def test_claim_admin_approves_then_author_page_and_profile_show_it(
+    alice: TestClient, bob: TestClient, client: TestClient, loaded_store: Store
+) -> None:
+    r = alice.post(
+        f"/api/v1/papers/{PAPER}/claim", json={"author_name": "zesen cheng"}, headers=_h(alice)
+    )
+    assert r.status_code == 201, r.text
+    claim = r.json()
+    assert (claim["status"], claim["author_name"], claim["username"]) == (
+        "pending",
+        "Zesen Cheng",
+        "alice",
+    )
+    r = alice.post(
+        f"/api/v1/papers/{PAPER}/claim", json={"author_name": "Zesen Cheng"}, headers=_h(alice)
+    )
+    assert r.status_code == 422 and "already claimed" in r.json()["error"]["message"]
+    r = bob.post(
+        f"/api/v1/papers/{PAPER}/claim", json={"author_name": "Someone Else"}, headers=_h(bob)
+    )
+    assert r.status_code == 422 and "not an author" in r.json()["error"]["message"]
+    # Only admins see and decide the queue.
+    assert bob.get("/api/v1/admin/claims").status_code == 403
+    r = bob.post(f"/api/v1/admin/claims/{claim['id']}", json={"approve": True}, headers=_h(bob))
+    assert r.status_code == 403
+    _make_admin(loaded_store, "bob")
+    queue = bob.get("/api/v1/admin/claims").json()
+    assert [c["id"] for c in queue["claims"]] == [claim["id"]] and queue["total"] == 1
+    assert "Zesen Cheng" in bob.get("/admin/claims").text
+    token = csrf_of(bob, "/admin/claims")
+    r = bob.post(f"/admin/claims/{claim['id']}", data={"csrf_token": token, "decision": "approve"})
+    assert r.status_code == 200
+    assert bob.get("/api/v1/admin/claims").json()["total"] == 0
+    author = client.get("/api/v1/authors/Zesen%20Cheng").json()
+    assert author["accounts"] == [{"username": "alice", "url": "/users/alice"}]
+    profile = client.get("/api/v1/users/alice").json()
+    assert [p["paper_id"] for p in profile["claimed_papers"]] == [PAPER]
+    assert 'href="/users/alice"' in client.get(f"/papers/{PAPER}").text
+    claims = client.get(f"/api/v1/papers/{PAPER}/claims").json()["claims"]
+    assert [(c["username"], c["status"]) for c in claims] == [("alice", "approved")]
+    # The claimant withdraws: gone everywhere.
+    assert alice.delete(f"/api/v1/papers/{PAPER}/claim", headers=_h(alice)).status_code == 204
+    assert client.get("/api/v1/users/alice").json()["claimed_papers"] == []
+
+
+def test_claim_form_waits_for_an_admin_when_the_paper_prints_no_address(
+    alice: TestClient, loaded_store: Store
+) -> None:
+    # A verified domain, but the paper prints no address: nothing to match, so it waits.
+    with loaded_store.write() as conn:
+        conn.execute(
+            users.update().where(users.c.username == "alice").values(email="alice@alibaba-inc.com")
+        )
+    mark_email_verified(
+        store=loaded_store,
+        user_id=_user_id(loaded_store, "alice"),
+        email="alice@alibaba-inc.com",
+        now=datetime.now(UTC),
+    )
+    token = csrf_of(alice, f"/papers/{PAPER}")
+    page = alice.post(
+        f"/papers/{PAPER}/claim", data={"csrf_token": token, "author_name": "Zesen Cheng"}
+    ).text
+    assert "You claimed to be Zesen Cheng" in page and "<strong>pending</strong>" in page
+
+
+def test_profile_shows_submissions_and_public_collections(
+    alice: TestClient, client: TestClient, loaded_store: Store
+) -> None:
+    now = datetime.now(UTC)
+    add_submission(
+        store=loaded_store,
+        user_id=_user_id(loaded_store, "alice"),
+        paper_id=PAPER,
+        feed_date=now.date(),
+        now=now,
+        daily_cap=10,
+    )
+    alice.post(
+        "/api/v1/collections", json={"title": "Open list", "public": True}, headers=_h(alice)
+    )
+    alice.post("/api/v1/collections", json={"title": "Hidden list"}, headers=_h(alice))
+    data = client.get("/api/v1/users/alice").json()
+    assert [p["paper_id"] for p in data["submissions"]] == [PAPER]
+    assert [c["title"] for c in data["collections"]] == ["Open list"]
+    html = client.get("/users/alice").text
+    assert "Open list" in html and "Hidden list" not in html
+    r = client.get("/api/v1/users/nobody")
+    assert r.status_code == 404 and "nobody" in r.json()["error"]["message"]
+
+
+def test_follow_author_and_user_show_in_for_you(
+    alice: TestClient, bob: TestClient, loaded_store: Store
+) -> None:
+    r = alice.post(
+        "/api/v1/follows", json={"kind": "author", "name": "Zesen Cheng"}, headers=_h(alice)
+    )
+    assert r.json() == {"kind": "author", "name": "Zesen Cheng", "following": True, "followers": 1}
+    assert alice.get("/api/v1/authors/Zesen%20Cheng").json()["following"] is True
+    token = csrf_of(alice, "/users/bob")
+    alice.post("/users/bob/follow", data={"csrf_token": token, "action": "follow"})
+    assert bob.get("/api/v1/users/bob").json()["followers"] == 1
+    follows = alice.get("/api/v1/follows").json()["follows"]
+    assert {(f["kind"], f["name"], f["url"]) for f in follows} == {
+        ("author", "Zesen Cheng", "/authors/Zesen%20Cheng"),
+        ("user", "bob", "/users/bob"),
+    }
+    # The sample papers arrived just now: the followed author's paper shows, labelled.
+    page = alice.get("/api/v1/for-you?window=week").json()
+    followed = {c["paper_id"]: c["reason"] for c in page["followed"]}
+    assert followed[PAPER] == "Because you follow Zesen Cheng"
+    html = alice.get("/for-you").text
+    assert "From people you follow" in html and "Because you follow Zesen Cheng" in html
+    r = alice.delete("/api/v1/follows?kind=author&name=Zesen%20Cheng", headers=_h(alice))
+    assert r.json()["following"] is False
+    assert alice.get("/api/v1/for-you").json()["followed"] == []
+    assert (
+        alice.post(
+            "/api/v1/follows", json={"kind": "user", "name": "ghost"}, headers=_h(alice)
+        ).status_code
+        == 404
+    )
+
+
+def test_email_page_and_bad_links(alice: TestClient, client: TestClient) -> None:
+    data = alice.get("/api/v1/account/email").json()
+    assert data["verified_at"] is None
+    r = alice.post("/api/v1/account/email/verify", headers=_h(alice))
+    assert r.status_code == 422 and "no e-mail address" in r.json()["error"]["message"]
+    r = client.get("/account/verify-email/not-a-token")
+    assert r.status_code == 400 and "does not work" in r.text
