@@ -5,6 +5,7 @@ from paperscope.store import (
     schema_accounts,
     schema_citations,
     schema_feedback,
+    schema_page_versions,
     schema_subscriptions,
 )
 
@@ -16,5 +17,6 @@ __all__ = [
     "schema_accounts",
     "schema_citations",
     "schema_feedback",
+    "schema_page_versions",
     "schema_subscriptions",
 ]

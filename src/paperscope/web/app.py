@@ -18,6 +18,7 @@ from paperscope.search.service import SearchService
 from paperscope.store import Store
 from paperscope.web.auth import ensure_local_user
 from paperscope.web.error_handlers import install_error_handlers
+from paperscope.web.page_cache import PageCacheMiddleware
 from paperscope.web.rendering import STATIC_DIR
 from paperscope.web.routes import routers
 from paperscope.web.security import CsrfSigner, SecurityMiddleware
@@ -95,6 +96,14 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     _configure_state(app, settings, the_store, secret_key)
     app.add_middleware(SecurityMiddleware, cookie_secure=settings.cookie_secure)
+    app.add_middleware(
+        PageCacheMiddleware,
+        store=the_store,
+        enabled=settings.page_cache and not settings.single_user,
+        max_bytes=settings.page_cache_mb * 1024 * 1024,
+        bucket_seconds=settings.page_cache_seconds,
+        max_age=settings.page_max_age,
+    )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     app.router.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)
