@@ -339,6 +339,14 @@ class Settings(BaseSettings):
             "clock (trending, today's feed) are rendered again at least this often."
         ),
     )
+    query_embedding_cache: int = Field(
+        default=1024,
+        ge=0,
+        description=(
+            "Search queries whose vectors each worker keeps (least recently used go "
+            "first), so a repeated query skips the embedding model; 0 turns it off."
+        ),
+    )
     page_max_age: int = Field(
         default=10,
         ge=0,
