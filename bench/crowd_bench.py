@@ -36,12 +36,12 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from web_bench import LAST_DAY, WORDS, build_indexes, build_store  # noqa: E402
+from web_bench import LAST_DAY, WORDS, build_indexes, build_store
 
-from paperscope.api_tokens import hash_secret  # noqa: E402
-from paperscope.config import Settings  # noqa: E402
-from paperscope.store import Store  # noqa: E402
-from paperscope.store.accounts import create_session, create_user, find_user  # noqa: E402
+from paperscope.api_tokens import hash_secret
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.store.accounts import create_session, create_user, find_user
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
@@ -96,9 +96,7 @@ def _session_cookie(data_dir: Path) -> str:
 
 def _queries(path: Path, n: int) -> Path:
     rng = random.Random(11)
-    lines = {
-        "/search?q=" + "+".join(rng.sample(WORDS, rng.randint(2, 4))) for _ in range(n * 3)
-    }
+    lines = {"/search?q=" + "+".join(rng.sample(WORDS, rng.randint(2, 4))) for _ in range(n * 3)}
     path.write_text("\n".join(sorted(lines)[:n]) + "\n")
     return path
 
@@ -138,7 +136,7 @@ def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[s
     found = re.search(r"^RESULT (.*)$", out, re.M)
     if not found:
         raise SystemExit(f"wrk printed no result:\n{out}")
-    rps, p50, p95, p99, bad, total = found.group(1).split()
+    rps, p50, p95, p99, bad, _total = found.group(1).split()
     return f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f} {bad:>6}"
 
 
@@ -167,7 +165,8 @@ def _run_variant(
     try:
         httpx.get(base + "/search?q=warm+up", timeout=60)  # opens the indexes and the model
         for label, path, headers, script in _pages(cookie):
-            rows[label] = _wrk(base + path, args.seconds, args.connections, scripts[script], headers)
+            figures = _wrk(base + path, args.seconds, args.connections, scripts[script], headers)
+            rows[label] = figures
             print(f"{name:<7} {label:<24} {rows[label]}", flush=True)
     finally:
         server.terminate()

@@ -73,9 +73,9 @@ def test_an_upvote_shows_on_every_worker_at_once(tmp_path: Path, shared_data: Pa
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERSCOPE_")}
     env["PAPERSCOPE_DEV_MODE"] = "1"
+    command = [sys.executable, "-c", "from paperscope.cli import main; main()", "serve"]
     server = subprocess.Popen(
-        [sys.executable, "-c", "from paperscope.cli import main; main()", "serve"]
-        + ["--workers", "2", "--port", str(port), "--data-dir", str(data_dir)],
+        [*command, "--workers", "2", "--port", str(port), "--data-dir", str(data_dir)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
