@@ -11,7 +11,11 @@ from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.accounts import create_user
 from paperscope.store.library import remove_paper, save_paper
-from paperscope.store.page_versions import bump_page_version, read_page_version
+from paperscope.store.page_versions import (
+    PageVersionReader,
+    bump_page_version,
+    read_page_version,
+)
 from paperscope.store.paper_links import set_paper_links
 from paperscope.store.papers import upsert_papers
 from paperscope.store.submissions import add_submission
@@ -84,3 +88,20 @@ def test_a_rolled_back_write_leaves_the_version(any_store: Store) -> None:
         bump_page_version(conn)
     after = read_page_version(store=any_store)
     assert after.version == before.version + 1 and after.changed_at >= before.changed_at
+
+
+def test_the_kept_reader_sees_each_commit_at_once(any_store: Store) -> None:
+    reader = PageVersionReader(any_store)
+    first = reader.read()
+    assert first == read_page_version(store=any_store)
+    for _ in range(3):
+        with any_store.write() as conn:
+            bump_page_version(conn)
+        assert reader.read().version == read_page_version(store=any_store).version
+    assert reader.read().version == first.version + 3
+    # its connection never sits in a transaction, so writers are never held up by it
+    with any_store.write() as conn:
+        bump_page_version(conn)
+    assert reader.read().version == first.version + 4
+    reader.close()
+    assert reader.read().version == first.version + 4  # reopens after a close

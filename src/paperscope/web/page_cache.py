@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 
 from paperscope.store import Store
-from paperscope.store.page_versions import PageVersion, read_page_version
+from paperscope.store.page_versions import PageVersion, PageVersionReader
 from paperscope.web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -229,7 +229,7 @@ class PageCacheMiddleware:
         max_age: int,
     ) -> None:
         self.app = app
-        self.store = store
+        self.versions = PageVersionReader(store)
         self.enabled = enabled
         self.pages = PageLru(max_bytes)
         self.bucket_seconds = bucket_seconds
@@ -246,9 +246,9 @@ class PageCacheMiddleware:
             await self.app(scope, receive, _private(send))
 
     async def _shared(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A blocking read on the event loop: one primary-key row, cheaper than a hop
-        # to the thread pool (docs/performance.md has its cost).
-        version = read_page_version(store=self.store)
+        # A blocking read on the event loop: one primary-key row on a kept connection,
+        # far cheaper than a hop to the thread pool (docs/performance.md has its cost).
+        version = self.versions.read()
         bucket = int(time.time() // self.bucket_seconds)
         path = scope["path"]
         accept = _header(scope, b"accept") if path.startswith(NEGOTIATED) else None
