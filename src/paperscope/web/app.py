@@ -99,7 +99,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(
         PageCacheMiddleware,
         store=the_store,
-        enabled=settings.page_cache and not settings.single_user,
+        share=settings.page_cache and not settings.single_user,
+        memo=settings.page_cache,
         max_bytes=settings.page_cache_mb * 1024 * 1024,
         bucket_seconds=settings.page_cache_seconds,
         max_age=settings.page_max_age,

@@ -30,6 +30,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 from paperscope.store import Store
 from paperscope.store.page_versions import PageVersion, PageVersionReader
+from paperscope.web.data_cache import request_version
 from paperscope.web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -216,32 +217,37 @@ def _follows_clock(path: str) -> bool:
 
 
 class PageCacheMiddleware:
-    """Pure ASGI, outermost, so a cached page costs one version read and no routing."""
+    """Pure ASGI, outermost, so a cached page costs one version read and no routing.
+    ``share``: answer anonymous public pages from the cache; ``memo``: hand the version
+    to every GET, so personal pages reuse memoised data (web/data_cache.py)."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
         store: Store,
-        enabled: bool,
+        share: bool,
+        memo: bool,
         max_bytes: int,
         bucket_seconds: int,
         max_age: int,
     ) -> None:
         self.app = app
         self.versions = PageVersionReader(store)
-        self.enabled = enabled
+        self.share, self.memo = share, memo
         self.pages = PageLru(max_bytes)
         self.bucket_seconds = bucket_seconds
         self.max_age = max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
-        elif self.enabled and is_shareable_request(scope):
+        elif self.share and is_shareable_request(scope):
             await self._shared(scope, receive, send)
-        elif scope["path"].startswith("/static/"):
-            await self.app(scope, receive, send)
+        elif self.memo and scope["method"] == "GET":
+            # Personal pages are rendered every time, from data memoised at this version.
+            with request_version(self.versions.read().version):
+                await self.app(scope, receive, _private(send))
         else:
             await self.app(scope, receive, _private(send))
 
@@ -279,7 +285,8 @@ class PageCacheMiddleware:
                     _with_no_store(message)
                 await send(message)
 
-        await self.app(scope, receive, capture)
+        with request_version(version.version):
+            await self.app(scope, receive, capture)
         if start is None:
             return None
         body = b"".join(chunks)

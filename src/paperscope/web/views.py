@@ -20,6 +20,7 @@ from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
 from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats, upvoted_by
+from paperscope.web.data_cache import VersionedMemo, current_version, memo_for
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
 from paperscope.web.schemas import (
@@ -33,6 +34,9 @@ from paperscope.web.schemas import (
 )
 
 MAX_LIMIT = 100
+# Cards kept per worker (a card with its abstract is ~2-3 KB): a few pages of every
+# feed and the papers around them.
+CARD_MEMO_SIZE = 4000
 DEFAULT_LIMIT = 30
 
 PageParam = Query(1, ge=1, le=10_000, description="Page number, from 1")
@@ -115,21 +119,46 @@ def card(
 
 def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> list[PaperCard]:
     """Cards in the order of ``paper_ids`` (unknown ids are skipped), with a few
-    batched queries whatever the number of papers."""
+    batched queries whatever the number of papers; the reader's own upvotes and saves
+    are added to cards that are the same for everyone (memoised, web/data_cache.py)."""
+    shared = _shared_cards(store, paper_ids)
+    ids = [c.paper_id for c in shared]
+    if user is None:
+        return [c.model_copy() for c in shared]  # callers add scores and highlights
+    mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids)
+    mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids)
+    return [
+        c.model_copy(update={"upvoted": c.paper_id in mine_up, "saved": c.paper_id in mine_saved})
+        for c in shared
+    ]
+
+
+def _shared_cards(store: Store, paper_ids: Sequence[str]) -> list[PaperCard]:
+    version = current_version()
+    memo: VersionedMemo[str, PaperCard] = memo_for(store, "cards", CARD_MEMO_SIZE)
+    found: dict[str, PaperCard] = {}
+    if version is not None:
+        found = memo.get_many(version, list(dict.fromkeys(paper_ids)))
+    missing = [pid for pid in dict.fromkeys(paper_ids) if pid not in found]
+    if missing:
+        made = {c.paper_id: c for c in _build_cards(store, missing)}
+        if version is not None:
+            memo.put_many(version, made)
+        found.update(made)
+    return [found[pid] for pid in paper_ids if pid in found]
+
+
+def _build_cards(store: Store, paper_ids: Sequence[str]) -> list[PaperCard]:
     papers = get_papers(store=store, paper_ids=paper_ids)
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     citations = cited_by_counts(store=store, paper_ids=ids)
-    mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
-    mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     comments = comment_counts(store, ids)
     by = local_submitters(store=store, papers=papers)
     return [
         card(
             p,
             stats.get(p.paper_id),
-            upvoted=(p.paper_id in mine_up) if user else None,
-            saved=(p.paper_id in mine_saved) if user else None,
             cited_by_count=citations.get(p.paper_id),
             comments=comments[p.paper_id],
             submitter=by[p.paper_id][0] if p.paper_id in by else None,
