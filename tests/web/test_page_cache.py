@@ -157,3 +157,23 @@ def test_reading_the_version_sees_writes(anon: TestClient, loaded_store: Store) 
     start = read_page_version(store=loaded_store)
     anon.get(f"/papers/{PAPER}")
     assert read_page_version(store=loaded_store) == start  # reading changes nothing
+
+
+def test_signed_in_pages_show_each_write_at_once(alice: TestClient, bob: TestClient) -> None:
+    """Personal pages reuse cards and feed ids memoised per data version; a write by
+    anyone moves the version, so the next page is built from fresh data."""
+    feed = f"/api/v1/daily/{HF_DAY}"
+
+    def mine(client: TestClient) -> dict[str, object]:
+        items = client.get(feed).json()["items"]
+        return next(c for c in items if c["paper_id"] == PAPER)
+
+    before = mine(alice)
+    assert before["upvoted"] is False
+    token = csrf_of(bob, f"/papers/{PAPER}")
+    bob.post(f"/api/v1/papers/{PAPER}/upvote", headers={"X-CSRF-Token": token})
+    seen = mine(alice)
+    assert seen["upvotes"] == before["upvotes"] + 1 and seen["upvoted"] is False
+    assert mine(bob)["upvoted"] is True
+    detail = alice.get(f"/api/v1/papers/{PAPER}").json()
+    assert detail["upvotes"] == seen["upvotes"] and detail["upvoted"] is False

@@ -3,7 +3,7 @@ upvote/library state, paper details, pagination links."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
@@ -117,11 +117,18 @@ def card(
     )
 
 
-def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> list[PaperCard]:
+def cards_for(
+    *,
+    store: Store,
+    paper_ids: Sequence[str],
+    user: User | None,
+    papers: Mapping[str, Paper] | None = None,
+) -> list[PaperCard]:
     """Cards in the order of ``paper_ids`` (unknown ids are skipped), with a few
     batched queries whatever the number of papers; the reader's own upvotes and saves
-    are added to cards that are the same for everyone (memoised, web/data_cache.py)."""
-    shared = _shared_cards(store, paper_ids)
+    are added to cards that are the same for everyone (memoised, web/data_cache.py).
+    ``papers``: those already loaded (a search's hits), not read again."""
+    shared = _shared_cards(store, paper_ids, papers or {})
     ids = [c.paper_id for c in shared]
     if user is None:
         return [c.model_copy() for c in shared]  # callers add scores and highlights
@@ -133,7 +140,9 @@ def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> l
     ]
 
 
-def _shared_cards(store: Store, paper_ids: Sequence[str]) -> list[PaperCard]:
+def _shared_cards(
+    store: Store, paper_ids: Sequence[str], known: Mapping[str, Paper]
+) -> list[PaperCard]:
     version = current_version()
     memo: VersionedMemo[str, PaperCard] = memo_for(store, "cards", CARD_MEMO_SIZE)
     found: dict[str, PaperCard] = {}
@@ -141,15 +150,21 @@ def _shared_cards(store: Store, paper_ids: Sequence[str]) -> list[PaperCard]:
         found = memo.get_many(version, list(dict.fromkeys(paper_ids)))
     missing = [pid for pid in dict.fromkeys(paper_ids) if pid not in found]
     if missing:
-        made = {c.paper_id: c for c in _build_cards(store, missing)}
+        made = {c.paper_id: c for c in _build_cards(store, missing, known)}
         if version is not None:
             memo.put_many(version, made)
         found.update(made)
     return [found[pid] for pid in paper_ids if pid in found]
 
 
-def _build_cards(store: Store, paper_ids: Sequence[str]) -> list[PaperCard]:
-    papers = get_papers(store=store, paper_ids=paper_ids)
+def _build_cards(
+    store: Store, paper_ids: Sequence[str], known: Mapping[str, Paper]
+) -> list[PaperCard]:
+    loaded = {
+        p.paper_id: p
+        for p in get_papers(store=store, paper_ids=[i for i in paper_ids if i not in known])
+    }
+    papers = [p for p in (known.get(i) or loaded.get(i) for i in paper_ids) if p is not None]
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     citations = cited_by_counts(store=store, paper_ids=ids)
