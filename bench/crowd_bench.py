@@ -129,7 +129,8 @@ def _serve(data_dir: Path, port: int, extra_env: dict[str, str]) -> subprocess.P
 
 
 def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[str]) -> str:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["--latency", "-s", str(script)]
     for h in headers:
         command += ["-H", h]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -138,6 +139,14 @@ def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[s
         raise SystemExit(f"wrk printed no result:\n{out}")
     rps, p50, p95, p99, bad, _total = found.group(1).split()
     return f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f} {bad:>6}"
+
+
+def _warm(url: str, headers: list[str]) -> None:
+    """A few requests first, so each worker has loaded its templates (and, for cached
+    pages, rendered the page once): the run measures the steady state."""
+    sent = dict(h.split(": ", 1) for h in headers)
+    for _ in range(6):
+        httpx.get(url, headers=sent, timeout=60)
 
 
 def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
@@ -165,6 +174,7 @@ def _run_variant(
     try:
         httpx.get(base + "/search?q=warm+up", timeout=60)  # opens the indexes and the model
         for label, path, headers, script in _pages(cookie):
+            _warm(base + path, headers)
             figures = _wrk(base + path, args.seconds, args.connections, scripts[script], headers)
             rows[label] = figures
             print(f"{name:<7} {label:<24} {rows[label]}", flush=True)
