@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Query, Request
 
 from paperscope.links import HF_SITE, avatar_href, safe_url
-from paperscope.models import LibraryItem, Paper, PaperStats, Profile, User
+from paperscope.models import LibraryItem, Paper, PaperCitations, PaperStats, Profile, User
 from paperscope.references.bibtex import bibtex_entry
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
@@ -193,7 +193,9 @@ def library_entry(item: LibraryItem | None) -> LibraryEntry | None:
 def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetail:
     base = cards_for(store=store, paper_ids=[paper.paper_id], user=user)[0]
     item = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id) if user else None
-    citations = get_paper_citations(store=store, paper_id=paper.paper_id)
+    citations, references = memo_for(store, "citations", CARD_MEMO_SIZE).get_or_compute(
+        paper.paper_id, lambda: _citations(store, paper.paper_id)
+    )
     return PaperDetail(
         **base.model_dump(),
         versions=[
@@ -212,10 +214,15 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         can_edit_links=can_edit_links(store, user, paper.paper_id),
         bibtex=bibtex_entry(paper),
         library=library_entry(item),
-        references=references_of(store=store, paper_ids=citations.references) if citations else [],
+        references=[r.model_copy() for r in references],
         reference_count=citations.reference_count if citations else None,
         openalex_id=citations.openalex_id if citations else None,
     )
+
+
+def _citations(store: Store, paper_id: str) -> tuple[PaperCitations | None, list[PaperReference]]:
+    found = get_paper_citations(store=store, paper_id=paper_id)
+    return found, references_of(store=store, paper_ids=found.references) if found else []
 
 
 def references_of(*, store: Store, paper_ids: Sequence[str]) -> list[PaperReference]:
@@ -246,7 +253,10 @@ def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagina
 
 
 def load_paper(store: Store, paper_id: str) -> Paper:
-    paper = get_paper(store=store, paper_id=paper_id)
+    memo = memo_for(store, "papers", CARD_MEMO_SIZE)
+    paper: Paper | None = memo.get_or_compute(
+        paper_id, lambda: get_paper(store=store, paper_id=paper_id)
+    )
     if paper is None:
         raise NotFound(
             f"No paper {paper_id!r} here. Check the id, or submit it from arXiv at /submit.",
