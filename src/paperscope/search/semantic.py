@@ -70,7 +70,12 @@ class SemanticSide:
             if self._embedder is None:
                 from paperscope.index.embedder import load_embedder
 
-                embedder = load_embedder(self._settings)
+                settings = self._settings
+                if not settings.embedding_threads:
+                    # One short query at a time: a second ONNX thread only spins
+                    # (measured: 5.4 against 10.8 ms of CPU per query, docs/performance.md).
+                    settings = settings.model_copy(update={"embedding_threads": 1})
+                embedder = load_embedder(settings)
                 if self.index is not None and embedder.model_name != self.index.model_name:
                     raise IndexMismatchError(
                         f"{self._directory}: the dense index holds {self.index.model_name!r} "
