@@ -54,9 +54,9 @@ done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %d\\n", summary.requests / secs,
+  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %.1f\\n", summary.requests / secs,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, bad, summary.requests))
+    latency:percentile(99) / 1000, bad, summary.bytes / math.max(summary.requests, 1) / 1024))
 end
 """
 ROTATE_LUA = """
@@ -137,8 +137,9 @@ def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[s
     found = re.search(r"^RESULT (.*)$", out, re.M)
     if not found:
         raise SystemExit(f"wrk printed no result:\n{out}")
-    rps, p50, p95, p99, bad, _total = found.group(1).split()
-    return f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f} {bad:>6}"
+    rps, p50, p95, p99, bad, size = found.group(1).split()
+    figures = f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f}"
+    return f"{figures} {bad:>6} {float(size):6.1f}"
 
 
 def _warm(url: str, headers: list[str]) -> None:
@@ -208,8 +209,8 @@ def main() -> None:
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in VARIANTS}
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}"
-    print(f"\n{'page':<24} | {'before':^39} | {'after':^39}")
+    head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB/req':>6}"
+    print(f"\n{'page':<24} | {'before':^46} | {'after':^46}")
     print(f"{'':<24} | {head} | {head}")
     for label in results["after"]:
         print(f"{label:<24} | {results['before'][label]} | {results['after'][label]}")
