@@ -16,6 +16,7 @@ from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.page_versions import read_page_version
 from paperscope.web.app import create_app
+from paperscope.web.page_cache import CachedPage, PageLru
 
 PAPER = "2410.17243"  # in the HF sample
 PUBLIC = [
@@ -177,3 +178,19 @@ def test_signed_in_pages_show_each_write_at_once(alice: TestClient, bob: TestCli
     assert mine(bob)["upvoted"] is True
     detail = alice.get(f"/api/v1/papers/{PAPER}").json()
     assert detail["upvotes"] == seen["upvotes"] and detail["upvoted"] is False
+
+
+def test_the_page_cache_stays_within_its_bytes() -> None:
+    lru = PageLru(max_bytes=50_000)
+    now = datetime.now(UTC)
+    for n in range(100):  # e.g. a crawler walking ?page=1..100 with long queries
+        body = b"x" * 4_000
+        lru.put(
+            ("/daily", b"q" * 500 + str(n).encode()), CachedPage(200, [], body, b'"e"', now, 520)
+        )
+        assert lru.used <= lru.max_bytes
+    assert 0 < len(lru) < 100
+    assert lru.get(("/daily", b"q" * 500 + b"99")) is not None  # the newest stays
+    assert lru.get(("/daily", b"q" * 500 + b"0")) is None  # the oldest went
+    lru.put(("/huge", b""), CachedPage(200, [], b"x" * 60_000, b'"e"', now))
+    assert lru.get(("/huge", b"")) is None  # larger than the whole cache: not kept

@@ -67,10 +67,12 @@ class CachedPage:
     body: bytes
     etag: bytes
     last_modified: datetime
+    key_size: int = 0  # its path and query string, which a client chooses
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200
+        headers = sum(len(k) + len(v) for k, v in self.headers)
+        return len(self.body) + headers + self.key_size + 200
 
 
 class PageLru:
@@ -91,6 +93,8 @@ class PageLru:
         return page
 
     def put(self, key: tuple[object, ...], page: CachedPage) -> None:
+        """Keep ``page``; its size counts the key's path and query too (a client picks
+        those, so they are bounded with the rest)."""
         if page.size > min(self.max_bytes, LARGEST_ENTRY):
             return
         old = self._pages.pop(key, None)
@@ -118,6 +122,12 @@ def is_shareable_request(scope: Scope) -> bool:
         return False
     cookie = _header(scope, b"cookie")
     return cookie is None or _SESSION not in cookie
+
+
+def wants_markdown(accept: bytes | None) -> bool:
+    """As web/hf_views.py decides: Markdown asked for, and HTML not."""
+    value = (accept or b"").lower()
+    return b"text/markdown" in value and b"text/html" not in value
 
 
 def http_date(at: datetime) -> bytes:
@@ -257,8 +267,8 @@ class PageCacheMiddleware:
         version = self.versions.read()
         bucket = int(time.time() // self.bucket_seconds)
         path = scope["path"]
-        accept = _header(scope, b"accept") if path.startswith(NEGOTIATED) else None
-        key = (path, scope["query_string"], accept, version.version, bucket)
+        markdown = path.startswith(NEGOTIATED) and wants_markdown(_header(scope, b"accept"))
+        key = (path, scope["query_string"], markdown, version.version, bucket)
         page = self.pages.get(key)
         if page is None:
             page = await self._render(scope, receive, send, version, bucket)
@@ -302,7 +312,8 @@ class PageCacheMiddleware:
             max_age=self.max_age,
             negotiated=path.startswith(NEGOTIATED),
         )
-        return CachedPage(start["status"], headers, body, etag, changed)
+        key_size = len(path) + len(scope["query_string"])
+        return CachedPage(start["status"], headers, body, etag, changed, key_size)
 
 
 def _private(send: Send) -> Send:
