@@ -367,6 +367,42 @@ class Settings(BaseSettings):
             "false: every claim waits for an admin."
         ),
     )
+    page_cache: bool = Field(
+        default=True,
+        description=(
+            "Keep rendered anonymous daily, trending and paper pages in each worker's "
+            "memory until their data changes (docs/web.md, Caching)."
+        ),
+    )
+    page_cache_mb: int = Field(
+        default=64,
+        ge=1,
+        description="Memory bound of each worker's cache of rendered pages, in MiB.",
+    )
+    page_cache_seconds: int = Field(
+        default=60,
+        ge=1,
+        description=(
+            "Longest a cached page is served without a write: pages that move with the "
+            "clock (trending, today's feed) are rendered again at least this often."
+        ),
+    )
+    query_embedding_cache: int = Field(
+        default=1024,
+        ge=0,
+        description=(
+            "Search queries whose vectors each worker keeps (least recently used go "
+            "first), so a repeated query skips the embedding model; 0 turns it off."
+        ),
+    )
+    page_max_age: int = Field(
+        default=10,
+        ge=0,
+        description=(
+            "max-age, in seconds, of the Cache-Control header of anonymous pages: how long "
+            "a browser or proxy may reuse one before asking again (with its ETag)."
+        ),
+    )
 
     @field_validator("feed_categories", mode="before")
     @classmethod

@@ -251,6 +251,7 @@ class SearchResults:
     total_is_estimate: bool = False  # True: ``total`` is a lower bound ("about N")
     exact_match: str | None = None  # paper id the query names (id, DOI, exact title)
     facets: Facets | None = None  # when the query asked for them
+    papers: dict[str, Paper] = field(default_factory=dict)  # the hits' papers, as loaded
 
 
 # ---------------------------------------------------------------- citations

@@ -125,7 +125,8 @@ def test_security_headers(client: TestClient) -> None:
     )
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
-    cookie = r.headers["set-cookie"]
+    # the shared home page sets no cookie (web/page_cache.py); the first form does
+    cookie = client.get("/signin").headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/api/v1/daily").headers["x-content-type-options"] == "nosniff"
 

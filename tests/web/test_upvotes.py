@@ -103,7 +103,5 @@ def test_toggle_through_the_button_and_the_api(alice: TestClient, bob: TestClien
 def test_anonymous_upvote_asks_to_sign_in(client: TestClient) -> None:
     html = client.get("/papers/2410.17243").text
     assert "/signin?next=" in html and "Sign in to upvote" in html
-    r = client.post(
-        "/api/v1/papers/2410.17243/upvote", headers={"X-CSRF-Token": csrf_of(client, "/")}
-    )
+    r = client.post("/api/v1/papers/2410.17243/upvote", headers={"X-CSRF-Token": csrf_of(client)})
     assert r.status_code == 401 and r.json()["error"]["code"] == "not_signed_in"

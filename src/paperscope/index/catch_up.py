@@ -24,6 +24,7 @@ from paperscope.index.artifacts import IndexMismatchError
 from paperscope.index.lexical import LexicalIndex
 from paperscope.index.lexical_compile import Filters
 from paperscope.store import Store
+from paperscope.store.page_versions import bump_pages
 from paperscope.store.papers import count_papers, iter_changed_papers, list_paper_ids
 
 if TYPE_CHECKING:
@@ -98,6 +99,9 @@ def catch_up_indexes(
         removed = _remove_deleted(store, lexical, dense_index)
     finally:
         lexical.close()
+    if lexical_done or embedded or removed:
+        # Paper pages list similar papers from these indexes.
+        bump_pages(store=store)
     return CatchUpReport(
         lexical_indexed=lexical_done,
         embedded=embedded,

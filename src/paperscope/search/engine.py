@@ -448,6 +448,7 @@ class SearchEngine:
             total_is_estimate=found.estimate and query.min_score is None,
             exact_match=found.exact,
             facets=facets,
+            papers=papers,
         )
 
     def _facets(

@@ -4,6 +4,7 @@ first query that needs it, then kept), and filtered nearest-neighbour retrieval.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ class SemanticSide:
         self._generation = -1
         self._row_keys: npt.NDArray[np.int64] | None = None
         self._row_ids: list[str] = []
+        self._query_vectors: OrderedDict[str, FloatArray] = OrderedDict()
         self.refresh()
 
     def refresh(self) -> None:
@@ -68,7 +70,12 @@ class SemanticSide:
             if self._embedder is None:
                 from paperscope.index.embedder import load_embedder
 
-                embedder = load_embedder(self._settings)
+                settings = self._settings
+                if not settings.embedding_threads:
+                    # One short query at a time: a second ONNX thread only spins
+                    # (measured: 5.4 against 10.8 ms of CPU per query, docs/performance.md).
+                    settings = settings.model_copy(update={"embedding_threads": 1})
+                embedder = load_embedder(settings)
                 if self.index is not None and embedder.model_name != self.index.model_name:
                     raise IndexMismatchError(
                         f"{self._directory}: the dense index holds {self.index.model_name!r} "
@@ -83,8 +90,22 @@ class SemanticSide:
         self._embedder = embedder
 
     def embed_query(self, text: str) -> FloatArray:
-        vector = np.asarray(self.embedder().encode_query(text), dtype=np.float32)
-        return vector.reshape(-1)
+        """The query's vector; repeated queries (popular searches, the pages of one
+        search) come from a small LRU instead of the model, which costs ~10 ms each."""
+        with self._lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = np.asarray(self.embedder().encode_query(text), dtype=np.float32).reshape(-1)
+        vector.flags.writeable = False  # shared by every later search for the same text
+        size = self._settings.query_embedding_cache
+        if size:
+            with self._lock:
+                self._query_vectors[text] = vector
+                while len(self._query_vectors) > size:
+                    self._query_vectors.popitem(last=False)
+        return vector
 
     def vectors(self, paper_ids: Sequence[str]) -> FloatArray:
         if self.index is None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from paperscope.models import PaperCitations
 from paperscope.store.database import Store
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema import papers
 from paperscope.store.schema_citations import openalex_works, paper_citations, paper_references
 
@@ -194,6 +195,7 @@ def save_citations(
         if edges:
             conn.execute(insert(paper_references), edges)
         _remember_works(conn, resolved, fetched_at)
+        bump_page_version(conn, now=fetched_at)
 
 
 def _replace_rows(conn: Connection, rows: list[dict[str, object]]) -> None:

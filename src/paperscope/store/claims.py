@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperscope.store.database import Store
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import author_key
 from paperscope.store.schema_accounts import users
 from paperscope.store.schema_people import authorship_claims
@@ -114,6 +115,8 @@ def decide_claim(
 ) -> Claim | None:
     """Approve or reject a claim (an admin's decision; deciding again overrides)."""
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         conn.execute(
             update(authorship_claims)
             .where(authorship_claims.c.claim_id == claim_id)

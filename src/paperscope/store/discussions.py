@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from paperscope.store.claims import approved_claimants
 from paperscope.store.database import Store
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import resolve_paper_id
 from paperscope.store.schema import papers
 from paperscope.store.schema_accounts import users
@@ -234,6 +235,8 @@ def post_comment(
     text = normalise_body(body, max_chars=limits.max_chars)
     key = resolve_paper_id(paper_id)
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         _lock_user(conn, user_id)
         check_not_banned(conn, user_id)
         if conn.scalar(select(papers.c.paper_id).where(papers.c.paper_id == key)) is None:
@@ -268,6 +271,8 @@ def edit_comment(
     """Replace the author's text; the comment is marked edited."""
     text = normalise_body(body, max_chars=max_chars)
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         _own(conn, comment_id, user_id)
         conn.execute(
             update(comments)
@@ -282,6 +287,8 @@ def edit_comment(
 def delete_comment(*, store: Store, comment_id: int, user_id: int, now: datetime) -> Comment:
     """The author withdraws a comment: its text is erased for good; replies stay."""
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         _own(conn, comment_id, user_id)
         conn.execute(
             update(comments)
@@ -422,6 +429,8 @@ def set_comment_vote(
     transaction and only when a vote row really appeared or went, so concurrent
     clicks count exactly (the comment row lock serialises them on PostgreSQL)."""
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         _votable(conn, comment_id, user_id)
         mine = and_(comment_votes.c.comment_id == comment_id, comment_votes.c.user_id == user_id)
         removed = 0

@@ -20,6 +20,7 @@ from paperscope.store.discussions import (
     check_not_banned,
     load_comment,
 )
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema_accounts import sessions, users
 from paperscope.store.schema_discussions import account_bans, comment_reports, comments
 from paperscope.store.upvotes import insert_ignoring_duplicates
@@ -69,6 +70,8 @@ def set_admin(*, store: Store, username: str, is_admin: bool) -> User | None:
 def ban_user(*, store: Store, user_id: int, banned_by: int, reason: str, now: datetime) -> bool:
     """Ban an account and end all its sessions; False when it was banned already."""
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         added = insert_ignoring_duplicates(
             conn,
             account_bans,
@@ -85,6 +88,8 @@ def ban_user(*, store: Store, user_id: int, banned_by: int, reason: str, now: da
 
 def unban_user(*, store: Store, user_id: int) -> bool:
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         return bool(
             conn.execute(delete(account_bans).where(account_bans.c.user_id == user_id)).rowcount
         )
@@ -138,6 +143,8 @@ def set_hidden(*, store: Store, comment_id: int, hidden: bool, by: int, now: dat
     """Hide a comment from everyone but administrators (or show it again). Hiding
     settles the reports waiting on it."""
     with store.write() as conn:
+        # The paper page shows this: cached copies must go.
+        bump_page_version(conn)
         if load_comment(conn, comment_id) is None:
             raise CommentNotFound(f"There is no comment {comment_id}.")
         values = (

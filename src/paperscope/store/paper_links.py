@@ -12,6 +12,7 @@ from paperscope.links import safe_url
 from paperscope.models import Paper, User
 from paperscope.store.database import Store
 from paperscope.store.discussions import visible_comment_counts
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import get_paper, has_code_condition, resolve_paper_id
 from paperscope.store.schema import papers
 from paperscope.store.schema_accounts import submissions
@@ -78,6 +79,8 @@ def set_paper_links(
             .where(papers.c.paper_id == key)
             .values(**checked, links_edited_by=edited_by[:200], modified_at=datetime.now(UTC))
         ).rowcount
+        if changed:
+            bump_page_version(conn)
     paper = get_paper(store=store, paper_id=key) if changed else None
     if paper is None:
         raise UnknownPaper(paper_id)

@@ -16,6 +16,7 @@ from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
 from paperscope.models import Paper, Profile, Version
 from paperscope.store.database import Store
 from paperscope.store.merge import merge_papers, record_hash, same_content
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema import (
     counters,
     paper_authors,
@@ -85,6 +86,7 @@ def _upsert_unique(store: Store, batch: list[Paper], result: UpsertResult) -> No
             seq = _next_seq(conn)
             _insert_rows(conn, new, seq, now)
             _rewrite_rows(conn, merged, seq, now)
+            bump_page_version(conn, now=now)
         result.new.extend(p.paper_id for p in new)
         _record_sources(conn, batch, hashes, known_hashes, now)
 

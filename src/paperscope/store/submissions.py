@@ -8,6 +8,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from paperscope.models import Submission
 from paperscope.store.database import Store
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema_accounts import login_throttle, submissions
 
 DAY = timedelta(days=1)
@@ -51,6 +52,7 @@ def add_submission(
                 user_id=user_id, paper_id=paper_id, feed_date=feed_date, created_at=now
             )
         )
+        bump_page_version(conn, now=now)
     return Submission(paper_id=paper_id, user_id=user_id, feed_date=feed_date, submitted_at=now)
 
 

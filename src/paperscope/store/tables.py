@@ -6,6 +6,7 @@ from paperscope.store import (
     schema_citations,
     schema_discussions,
     schema_feedback,
+    schema_page_versions,
     schema_people,
     schema_subscriptions,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "schema_citations",
     "schema_discussions",
     "schema_feedback",
+    "schema_page_versions",
     "schema_people",
     "schema_subscriptions",
 ]

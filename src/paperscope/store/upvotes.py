@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from paperscope.models import PaperStats
 from paperscope.store.database import Store
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema import papers
 from paperscope.store.schema_accounts import paper_stats, upvotes
 
@@ -34,12 +35,14 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str,
 
 
 def bump_stat(conn: Connection, paper_id: str, column: str, delta: int) -> None:
-    """Add ``delta`` to one counter of a paper, creating its stats row if needed."""
+    """Add ``delta`` to one counter of a paper, creating its stats row if needed. The
+    counters show on public pages, so their data version moves in the same transaction."""
     insert_ignoring_duplicates(conn, paper_stats, {"paper_id": paper_id})
     col = paper_stats.c[column]
     conn.execute(
         update(paper_stats).where(paper_stats.c.paper_id == paper_id).values({col: col + delta})
     )
+    bump_page_version(conn)
 
 
 def _local_count(conn: Connection, paper_id: str) -> int:

@@ -21,6 +21,7 @@ from paperscope.web.arxiv_fetches import ArxivFetches
 from paperscope.web.auth import ensure_local_user
 from paperscope.web.deps import reject_control_characters
 from paperscope.web.error_handlers import install_error_handlers
+from paperscope.web.page_cache import PageCacheMiddleware
 from paperscope.web.rendering import STATIC_DIR
 from paperscope.web.routes import routers
 from paperscope.web.security import CsrfSigner, SecurityMiddleware
@@ -109,6 +110,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         dependencies=[Depends(reject_control_characters)],
     )
     _configure_state(app, settings, the_store, secret_key)
+    app.add_middleware(
+        PageCacheMiddleware,
+        store=the_store,
+        share=settings.page_cache and not settings.single_user,
+        memo=settings.page_cache,
+        max_bytes=settings.page_cache_mb * 1024 * 1024,
+        bucket_seconds=settings.page_cache_seconds,
+        max_age=settings.page_max_age,
+    )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     app.router.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)

@@ -86,6 +86,10 @@ def csrf_cookie(request: Request) -> str:
 def csrf_token(request: Request) -> str:
     """The token forms put in a hidden ``csrf_token`` field (and htmx sends as the
     X-CSRF-Token header); templates get it as ``csrf_token``."""
+    if getattr(request.state, "shared_page", False):
+        # A page every anonymous reader shares (web/page_cache.py) carries no token:
+        # its forms all need a sign-in first, and one reader's token must not leak.
+        return ""
     signer: CsrfSigner = request.app.state.csrf
     cookie = csrf_cookie(request)
     return signer.token_for(cookie) if cookie else ""

@@ -3,14 +3,14 @@ upvote/library state, paper details, pagination links."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from fastapi import Query, Request
 
 from paperscope.links import HF_SITE, avatar_href, safe_url
-from paperscope.models import LibraryItem, Paper, PaperStats, Profile, User
+from paperscope.models import LibraryItem, Paper, PaperCitations, PaperStats, Profile, User
 from paperscope.references.bibtex import bibtex_entry
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
@@ -20,6 +20,7 @@ from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
 from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats, upvoted_by
+from paperscope.web.data_cache import VersionedMemo, current_version, memo_for
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
 from paperscope.web.schemas import (
@@ -33,6 +34,9 @@ from paperscope.web.schemas import (
 )
 
 MAX_LIMIT = 100
+# Cards kept per worker (a card with its abstract is ~2-3 KB): a few pages of every
+# feed and the papers around them.
+CARD_MEMO_SIZE = 4000
 DEFAULT_LIMIT = 30
 
 PageParam = Query(1, ge=1, le=10_000, description="Page number, from 1")
@@ -113,23 +117,63 @@ def card(
     )
 
 
-def cards_for(*, store: Store, paper_ids: Sequence[str], user: User | None) -> list[PaperCard]:
+def cards_for(
+    *,
+    store: Store,
+    paper_ids: Sequence[str],
+    user: User | None,
+    papers: Mapping[str, Paper] | None = None,
+) -> list[PaperCard]:
     """Cards in the order of ``paper_ids`` (unknown ids are skipped), with a few
-    batched queries whatever the number of papers."""
-    papers = get_papers(store=store, paper_ids=paper_ids)
+    batched queries whatever the number of papers; the reader's own upvotes and saves
+    are added to cards that are the same for everyone (memoised, web/data_cache.py).
+    ``papers``: those already loaded (a search's hits), not read again."""
+    shared = _shared_cards(store, paper_ids, papers or {})
+    ids = [c.paper_id for c in shared]
+    if user is None:
+        return [c.model_copy() for c in shared]  # callers add scores and highlights
+    mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids)
+    mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids)
+    return [
+        c.model_copy(update={"upvoted": c.paper_id in mine_up, "saved": c.paper_id in mine_saved})
+        for c in shared
+    ]
+
+
+def _shared_cards(
+    store: Store, paper_ids: Sequence[str], known: Mapping[str, Paper]
+) -> list[PaperCard]:
+    version = current_version()
+    memo: VersionedMemo[str, PaperCard] = memo_for(store, "cards", CARD_MEMO_SIZE)
+    found: dict[str, PaperCard] = {}
+    if version is not None:
+        found = memo.get_many(version, list(dict.fromkeys(paper_ids)))
+    missing = [pid for pid in dict.fromkeys(paper_ids) if pid not in found]
+    if missing:
+        made = {c.paper_id: c for c in _build_cards(store, missing, known)}
+        if version is not None:
+            memo.put_many(version, made)
+        found.update(made)
+    return [found[pid] for pid in paper_ids if pid in found]
+
+
+def _build_cards(
+    store: Store, paper_ids: Sequence[str], known: Mapping[str, Paper]
+) -> list[PaperCard]:
+    loaded = {
+        p.paper_id: p
+        for p in get_papers(store=store, paper_ids=[i for i in paper_ids if i not in known])
+    }
+    papers = [p for p in (known.get(i) or loaded.get(i) for i in paper_ids) if p is not None]
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     citations = cited_by_counts(store=store, paper_ids=ids)
-    mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
-    mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids) if user else set()
     comments = comment_counts(store, ids)
     by = local_submitters(store=store, papers=papers)
     return [
         card(
             p,
             stats.get(p.paper_id),
-            upvoted=(p.paper_id in mine_up) if user else None,
-            saved=(p.paper_id in mine_saved) if user else None,
             cited_by_count=citations.get(p.paper_id),
             comments=comments[p.paper_id],
             submitter=by[p.paper_id][0] if p.paper_id in by else None,
@@ -149,7 +193,9 @@ def library_entry(item: LibraryItem | None) -> LibraryEntry | None:
 def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetail:
     base = cards_for(store=store, paper_ids=[paper.paper_id], user=user)[0]
     item = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id) if user else None
-    citations = get_paper_citations(store=store, paper_id=paper.paper_id)
+    citations, references = memo_for(store, "citations", CARD_MEMO_SIZE).get_or_compute(
+        paper.paper_id, lambda: _citations(store, paper.paper_id)
+    )
     return PaperDetail(
         **base.model_dump(),
         versions=[
@@ -168,10 +214,15 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         can_edit_links=can_edit_links(store, user, paper.paper_id),
         bibtex=bibtex_entry(paper),
         library=library_entry(item),
-        references=references_of(store=store, paper_ids=citations.references) if citations else [],
+        references=[r.model_copy() for r in references],
         reference_count=citations.reference_count if citations else None,
         openalex_id=citations.openalex_id if citations else None,
     )
+
+
+def _citations(store: Store, paper_id: str) -> tuple[PaperCitations | None, list[PaperReference]]:
+    found = get_paper_citations(store=store, paper_id=paper_id)
+    return found, references_of(store=store, paper_ids=found.references) if found else []
 
 
 def references_of(*, store: Store, paper_ids: Sequence[str]) -> list[PaperReference]:
@@ -202,7 +253,10 @@ def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagina
 
 
 def load_paper(store: Store, paper_id: str) -> Paper:
-    paper = get_paper(store=store, paper_id=paper_id)
+    memo = memo_for(store, "papers", CARD_MEMO_SIZE)
+    paper: Paper | None = memo.get_or_compute(
+        paper_id, lambda: get_paper(store=store, paper_id=paper_id)
+    )
     if paper is None:
         raise NotFound(
             f"No paper {paper_id!r} here. Check the id, or submit it from arXiv at /submit.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -12,6 +13,7 @@ from paperscope.models import User
 from paperscope.rank.trending import rank_trending
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
 from paperscope.web.feed_links import daily_links, trending_links
 from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
@@ -29,6 +31,7 @@ SORT_OPTIONS = (("upvotes", "Most upvoted"), ("trending", "Trending"), ("newest"
 # Trending order within a period is computed over at most this many of its papers.
 MAX_RANKED = 5000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FEED_MEMO_SIZE = 512
 
 
 def today() -> date:
@@ -107,7 +110,16 @@ def _daily(
         ids, total = [], 0
         notice = f"{period.label} is in the future, so there are no papers for it yet."
     else:
-        ids, total = _feed_ids(store, settings, period, sort, page, limit, has_code)
+        # Everyone's feed is the same at one data version (the trending order and the
+        # link to a later period also move with the clock: a minute's bucket), so only
+        # the cards' own marks are made per reader.
+        memo = memo_for(store, "feeds", FEED_MEMO_SIZE)
+        minute = int(time.time() // 60)
+        where = (settings.feed_mode, settings.feed_categories, period.kind, period.start, minute)
+        ids, total = memo.get_or_compute(
+            (*where, sort, page, limit, has_code),
+            lambda: _feed_ids(store, settings, period, sort, page, limit, has_code),
+        )
     prev_url, next_url = _neighbours(store, settings, period)
     feed_url, alert_url = daily_links()
     model = DailyPage(

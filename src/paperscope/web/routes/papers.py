@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import Form, Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
@@ -13,6 +15,7 @@ from paperscope.store.paper_links import NotAnHttpUrl, can_edit_links, set_paper
 from paperscope.store.title_search import search_titles
 from paperscope.store.upvotes import get_stats, set_upvote, toggle_upvote
 from paperscope.web.auth import now_utc
+from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
 from paperscope.web.discussion_views import paper_discussion
 from paperscope.web.errors import ApiError
@@ -41,6 +44,7 @@ from paperscope.web.views import (
 
 routes = Routes()
 SIMILAR_COUNT = 8
+SIMILAR_MEMO_SIZE = 2000
 
 
 def _canonical_redirect(
@@ -57,7 +61,12 @@ def _canonical_redirect(
 
 def _similar_cards(request: Request, store: Store, user: User | None, paper_id: str) -> SimilarPage:
     search: SearchService = request.app.state.search
-    ids = search.similar(paper_id, limit=SIMILAR_COUNT + 1)
+    # The same for every reader until the data (or, within a minute, the index) changes.
+    memo = memo_for(store, "similar", SIMILAR_MEMO_SIZE)
+    ids: list[str] | None = memo.get_or_compute(
+        (paper_id, int(time.time() // 60)),
+        lambda: search.similar(paper_id, limit=SIMILAR_COUNT + 1),
+    )
     notice = None
     if ids is None:
         notice = "Similar papers appear once the search index is built (`paperscope index`)."

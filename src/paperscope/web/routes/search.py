@@ -4,6 +4,7 @@ suggestions when nothing matches, and links to subscribe to the search."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Literal
 from urllib.parse import urlencode
@@ -15,6 +16,8 @@ from paperscope.models import Facets, SearchQuery, SearchResults
 from paperscope.search.identifiers import identify
 from paperscope.search.service import SearchService
 from paperscope.search.suggest import broader_query
+from paperscope.store import Store
+from paperscope.web.data_cache import VersionedMemo, memo_for
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
 from paperscope.web.rendering import paper_url, render, wants_json
@@ -26,6 +29,7 @@ routes = Routes()
 SEARCH_LIMIT_MAX = 50
 MAX_QUERY_LENGTH = 500
 MAX_CHART_BARS = 120
+SEARCH_MEMO_SIZE = 256
 
 
 @routes.twin(
@@ -67,7 +71,9 @@ def search(
         return _refuse(request, model, "The 'from' date is after the 'to' date; swap them.")
     service: SearchService = request.app.state.search
     try:
-        outcome = service.search(
+        outcome = _search(
+            store,
+            service,
             SearchQuery(
                 text=text,
                 categories=(category,) if category else (),
@@ -79,7 +85,7 @@ def search(
                 offset=(page - 1) * limit,
                 has_code=has_code,
                 facets=True,
-            )
+            ),
         )
     except ValueError as exc:  # the engine refuses a query it cannot parse
         return _refuse(request, model, f"This query could not be run: {exc}")
@@ -87,7 +93,12 @@ def search(
         return RedirectResponse(paper_url(outcome.exact_match), status_code=303)
     cards = {
         c.paper_id: c
-        for c in cards_for(store=store, paper_ids=[h.paper_id for h in outcome.hits], user=user)
+        for c in cards_for(
+            store=store,
+            paper_ids=[h.paper_id for h in outcome.hits],
+            user=user,
+            papers=outcome.papers,
+        )
     }
     for hit in outcome.hits:
         found = cards.get(hit.paper_id)
@@ -102,6 +113,16 @@ def search(
     model.notice = outcome.notice
     _describe(model, outcome, service)
     return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
+
+
+def _search(store: Store, service: SearchService, query: SearchQuery) -> SearchResults:
+    """The results, memoised per data version (and minute: a new index is picked up
+    within seconds of its writing), so a popular query, or the next page of one,
+    skips the engine."""
+    key = (query, int(time.time() // 60))
+    memo: VersionedMemo[tuple[SearchQuery, int], SearchResults]
+    memo = memo_for(store, "searches", SEARCH_MEMO_SIZE)
+    return memo.get_or_compute(key, lambda: service.search(query))
 
 
 def _chart(facets: SearchFacets | None) -> dict[str, object] | None:

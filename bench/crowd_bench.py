@@ -1,0 +1,220 @@
+"""Pages under a crowd: `paperscope serve --workers 2` driven by wrk, caching off and on.
+
+    .venv/bin/python bench/crowd_bench.py --papers 100000 --seconds 10
+    .venv/bin/python bench/crowd_bench.py --data-dir /tmp/ps-crowd/100k   # reuse a store
+
+Builds (or reuses) the store of bench/web_bench.py: synthetic papers over 365 feed days,
+the real lexical index, synthetic paper vectors; queries are embedded by the real model
+in the server. Then, for each variant, starts `paperscope serve --workers 2` and drives
+it with wrk (32 keep-alive connections, 2 threads, --latency): the anonymous daily,
+paper and trending pages, the signed-in daily and paper pages (a session cookie), and
+search over 2,000 distinct queries (so the query-embedding cache hardly ever hits) and
+over one repeated query. Prints requests/s and p50/p95/p99 side by side for:
+
+- before: PAPERSCOPE_PAGE_CACHE=0 and PAPERSCOPE_QUERY_EMBEDDING_CACHE=0
+- after:  the defaults
+
+wrk runs on the same cores as the server, so it takes part of the CPU it measures.
+Requires wrk (Debian package `wrk`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from web_bench import LAST_DAY, WORDS, build_indexes, build_store
+
+from paperscope.api_tokens import hash_secret
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.store.accounts import create_session, create_user, find_user
+
+ROOT = Path(__file__).resolve().parents[1]
+VARIANTS = {
+    "before": {"PAPERSCOPE_PAGE_CACHE": "0", "PAPERSCOPE_QUERY_EMBEDDING_CACHE": "0"},
+    "after": {},
+}
+# Prints the figures wrk's own summary lacks (p95) in one parsable line.
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %.1f\\n", summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, bad, summary.bytes / math.max(summary.requests, 1) / 1024))
+end
+"""
+ROTATE_LUA = """
+paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+"""
+
+
+def _session_cookie(data_dir: Path) -> str:
+    """A session for the bench user, made in the store as sign-in would make it."""
+    store = Store.open(Settings(data_dir=data_dir, dev_mode=True))
+    try:
+        now = datetime.now(UTC)
+        found = find_user(store=store, username="crowd")
+        user = found[0] if found else None
+        if user is None:
+            user = create_user(
+                store=store, username="crowd", email=None, password_hash=None, now=now
+            )
+        secret = secrets.token_urlsafe(32)
+        create_session(
+            store=store,
+            user_id=user.user_id,
+            session_hash=hash_secret(secret),
+            now=now,
+            lifetime=timedelta(days=1),
+        )
+        return f"ps_session={secret}"
+    finally:
+        store.close()
+
+
+def _queries(path: Path, n: int) -> Path:
+    rng = random.Random(11)
+    lines = {"/search?q=" + "+".join(rng.sample(WORDS, rng.randint(2, 4))) for _ in range(n * 3)}
+    path.write_text("\n".join(sorted(lines)[:n]) + "\n")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(data_dir: Path, port: int, extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERSCOPE_")}
+    env |= {"PAPERSCOPE_DEV_MODE": "1", **extra_env}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-c", "from paperscope.cli import main; main()", "serve"]
+    server = subprocess.Popen(
+        [*command, "--workers", "2", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    for _ in range(300):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/me", timeout=2)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[str]) -> str:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["--latency", "-s", str(script)]
+    for h in headers:
+        command += ["-H", h]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"^RESULT (.*)$", out, re.M)
+    if not found:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    rps, p50, p95, p99, bad, size = found.group(1).split()
+    figures = f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f}"
+    return f"{figures} {bad:>6} {float(size):6.1f}"
+
+
+def _warm(url: str, headers: list[str]) -> None:
+    """A few requests first, so each worker has loaded its templates (and, for cached
+    pages, rendered the page once): the run measures the steady state."""
+    sent = dict(h.split(": ", 1) for h in headers)
+    for _ in range(6):
+        httpx.get(url, headers=sent, timeout=60)
+
+
+def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
+    paper = f"/papers/{LAST_DAY:%y%m}.00000"
+    signed_in = [f"Cookie: {cookie}"]
+    return [
+        ("daily, anonymous", f"/daily/{LAST_DAY}", [], "report"),
+        ("paper, anonymous", paper, [], "report"),
+        ("trending, anonymous", "/trending?window=week", [], "report"),
+        ("daily JSON, anonymous", f"/api/v1/daily/{LAST_DAY}", [], "report"),
+        ("daily, signed in", f"/daily/{LAST_DAY}", signed_in, "report"),
+        ("paper, signed in", paper, signed_in, "report"),
+        ("search, 2000 queries", "/", [], "rotate"),
+        ("search, one query", "/search?q=contrastive+memory+retrieval", [], "report"),
+    ]
+
+
+def _run_variant(
+    name: str, data_dir: Path, args: argparse.Namespace, scripts: dict[str, Path], cookie: str
+) -> dict[str, str]:
+    port = _free_port()
+    server = _serve(data_dir, port, VARIANTS[name])
+    base = f"http://127.0.0.1:{port}"
+    rows: dict[str, str] = {}
+    try:
+        httpx.get(base + "/search?q=warm+up", timeout=60)  # opens the indexes and the model
+        for label, path, headers, script in _pages(cookie):
+            _warm(base + path, headers)
+            figures = _wrk(base + path, args.seconds, args.connections, scripts[script], headers)
+            rows[label] = figures
+            print(f"{name:<7} {label:<24} {rows[label]}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--data-dir", type=Path, default=None, help="reuse a built store")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ps-crowd-"))
+    if not (data_dir / "paperscope.db").exists():
+        build_store(data_dir, args.papers)
+        build_indexes(data_dir)
+    work = Path(tempfile.mkdtemp(prefix="ps-crowd-wrk-"))
+    queries = _queries(work / "queries.txt", 2000)
+    (work / "report.lua").write_text(REPORT_LUA)
+    (work / "rotate.lua").write_text(ROTATE_LUA % queries + REPORT_LUA)
+    scripts = {"report": work / "report.lua", "rotate": work / "rotate.lua"}
+    cookie = _session_cookie(data_dir)
+    load = os.getloadavg()
+    print(f"{args.papers} papers, 2 workers, wrk -t2 -c{args.connections} -d{args.seconds}s")
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in VARIANTS}
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB/req':>6}"
+    print(f"\n{'page':<24} | {'before':^46} | {'after':^46}")
+    print(f"{'':<24} | {head} | {head}")
+    for label in results["after"]:
+        print(f"{label:<24} | {results['before'][label]} | {results['after'][label]}")
+
+
+if __name__ == "__main__":
+    main()
