@@ -20,6 +20,7 @@ from paperscope.store.title_search import search_titles
 
 if TYPE_CHECKING:
     from paperscope.search.engine import SearchEngine
+    from paperscope.search.following import IndexFollower
 
 log = logging.getLogger("paperscope.search")
 RETRY_SECONDS = 60.0
@@ -36,12 +37,36 @@ class SearchService:
         self._engine: SearchEngine | None = None
         self._failed_at = 0.0
         self._lock = threading.Lock()
+        self._follower: IndexFollower | None = None
+        self.generation: str | None = None  # the published generation in use (INDEX_URL)
+
+    def start(self) -> None:
+        """With INDEX_URL, start following the published generations (the app's
+        lifespan calls this); without it, the local index is opened on first use."""
+        if self._settings.index_url and self._follower is None:
+            from paperscope.search.following import IndexFollower
+
+            self._follower = IndexFollower(settings=self._settings, store=self._store, service=self)
+            self._follower.start()
+
+    def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+
+    def install(self, engine: SearchEngine, *, generation: str) -> None:
+        """Swap in ``engine`` in one step: requests that already hold the previous
+        engine finish on it, the next ones use this one."""
+        with self._lock:
+            self._engine, self.generation = engine, generation
 
     def engine(self) -> SearchEngine | None:
         """The engine, or None while it cannot be opened."""
         with self._lock:
             if self._engine is not None:
                 return self._engine
+            if self._settings.index_url:
+                return None  # until the follower has loaded the first generation
             if self._failed_at and time.monotonic() - self._failed_at < RETRY_SECONDS:
                 return None
             try:
