@@ -27,6 +27,8 @@ from paperscope.index.publish import (
     read_pointer,
 )
 from paperscope.models import Paper, SearchQuery
+from paperscope.rank.recommend import refresh_candidates_from_index
+from paperscope.rank.recommend.candidates import load_candidates
 from paperscope.search.engine import SearchEngine
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
@@ -116,12 +118,16 @@ def test_dense_files_travel_with_the_generation(
     dense = DenseIndex.open(dense_index_dir(indexer), model_name="test-model", dim=8)
     dense.add(["2402.10001", "2402.10002"], np.eye(2, 8, dtype=np.float32))
     dense.save()
+    refresh_candidates_from_index(settings=indexer, store=store)
     name = publish_generation(settings=indexer).generation
     root = fetch_generation(
         settings=indexer.model_copy(update={"data_dir": tmp_path / "server"}), name=name
     )
     copy = DenseIndex.open(root / "dense", model_name="test-model", dim=8, create=False)
     assert len(copy) == 2 and "2402.10002" in copy
+    # the recommendation candidates of the generation come along, and load
+    candidates = load_candidates(root / "recommend", model_name=indexer.embedding_model)
+    assert sorted(candidates.ids.astype(str)) == ["2402.10001", "2402.10002"]
     described = json.loads((root / GENERATION_FILE).read_text())
     assert any(
         path.startswith("dense/hnsw") or path.startswith("dense/vectors")

@@ -13,12 +13,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from paperscope.config import Settings
-from paperscope.index.catch_up import catch_up_indexes
+from paperscope.feeds.digest import build_due_digests
+from paperscope.feeds.subscriptions import make_spec, subscribe
+from paperscope.index.catch_up import catch_up_indexes, dense_index_dir
+from paperscope.index.dense import DenseIndex
 from paperscope.index.publish import Remote, publish_generation, read_pointer
 from paperscope.models import Paper, SearchQuery
+from paperscope.rank.recommend import CandidatesError, Recommender, refresh_candidates_from_index
 from paperscope.search.following import IndexFollower
 from paperscope.search.service import FALLBACK_NOTICE, SearchService
 from paperscope.store import Store
@@ -190,3 +195,43 @@ def test_the_follower_thread_polls_on_its_own(
         assert ids(service, "grasping") == ["2403.10001"]
     finally:
         service.stop()
+
+
+def test_recommendations_read_the_candidates_of_the_generation_in_use(
+    indexer: Settings, server: Settings, store: Store
+) -> None:
+    index_papers(indexer, store, paper(1, "Coral reefs"), paper(2, "Sea ice"))
+    dense = DenseIndex.open(dense_index_dir(indexer), model_name="test-model", dim=8)
+    dense.add(["2403.10001", "2403.10002"], np.eye(2, 8, dtype=np.float32))
+    dense.save()
+    refresh_candidates_from_index(settings=indexer, store=store)
+    publish_generation(settings=indexer)
+
+    service = SearchService(settings=server, store=store)
+    recommender = Recommender.open(settings=server, store=store, folder=service.recommend_folder)
+    with pytest.raises(CandidatesError, match="no index generation loaded"):
+        recommender.candidates()
+    assert IndexFollower(settings=server, store=store, service=service).check()
+    assert len(recommender.candidates()) == 2
+
+
+@pytest.mark.slow  # loads the embedding model
+def test_a_digest_worker_elsewhere_searches_the_published_generation(
+    indexer: Settings, server: Settings, store: Store
+) -> None:
+    index_papers(indexer, store, paper(1, "Glacier retreat"), paper(2, "Volcano ash"))
+    # alerts wait for papers to be embedded: give them vectors in the published index
+    dense = DenseIndex.open(dense_index_dir(indexer), model_name=indexer.embedding_model, dim=384)
+    dense.add(["2403.10001", "2403.10002"], np.eye(2, 384, dtype=np.float32))
+    dense.save()
+    publish_generation(settings=indexer)
+    worker = server.model_copy(update={"secret_key": "a-secret-key-long-enough"})
+    spec = make_spec(search="glacier", send_time="00:00", time_zone="Pacific/Kiritimati")
+    subscribe(store=store, settings=worker, email="g@example.org", spec=spec, confirmed=True)
+    # without INDEX_URL this host has no index: the digest waits
+    alone = build_due_digests(store=store, settings=worker.model_copy(update={"index_url": None}))
+    assert alone.built == 0 and "search index unavailable" in alone.problems[0]
+    report = build_due_digests(store=store, settings=worker)
+    # searched (the made-up vectors match no query closely enough to send anything)
+    assert report.problems == [] and report.built + report.empty == 1
+    assert (worker.data_dir / "index-cache").is_dir()

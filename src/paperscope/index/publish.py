@@ -7,6 +7,7 @@ local cache (search/following.py). Layout under ``INDEX_URL``::
 
     objects/<sha256>                     file contents, written once, never changed
     generations/<name>.json              a generation: relative path -> sha256 and size
+                                         (lexical/..., dense/..., recommend/...)
     CURRENT.json                         {"generation": "<name>", ...}: the commit point
 
 Publishing uploads the objects a generation needs (skipping those already there), then
@@ -51,6 +52,7 @@ FORMAT_VERSION = 1
 POINTER_NAME = "CURRENT.json"
 GENERATION_FILE = "GENERATION.json"  # the generation's description, kept in local copies
 CACHE_FOLDER = "index-cache"
+RECOMMEND_PART = "recommend"  # DATA_DIR/recommend, the recommendation candidates
 _CHUNK = 1 << 20
 # Files an index folder may hold that are not part of the index: tantivy's lock files
 # and our own unfinished temp files.
@@ -252,12 +254,25 @@ def _local_files(settings: Settings) -> dict[str, Path]:
         ("lexical", lexical_index_dir(settings)),
         ("dense", dense_index_dir(settings)),
     ):
-        if not (folder / "manifest.json").exists():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.endswith(_SKIPPED_SUFFIXES):
-                found[f"{part}/{path.relative_to(folder).as_posix()}"] = path
+        if (folder / "manifest.json").exists():
+            found.update(_files_under(folder, part))
+    # The recommendation candidates (rank/recommend/candidates.py): the live build only.
+    recommend = settings.data_dir / RECOMMEND_PART
+    pointer = recommend / "CURRENT"
+    if pointer.exists():
+        build = pointer.read_text().strip()
+        if build and (recommend / build / "manifest.json").exists():
+            found[f"{RECOMMEND_PART}/CURRENT"] = pointer
+            found.update(_files_under(recommend / build, f"{RECOMMEND_PART}/{build}"))
     return found
+
+
+def _files_under(folder: Path, prefix: str) -> dict[str, Path]:
+    return {
+        f"{prefix}/{path.relative_to(folder).as_posix()}": path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.endswith(_SKIPPED_SUFFIXES)
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -382,6 +397,15 @@ def fetch_generation(*, settings: Settings, name: str) -> Path:
     return target
 
 
+def local_generation(*, settings: Settings) -> Path:
+    """The local copy of the generation INDEX_URL names now, fetched when new: for
+    processes that open the index once per run (the digest worker)."""
+    pointer = read_pointer(str(settings.index_url))
+    if pointer is None:
+        raise PublishError(f"nothing published at {settings.index_url} yet: run `paperscope index`")
+    return fetch_generation(settings=settings, name=pointer.generation)
+
+
 def _download(
     remote: Remote, generation: Generation, staging: Path, *, reusable: dict[str, Path]
 ) -> None:
@@ -475,6 +499,7 @@ __all__ = [
     "collect_garbage",
     "fetch_generation",
     "indexer_lock",
+    "local_generation",
     "prune_cache",
     "publish_generation",
     "read_pointer",

@@ -70,7 +70,7 @@ class IndexFollower:
         # The first query on an index pays for opening its files: pay it here, not in a
         # user's request.
         engine.search(SearchQuery(text="paper", mode="bm25", limit=1))
-        self._service.install(engine, generation=pointer.generation)
+        self._service.install(engine, generation=pointer.generation, root=root)
         self.current = pointer.generation
         log.info("search now uses index generation %s", pointer.generation)
         prune_cache(settings=self._settings, in_use=self.current)

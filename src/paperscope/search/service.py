@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperscope.config import Settings
@@ -39,6 +40,7 @@ class SearchService:
         self._lock = threading.Lock()
         self._follower: IndexFollower | None = None
         self.generation: str | None = None  # the published generation in use (INDEX_URL)
+        self._root: Path | None = None  # its local copy
 
     def start(self) -> None:
         """With INDEX_URL, start following the published generations (the app's
@@ -54,11 +56,23 @@ class SearchService:
             self._follower.stop()
             self._follower = None
 
-    def install(self, engine: SearchEngine, *, generation: str) -> None:
+    def install(self, engine: SearchEngine, *, generation: str, root: Path) -> None:
         """Swap in ``engine`` in one step: requests that already hold the previous
         engine finish on it, the next ones use this one."""
         with self._lock:
-            self._engine, self.generation = engine, generation
+            self._engine, self.generation, self._root = engine, generation, root
+
+    def published_root(self) -> Path | None:
+        """The local copy of the generation in use (its lexical, dense and recommend
+        folders), or None before the first one is loaded."""
+        return self._root
+
+    def recommend_folder(self) -> Path | None:
+        """The recommendation candidates of the generation in use, or None."""
+        from paperscope.index.publish import RECOMMEND_PART
+
+        root = self._root
+        return root / RECOMMEND_PART if root is not None else None
 
     def engine(self) -> SearchEngine | None:
         """The engine, or None while it cannot be opened."""
