@@ -235,3 +235,14 @@ def test_a_digest_worker_elsewhere_searches_the_published_generation(
     # searched (the made-up vectors match no query closely enough to send anything)
     assert report.problems == [] and report.built + report.empty == 1
     assert (worker.data_dir / "index-cache").is_dir()
+
+
+def test_without_a_follower_the_published_generation_is_opened_on_first_use(
+    indexer: Settings, server: Settings, store: Store
+) -> None:
+    # the Python API and `paperscope mcp` use the service without starting a follower
+    index_papers(indexer, store, paper(1, "Bird migration"))
+    name = publish_generation(settings=indexer).generation
+    service = SearchService(settings=server, store=store)
+    assert ids(service, "migration") == ["2403.10001"]
+    assert service.generation == name

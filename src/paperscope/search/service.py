@@ -79,19 +79,31 @@ class SearchService:
         with self._lock:
             if self._engine is not None:
                 return self._engine
-            if self._settings.index_url:
+            if self._follower is not None:
                 return None  # until the follower has loaded the first generation
             if self._failed_at and time.monotonic() - self._failed_at < RETRY_SECONDS:
                 return None
             try:
-                from paperscope.search.engine import SearchEngine
-
-                self._engine = SearchEngine.open(settings=self._settings, store=self._store)
+                self._engine = self._open()
             except Exception as exc:  # missing module, missing index, bad manifest ...
                 self._failed_at = time.monotonic()
                 log.warning("search engine unavailable: %s", str(exc) or type(exc).__name__)
                 return None
             return self._engine
+
+    def _open(self) -> SearchEngine:
+        """The local index; with INDEX_URL and no follower (the Python API, `paperscope
+        mcp`), the generation published now, kept until the process ends."""
+        from paperscope.search.engine import SearchEngine
+
+        if not self._settings.index_url:
+            return SearchEngine.open(settings=self._settings, store=self._store)
+        from paperscope.index.publish import local_generation
+
+        root = local_generation(settings=self._settings)
+        engine = SearchEngine.open(settings=self._settings, store=self._store, root=root)
+        self.generation, self._root = root.name, root
+        return engine
 
     def search(self, query: SearchQuery) -> SearchResults:
         engine = self.engine()
