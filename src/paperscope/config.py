@@ -101,6 +101,37 @@ class Settings(BaseSettings):
             "so a killed run loses at most one round."
         ),
     )
+    index_url: str | None = Field(
+        default=None,
+        description=(
+            "Shared place where `paperscope index` publishes each index generation and "
+            "from which every `paperscope serve` instance loads it: a folder on shared "
+            "storage, file:// or an fsspec address (s3://bucket/prefix with s3fs). "
+            "Unset: the index in DATA_DIR/index is used in place (one machine)."
+        ),
+    )
+    index_poll_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="How often a serving instance checks INDEX_URL for a new generation.",
+    )
+    index_keep_generations: int = Field(
+        default=3,
+        ge=2,
+        description=(
+            "Generations kept at INDEX_URL (and in each instance's local copy); older ones "
+            "are deleted once no longer current, after INDEX_GRACE_SECONDS."
+        ),
+    )
+    index_grace_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description=(
+            "How long a replaced generation stays on disk, so requests that started on it "
+            "finish and lagging instances can still download it."
+        ),
+    )
     arxiv_oai_url: str = Field(
         default="https://oaipmh.arxiv.org/oai",
         description="arXiv OAI-PMH endpoint used by `harvest arxiv`.",

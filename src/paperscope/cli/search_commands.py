@@ -63,22 +63,46 @@ def index(
     """Index papers added or changed since the last run (resumable)."""
     from paperscope.index.artifacts import ArtifactError, IndexMismatchError
     from paperscope.index.embedder import EmbedderError
+    from paperscope.index.publish import indexer_lock
 
     settings = make_settings(data_dir)
-    with open_store(settings) as store, _progress() as callback:
-        try:
-            report, ray_note = _catch_up(settings, store, callback, rebuild, not lexical_only, ray)
-        except (ArtifactError, IndexMismatchError, EmbedderError) as exc:
-            raise UserError(str(exc)) from exc
-        if not lexical_only:
-            _refresh_recommendations(settings, store)
-    console.print(
-        f"indexed {report.lexical_indexed:,} papers (lexical), embedded {report.embedded:,}, "
-        f"removed {report.removed:,} in {report.seconds:.1f} s; "
-        f"index holds {report.lexical_count:,} papers, {report.dense_count:,} vectors"
-    )
-    if ray_note:
-        console.print(ray_note)
+    with indexer_lock(settings), open_store(settings) as store:
+        with _progress() as callback:
+            try:
+                report, ray_note = _catch_up(
+                    settings, store, callback, rebuild, not lexical_only, ray
+                )
+            except (ArtifactError, IndexMismatchError, EmbedderError) as exc:
+                raise UserError(str(exc)) from exc
+            if not lexical_only:
+                _refresh_recommendations(settings, store)
+        console.print(
+            f"indexed {report.lexical_indexed:,} papers (lexical), embedded "
+            f"{report.embedded:,}, removed {report.removed:,} in {report.seconds:.1f} s; "
+            f"index holds {report.lexical_count:,} papers, {report.dense_count:,} vectors"
+        )
+        if ray_note:
+            console.print(ray_note)
+        if settings.index_url:
+            _publish(settings)
+
+
+def _publish(settings: Settings) -> None:
+    """Publish the indexes to INDEX_URL for the serving instances (docs/deployment.md)."""
+    from paperscope.index.publish import PublishError, publish_generation
+
+    try:
+        published = publish_generation(settings=settings)
+    except (PublishError, OSError) as exc:
+        raise UserError(f"index not published to {settings.index_url}: {exc}") from exc
+    if published.changed:
+        console.print(
+            f"published generation {published.generation} ({published.files} files, "
+            f"{published.uploaded} uploaded) to {settings.index_url}",
+            highlight=False,
+        )
+    else:
+        console.print(f"index unchanged: {settings.index_url} stays on {published.generation}")
 
 
 def _catch_up(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperscope.config import Settings
@@ -76,6 +77,7 @@ class ContentSource:
     _engine: SearchEngine | None = None
     _unindexed: dict[datetime, int] = field(default_factory=dict)
     _recommender: Any = None
+    _root: Path | None = None  # the published generation this pass reads (INDEX_URL)
 
     # ------------------------------------------------------------ shared lookups
 
@@ -163,7 +165,9 @@ class ContentSource:
             from paperscope.search.engine import SearchEngine
 
             try:
-                self._engine = SearchEngine.open(settings=self.settings, store=self.store)
+                self._engine = SearchEngine.open(
+                    settings=self.settings, store=self.store, root=self._published_root()
+                )
             except Exception as exc:  # no index yet, a stale manifest: say so, retry later
                 raise ContentUnavailable(f"search index unavailable: {exc}") from exc
         return self._engine
@@ -181,6 +185,27 @@ class ContentSource:
             limit=MAX_PER_SECTION * 4,
         )
 
+    def _published_root(self) -> Path | None:
+        """With INDEX_URL, the generation published now (fetched once per pass), so a
+        worker on any host builds from the same index as the web instances."""
+        if not self.settings.index_url:
+            return None
+        from paperscope.index.publish import local_generation
+
+        if self._root is None:
+            self._root = local_generation(settings=self.settings)
+        return self._root
+
+    def _published_recommend_folder(self) -> Path | None:
+        from paperscope.index.publish import RECOMMEND_PART, PublishError
+
+        try:
+            root = self._published_root()
+        except (PublishError, OSError) as exc:
+            log.warning("no published index for recommendations: %s", exc)
+            return None
+        return root / RECOMMEND_PART if root is not None else None
+
     def recommended(self, subscription: Subscription, limit: int) -> list[str]:
         """The reader's personal recommendations of the period; empty (and logged) when
         the recommender cannot answer, so the rest of the digest still goes out."""
@@ -193,6 +218,7 @@ class ContentSource:
                 settings=self.settings,
                 store=self.store,
                 embed_query=lazy_query_embedder(self.settings),
+                folder=self._published_recommend_folder if self.settings.index_url else None,
             )
         window = "week" if subscription.spec.frequency == "weekly" else "day"
         try:

@@ -55,6 +55,7 @@ import html
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -120,16 +121,22 @@ class SearchEngine:
         self.fusion = fusion or FusionSettings()
         self.feedback: FeedbackSettings | None = None  # RM3, see search/feedback.py
         self.depth = RETRIEVAL_DEPTH
+        self.follows_data_dir = True  # False for a published generation (immutable)
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
 
     @classmethod
-    def open(cls, *, settings: Settings, store: Store) -> SearchEngine:
-        """Open the indexes in ``settings.data_dir``; raises ``ArtifactError`` when
-        there is no lexical index yet (``paperscope index`` builds it)."""
-        lexical = LexicalIndex.open(lexical_index_dir(settings), create=False)
-        semantic = SemanticSide(settings=settings, directory=dense_index_dir(settings))
-        return cls(settings=settings, store=store, lexical=lexical, semantic=semantic)
+    def open(cls, *, settings: Settings, store: Store, root: Path | None = None) -> SearchEngine:
+        """Open the indexes in ``settings.data_dir``, or the fixed generation in ``root``
+        (fetched from INDEX_URL, search/following.py), which never changes once opened;
+        raises ``ArtifactError`` when there is no lexical index yet."""
+        lexical_dir = root / "lexical" if root else lexical_index_dir(settings)
+        dense_dir = root / "dense" if root else dense_index_dir(settings)
+        lexical = LexicalIndex.open(lexical_dir, create=False)
+        semantic = SemanticSide(settings=settings, directory=dense_dir)
+        engine = cls(settings=settings, store=store, lexical=lexical, semantic=semantic)
+        engine.follows_data_dir = root is None
+        return engine
 
     def refresh(self) -> None:
         self.lexical.reload()
@@ -140,7 +147,7 @@ class SearchEngine:
         """Pick up what `paperscope index` wrote, checking at most every few seconds
         (two stat calls), so a long-running server needs no restart."""
         now = time.monotonic()
-        if now - self._checked_at < REFRESH_CHECK_SECONDS:
+        if not self.follows_data_dir or now - self._checked_at < REFRESH_CHECK_SECONDS:
             return
         self._checked_at = now
         if self._manifest_stamps() != self._stamps:

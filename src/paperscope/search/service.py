@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperscope.config import Settings
@@ -20,6 +21,7 @@ from paperscope.store.title_search import search_titles
 
 if TYPE_CHECKING:
     from paperscope.search.engine import SearchEngine
+    from paperscope.search.following import IndexFollower
 
 log = logging.getLogger("paperscope.search")
 RETRY_SECONDS = 60.0
@@ -36,23 +38,72 @@ class SearchService:
         self._engine: SearchEngine | None = None
         self._failed_at = 0.0
         self._lock = threading.Lock()
+        self._follower: IndexFollower | None = None
+        self.generation: str | None = None  # the published generation in use (INDEX_URL)
+        self._root: Path | None = None  # its local copy
+
+    def start(self) -> None:
+        """With INDEX_URL, start following the published generations (the app's
+        lifespan calls this); without it, the local index is opened on first use."""
+        if self._settings.index_url and self._follower is None:
+            from paperscope.search.following import IndexFollower
+
+            self._follower = IndexFollower(settings=self._settings, store=self._store, service=self)
+            self._follower.start()
+
+    def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+
+    def install(self, engine: SearchEngine, *, generation: str, root: Path) -> None:
+        """Swap in ``engine`` in one step: requests that already hold the previous
+        engine finish on it, the next ones use this one."""
+        with self._lock:
+            self._engine, self.generation, self._root = engine, generation, root
+
+    def published_root(self) -> Path | None:
+        """The local copy of the generation in use (its lexical, dense and recommend
+        folders), or None before the first one is loaded."""
+        return self._root
+
+    def recommend_folder(self) -> Path | None:
+        """The recommendation candidates of the generation in use, or None."""
+        from paperscope.index.publish import RECOMMEND_PART
+
+        root = self._root
+        return root / RECOMMEND_PART if root is not None else None
 
     def engine(self) -> SearchEngine | None:
         """The engine, or None while it cannot be opened."""
         with self._lock:
             if self._engine is not None:
                 return self._engine
+            if self._follower is not None:
+                return None  # until the follower has loaded the first generation
             if self._failed_at and time.monotonic() - self._failed_at < RETRY_SECONDS:
                 return None
             try:
-                from paperscope.search.engine import SearchEngine
-
-                self._engine = SearchEngine.open(settings=self._settings, store=self._store)
+                self._engine = self._open()
             except Exception as exc:  # missing module, missing index, bad manifest ...
                 self._failed_at = time.monotonic()
                 log.warning("search engine unavailable: %s", str(exc) or type(exc).__name__)
                 return None
             return self._engine
+
+    def _open(self) -> SearchEngine:
+        """The local index; with INDEX_URL and no follower (the Python API, `paperscope
+        mcp`), the generation published now, kept until the process ends."""
+        from paperscope.search.engine import SearchEngine
+
+        if not self._settings.index_url:
+            return SearchEngine.open(settings=self._settings, store=self._store)
+        from paperscope.index.publish import local_generation
+
+        root = local_generation(settings=self._settings)
+        engine = SearchEngine.open(settings=self._settings, store=self._store, root=root)
+        self.generation, self._root = root.name, root
+        return engine
 
     def search(self, query: SearchQuery) -> SearchResults:
         engine = self.engine()

@@ -12,11 +12,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from paperscope.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock key held while migrating ("paperscope" in ASCII, truncated)
+UPGRADE_LOCK = 0x7061706572
 
 
 class StoreError(Exception):
@@ -58,6 +60,10 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         with self._write_lock, self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several instances starting at once: one migrates, the others wait for
+                # it (the lock ends with the transaction) and then find nothing to do.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
             cfg = _alembic_config(conn)
             command.upgrade(cfg, revision)
 

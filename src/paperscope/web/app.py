@@ -94,9 +94,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         # The MCP endpoint's session manager lives exactly as long as the app.
+        app_.state.search.start()  # follows INDEX_URL's generations when set
         async with app_.state.mcp.running():
             yield
         app_.state.arxiv_fetches.close()
+        app_.state.search.stop()
         if owns_store:
             the_store.close()
 

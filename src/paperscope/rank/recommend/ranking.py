@@ -16,7 +16,7 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,6 +67,10 @@ __all__ = [
     "refresh_candidates",
     "refresh_candidates_from_index",
 ]
+
+
+# Where the candidate matrix lives now; None while there is none to read.
+FolderLocator = Callable[[], Path | None]
 
 
 class UnknownTag(Exception):
@@ -133,10 +137,16 @@ class Recommender:
     """Holds the mapped candidate matrix; cheap to call per request."""
 
     def __init__(
-        self, *, settings: Settings, store: Store, embed_query: QueryEmbedder | None = None
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        embed_query: QueryEmbedder | None = None,
+        folder: FolderLocator | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        self._locate = folder
         self._embed_query = embed_query
         self._text_vectors: dict[str, NDArray[np.float32]] = {}
         self._candidates: Candidates | None = None
@@ -144,13 +154,25 @@ class Recommender:
 
     @classmethod
     def open(
-        cls, *, settings: Settings, store: Store, embed_query: QueryEmbedder | None = None
+        cls,
+        *,
+        settings: Settings,
+        store: Store,
+        embed_query: QueryEmbedder | None = None,
+        folder: FolderLocator | None = None,
     ) -> Recommender:
-        return cls(settings=settings, store=store, embed_query=embed_query)
+        """``folder`` says where the candidates live now (a published index generation,
+        docs/deployment.md); by default ``DATA_DIR/recommend``."""
+        return cls(settings=settings, store=store, embed_query=embed_query, folder=folder)
 
     @property
     def folder(self) -> Path:
-        return candidates_folder(self.settings)
+        if self._locate is None:
+            return candidates_folder(self.settings)
+        located = self._locate()
+        if located is None:
+            raise CandidatesError("no index generation loaded from INDEX_URL yet")
+        return located
 
     def candidates(self) -> Candidates:
         """The live candidate matrix, remapped when a refresh switched builds."""

@@ -117,7 +117,11 @@ def get_recommender(request: Request) -> Recommender:
     if getattr(state, "recommender", None) is None:
         settings = state.settings
         state.recommender = Recommender.open(
-            settings=settings, store=state.store, embed_query=lazy_query_embedder(settings)
+            settings=settings,
+            store=state.store,
+            embed_query=lazy_query_embedder(settings),
+            # with INDEX_URL, the candidates come with each published generation
+            folder=state.search.recommend_folder if settings.index_url else None,
         )
     recommender: Recommender = state.recommender
     return recommender
