@@ -28,7 +28,9 @@ from paperscope.index.static_embedder import (
     distill_static_model,
     is_static_model,
 )
-from paperscope.models import Paper
+from paperscope.models import Paper, SearchQuery
+from paperscope.search.engine import SearchEngine
+from paperscope.search.fusion import STATIC_MODEL_LEXICAL_WEIGHT
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
 
@@ -143,11 +145,20 @@ def test_dense_index_refuses_to_mix_models(
         upsert_papers(store=store, papers_in=_papers(6))
         report = catch_up_indexes(settings=settings, store=store)
         assert report.dense_count == 6
+        engine = SearchEngine.open(settings=settings, store=store)
+        # Hybrid search leans more on BM25 with a static model (tuned for it).
+        assert engine.fusion.lexical_weight == STATIC_MODEL_LEXICAL_WEIGHT
+        found = engine.ranking(SearchQuery(text="graph networks topic 3", mode="hybrid"))
+        assert found and found[0][0] == "p3"
         # Same dimension, other model: its vectors would be meaningless next to these.
         mixed = settings.model_copy(update={"embedding_model": str(other)})
         upsert_papers(store=store, papers_in=_papers(8))
         with pytest.raises(IndexMismatchError, match="tiny-static16"):
             catch_up_indexes(settings=mixed, store=store)
+        # A search engine configured with the other model refuses to embed queries.
+        engine = SearchEngine.open(settings=mixed, store=store)
+        with pytest.raises(IndexMismatchError, match="other-static16"):
+            engine.ranking(SearchQuery(text="graph networks", mode="dense"))
     finally:
         store.close()
 
