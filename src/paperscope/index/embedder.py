@@ -18,6 +18,8 @@ Backends (``PAPERSCOPE_EMBEDDING_BACKEND``):
   torch for that one export; the export is cached in ``embedding_cache_dir``). Texts are
   tokenised once, sorted by length and batched so that padding is nearly nil.
 - ``torch``: sentence-transformers, fp32 or bf16 weights.
+- a static model (``PAPERSCOPE_EMBEDDING_MODEL=all-MiniLM-L6-v2-static`` or a model2vec
+  folder) ignores the backend: ``static_embedder.StaticEmbedder``, the fast backfill path.
 - ``auto``: ONNX fp32; on a CPU with native bf16 (AVX512-BF16, AMX) and torch
   installed, batches of 256+ texts go through torch bf16 instead (``HybridEmbedder``,
   backend ``"hybrid"``), which is faster at equal quality. Falls back to torch when the
@@ -128,6 +130,9 @@ def load_embedder(settings: Settings) -> Embedder:
 
 
 def _build(settings: Settings, backend: str, precision: str) -> Embedder:
+    static_folder = _static_model_folder(settings)
+    if static_folder is not None:
+        return _static_embedder(static_folder, settings)
     model = resolve_model(settings.embedding_model)
     threads = settings.embedding_threads or available_cores()
     max_tokens = settings.embedding_max_tokens or model.max_seq_length
@@ -173,6 +178,42 @@ def _torch_embedder(model: ModelFiles, precision: str, threads: int, max_tokens:
             "or set PAPERSCOPE_EMBEDDING_BACKEND=onnx for int8."
         )
     return TorchEmbedder.load(model, precision=precision, threads=threads, max_tokens=max_tokens)
+
+
+def _static_model_folder(settings: Settings) -> Path | None:
+    """The folder of a static (model2vec) model when the setting names one: the alias
+    of the locally distilled model, or a folder holding such a model."""
+    from paperscope.index.static_embedder import STATIC_ALIAS, is_static_model
+
+    name = settings.embedding_model.strip()
+    if name == STATIC_ALIAS:
+        folder = _cache_dir(settings) / STATIC_ALIAS
+        if not is_static_model(folder):
+            raise EmbedderError(
+                f"PAPERSCOPE_EMBEDDING_MODEL={STATIC_ALIAS} but {folder} holds no distilled "
+                "model yet; make it with `paperscope models distill` (about 20 s)."
+            )
+        return folder
+    path = Path(name).expanduser()
+    return path.resolve() if path.is_dir() and is_static_model(path) else None
+
+
+def _static_embedder(folder: Path, settings: Settings) -> Embedder:
+    from paperscope.index.static_embedder import StaticEmbedder, StaticModelError
+
+    try:
+        return StaticEmbedder.load(
+            folder, name=settings.embedding_model, max_tokens=settings.embedding_max_tokens
+        )
+    except StaticModelError as exc:
+        raise EmbedderError(str(exc)) from exc
+
+
+def static_model_dir(settings: Settings) -> Path:
+    """Where `paperscope models distill` puts the static model by default."""
+    from paperscope.index.static_embedder import STATIC_ALIAS
+
+    return _cache_dir(settings) / STATIC_ALIAS
 
 
 def _fast_bf16_available() -> bool:
@@ -443,3 +484,22 @@ class TorchEmbedder:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         normalised: FloatArray = matrix / np.maximum(norms, 1e-12)
         return normalised
+
+
+def distill_bundled_model(*, settings: Settings, out_dir: Path | None, dims: int) -> Path:
+    """Distil the static model from the bundled MiniLM into ``out_dir`` (default: the
+    folder the ``all-MiniLM-L6-v2-static`` alias reads). Never downloads."""
+    from paperscope.index.static_embedder import StaticModelError, distill_static_model
+
+    teacher = resolve_model(DEFAULT_MODEL)
+    if dims > teacher.dim:
+        raise EmbedderError(f"--dims {dims}: {teacher.name} has only {teacher.dim} dimensions")
+    try:
+        return distill_static_model(
+            out_dir=out_dir or static_model_dir(settings),
+            teacher=teacher.path,
+            teacher_name=teacher.name,
+            dims=dims,
+        )
+    except StaticModelError as exc:
+        raise EmbedderError(str(exc)) from exc

@@ -66,7 +66,7 @@ from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
 from paperscope.search.feedback import FeedbackSettings, expand, plain_words
-from paperscope.search.fusion import FusionSettings, fuse
+from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
 from paperscope.search.highlight import highlight_paper, query_tokens
 from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.query import Node, ParsedQuery, Text, parse_query
@@ -134,7 +134,14 @@ class SearchEngine:
         dense_dir = root / "dense" if root else dense_index_dir(settings)
         lexical = LexicalIndex.open(lexical_dir, create=False)
         semantic = SemanticSide(settings=settings, directory=dense_dir)
-        engine = cls(settings=settings, store=store, lexical=lexical, semantic=semantic)
+        model = semantic.index.model_name if semantic.index is not None else None
+        engine = cls(
+            settings=settings,
+            store=store,
+            lexical=lexical,
+            semantic=semantic,
+            fusion=fusion_for_model(model),
+        )
         engine.follows_data_dir = root is None
         return engine
 

@@ -16,6 +16,7 @@ The defaults were tuned on the SciFact train split only (docs/search.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,6 +26,12 @@ RRF_K = 60
 # A dense candidate with no lexical match is kept only from this cosine up (see
 # search/engine.py); learned on the SciFact train split by bench/dense_cut.py.
 DEFAULT_DENSE_FLOOR = 0.35
+# The static model distilled from MiniLM (`paperscope models distill`, named
+# "<teacher>-static<dims>") ranks far worse alone (dense nDCG@10 0.41 against MiniLM's
+# ~0.6 on SciFact), so hybrid search leans more on BM25 with it: 0.5 was the best weight
+# on the tune half of SciFact train for it (bench/backfill_embedders.py).
+STATIC_MODEL_LEXICAL_WEIGHT = 0.5
+_STATIC_MODEL = re.compile(r"-static\d+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,13 @@ class FusionSettings:
     lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
     rrf_k: int = RRF_K
     dense_floor: float = DEFAULT_DENSE_FLOOR
+
+
+def fusion_for_model(model_name: str | None) -> FusionSettings:
+    """The fusion defaults for the dense index's model (tuned per kind of model)."""
+    if model_name and _STATIC_MODEL.search(model_name):
+        return FusionSettings(lexical_weight=STATIC_MODEL_LEXICAL_WEIGHT)
+    return FusionSettings()
 
 
 def fuse(
