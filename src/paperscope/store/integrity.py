@@ -64,7 +64,10 @@ def _check_postgres(conn: Connection) -> CheckSection:
             checked += 1
             pairs = [(el.parent, el.column) for el in constraint.elements]
             parent = pairs[0][1].table
-            matched = exists().where(and_(*(col == ref for col, ref in pairs)))
+            # An alias, so a table that points to itself (comment replies) still reads
+            # as child and parent.
+            target = parent.alias()
+            matched = exists().where(and_(*(col == target.c[ref.name] for col, ref in pairs)))
             query = (
                 select(func.count())
                 .select_from(table)
