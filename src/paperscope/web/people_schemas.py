@@ -134,7 +134,6 @@ class AuthorPage(BrowsePage):
     accounts: list[AccountLink] = Field(description="Accounts approved as this author")
     followers: int
     following: bool | None = Field(None, description="Whether you follow them (signed in)")
-    feed_url: str
 
 
 class ClaimOut(BaseModel):

@@ -10,7 +10,6 @@ from paperscope.store import Store
 from paperscope.store.claims import accounts_for_author
 from paperscope.store.follows import follower_count, is_following, target_of
 from paperscope.web.people_schemas import AccountLink, AuthorPage
-from paperscope.web.rendering import author_url
 from paperscope.web.schemas import BrowsePage
 
 
@@ -30,5 +29,4 @@ def author_page(*, store: Store, user: User | None, base: BrowsePage) -> AuthorP
         following=is_following(store=store, user_id=user.user_id, kind="author", target=target)
         if user
         else None,
-        feed_url=author_url(base.name) + ".atom",
     )
