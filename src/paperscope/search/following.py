@@ -19,6 +19,7 @@ from paperscope.config import Settings
 from paperscope.index.publish import fetch_generation, prune_cache, read_pointer
 from paperscope.models import SearchQuery
 from paperscope.store import Store
+from paperscope.store.page_versions import bump_pages
 
 if TYPE_CHECKING:
     from paperscope.search.service import SearchService
@@ -72,6 +73,9 @@ class IndexFollower:
         engine.search(SearchQuery(text="paper", mode="bm25", limit=1))
         self._service.install(engine, generation=pointer.generation, root=root)
         self.current = pointer.generation
+        # Search results and similar papers kept for the current data version came from
+        # the old index: a new version makes every worker of every instance drop them.
+        bump_pages(store=self._store)
         log.info("search now uses index generation %s", pointer.generation)
         prune_cache(settings=self._settings, in_use=self.current)
         return True
