@@ -135,8 +135,12 @@ class SecurityMiddleware:
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                # A handler that renewed the cookie (sign-in) has already set it.
-                if fresh and not state.get("csrf_renewed"):
+                # A handler that renewed the cookie (sign-in) has already set it, and a
+                # response any cache may share must never carry one browser's cookie.
+                shared = any(
+                    k.lower() == b"cache-control" and v.startswith(b"public") for k, v in headers
+                )
+                if fresh and not state.get("csrf_renewed") and not shared:
                     headers.append((b"set-cookie", csrf_cookie_header(fresh, secure=secure)))
                 message["headers"] = headers
             await send(message)
