@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/crowd_bench.py --papers 100000 --seconds 10
     .venv/bin/python bench/crowd_bench.py --data-dir /tmp/ps-crowd/100k   # reuse a store
+    .venv/bin/python bench/crowd_bench.py --data-dir DIR --variants after --pages signed
 
 Builds (or reuses) the store of bench/web_bench.py: synthetic papers over 365 feed days,
 the real lexical index, synthetic paper vectors; queries are embedded by the real model
@@ -9,13 +10,17 @@ in the server. Then, for each variant, starts `paperscope serve --workers 2` and
 it with wrk (32 keep-alive connections, 2 threads, --latency): the anonymous daily,
 paper and trending pages, the signed-in daily and paper pages (a session cookie), and
 search over 2,000 distinct queries (so the query-embedding cache hardly ever hits) and
-over one repeated query. Prints requests/s and p50/p95/p99 side by side for:
+over one repeated query. Prints requests/s, p50/p95/p99 and the server's CPU time per
+request (all its processes, read from /proc: unlike requests/s it hardly moves with
+the machine's load) side by side for:
 
 - before: PAPERSCOPE_PAGE_CACHE=0 and PAPERSCOPE_QUERY_EMBEDDING_CACHE=0
 - after:  the defaults
 
-wrk runs on the same cores as the server, so it takes part of the CPU it measures.
-Requires wrk (Debian package `wrk`)."""
+``--pages`` keeps the rows whose label contains one of the words given (``signed``,
+``anonymous``, ``search``), ``--variants`` the variants named. wrk runs on the same
+cores as the server, so it takes part of the CPU it measures. Requires wrk (Debian
+package `wrk`) and Linux (/proc)."""
 
 from __future__ import annotations
 
@@ -128,18 +133,52 @@ def _serve(data_dir: Path, port: int, extra_env: dict[str, str]) -> subprocess.P
     raise SystemExit("the server did not start")
 
 
-def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[str]) -> str:
+def _process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (the server and its worker processes)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # a process that ended while we looked
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _cpu_seconds(root: int) -> float:
+    """User plus system CPU time of the server's live processes."""
+    ticks = 0
+    for pid in _process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(
+    url: str, seconds: int, connections: int, script: Path, headers: list[str], server: int
+) -> str:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["--latency", "-s", str(script)]
     for h in headers:
         command += ["-H", h]
+    cpu_before = _cpu_seconds(server)
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = _cpu_seconds(server) - cpu_before
     found = re.search(r"^RESULT (.*)$", out, re.M)
     if not found:
         raise SystemExit(f"wrk printed no result:\n{out}")
     rps, p50, p95, p99, bad, size = found.group(1).split()
+    cpu_ms = cpu * 1000 / max(float(rps) * seconds, 1)
     figures = f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f}"
-    return f"{figures} {bad:>6} {float(size):6.1f}"
+    return f"{figures} {bad:>6} {float(size):6.1f} {cpu_ms:6.2f}"
 
 
 def _warm(url: str, headers: list[str]) -> None:
@@ -150,10 +189,10 @@ def _warm(url: str, headers: list[str]) -> None:
         httpx.get(url, headers=sent, timeout=60)
 
 
-def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
+def _pages(cookie: str, wanted: list[str]) -> list[tuple[str, str, list[str], str]]:
     paper = f"/papers/{LAST_DAY:%y%m}.00000"
     signed_in = [f"Cookie: {cookie}"]
-    return [
+    pages = [
         ("daily, anonymous", f"/daily/{LAST_DAY}", [], "report"),
         ("paper, anonymous", paper, [], "report"),
         ("trending, anonymous", "/trending?window=week", [], "report"),
@@ -163,6 +202,7 @@ def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
         ("search, 2000 queries", "/", [], "rotate"),
         ("search, one query", "/search?q=contrastive+memory+retrieval", [], "report"),
     ]
+    return [p for p in pages if not wanted or any(word in p[0] for word in wanted)]
 
 
 def _run_variant(
@@ -174,9 +214,11 @@ def _run_variant(
     rows: dict[str, str] = {}
     try:
         httpx.get(base + "/search?q=warm+up", timeout=60)  # opens the indexes and the model
-        for label, path, headers, script in _pages(cookie):
+        for label, path, headers, script in _pages(cookie, args.pages):
             _warm(base + path, headers)
-            figures = _wrk(base + path, args.seconds, args.connections, scripts[script], headers)
+            figures = _wrk(
+                base + path, args.seconds, args.connections, scripts[script], headers, server.pid
+            )
             rows[label] = figures
             print(f"{name:<7} {label:<24} {rows[label]}", flush=True)
     finally:
@@ -191,6 +233,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse a built store")
+    ap.add_argument("--pages", nargs="*", default=[], help="rows whose label has one of these")
+    ap.add_argument("--variants", nargs="*", choices=sorted(VARIANTS), default=list(VARIANTS))
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -207,13 +251,15 @@ def main() -> None:
     load = os.getloadavg()
     print(f"{args.papers} papers, 2 workers, wrk -t2 -c{args.connections} -d{args.seconds}s")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
-    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in VARIANTS}
+    variants = [name for name in VARIANTS if name in args.variants]
+    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in variants}
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB/req':>6}"
-    print(f"\n{'page':<24} | {'before':^46} | {'after':^46}")
-    print(f"{'':<24} | {head} | {head}")
-    for label in results["after"]:
-        print(f"{label:<24} | {results['before'][label]} | {results['after'][label]}")
+    head += f" {'CPU ms':>6}"
+    print(f"\n{'page':<24} | " + " | ".join(f"{name:^53}" for name in variants))
+    print(f"{'':<24} | " + " | ".join(head for _ in variants))
+    for label in results[variants[0]]:
+        print(f"{label:<24} | " + " | ".join(results[name][label] for name in variants))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from paperscope.links import safe_url
 from paperscope.web.auth import resolve_user
+from paperscope.web.card_fragments import CardBodies
 from paperscope.web.security import csrf_token
 from paperscope.web.signin_links import here, signin_url
 
@@ -75,6 +76,7 @@ def make_templates() -> Jinja2Templates:
         signin_url=signin_url,
         here=here,
     )
+    env.globals["card_body"] = CardBodies(env)  # the shared part of a paper card
     # safe_url: every outside link is checked again as it is written (http(s) only).
     env.filters.update(date=format_date, paper_url=paper_url, safe_url=safe_url)
     return templates

@@ -105,22 +105,24 @@ def _daily(
 ) -> Response:
     in_future = period.start > today()
     ids: list[str]
+    # Everyone's feed is the same at one data version (the trending order and the links
+    # to other periods also move with the clock: a minute's bucket), so only the cards'
+    # own marks are made per reader.
+    memo = memo_for(store, "feeds", FEED_MEMO_SIZE)
+    minute = int(time.time() // 60)
+    where = (settings.feed_mode, settings.feed_categories, period.kind, period.start, minute)
     if in_future:
         # Nothing can be filed under a day that has not come yet: say so, not "0 papers".
         ids, total = [], 0
         notice = f"{period.label} is in the future, so there are no papers for it yet."
     else:
-        # Everyone's feed is the same at one data version (the trending order and the
-        # link to a later period also move with the clock: a minute's bucket), so only
-        # the cards' own marks are made per reader.
-        memo = memo_for(store, "feeds", FEED_MEMO_SIZE)
-        minute = int(time.time() // 60)
-        where = (settings.feed_mode, settings.feed_categories, period.kind, period.start, minute)
         ids, total = memo.get_or_compute(
             (*where, sort, page, limit, has_code),
             lambda: _feed_ids(store, settings, period, sort, page, limit, has_code),
         )
-    prev_url, next_url = _neighbours(store, settings, period)
+    prev_url, next_url = memo.get_or_compute(
+        ("neighbours", *where), lambda: _neighbours(store, settings, period)
+    )
     feed_url, alert_url = daily_links()
     model = DailyPage(
         feed_url=feed_url,
