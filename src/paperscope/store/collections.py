@@ -163,6 +163,19 @@ def list_collections(
         return [_collection(r) for r in conn.execute(q.limit(limit))]
 
 
+def collection_titles(*, store: Store, user_id: int, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, title) of a user's collections in the order of ``list_collections``: all an
+    "add to a collection" menu shows, without the counts and owner a listing needs."""
+    q = (
+        select(collections.c.collection_id, collections.c.title)
+        .where(collections.c.user_id == user_id)
+        .order_by(collections.c.updated_at.desc(), collections.c.collection_id.desc())
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [(int(i), str(t)) for i, t in conn.execute(q)]
+
+
 # ---------------------------------------------------------------- items
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment
@@ -23,17 +24,21 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 # Fields of a card that belong to its reader, rendered outside the shared part.
-PERSONAL_FIELDS = frozenset({"upvoted", "saved"})
+PERSONAL_FIELDS = frozenset({"upvoted", "saved"})  # both booleans (or None)
+_SCALARS = frozenset({str, int, float, bool, type(None), datetime, date})
 MAX_CARDS = 2048
 TEMPLATE = "_card_body.html"
 
 
 def _frozen(value: Any) -> Hashable:
     """``value`` as a hashable key with the same equality (lists, nested models)."""
-    if isinstance(value, list | tuple):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value  # type: ignore[no-any-return]
+    if kind is list or kind is tuple:
         return tuple(_frozen(v) for v in value)
     if isinstance(value, BaseModel):
-        return (type(value), tuple(_frozen(v) for v in value.__dict__.values()))
+        return (kind, *(_frozen(v) for v in value.__dict__.values()))
     if isinstance(value, dict):
         return tuple((k, _frozen(v)) for k, v in value.items())
     return value  # type: ignore[no-any-return]
@@ -41,18 +46,21 @@ def _frozen(value: Any) -> Hashable:
 
 def card_key(card: BaseModel) -> Hashable:
     """Everything the shared part of ``card`` may show: every field but the reader's.
-    Cards hold strings, numbers, dates, lists of strings and small models of those:
-    the quick path freezes that in a few C calls; anything else takes the long one."""
+    Cards hold scalars, lists of strings and small models of scalars: the quick path
+    freezes those with a type lookup per field (an isinstance check against a pydantic
+    model costs more than the rest together); anything else takes the long one."""
     quick: list[Any] = [type(card)]
     for name, value in card.__dict__.items():
-        if name in PERSONAL_FIELDS:
-            continue
         kind = type(value)
-        if kind is list:
-            value = tuple(value)
+        if kind in _SCALARS:
+            if name not in PERSONAL_FIELDS:
+                quick.append(value)
+        elif kind is list:
+            quick.append(tuple(value))
         elif isinstance(value, BaseModel):
-            value = (kind, tuple(value.__dict__.values()))
-        quick.append(value)
+            quick.append((kind, *value.__dict__.values()))
+        else:
+            quick.append(_frozen(value))
     key = tuple(quick)
     try:
         hash(key)

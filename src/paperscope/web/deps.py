@@ -60,6 +60,17 @@ def get_store(request: Request) -> Store:
     return store
 
 
+# Dependencies that only read the app's state are coroutines: FastAPI runs a plain
+# function dependency in the thread pool, a hop (and a wait for the GIL among the
+# busy threads) that costs more than the work itself.
+async def _settings_dependency(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _store_dependency(request: Request) -> Store:
+    return get_store(request)
+
+
 def optional_user(request: Request) -> User | None:
     """The signed-in user (session cookie or Bearer token), the local user in
     single-user mode, or None. An invalid Bearer token is a 401, never anonymous."""
@@ -73,7 +84,7 @@ def require_user(request: Request) -> User:
     return user
 
 
-def reject_control_characters(request: Request) -> None:
+async def reject_control_characters(request: Request) -> None:
     """Every route's first check: control characters in the path (or NUL in the query)."""
     query = request.query_params.multi_items()
     if _CONTROL.search(request.url.path) or any("\x00" in k + v for k, v in query):
@@ -120,7 +131,7 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(_settings_dependency)]
+StoreDep = Annotated[Store, Depends(_store_dependency)]
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(require_user)]

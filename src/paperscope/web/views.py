@@ -15,11 +15,12 @@ from paperscope.references.bibtex import bibtex_entry
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.citations import cited_by_counts, get_paper_citations
-from paperscope.store.library import get_item, saved_by
+from paperscope.store.library import get_item
 from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
+from paperscope.store.reader_marks import reader_marks
 from paperscope.store.submissions import submitters
-from paperscope.store.upvotes import get_stats, upvoted_by
+from paperscope.store.upvotes import get_stats
 from paperscope.web.data_cache import VersionedMemo, current_version, memo_for
 from paperscope.web.errors import NotFound
 from paperscope.web.rendering import paper_url, query_url
@@ -132,10 +133,11 @@ def cards_for(
     ids = [c.paper_id for c in shared]
     if user is None:
         return [c.model_copy() for c in shared]  # callers add scores and highlights
-    mine_up = upvoted_by(store=store, user_id=user.user_id, paper_ids=ids)
-    mine_saved = saved_by(store=store, user_id=user.user_id, paper_ids=ids)
+    mine = reader_marks(store=store, user_id=user.user_id, paper_ids=ids)
     return [
-        c.model_copy(update={"upvoted": c.paper_id in mine_up, "saved": c.paper_id in mine_saved})
+        c.model_copy(
+            update={"upvoted": c.paper_id in mine.upvoted, "saved": c.paper_id in mine.saved}
+        )
         for c in shared
     ]
 

@@ -20,6 +20,7 @@ from paperscope.store.collections import (
     Collection,
     CollectionFull,
     add_item,
+    collection_titles,
     create_collection,
     delete_collection,
     get_collection,
@@ -100,14 +101,7 @@ def user_collections(request: Request) -> list[tuple[int, str]]:
     if cached is None:
         user = resolve_user(request)
         store: Store = request.app.state.store
-        cached = (
-            [
-                (c.collection_id, c.title)
-                for c in list_collections(store=store, user_id=user.user_id, public_only=False)
-            ]
-            if user
-            else []
-        )
+        cached = collection_titles(store=store, user_id=user.user_id) if user else []
         request.state.own_collections = cached
     return cached
 

@@ -1,0 +1,48 @@
+"""A reader's own marks on a list of papers (which they upvoted, which are in their
+library), read together: every card page of a signed-in reader needs both, and one
+statement on one connection costs half of two (docs/performance.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import literal, select, union_all
+
+from paperscope.store.database import Store
+from paperscope.store.schema_accounts import library_items, upvotes
+
+# Ids per statement: each appears in both halves, so two lists stay under every
+# SQLite build's limit of 999 parameters.
+_CHUNK = 450
+_UPVOTED, _SAVED = 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderMarks:
+    upvoted: frozenset[str]
+    saved: frozenset[str]
+
+
+def reader_marks(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> ReaderMarks:
+    """Which of ``paper_ids`` the user upvoted and which they saved (primary-key
+    lookups on both tables)."""
+    ids = list(dict.fromkeys(paper_ids))
+    upvoted: set[str] = set()
+    saved: set[str] = set()
+    if not ids:
+        return ReaderMarks(frozenset(), frozenset())
+    with store.read() as conn:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            query = union_all(
+                select(literal(_UPVOTED), upvotes.c.paper_id).where(
+                    upvotes.c.user_id == user_id, upvotes.c.paper_id.in_(chunk)
+                ),
+                select(literal(_SAVED), library_items.c.paper_id).where(
+                    library_items.c.user_id == user_id, library_items.c.paper_id.in_(chunk)
+                ),
+            )
+            for kind, paper_id in conn.execute(query):
+                (upvoted if kind == _UPVOTED else saved).add(paper_id)
+    return ReaderMarks(frozenset(upvoted), frozenset(saved))
