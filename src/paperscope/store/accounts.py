@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperscope.models import ApiToken, User
@@ -134,13 +134,21 @@ def create_session(
         )
 
 
+# Read by every signed-in request: built once, as building a statement costs more
+# than running it (docs/performance.md).
+_SESSION_USER = (
+    select(*_USER_COLUMNS)
+    .join(sessions, sessions.c.user_id == users.c.user_id)
+    .where(
+        sessions.c.session_hash == bindparam("session_hash"),
+        sessions.c.expires_at > bindparam("now"),
+    )
+)
+
+
 def user_for_session(*, store: Store, session_hash: str, now: datetime) -> User | None:
     with store.read() as conn:
-        row = conn.execute(
-            select(*_USER_COLUMNS)
-            .join(sessions, sessions.c.user_id == users.c.user_id)
-            .where(sessions.c.session_hash == session_hash, sessions.c.expires_at > now)
-        ).first()
+        row = conn.execute(_SESSION_USER, {"session_hash": session_hash, "now": now}).first()
     return _user(row) if row else None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperscope.store.database import Store
@@ -130,6 +130,8 @@ def decide_claim(
 def withdraw_claim(*, store: Store, user_id: int, paper_id: str) -> bool:
     """The claimant takes their claim back (any status)."""
     with store.write() as conn:
+        # An approved claim shows on the paper page: cached copies must go.
+        bump_page_version(conn)
         removed = conn.execute(
             delete(authorship_claims).where(
                 authorship_claims.c.user_id == user_id, authorship_claims.c.paper_id == paper_id
@@ -143,14 +145,17 @@ def get_claim(*, store: Store, claim_id: int) -> Claim | None:
         return _get(conn, claim_id)
 
 
+# Read by every signed-in paper page: built once (building costs more than running).
+_CLAIM_OF = _select().where(
+    authorship_claims.c.user_id == bindparam("user_id"),
+    authorship_claims.c.paper_id == bindparam("paper_id"),
+)
+
+
 def claim_of(*, store: Store, user_id: int, paper_id: str) -> Claim | None:
     """The user's own claim on a paper, whatever its status."""
     with store.read() as conn:
-        row = conn.execute(
-            _select().where(
-                authorship_claims.c.user_id == user_id, authorship_claims.c.paper_id == paper_id
-            )
-        ).first()
+        row = conn.execute(_CLAIM_OF, {"user_id": user_id, "paper_id": paper_id}).first()
     return _claim(row) if row else None
 
 

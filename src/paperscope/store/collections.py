@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from paperscope.store.database import Store
 from paperscope.store.schema_accounts import users
@@ -163,17 +163,21 @@ def list_collections(
         return [_collection(r) for r in conn.execute(q.limit(limit))]
 
 
+_TITLES = (
+    select(collections.c.collection_id, collections.c.title)
+    .where(collections.c.user_id == bindparam("user_id"))
+    .order_by(collections.c.updated_at.desc(), collections.c.collection_id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def collection_titles(*, store: Store, user_id: int, limit: int = 200) -> list[tuple[int, str]]:
     """(id, title) of a user's collections in the order of ``list_collections``: all an
-    "add to a collection" menu shows, without the counts and owner a listing needs."""
-    q = (
-        select(collections.c.collection_id, collections.c.title)
-        .where(collections.c.user_id == user_id)
-        .order_by(collections.c.updated_at.desc(), collections.c.collection_id.desc())
-        .limit(limit)
-    )
+    "add to a collection" menu shows, without the counts and owner a listing needs.
+    The statement is built once: the menu is on every signed-in page of cards."""
     with store.read() as conn:
-        return [(int(i), str(t)) for i, t in conn.execute(q)]
+        rows = conn.execute(_TITLES, {"user_id": user_id, "limit": limit})
+        return [(int(i), str(t)) for i, t in rows]
 
 
 # ---------------------------------------------------------------- items

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from paperscope.links import safe_url
 from paperscope.models import Paper, User
@@ -43,14 +43,20 @@ def can_edit_links(store: Store, user: User | None, paper_id: str) -> bool:
         return True
     with store.read() as conn:
         found = conn.scalar(
-            select(submissions.c.submission_id)
-            .where(
-                submissions.c.paper_id == resolve_paper_id(paper_id),
-                submissions.c.user_id == user.user_id,
-            )
-            .limit(1)
+            _SUBMITTED_BY, {"paper_id": resolve_paper_id(paper_id), "user_id": user.user_id}
         )
     return found is not None
+
+
+# Read by every signed-in paper page: built once (building costs more than running).
+_SUBMITTED_BY = (
+    select(submissions.c.submission_id)
+    .where(
+        submissions.c.paper_id == bindparam("paper_id"),
+        submissions.c.user_id == bindparam("user_id"),
+    )
+    .limit(1)
+)
 
 
 def set_paper_links(

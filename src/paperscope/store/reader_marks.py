@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 
 from paperscope.store.database import Store
 from paperscope.store.schema_accounts import library_items, upvotes
@@ -16,6 +16,17 @@ from paperscope.store.schema_accounts import library_items, upvotes
 # SQLite build's limit of 999 parameters.
 _CHUNK = 450
 _UPVOTED, _SAVED = 1, 2
+# Built once: building a statement costs more than running it (docs/performance.md).
+_MARKS = union_all(
+    select(literal(_UPVOTED), upvotes.c.paper_id).where(
+        upvotes.c.user_id == bindparam("user_id"),
+        upvotes.c.paper_id.in_(bindparam("ids", expanding=True)),
+    ),
+    select(literal(_SAVED), library_items.c.paper_id).where(
+        library_items.c.user_id == bindparam("user_id"),
+        library_items.c.paper_id.in_(bindparam("ids", expanding=True)),
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +46,6 @@ def reader_marks(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> Rea
     with store.read() as conn:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            query = union_all(
-                select(literal(_UPVOTED), upvotes.c.paper_id).where(
-                    upvotes.c.user_id == user_id, upvotes.c.paper_id.in_(chunk)
-                ),
-                select(literal(_SAVED), library_items.c.paper_id).where(
-                    library_items.c.user_id == user_id, library_items.c.paper_id.in_(chunk)
-                ),
-            )
-            for kind, paper_id in conn.execute(query):
+            for kind, paper_id in conn.execute(_MARKS, {"user_id": user_id, "ids": chunk}):
                 (upvoted if kind == _UPVOTED else saved).add(paper_id)
     return ReaderMarks(frozenset(upvoted), frozenset(saved))

@@ -4,6 +4,7 @@ author badges, the viewer's votes and rights; and store refusals as API errors."
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import Request
@@ -22,6 +23,7 @@ from paperscope.store.discussions import (
     Order,
     RateLimited,
     ThreadNode,
+    ThreadPage,
     author_participating,
     claimants_by_paper,
     is_paper_author,
@@ -30,6 +32,7 @@ from paperscope.store.discussions import (
     voted_by,
 )
 from paperscope.store.moderation import ReportRefused
+from paperscope.web.data_cache import memo_for
 from paperscope.web.discussion_schemas import CommentAuthor, CommentOut, CommentPage
 from paperscope.web.errors import ApiError
 from paperscope.web.markup import render_comment
@@ -37,6 +40,7 @@ from paperscope.web.rendering import paper_url
 from paperscope.web.views import pagination
 
 THREADS_PER_PAGE = 20
+DISCUSSION_MEMO_SIZE = 1000  # pages of threads kept per worker
 
 
 def api_error(exc: DiscussionError | ReportRefused) -> ApiError:
@@ -130,19 +134,18 @@ def comment_page(
     page: int,
     limit: int = THREADS_PER_PAGE,
 ) -> CommentPage:
-    """A page of the paper's discussion, as the paper page and the API show it."""
-    found = list_threads(
-        store=store,
-        paper_id=paper_id,
-        order=order,
-        page=page,
-        limit=limit,
-        include_hidden=bool(viewer and viewer.is_admin),
+    """A page of the paper's discussion, as the paper page and the API show it. What
+    every reader sees alike is memoised at the data version (each comment, vote,
+    moderation and claim decision bumps it); only the reader's votes are read anew."""
+    include_hidden = bool(viewer and viewer.is_admin)
+    shared: _SharedDiscussion = memo_for(store, "discussions", DISCUSSION_MEMO_SIZE).get_or_compute(
+        (paper_id, order, page, limit, include_hidden),
+        lambda: _shared_discussion(store, paper_id, order, page, limit, include_hidden),
     )
-    claimants = claimants_by_paper(store=store, paper_ids=[found.paper_id])
+    found, claimants = shared.threads, shared.claimants
     voted = (
         voted_by(store=store, user_id=viewer.user_id, comment_ids=found.comment_ids)
-        if viewer
+        if viewer and found.comment_ids
         else set()
     )
     return CommentPage(
@@ -150,13 +153,37 @@ def comment_page(
         order=order,
         items=[_tree(n, viewer, claimants, voted) for n in found.threads],
         pagination=pagination(request, page=page, limit=limit, total=found.total_threads),
-        num_comments=visible_comment_counts(store=store, paper_ids=[found.paper_id]).get(
-            found.paper_id, 0
-        ),
-        author_participating=found.paper_id
-        in author_participating(store=store, claimants=claimants),
+        num_comments=shared.num_comments,
+        author_participating=shared.author_participating,
         can_post=viewer is not None,
         max_chars=settings.comment_max_chars,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _SharedDiscussion:
+    threads: ThreadPage
+    claimants: Mapping[str, Set[int]]
+    num_comments: int
+    author_participating: bool
+
+
+def _shared_discussion(
+    store: Store, paper_id: str, order: Order, page: int, limit: int, include_hidden: bool
+) -> _SharedDiscussion:
+    found = list_threads(
+        store=store,
+        paper_id=paper_id,
+        order=order,
+        page=page,
+        limit=limit,
+        include_hidden=include_hidden,
+    )
+    claimants = claimants_by_paper(store=store, paper_ids=[found.paper_id])
+    counts = visible_comment_counts(store=store, paper_ids=[found.paper_id])
+    participating = author_participating(store=store, claimants=claimants)
+    return _SharedDiscussion(
+        found, claimants, counts.get(found.paper_id, 0), found.paper_id in participating
     )
 
 

@@ -194,7 +194,10 @@ def library_entry(item: LibraryItem | None) -> LibraryEntry | None:
 
 def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetail:
     base = cards_for(store=store, paper_ids=[paper.paper_id], user=user)[0]
-    item = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id) if user else None
+    # The card knows whether it is saved: the library entry is read only when it is.
+    item = None
+    if user is not None and base.saved:
+        item = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id)
     citations, references = memo_for(store, "citations", CARD_MEMO_SIZE).get_or_compute(
         paper.paper_id, lambda: _citations(store, paper.paper_id)
     )

@@ -287,7 +287,8 @@ def paper_page(request: Request, paper_id: str, store: StoreDep, user: MaybeUser
     detail = paper_detail(store=store, paper=paper, user=user)
     if wants_json(request):
         return render(request, "paper.html", json_model=detail)
-    similar = _similar_cards(request, store, user, paper.paper_id)
+    # The page lists similar papers by title and authors only: no reader marks to read.
+    similar = _similar_cards(request, store, None, paper.paper_id)
     discussion = paper_discussion(request, store=store, paper_id=paper.paper_id, viewer=user)
     context = {"similar": similar, "discussion": discussion}
     return render(request, "paper.html", context, json_model=detail)

@@ -37,6 +37,7 @@ from paperscope.store.follows import (
 from paperscope.store.papers import get_papers
 from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
+from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.people_schemas import (
@@ -57,6 +58,7 @@ from paperscope.web.views import back_url, cards_for, load_paper
 routes = Routes()
 FollowKind = Literal["author", "user"]
 PROFILE_LIST = 30
+CLAIMS_MEMO_SIZE = 2000  # papers whose approved claims are kept per worker
 
 
 def _account(store: Store, username: str) -> User:
@@ -337,11 +339,20 @@ def paper_claims(request: Request, paper_id: str) -> dict[str, Any]:
     the viewer's own claim."""
     store: Store = request.app.state.store
     viewer = resolve_user(request)
+    # Approved claims change only with a decision or a withdrawal, both of which bump
+    # the data version.
+    approved = memo_for(store, "approved_claims", CLAIMS_MEMO_SIZE).get_or_compute(
+        paper_id, lambda: _approved_by_author(store, paper_id)
+    )
+    mine = claim_of(store=store, user_id=viewer.user_id, paper_id=paper_id) if viewer else None
+    return {"approved": approved, "mine": mine, "user_url": user_url}
+
+
+def _approved_by_author(store: Store, paper_id: str) -> dict[str, list[str]]:
     approved: dict[str, list[str]] = {}
     for c in approved_claims(store=store, paper_ids=[paper_id]).get(paper_id, []):
         approved.setdefault(c.author_name, []).append(c.username)
-    mine = claim_of(store=store, user_id=viewer.user_id, paper_id=paper_id) if viewer else None
-    return {"approved": approved, "mine": mine, "user_url": user_url}
+    return approved
 
 
 templates.env.globals["paper_claims"] = paper_claims
