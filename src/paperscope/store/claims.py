@@ -103,6 +103,8 @@ def add_claim(
                 raise DuplicateClaim(paper_id)
             claim_id = conn.execute(insert(authorship_claims).values(values)).inserted_primary_key
             assert claim_id is not None
+            if approved_by:  # approved at once: the paper page shows it, cached copies go
+                bump_page_version(conn)
             claim = _get(conn, int(claim_id[0]))
     except IntegrityError as exc:  # a concurrent request of the same user won
         raise DuplicateClaim(paper_id) from exc
