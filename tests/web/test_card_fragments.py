@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from paperscope.web.card_fragments import CardBodies, card_key
+from paperscope.web.card_fragments import CardBodies, ReaderCards, card_key
 from paperscope.web.rendering import templates
 from paperscope.web.schemas import PaperCard, PersonOut
 
@@ -47,9 +47,27 @@ def test_bodies_render_each_content_once_and_stay_bounded() -> None:
     first = bodies(_card())
     assert "Memory &lt;barriers&gt; &amp; contrastive loss" in first
     assert 'href="/authors/Ada%20Lovelace"' in first
-    assert bodies(_card(upvoted=True)) is first  # the reader's mark: the same rendering
+    assert bodies(_card(upvoted=True)) == first  # the reader's mark: the same rendering
+    assert len(bodies) == 1
     changed = bodies(_card(num_comments=2))
     assert "2 comments" in changed and "2 comments" not in first
     for n in range(5):
         bodies(_card(upvotes=n))
     assert len(bodies) == 3
+
+
+def test_reader_cards_fill_in_each_readers_own_parts() -> None:
+    cards = ReaderCards(templates.env, CardBodies(templates.env))
+    alice = cards(_card(upvoted=True, saved=True), "tok-alice", [(7, "Alice's <list>")])
+    bob = cards(_card(upvoted=False, saved=False), 'tok"bob', [])
+    assert 'aria-pressed="true"' in alice and "in library" in alice
+    assert 'aria-pressed="false"' in bob and "in library" not in bob
+    assert alice.count('value="tok-alice"') == 2 and "tok-alice" not in bob  # upvote, menu
+    assert bob.count('value="tok&#34;bob"') == 2  # escaped as the template escapes it
+    assert '<option value="7">Alice&#39;s &lt;list&gt;</option>' in alice
+    assert 'id="col-2410.00001"' in alice and "<select" not in bob and "Alice" not in bob
+    # the same card and marks later: the kept rendering, with this request's parts
+    again = cards(_card(upvoted=True, saved=True), "tok-carol", [(9, "Carol's")])
+    assert "tok-alice" not in again and "Alice" not in again and 'value="tok-carol"' in again
+    assert len(cards) == 2
+    assert "ps-" not in alice + bob + again  # no stand-in left unfilled

@@ -1,18 +1,22 @@
-"""Paper cards' shared HTML, rendered once and reused on every page that lists them.
+"""Paper cards' HTML, rendered once and reused on every page that lists them.
 
-Rendering a card is most of the cost of a page of cards (the author links, the
-truncated abstract, the checked outside links), yet all of it but a few marks is the
-same for every reader. That part lives in templates/_card_body.html, a macro that sees
-nothing but the card; this LRU keeps its output keyed by everything the card holds
-except the reader's own marks, so a change to any field (an upvote count, a search's
-highlights, a new code link) is a different key and never shows an old rendering,
-and no reader's state can reach another's page: the reader's marks, the CSRF token and
-the collection menu are rendered around it on every request (_macros.html,
-paper_card).
+Rendering cards is most of the cost of a page of them (the author links, the
+truncated abstract, the checked outside links, the forms), yet a card differs between
+readers only by a few marks. Two LRUs keep the renderings, each keyed by everything
+the card holds (so a change to any field, an upvote count, a search's highlights, a
+new code link, is a different key and never shows an old rendering):
+
+- ``CardBodies``: the part every reader sees alike (templates/_card_body.html, a
+  macro that sees nothing but the card), without the reader's own marks;
+- ``ReaderCards``: a signed-in reader's whole card (templates/_reader_card.html) for
+  each combination of their marks (upvoted, saved), with stand-ins for the CSRF token
+  and their collections, filled in for each request: no reader's token, marks or
+  collections are ever kept where another reader's page could take them.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -20,14 +24,17 @@ from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 # Fields of a card that belong to its reader, rendered outside the shared part.
 PERSONAL_FIELDS = frozenset({"upvoted", "saved"})  # both booleans (or None)
 _SCALARS = frozenset({str, int, float, bool, type(None), datetime, date})
 MAX_CARDS = 2048
-TEMPLATE = "_card_body.html"
+MAX_MENUS = 256  # readers' collection menus, kept by content
+BODY_TEMPLATE = "_card_body.html"
+READER_TEMPLATE = "_reader_card.html"
+MENU_TEMPLATE = "collections/_add_menu.html"
 
 
 def _frozen(value: Any) -> Hashable:
@@ -70,32 +77,91 @@ def card_key(card: BaseModel) -> Hashable:
     return key
 
 
+class _Lru:
+    """A thread-safe LRU of rendered HTML, bounded by its number of entries."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._html: OrderedDict[Hashable, str] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._html)
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._html.get(key)
+            if html is not None:
+                self._html.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._html[key] = html
+            while len(self._html) > self.max_entries:
+                self._html.popitem(last=False)
+
+
 class CardBodies:
-    """Thread-safe LRU of rendered card bodies, for one template environment. The
-    macro is looked up once: templates change only with a new release (a restart)."""
+    """The shared part of a card, for one template environment. The macro is looked
+    up once: templates change only with a new release (a restart)."""
 
     def __init__(self, env: Environment, max_cards: int = MAX_CARDS) -> None:
         self._env = env
         self._macro: Any = None
-        self.max_cards = max_cards
-        self._lock = threading.Lock()
-        self._html: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._html = _Lru(max_cards)
 
     def __len__(self) -> int:
         return len(self._html)
 
     def __call__(self, card: BaseModel) -> Markup:
         key = card_key(card)
-        with self._lock:
-            html = self._html.get(key)
-            if html is not None:
-                self._html.move_to_end(key)
-                return html
-        if self._macro is None:
-            self._macro = self._env.get_template(TEMPLATE).module.card_body  # type: ignore[attr-defined]
-        html = Markup(self._macro(card))
-        with self._lock:
-            self._html[key] = html
-            while len(self._html) > self.max_cards:
-                self._html.popitem(last=False)
-        return html
+        html = self._html.get(key)
+        if html is None:
+            if self._macro is None:
+                self._macro = self._env.get_template(BODY_TEMPLATE).module.card_body  # type: ignore[attr-defined]
+            html = str(self._macro(card))
+            self._html.put(key, html)
+        return Markup(html)
+
+
+class ReaderCards:
+    """A signed-in reader's card: rendered once per card and marks (upvoted, saved)
+    with stand-ins where the CSRF token and the reader's collections go, which are
+    filled in for each request. The stand-ins hold a random word of this process, so
+    no paper or title can forge one, and what fills them is escaped as the template
+    would escape it. Collection menus are kept by their content (ids and titles)."""
+
+    def __init__(self, env: Environment, bodies: CardBodies, max_cards: int = MAX_CARDS) -> None:
+        self._env = env
+        self._bodies = bodies
+        self._macros: Any = None
+        self._cards = _Lru(max_cards)
+        self._menus = _Lru(MAX_MENUS)
+        word = secrets.token_hex(8)
+        self._csrf = f"ps-{word}-csrf"
+        self._choices = f"ps-{word}-choices"
+        self._paper = f"ps-{word}-paper"
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+    def __call__(self, card: Any, csrf_token: str, mine: list[tuple[int, str]]) -> Markup:
+        if self._macros is None:
+            self._macros = (
+                self._env.get_template(READER_TEMPLATE).module.reader_card,  # type: ignore[attr-defined]
+                self._env.get_template(MENU_TEMPLATE).module.collection_choices,  # type: ignore[attr-defined]
+            )
+        key = (card_key(card), bool(card.upvoted), bool(card.saved))
+        html = self._cards.get(key)
+        if html is None:
+            body = self._bodies(card)
+            html = str(self._macros[0](card, body, Markup(self._csrf), Markup(self._choices)))
+            self._cards.put(key, html)
+        menu_key = tuple(mine)
+        menu = self._menus.get(menu_key)
+        if menu is None:
+            menu = str(self._macros[1](self._paper, mine))
+            self._menus.put(menu_key, menu)
+        choices = menu.replace(self._paper, escape(card.paper_id))
+        return Markup(html.replace(self._choices, choices).replace(self._csrf, escape(csrf_token)))

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from paperscope.links import safe_url
 from paperscope.web.auth import resolve_user
-from paperscope.web.card_fragments import CardBodies
+from paperscope.web.card_fragments import CardBodies, ReaderCards
 from paperscope.web.security import csrf_token
 from paperscope.web.signin_links import here, signin_url
 
@@ -76,7 +76,9 @@ def make_templates() -> Jinja2Templates:
         signin_url=signin_url,
         here=here,
     )
-    env.globals["card_body"] = CardBodies(env)  # the shared part of a paper card
+    # Paper cards: the part everyone sees alike, and a signed-in reader's whole card.
+    bodies = CardBodies(env)
+    env.globals.update(card_body=bodies, reader_card=ReaderCards(env, bodies))
     # safe_url: every outside link is checked again as it is written (http(s) only).
     env.filters.update(date=format_date, paper_url=paper_url, safe_url=safe_url)
     return templates
