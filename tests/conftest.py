@@ -24,6 +24,59 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POSTGRES_URL = os.environ.get("PAPERSCOPE_TEST_POSTGRES_URL")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test that embeds shares one exported ONNX model (kept in pytest's cache,
+    so it is exported once per checkout) instead of exporting it again into each fresh
+    data dir; served and CLI subprocesses inherit the variable. A test that sets the
+    folder itself, or builds Settings with ``embedding_cache_dir``, still wins."""
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        folder = cache.mkdir("paperscope-onnx-models")
+        os.environ.setdefault("PAPERSCOPE_EMBEDDING_CACHE_DIR", str(folder))
+
+
+@pytest.fixture(scope="session")
+def onnx_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared exported-model folder of pytest_configure (a temp one without a cache)."""
+    found = os.environ.get("PAPERSCOPE_EMBEDDING_CACHE_DIR")
+    return Path(found) if found else tmp_path_factory.mktemp("onnx-models")
+
+
+@pytest.fixture(scope="session")
+def indexed_search_sample(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[Path], Settings]:
+    """A copier of one data dir holding the web tests' search sample, stored and indexed
+    by both retrievers: built once per session (embedding takes a while), copied fresh
+    for each module that serves it so none sees another's writes."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "web"))
+    from web_samples import search_sample
+
+    from paperscope.index.catch_up import catch_up_indexes
+    from paperscope.store.papers import upsert_papers
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    built = tmp_path_factory.mktemp("search-sample") / "data"
+    settings = Settings(data_dir=built, dev_mode=True)
+    store = Store.open(settings)
+    try:
+        upsert_papers(store=store, papers_in=search_sample(SHARED_DATA))
+        report = catch_up_indexes(settings=settings, store=store)
+    finally:
+        store.close()
+    assert report.dense_count > 80  # both retrievers, so the dense floor is exercised
+
+    def copy(target: Path) -> Settings:
+        shutil.copytree(built, target)
+        return settings.model_copy(update={"data_dir": target})
+
+    return copy
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
