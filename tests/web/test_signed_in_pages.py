@@ -153,3 +153,39 @@ def test_approved_claims_come_and_go_on_every_page_at_once(
     )
     assert r.status_code == 303, r.text
     assert 'data-testid="claimed-authors"' not in bob.get(PAGE).text
+
+
+def test_only_an_approved_author_may_set_the_links(
+    readers: tuple[TestClient, TestClient], app_store: Store
+) -> None:
+    alice, bob = readers
+    found = find_user(store=app_store, username="alice")
+    assert found is not None
+
+    def may_edit(client: TestClient) -> bool:
+        return bool(client.get(f"/api/v1/papers/{PAPER}").json()["can_edit_links"])
+
+    assert not may_edit(alice) and not may_edit(bob)
+    add_claim(
+        store=app_store,
+        user_id=found[0].user_id,
+        paper_id=PAPER,
+        author_name="Zesen Cheng",
+        now=datetime.now(UTC),
+    )
+    assert not may_edit(alice)  # pending is not enough
+    r = alice.post(
+        f"{PAGE}/claim",
+        data={"csrf_token": csrf_of(alice), "action": "withdraw", "author_name": "Zesen Cheng"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    add_claim(
+        store=app_store,
+        user_id=found[0].user_id,
+        paper_id=PAPER,
+        author_name="Zesen Cheng",
+        now=datetime.now(UTC),
+        approved_by="email-domain:example.org",
+    )
+    assert may_edit(alice) and not may_edit(bob)

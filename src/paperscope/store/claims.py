@@ -3,8 +3,8 @@ A claim is pending until an admin approves or rejects it, or approved at once wh
 claimant's verified e-mail domain matches the paper (paperscope.people.claims decides
 that; this module only records it).
 
-Other features read approved claims through ``approved_claimant_ids`` (one paper) and
-``approved_claimants`` (many papers at once)."""
+Other features read approved claims through ``approved_claimant_ids`` (one paper),
+``approved_claimants`` (many papers at once) and ``is_approved_author`` (one account)."""
 
 from __future__ import annotations
 
@@ -209,6 +209,25 @@ def approved_claimants(*, store: Store, paper_ids: Sequence[str]) -> dict[str, s
 def approved_claimant_ids(*, store: Store, paper_id: str) -> set[int]:
     """User ids of the accounts whose claim to be an author of ``paper_id`` is approved."""
     return approved_claimants(store=store, paper_ids=[paper_id])[paper_id]
+
+
+_APPROVED_AUTHOR = (
+    select(authorship_claims.c.claim_id)
+    .where(
+        authorship_claims.c.user_id == bindparam("user_id"),
+        authorship_claims.c.paper_id == bindparam("paper_id"),
+        authorship_claims.c.status == "approved",
+    )
+    .limit(1)
+)
+
+
+def is_approved_author(*, store: Store, user_id: int, paper_id: str) -> bool:
+    """Whether the user's claim to be an author of ``paper_id`` is approved: one
+    primary-key-sized read, asked on every signed-in paper page (so built once)."""
+    with store.read() as conn:
+        found = conn.scalar(_APPROVED_AUTHOR, {"user_id": user_id, "paper_id": paper_id})
+    return found is not None
 
 
 def claimed_paper_ids(

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 
 from paperscope.links import safe_url
 from paperscope.models import Paper, User
-from paperscope.store.claims import approved_claimant_ids
+from paperscope.store.claims import is_approved_author
 from paperscope.store.database import Store
 from paperscope.store.discussions import visible_comment_counts
 from paperscope.store.page_versions import bump_page_version
@@ -46,7 +46,7 @@ def can_edit_links(store: Store, user: User | None, paper_id: str) -> bool:
     key = resolve_paper_id(paper_id)
     with store.read() as conn:
         found = conn.scalar(_SUBMITTED_BY, {"paper_id": key, "user_id": user.user_id})
-    return found is not None or user.user_id in approved_claimant_ids(store=store, paper_id=key)
+    return found is not None or is_approved_author(store=store, user_id=user.user_id, paper_id=key)
 
 
 # Read by every signed-in paper page: built once (building costs more than running).
