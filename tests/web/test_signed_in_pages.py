@@ -25,6 +25,7 @@ from paperscope.web.app import create_app
 PAPER = "2410.17243"  # in the HF sample, on HF_DAY's feed
 DAILY = f"/daily/{HF_DAY}"
 PAGE = f"/papers/{PAPER}"
+TRENDING = "/trending?window=day"
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -70,6 +71,7 @@ def test_an_upvote_and_a_save_show_at_once_and_only_to_their_reader(
     alice, bob = readers
     for client in (alice, bob):  # both pages memoised and rendered before the writes
         assert not _pressed(client.get(DAILY).text, PAPER)
+        client.get(TRENDING)
     _upvote(alice)
     saved = alice.put(f"/api/v1/library/{PAPER}", json={}, headers={"X-CSRF-Token": csrf_of(alice)})
     assert saved.status_code == 200, saved.text
@@ -84,6 +86,12 @@ def test_an_upvote_and_a_save_show_at_once_and_only_to_their_reader(
     assert count and f'class="count">{count.group(1)}<' in _card(theirs, PAPER)
     assert 'aria-pressed="true"' in alice.get(PAGE).text
     assert 'aria-pressed="true"' not in bob.get(PAGE).text
+
+    # trending is ranked once per data version: the upvote moves it at once
+    for client, upvoted in ((alice, True), (bob, False)):
+        items = client.get(f"/api/v1{TRENDING}").json()["items"]
+        assert [c["upvoted"] for c in items if c["paper_id"] == PAPER] == [upvoted]
+        assert _pressed(client.get(TRENDING).text, PAPER) is upvoted
 
     _upvote(alice, False)  # and taken back, at once as well
     assert not _pressed(alice.get(DAILY).text, PAPER)

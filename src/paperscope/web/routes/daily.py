@@ -290,7 +290,11 @@ def trending(
     limit: int = LimitParam,
 ) -> Response:
     """Papers ranked by time-decayed activity (formula: docs/web.md)."""
-    ranked = rank_trending(store=store, window=window, now=datetime.now(UTC))
+    # The same for every reader at one data version, within a minute of decay.
+    ranked = memo_for(store, "feeds", FEED_MEMO_SIZE).get_or_compute(
+        ("trending", window, int(time.time() // 60)),
+        lambda: rank_trending(store=store, window=window, now=datetime.now(UTC)),
+    )
     notice = None
     ids = [t.paper_id for t in ranked]
     scores = {t.paper_id: t.score for t in ranked}
