@@ -67,7 +67,7 @@ from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
 from paperscope.search.feedback import FeedbackSettings, expand, plain_words
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
-from paperscope.search.highlight import highlight_paper, query_tokens
+from paperscope.search.highlight import Highlighter, query_tokens
 from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.query import Node, ParsedQuery, Text, parse_query
 from paperscope.search.semantic import SemanticSide
@@ -372,8 +372,9 @@ class SearchEngine:
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page.hits])
         }
+        plain = Highlighter(frozenset())
         hits = [
-            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, frozenset())
+            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, plain)
             for n, (pid, _) in enumerate(page.hits)
             if pid in papers
         ]
@@ -401,7 +402,8 @@ class SearchEngine:
             empty = Facets((), (), ()) if query.facets else None
             return SearchResults([], 0, query, notice, timings, facets=empty)
         paper = found[0]
-        hit = dataclasses.replace(_hit(paper, 1, 1.0, None, None, frozenset()), exact=True)
+        plain = Highlighter(frozenset())
+        hit = dataclasses.replace(_hit(paper, 1, 1.0, None, None, plain), exact=True)
         facets = (
             self.lexical.facets(None, also=[paper.paper_id], lexical=False)
             if query.facets
@@ -430,7 +432,7 @@ class SearchEngine:
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page])
         }
-        tokens = query_tokens(parsed.highlight_words)
+        marker = Highlighter(query_tokens(parsed.highlight_words))
         hits = [
             _hit(
                 papers[pid],
@@ -438,7 +440,7 @@ class SearchEngine:
                 score,
                 found.bm25.get(pid),
                 found.semantic.get(pid),
-                tokens,
+                marker,
             )
             for n, (pid, score) in enumerate(page)
             if pid in papers
@@ -507,6 +509,7 @@ class SearchEngine:
             for p in get_papers(store=self.store, paper_ids=[p for p, _ in neighbours.scored])
         }
         semantic = neighbours.method == "semantic"
+        plain = Highlighter(frozenset())
         return [
             _hit(
                 papers[pid],
@@ -514,7 +517,7 @@ class SearchEngine:
                 score,
                 None if semantic else score,
                 score if semantic else None,
-                frozenset(),
+                plain,
             )
             for rank, (pid, score) in enumerate(neighbours.scored, start=1)
             if pid in papers
@@ -570,9 +573,9 @@ def _hit(
     score: float,
     bm25: float | None,
     semantic: float | None,
-    tokens: frozenset[str],
+    marker: Highlighter,
 ) -> Hit:
-    marked = highlight_paper(paper.title, paper.abstract, tokens)
+    marked = marker.paper(paper.title, paper.abstract)
     return Hit(
         paper_id=paper.paper_id,
         score=round(float(score), 6),
