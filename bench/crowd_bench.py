@@ -54,15 +54,26 @@ done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %.1f\\n", summary.requests / secs,
+  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %.1f %d\\n", summary.requests / secs,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, bad, summary.bytes / math.max(summary.requests, 1) / 1024))
+    latency:percentile(99) / 1000, bad, summary.bytes / math.max(summary.requests, 1) / 1024,
+    summary.requests))
 end
 """
+# Each wrk thread starts at its own place in the list (setup numbers the threads):
+# otherwise every thread would send the same query at about the same moment, and a
+# worker could answer the second from its memo of the first.
 ROTATE_LUA = """
 paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
-counter = 0
+local threads = 0
+setup = function(thread)
+  thread:set("number", threads)
+  threads = threads + 1
+end
+init = function(args)
+  counter = math.floor(number * #paths / 2)  -- wrk runs two threads
+end
 request = function()
   counter = counter + 1
   return wrk.format("GET", paths[(counter %% #paths) + 1])
@@ -128,18 +139,47 @@ def _serve(data_dir: Path, port: int, extra_env: dict[str, str]) -> subprocess.P
     raise SystemExit("the server did not start")
 
 
-def _wrk(url: str, seconds: int, connections: int, script: Path, headers: list[str]) -> str:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+def _server_cpu(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) used so far by the server and its workers."""
+    pids = [server.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(fields[1]) == server.pid:
+            pids.append(int(stat.parent.name))
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(
+    url: str,
+    args: argparse.Namespace,
+    script: Path,
+    headers: list[str],
+    server: subprocess.Popen[bytes],
+) -> str:
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s"]
     command += ["--latency", "-s", str(script)]
     for h in headers:
         command += ["-H", h]
+    cpu = _server_cpu(server)
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = _server_cpu(server) - cpu
     found = re.search(r"^RESULT (.*)$", out, re.M)
     if not found:
         raise SystemExit(f"wrk printed no result:\n{out}")
-    rps, p50, p95, p99, bad, size = found.group(1).split()
+    rps, p50, p95, p99, bad, size, count = found.group(1).split()
     figures = f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f}"
-    return f"{figures} {bad:>6} {float(size):6.1f}"
+    per_request = cpu * 1000 / max(int(count), 1)
+    return f"{figures} {bad:>6} {float(size):6.1f} {per_request:7.1f}"
 
 
 def _warm(url: str, headers: list[str]) -> None:
@@ -175,8 +215,10 @@ def _run_variant(
     try:
         httpx.get(base + "/search?q=warm+up", timeout=60)  # opens the indexes and the model
         for label, path, headers, script in _pages(cookie):
+            if args.pages and not any(word in label for word in args.pages):
+                continue
             _warm(base + path, headers)
-            figures = _wrk(base + path, args.seconds, args.connections, scripts[script], headers)
+            figures = _wrk(base + path, args, scripts[script], headers, server)
             rows[label] = figures
             print(f"{name:<7} {label:<24} {rows[label]}", flush=True)
     finally:
@@ -191,6 +233,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse a built store")
+    ap.add_argument(
+        "--pages", nargs="*", default=[], help="only the rows whose label has one of these words"
+    )
+    ap.add_argument("--variants", nargs="*", choices=sorted(VARIANTS), default=list(VARIANTS))
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -207,13 +253,15 @@ def main() -> None:
     load = os.getloadavg()
     print(f"{args.papers} papers, 2 workers, wrk -t2 -c{args.connections} -d{args.seconds}s")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
-    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in VARIANTS}
+    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in args.variants}
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB/req':>6}"
-    print(f"\n{'page':<24} | {'before':^46} | {'after':^46}")
-    print(f"{'':<24} | {head} | {head}")
-    for label in results["after"]:
-        print(f"{label:<24} | {results['before'][label]} | {results['after'][label]}")
+    head += f" {'CPU ms':>7}"
+    names = list(results)
+    print(f"\n{'page':<24} | " + " | ".join(f"{name:^54}" for name in names))
+    print(f"{'':<24} | " + " | ".join(head for _ in names))
+    for label in results[names[0]]:
+        print(f"{label:<24} | " + " | ".join(results[name][label] for name in names))
 
 
 if __name__ == "__main__":

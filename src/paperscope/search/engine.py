@@ -85,6 +85,10 @@ SORTS = ("relevance", "newest", "oldest", "citations")
 RETRIEVAL_DEPTH = 200
 MAX_LIMIT = 1_000
 REFRESH_CHECK_SECONDS = 5.0
+# Facets are counted over every match up to this many matches; above it, over a
+# uniform sample of at least FACET_SAMPLE matches (a power-of-two share), scaled up.
+FACET_EXACT_LIMIT = 20_000
+FACET_SAMPLE = 10_000
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -121,6 +125,8 @@ class SearchEngine:
         self.fusion = fusion or FusionSettings()
         self.feedback: FeedbackSettings | None = None  # RM3, see search/feedback.py
         self.depth = RETRIEVAL_DEPTH
+        self.facet_exact_limit = FACET_EXACT_LIMIT
+        self.facet_sample = FACET_SAMPLE
         self.follows_data_dir = True  # False for a published generation (immutable)
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
@@ -378,7 +384,9 @@ class SearchEngine:
             for n, (pid, _) in enumerate(page.hits)
             if pid in papers
         ]
-        facets = self.lexical.facets(None, filters=filters) if query.facets else None
+        facets = None
+        if query.facets:
+            facets = self.lexical.facets(None, filters=filters, sample=self._sample(page.total))
         return SearchResults(hits, page.total, query, "; ".join(notices), timings, facets=facets)
 
     def _identified(
@@ -483,7 +491,20 @@ class SearchEngine:
         also = set(found.dense_only)
         if found.exact is not None:
             also.add(found.exact)
-        return self.lexical.facets(parsed.node, filters=filters, also=also)
+        sample = self._sample(found.total)
+        return self.lexical.facets(parsed.node, filters=filters, also=also, sample=sample)
+
+    def _sample(self, matches: int) -> float:
+        """The share of ``matches`` to count facets over: all of them up to
+        ``facet_exact_limit``, else the largest power-of-two share that still leaves
+        at least ``facet_sample`` (a share that moves in steps keeps estimates stable
+        while the match count grows)."""
+        if matches <= self.facet_exact_limit:
+            return 1.0
+        share = 1.0
+        while matches * share / 2 >= self.facet_sample:
+            share /= 2
+        return share
 
     def spelling(self, text: str) -> str | None:
         """``text`` with unknown words replaced by the closest word the index holds."""
