@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from search_samples import seed_papers
 from test_answers import real_matches
 
@@ -60,6 +59,7 @@ def test_listing_facets_sample_every_paper(
     monkeypatch.setattr(engine, "facet_exact_limit", 10)
     monkeypatch.setattr(engine, "facet_sample", 30)
     facets = engine.search(SearchQuery(text="", facets=True)).facets
-    assert facets is not None and facets.sample == 0.5  # 81 papers: a half leaves >= 30, a quarter not
+    # 81 papers: a half leaves at least 30 of them, a quarter does not.
+    assert facets is not None and facets.sample == 0.5
     kept = sum(1 for p in seed_papers() if paper_key(p.paper_id) < KEY_RANGE / 2)
     assert facets.years == ((2024, kept * 2),)
