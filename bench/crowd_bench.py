@@ -209,7 +209,8 @@ def _run_variant(
     name: str, data_dir: Path, args: argparse.Namespace, scripts: dict[str, Path], cookie: str
 ) -> dict[str, str]:
     port = _free_port()
-    server = _serve(data_dir, port, VARIANTS[name])
+    settings = dict(item.split("=", 1) for item in args.set)
+    server = _serve(data_dir, port, VARIANTS[name] | settings)
     base = f"http://127.0.0.1:{port}"
     rows: dict[str, str] = {}
     try:
@@ -237,6 +238,13 @@ def main() -> None:
         "--pages", nargs="*", default=[], help="only the rows whose label has one of these words"
     )
     ap.add_argument("--variants", nargs="*", choices=sorted(VARIANTS), default=list(VARIANTS))
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="PAPERSCOPE_X=VALUE",
+        help="settings for the server in both variants, e.g. PAPERSCOPE_QUERY_EMBEDDING_CACHE=0",
+    )
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
