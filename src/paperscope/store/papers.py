@@ -458,15 +458,20 @@ def get_paper(*, store: Store, paper_id: str) -> Paper | None:
 def find_by_title(*, store: Store, title: str, limit: int = 5) -> list[str]:
     """Ids of the papers titled ``title``, up to case and punctuation (one lookup in
     the title_key index)."""
-    key = text_paper_id(title)
-    query = (
-        select(papers.c.paper_id)
-        .where(papers.c.title_key == key)
-        .order_by(papers.c.paper_id)
-        .limit(limit)
-    )
     with store.read() as conn:
-        return [str(row.paper_id) for row in conn.execute(query)]
+        found = conn.execute(_title_statement(), {"key": text_paper_id(title), "limit": limit})
+        return [str(row.paper_id) for row in found]
+
+
+@functools.cache
+def _title_statement() -> Select[Any]:
+    """Built once: every search looks up its text as a title."""
+    return (
+        select(papers.c.paper_id)
+        .where(papers.c.title_key == bindparam("key"))
+        .order_by(papers.c.paper_id)
+        .limit(bindparam("limit"))
+    )
 
 
 def resolve_paper_id(text: str) -> str:
