@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Select,
@@ -364,7 +365,7 @@ def _load_statements() -> tuple[Select[Any], ...]:
     """The statements that load papers and their children, built once: building a
     SELECT and binding each id to it again cost more than running it (a search page
     loads 20 papers on every request)."""
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
     return (
         select(papers).where(papers.c.paper_id.in_(ids)),
         select(paper_authors.c.paper_id, paper_authors.c.name)
