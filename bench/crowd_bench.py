@@ -2,7 +2,6 @@
 
     .venv/bin/python bench/crowd_bench.py --papers 100000 --seconds 10
     .venv/bin/python bench/crowd_bench.py --data-dir /tmp/ps-crowd/100k   # reuse a store
-    .venv/bin/python bench/crowd_bench.py --data-dir DIR --variants after --pages signed
 
 Builds (or reuses) the store of bench/web_bench.py: synthetic papers over 365 feed days,
 the real lexical index, synthetic paper vectors; queries are embedded by the real model
@@ -10,17 +9,13 @@ in the server. Then, for each variant, starts `paperscope serve --workers 2` and
 it with wrk (32 keep-alive connections, 2 threads, --latency): the anonymous daily,
 paper and trending pages, the signed-in daily and paper pages (a session cookie), and
 search over 2,000 distinct queries (so the query-embedding cache hardly ever hits) and
-over one repeated query. Prints requests/s, p50/p95/p99 and the server's CPU time per
-request (all its processes, read from /proc: unlike requests/s it hardly moves with
-the machine's load) side by side for:
+over one repeated query. Prints requests/s and p50/p95/p99 side by side for:
 
 - before: PAPERSCOPE_PAGE_CACHE=0 and PAPERSCOPE_QUERY_EMBEDDING_CACHE=0
 - after:  the defaults
 
-``--pages`` keeps the rows whose label contains one of the words given (``signed``,
-``anonymous``, ``search``), ``--variants`` the variants named. wrk runs on the same
-cores as the server, so it takes part of the CPU it measures. Requires wrk (Debian
-package `wrk`) and Linux (/proc)."""
+wrk runs on the same cores as the server, so it takes part of the CPU it measures.
+Requires wrk (Debian package `wrk`)."""
 
 from __future__ import annotations
 
@@ -59,15 +54,26 @@ done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %.1f\\n", summary.requests / secs,
+  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %.1f %d\\n", summary.requests / secs,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, bad, summary.bytes / math.max(summary.requests, 1) / 1024))
+    latency:percentile(99) / 1000, bad, summary.bytes / math.max(summary.requests, 1) / 1024,
+    summary.requests))
 end
 """
+# Each wrk thread starts at its own place in the list (setup numbers the threads):
+# otherwise every thread would send the same query at about the same moment, and a
+# worker could answer the second from its memo of the first.
 ROTATE_LUA = """
 paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
-counter = 0
+local threads = 0
+setup = function(thread)
+  thread:set("number", threads)
+  threads = threads + 1
+end
+init = function(args)
+  counter = math.floor(number * #paths / 2)  -- wrk runs two threads
+end
 request = function()
   counter = counter + 1
   return wrk.format("GET", paths[(counter %% #paths) + 1])
@@ -133,29 +139,20 @@ def _serve(data_dir: Path, port: int, extra_env: dict[str, str]) -> subprocess.P
     raise SystemExit("the server did not start")
 
 
-def _process_tree(root: int) -> list[int]:
-    """``root`` and its descendants (the server and its worker processes)."""
-    parents: dict[int, list[int]] = {}
+def _server_cpu(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) used so far by the server and its workers."""
+    pids = [server.pid]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rpartition(")")[2].split()
+            fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue  # a process that ended while we looked
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += parents.get(pid, [])
-    return found
-
-
-def _cpu_seconds(root: int) -> float:
-    """User plus system CPU time of the server's live processes."""
+            continue  # a process that ended meanwhile
+        if int(fields[1]) == server.pid:
+            pids.append(int(stat.parent.name))
     ticks = 0
-    for pid in _process_tree(root):
+    for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
@@ -163,22 +160,26 @@ def _cpu_seconds(root: int) -> float:
 
 
 def _wrk(
-    url: str, seconds: int, connections: int, script: Path, headers: list[str], server: int
+    url: str,
+    args: argparse.Namespace,
+    script: Path,
+    headers: list[str],
+    server: subprocess.Popen[bytes],
 ) -> str:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s"]
     command += ["--latency", "-s", str(script)]
     for h in headers:
         command += ["-H", h]
-    cpu_before = _cpu_seconds(server)
+    cpu = _server_cpu(server)
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    cpu = _cpu_seconds(server) - cpu_before
+    cpu = _server_cpu(server) - cpu
     found = re.search(r"^RESULT (.*)$", out, re.M)
     if not found:
         raise SystemExit(f"wrk printed no result:\n{out}")
-    rps, p50, p95, p99, bad, size = found.group(1).split()
-    cpu_ms = cpu * 1000 / max(float(rps) * seconds, 1)
+    rps, p50, p95, p99, bad, size, count = found.group(1).split()
     figures = f"{float(rps):8.1f} {float(p50):7.1f} {float(p95):7.1f} {float(p99):7.1f}"
-    return f"{figures} {bad:>6} {float(size):6.1f} {cpu_ms:6.2f}"
+    per_request = cpu * 1000 / max(int(count), 1)
+    return f"{figures} {bad:>6} {float(size):6.1f} {per_request:7.1f}"
 
 
 def _warm(url: str, headers: list[str]) -> None:
@@ -189,10 +190,10 @@ def _warm(url: str, headers: list[str]) -> None:
         httpx.get(url, headers=sent, timeout=60)
 
 
-def _pages(cookie: str, wanted: list[str]) -> list[tuple[str, str, list[str], str]]:
+def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
     paper = f"/papers/{LAST_DAY:%y%m}.00000"
     signed_in = [f"Cookie: {cookie}"]
-    pages = [
+    return [
         ("daily, anonymous", f"/daily/{LAST_DAY}", [], "report"),
         ("paper, anonymous", paper, [], "report"),
         ("trending, anonymous", "/trending?window=week", [], "report"),
@@ -202,23 +203,23 @@ def _pages(cookie: str, wanted: list[str]) -> list[tuple[str, str, list[str], st
         ("search, 2000 queries", "/", [], "rotate"),
         ("search, one query", "/search?q=contrastive+memory+retrieval", [], "report"),
     ]
-    return [p for p in pages if not wanted or any(word in p[0] for word in wanted)]
 
 
 def _run_variant(
     name: str, data_dir: Path, args: argparse.Namespace, scripts: dict[str, Path], cookie: str
 ) -> dict[str, str]:
     port = _free_port()
-    server = _serve(data_dir, port, VARIANTS[name])
+    settings = dict(item.split("=", 1) for item in args.set)
+    server = _serve(data_dir, port, VARIANTS[name] | settings)
     base = f"http://127.0.0.1:{port}"
     rows: dict[str, str] = {}
     try:
         httpx.get(base + "/search?q=warm+up", timeout=60)  # opens the indexes and the model
-        for label, path, headers, script in _pages(cookie, args.pages):
+        for label, path, headers, script in _pages(cookie):
+            if args.pages and not any(word in label for word in args.pages):
+                continue
             _warm(base + path, headers)
-            figures = _wrk(
-                base + path, args.seconds, args.connections, scripts[script], headers, server.pid
-            )
+            figures = _wrk(base + path, args, scripts[script], headers, server)
             rows[label] = figures
             print(f"{name:<7} {label:<24} {rows[label]}", flush=True)
     finally:
@@ -233,8 +234,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse a built store")
-    ap.add_argument("--pages", nargs="*", default=[], help="rows whose label has one of these")
+    ap.add_argument(
+        "--pages", nargs="*", default=[], help="only the rows whose label has one of these words"
+    )
     ap.add_argument("--variants", nargs="*", choices=sorted(VARIANTS), default=list(VARIANTS))
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="PAPERSCOPE_X=VALUE",
+        help="settings for the server in both variants, e.g. PAPERSCOPE_QUERY_EMBEDDING_CACHE=0",
+    )
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -251,15 +261,15 @@ def main() -> None:
     load = os.getloadavg()
     print(f"{args.papers} papers, 2 workers, wrk -t2 -c{args.connections} -d{args.seconds}s")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
-    variants = [name for name in VARIANTS if name in args.variants]
-    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in variants}
+    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in args.variants}
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB/req':>6}"
-    head += f" {'CPU ms':>6}"
-    print(f"\n{'page':<24} | " + " | ".join(f"{name:^53}" for name in variants))
-    print(f"{'':<24} | " + " | ".join(head for _ in variants))
-    for label in results[variants[0]]:
-        print(f"{label:<24} | " + " | ".join(results[name][label] for name in variants))
+    head += f" {'CPU ms':>7}"
+    names = list(results)
+    print(f"\n{'page':<24} | " + " | ".join(f"{name:^54}" for name in names))
+    print(f"{'':<24} | " + " | ".join(head for _ in names))
+    for label in results[names[0]]:
+        print(f"{label:<24} | " + " | ".join(results[name][label] for name in names))
 
 
 if __name__ == "__main__":

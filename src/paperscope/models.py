@@ -239,6 +239,9 @@ class Facets:
     categories: tuple[tuple[str, int], ...]  # most matches first
     years: tuple[tuple[int, int], ...]  # oldest first
     months: tuple[tuple[str, int], ...]  # ("2024-05", n), oldest first, gaps filled with 0
+    # The share of the matches counted: below 1 the counts are estimates, scaled up
+    # from a uniform sample of the matches (docs/search.md, Facets).
+    sample: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

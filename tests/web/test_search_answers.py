@@ -113,3 +113,21 @@ def test_no_results_page_suggests_a_way_out(searchable: TestClient) -> None:
     assert "No paper matches “memroy”" in page.text and "did you mean" in page.text
     broader = searchable.get("/api/v1/search", params={"q": '"memroy barier"', "category": "x.Y"})
     assert any("any of the words" in s["label"] for s in broader.json()["suggestions"])
+
+
+def test_sampled_facets_say_they_are_estimates(
+    searchable: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = searchable.app.state.search.engine()  # type: ignore[attr-defined]
+    monkeypatch.setattr(engine, "facet_exact_limit", 10)
+    monkeypatch.setattr(engine, "facet_sample", 5)
+    params = {"q": "language models training"}
+    data = searchable.get("/api/v1/search", params=params).json()
+    share = data["facets"]["sample"]
+    assert 0 < share < 1 and data["total"] > 10
+    # Scaled-up counts: every one is a multiple of the sampling step.
+    step = round(1 / share)
+    assert all(year["count"] % step == 0 for year in data["facets"]["years"])
+    page = searchable.get("/search", params=params).text
+    assert f"Counts estimated from 1 in {step} of the matches." in page
+    assert f"{data['total']:,} matching papers" in page  # the total stays exact

@@ -245,6 +245,8 @@ def _print_facets(facets: Facets) -> None:
         "categories: " + ", ".join(f"{name} {count:,}" for name, count in facets.categories)
     )
     console.print("years: " + ", ".join(f"{year} {count:,}" for year, count in facets.years))
+    if facets.sample < 1:
+        console.print(f"(estimated from 1 in {round(1 / facets.sample)} of the matches)")
 
 
 def similar(

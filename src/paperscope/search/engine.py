@@ -67,7 +67,7 @@ from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
 from paperscope.search.feedback import FeedbackSettings, expand, plain_words
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
-from paperscope.search.highlight import highlight_paper, query_tokens
+from paperscope.search.highlight import Highlighter, query_tokens
 from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.query import Node, ParsedQuery, Text, parse_query
 from paperscope.search.semantic import SemanticSide
@@ -85,6 +85,10 @@ SORTS = ("relevance", "newest", "oldest", "citations")
 RETRIEVAL_DEPTH = 200
 MAX_LIMIT = 1_000
 REFRESH_CHECK_SECONDS = 5.0
+# Facets are counted over every match up to this many matches; above it, over a
+# uniform sample of at least FACET_SAMPLE matches (a power-of-two share), scaled up.
+FACET_EXACT_LIMIT = 20_000
+FACET_SAMPLE = 10_000
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -121,6 +125,8 @@ class SearchEngine:
         self.fusion = fusion or FusionSettings()
         self.feedback: FeedbackSettings | None = None  # RM3, see search/feedback.py
         self.depth = RETRIEVAL_DEPTH
+        self.facet_exact_limit = FACET_EXACT_LIMIT
+        self.facet_sample = FACET_SAMPLE
         self.follows_data_dir = True  # False for a published generation (immutable)
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
@@ -372,12 +378,15 @@ class SearchEngine:
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page.hits])
         }
+        plain = Highlighter(frozenset())
         hits = [
-            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, frozenset())
+            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, plain)
             for n, (pid, _) in enumerate(page.hits)
             if pid in papers
         ]
-        facets = self.lexical.facets(None, filters=filters) if query.facets else None
+        facets = None
+        if query.facets:
+            facets = self.lexical.facets(None, filters=filters, sample=self._sample(page.total))
         return SearchResults(hits, page.total, query, "; ".join(notices), timings, facets=facets)
 
     def _identified(
@@ -401,7 +410,8 @@ class SearchEngine:
             empty = Facets((), (), ()) if query.facets else None
             return SearchResults([], 0, query, notice, timings, facets=empty)
         paper = found[0]
-        hit = dataclasses.replace(_hit(paper, 1, 1.0, None, None, frozenset()), exact=True)
+        plain = Highlighter(frozenset())
+        hit = dataclasses.replace(_hit(paper, 1, 1.0, None, None, plain), exact=True)
         facets = (
             self.lexical.facets(None, also=[paper.paper_id], lexical=False)
             if query.facets
@@ -430,7 +440,7 @@ class SearchEngine:
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page])
         }
-        tokens = query_tokens(parsed.highlight_words)
+        marker = Highlighter(query_tokens(parsed.highlight_words))
         hits = [
             _hit(
                 papers[pid],
@@ -438,7 +448,7 @@ class SearchEngine:
                 score,
                 found.bm25.get(pid),
                 found.semantic.get(pid),
-                tokens,
+                marker,
             )
             for n, (pid, score) in enumerate(page)
             if pid in papers
@@ -481,7 +491,20 @@ class SearchEngine:
         also = set(found.dense_only)
         if found.exact is not None:
             also.add(found.exact)
-        return self.lexical.facets(parsed.node, filters=filters, also=also)
+        sample = self._sample(found.total)
+        return self.lexical.facets(parsed.node, filters=filters, also=also, sample=sample)
+
+    def _sample(self, matches: int) -> float:
+        """The share of ``matches`` to count facets over: all of them up to
+        ``facet_exact_limit``, else the largest power-of-two share that still leaves
+        at least ``facet_sample`` (a share that moves in steps keeps estimates stable
+        while the match count grows)."""
+        if matches <= self.facet_exact_limit:
+            return 1.0
+        share = 1.0
+        while matches * share / 2 >= self.facet_sample:
+            share /= 2
+        return share
 
     def spelling(self, text: str) -> str | None:
         """``text`` with unknown words replaced by the closest word the index holds."""
@@ -507,6 +530,7 @@ class SearchEngine:
             for p in get_papers(store=self.store, paper_ids=[p for p, _ in neighbours.scored])
         }
         semantic = neighbours.method == "semantic"
+        plain = Highlighter(frozenset())
         return [
             _hit(
                 papers[pid],
@@ -514,7 +538,7 @@ class SearchEngine:
                 score,
                 None if semantic else score,
                 score if semantic else None,
-                frozenset(),
+                plain,
             )
             for rank, (pid, score) in enumerate(neighbours.scored, start=1)
             if pid in papers
@@ -570,9 +594,9 @@ def _hit(
     score: float,
     bm25: float | None,
     semantic: float | None,
-    tokens: frozenset[str],
+    marker: Highlighter,
 ) -> Hit:
-    marked = highlight_paper(paper.title, paper.abstract, tokens)
+    marked = marker.paper(paper.title, paper.abstract)
     return Hit(
         paper_id=paper.paper_id,
         score=round(float(score), 6),

@@ -29,43 +29,74 @@ def query_tokens(words: Sequence[str]) -> frozenset[str]:
 
 
 def highlight_paper(title: str, abstract: str, tokens: frozenset[str]) -> Highlighted:
-    matched: dict[str, None] = {}
-    title_html = _mark(title, tokens, matched)
-    start, end = _snippet_window(abstract, tokens)
-    body = _mark(abstract[start:end], tokens, matched)
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(abstract) else ""
-    return Highlighted(title_html, f"{prefix}{body}{suffix}", tuple(matched))
+    return Highlighter(tokens).paper(title, abstract)
 
 
-def _matches(word: str, tokens: frozenset[str]) -> bool:
-    return bool(tokens) and any(token in tokens for token in analyze_word(word))
+class Highlighter:
+    """Highlights the papers of one page for one query, working out whether a word
+    matches once per distinct word of the page: a page shows a few thousand words,
+    mostly repeats, and analysing each one again was most of the cost."""
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        self._marks = _Matches(tokens)
+
+    def paper(self, title: str, abstract: str) -> Highlighted:
+        matched: dict[str, None] = {}
+        title_html = _mark(title, self._marks, matched)
+        start, end = _snippet_window(abstract, self._marks)
+        body = _mark(abstract[start:end], self._marks, matched)
+        prefix = "… " if start > 0 else ""
+        suffix = " …" if end < len(abstract) else ""
+        return Highlighted(title_html, f"{prefix}{body}{suffix}", tuple(matched))
 
 
-def _mark(text: str, tokens: frozenset[str], matched: dict[str, None]) -> str:
+class _Matches(dict[str, bool]):
+    """Whether each word seen so far matches the query's tokens."""
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        super().__init__()
+        self.tokens = tokens
+
+    def __missing__(self, word: str) -> bool:
+        found = bool(self.tokens) and not self.tokens.isdisjoint(analyze_word(word))
+        self[word] = found
+        return found
+
+
+def _mark(text: str, marks: _Matches, matched: dict[str, None]) -> str:
+    if not marks.tokens:
+        return html.escape(text)
     out: list[str] = []
     last = 0
     for match in WORD.finditer(text):
-        if _matches(match.group(), tokens):
+        word = match.group()
+        if marks[word]:
             out.append(html.escape(text[last : match.start()]))
-            out.append(f"<mark>{html.escape(match.group())}</mark>")
-            matched[match.group().lower()] = None
+            out.append(f"<mark>{html.escape(word)}</mark>")
+            matched[word.lower()] = None
             last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
-def _snippet_window(text: str, tokens: frozenset[str]) -> tuple[int, int]:
+def _snippet_window(text: str, marks: _Matches) -> tuple[int, int]:
     """The ~SNIPPET_CHARS stretch of ``text`` with the most matches, cut at word
     boundaries; the start of the text when nothing matches."""
     if len(text) <= SNIPPET_CHARS + 80:
         return 0, len(text)
-    positions = [m.start() for m in WORD.finditer(text) if _matches(m.group(), tokens)]
+    if not marks.tokens:
+        positions: list[int] = []
+    else:
+        positions = [m.start() for m in WORD.finditer(text) if marks[m.group()]]
     best_start, best_count = 0, -1
+    # Two pointers over the sorted positions: ``after`` is the first match at or
+    # beyond SNIPPET_CHARS from ``position``, so each window count costs O(1).
+    after = 0
     for index, position in enumerate(positions):
-        count = sum(1 for p in positions[index:] if p < position + SNIPPET_CHARS)
-        if count > best_count:
-            best_start, best_count = position, count
+        while after < len(positions) and positions[after] < position + SNIPPET_CHARS:
+            after += 1
+        if after - index > best_count:
+            best_start, best_count = position, after - index
     # Start a little before the first match so it reads as a sentence fragment.
     start = max(0, best_start - 60) if best_count > 0 else 0
     if start > 0:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from paperscope.config import Settings
 from paperscope.models import Hit, SearchQuery, SearchResults
-from paperscope.search.highlight import highlight_paper, query_tokens
+from paperscope.search.highlight import Highlighter, query_tokens
 from paperscope.store import Store
 from paperscope.store.title_search import search_titles
 
@@ -142,10 +142,10 @@ class SearchService:
             offset=query.offset,
             has_code=query.has_code,
         )
-        tokens = query_tokens(words)
+        marker = Highlighter(query_tokens(words))
         hits = []
         for rank, (paper_id, title, abstract) in enumerate(found, start=query.offset + 1):
-            marked = highlight_paper(title, abstract, tokens)
+            marked = marker.paper(title, abstract)
             hits.append(
                 Hit(
                     paper_id=paper_id,

@@ -3,10 +3,12 @@ filter, and the comment counts shown beside a paper."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BindParameter, Select, bindparam, select, update
 
 from paperscope.links import safe_url
 from paperscope.models import Paper, User
@@ -94,6 +96,13 @@ def set_paper_links(
     return paper
 
 
+@functools.cache
+def _source_comments() -> Select[Any]:
+    """Built once: every list of cards asks for its papers' comment counts."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return select(papers.c.paper_id, papers.c.source_comments).where(papers.c.paper_id.in_(ids))
+
+
 def comment_counts(store: Store, paper_ids: Sequence[str]) -> dict[str, int]:
     """Comments per paper, as shown on cards and in the Hugging Face compatible API:
     the count the source site gave (Hugging Face's numComments), plus the visible
@@ -103,11 +112,7 @@ def comment_counts(store: Store, paper_ids: Sequence[str]) -> dict[str, int]:
     ids = list(counts)
     with store.read() as conn:
         for start in range(0, len(ids), _CHUNK):
-            rows = conn.execute(
-                select(papers.c.paper_id, papers.c.source_comments).where(
-                    papers.c.paper_id.in_(ids[start : start + _CHUNK])
-                )
-            )
+            rows = conn.execute(_source_comments(), {"ids": ids[start : start + _CHUNK]})
             for paper_id, source_count in rows:
                 counts[paper_id] += source_count or 0
     for paper_id, local in visible_comment_counts(store=store, paper_ids=ids).items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -10,7 +11,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
 from paperscope.models import Paper, Profile, Version
@@ -346,42 +360,49 @@ def author_key(name: str) -> str:
     return " ".join(plain.casefold().split())
 
 
+@functools.cache
+def _load_statements() -> tuple[Select[Any], ...]:
+    """The statements that load papers and their children, built once: building a
+    SELECT and binding each id to it again cost more than running it (a search page
+    loads 20 papers on every request)."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return (
+        select(papers).where(papers.c.paper_id.in_(ids)),
+        select(paper_authors.c.paper_id, paper_authors.c.name)
+        .where(paper_authors.c.paper_id.in_(ids))
+        .order_by(paper_authors.c.paper_id, paper_authors.c.position),
+        select(paper_categories.c.paper_id, paper_categories.c.category)
+        .where(paper_categories.c.paper_id.in_(ids))
+        .order_by(paper_categories.c.paper_id, paper_categories.c.position),
+        select(paper_versions)
+        .where(paper_versions.c.paper_id.in_(ids))
+        .order_by(paper_versions.c.paper_id, paper_versions.c.version),
+        select(paper_sources.c.paper_id, paper_sources.c.source)
+        .where(paper_sources.c.paper_id.in_(ids))
+        .order_by(paper_sources.c.first_seen, paper_sources.c.source),
+    )
+
+
 def _load(conn: Connection, ids: list[str]) -> list[Paper]:
     """Papers for ``ids`` in the given order (missing ones are left out)."""
     if not ids:
         return []
     rows: dict[str, Any] = {}
     children: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    rows_of, authors_of, categories_of, versions_of, sources_of = _load_statements()
     for chunk in _chunks(ids):
-        for row in conn.execute(select(papers).where(papers.c.paper_id.in_(chunk))).mappings():
+        bound = {"ids": chunk}
+        for row in conn.execute(rows_of, bound).mappings():
             rows[row["paper_id"]] = row
-        q = select(paper_authors.c.paper_id, paper_authors.c.name).where(
-            paper_authors.c.paper_id.in_(chunk)
-        )
-        for pid, name in conn.execute(
-            q.order_by(paper_authors.c.paper_id, paper_authors.c.position)
-        ):
+        for pid, name in conn.execute(authors_of, bound):
             children[pid]["authors"].append(name)
-        q2 = select(paper_categories.c.paper_id, paper_categories.c.category).where(
-            paper_categories.c.paper_id.in_(chunk)
-        )
-        for pid, cat in conn.execute(
-            q2.order_by(paper_categories.c.paper_id, paper_categories.c.position)
-        ):
+        for pid, cat in conn.execute(categories_of, bound):
             children[pid]["categories"].append(cat)
-        q3 = select(paper_versions).where(paper_versions.c.paper_id.in_(chunk))
-        for v in conn.execute(
-            q3.order_by(paper_versions.c.paper_id, paper_versions.c.version)
-        ).mappings():
+        for v in conn.execute(versions_of, bound).mappings():
             children[v["paper_id"]]["versions"].append(
                 Version(v["version"], v["submitted_at"], v["size"])
             )
-        q4 = select(paper_sources.c.paper_id, paper_sources.c.source).where(
-            paper_sources.c.paper_id.in_(chunk)
-        )
-        for pid, src in conn.execute(
-            q4.order_by(paper_sources.c.first_seen, paper_sources.c.source)
-        ):
+        for pid, src in conn.execute(sources_of, bound):
             children[pid]["sources"].append(src)
     return [_paper_from_row(rows[i], children[i]) for i in ids if i in rows]
 
@@ -438,15 +459,20 @@ def get_paper(*, store: Store, paper_id: str) -> Paper | None:
 def find_by_title(*, store: Store, title: str, limit: int = 5) -> list[str]:
     """Ids of the papers titled ``title``, up to case and punctuation (one lookup in
     the title_key index)."""
-    key = text_paper_id(title)
-    query = (
-        select(papers.c.paper_id)
-        .where(papers.c.title_key == key)
-        .order_by(papers.c.paper_id)
-        .limit(limit)
-    )
     with store.read() as conn:
-        return [str(row.paper_id) for row in conn.execute(query)]
+        found = conn.execute(_title_statement(), {"key": text_paper_id(title), "limit": limit})
+        return [str(row.paper_id) for row in found]
+
+
+@functools.cache
+def _title_statement() -> Select[Any]:
+    """Built once: every search looks up its text as a title."""
+    return (
+        select(papers.c.paper_id)
+        .where(papers.c.title_key == bindparam("key"))
+        .order_by(papers.c.paper_id)
+        .limit(bindparam("limit"))
+    )
 
 
 def resolve_paper_id(text: str) -> str:

@@ -6,11 +6,12 @@ on SQLite (one writer) and on PostgreSQL (the counter row lock serialises them).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, delete, select, update
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperscope.models import PaperStats
@@ -93,20 +94,7 @@ def get_stats(*, store: Store, paper_ids: Sequence[str]) -> dict[str, PaperStats
     ids = list(dict.fromkeys(paper_ids))
     with store.read() as conn:
         for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i : i + _CHUNK]
-            q = (
-                select(
-                    papers.c.paper_id,
-                    papers.c.external_upvotes,
-                    paper_stats.c.upvotes,
-                    paper_stats.c.saves,
-                )
-                .select_from(
-                    papers.outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.paper_id)
-                )
-                .where(papers.c.paper_id.in_(chunk))
-            )
-            for row in conn.execute(q):
+            for row in conn.execute(_stats_statement(), {"ids": ids[i : i + _CHUNK]}):
                 out[row.paper_id] = PaperStats(
                     paper_id=row.paper_id,
                     upvotes=row.upvotes or 0,
@@ -114,6 +102,21 @@ def get_stats(*, store: Store, paper_ids: Sequence[str]) -> dict[str, PaperStats
                     external_upvotes=row.external_upvotes or 0,
                 )
     return out
+
+
+@functools.cache
+def _stats_statement() -> Select[Any]:
+    """Built once: every list of cards asks for its papers' counts."""
+    return (
+        select(
+            papers.c.paper_id,
+            papers.c.external_upvotes,
+            paper_stats.c.upvotes,
+            paper_stats.c.saves,
+        )
+        .select_from(papers.outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.paper_id))
+        .where(papers.c.paper_id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 def upvoted_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[str]:

@@ -159,6 +159,11 @@ class SearchFacets(BaseModel):
     categories: list[FacetLink]
     years: list[FacetLink]
     months: list[MonthCount] = Field(description="Every month from the first match to the last")
+    sample: float = Field(
+        1.0,
+        description="Share of the matches counted: below 1 the counts are estimates, scaled "
+        "up from a uniform sample of the matches",
+    )
 
 
 class Suggestion(BaseModel):

@@ -181,6 +181,7 @@ def _facets(model: SearchPage, facets: Facets) -> SearchFacets:
             for year, count in facets.years
         ],
         months=[MonthCount(month=month, count=count) for month, count in facets.months],
+        sample=facets.sample,
     )
 
 
