@@ -148,10 +148,11 @@ def finetune_query_encoder(
     _check_inputs(documents, pairs, out_dir)
     torch, model = _load_trainable(base)
     corpus = torch.from_numpy(np.ascontiguousarray(documents, dtype=np.float32))
-    if model.get_sentence_embedding_dimension() != corpus.shape[1]:
+    dim = _dimension(model)
+    if dim != corpus.shape[1]:
         raise QueryModelError(
-            f"{base_name} makes {model.get_sentence_embedding_dimension()}-dimensional "
-            f"vectors but the document vectors have {corpus.shape[1]}"
+            f"{base_name} makes {dim}-dimensional vectors but the document vectors "
+            f"have {corpus.shape[1]}"
         )
     _train(torch, model, corpus, list(pairs), related or {}, training, on_epoch)
     info = QueryModelInfo(
@@ -188,6 +189,19 @@ def _load_trainable(base: Path) -> tuple[Any, Any]:
         ) from exc
     model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
     return torch, model
+
+
+def _dimension(model: Any) -> int:
+    # Renamed in sentence-transformers 6; the torch extra allows 5 and 6.
+    method = getattr(model, "get_embedding_dimension", None)
+    method = method or model.get_sentence_embedding_dimension
+    return int(method())
+
+
+def _features(model: Any, texts: list[str]) -> Any:
+    # ``tokenize`` became ``preprocess`` in sentence-transformers 6.
+    method = getattr(model, "preprocess", None) or model.tokenize
+    return method(texts)
 
 
 def _train(
@@ -229,7 +243,7 @@ def _batch_loss(
     torch: Any, model: Any, corpus: Any, batch: list[tuple[str, int]], related: dict[str, set[int]]
 ) -> Any:
     """Cross-entropy of each query's paper against the whole corpus (full softmax)."""
-    features = model.tokenize([text for text, _ in batch])
+    features = _features(model, [text for text, _ in batch])
     queries = model(features)["sentence_embedding"]
     scores = SCALE * queries @ corpus.T
     mask = torch.zeros_like(scores, dtype=torch.bool)
