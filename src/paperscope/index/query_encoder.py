@@ -80,7 +80,7 @@ class QueryEncoder:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    epochs: int = 3
+    epochs: int = 2
     learning_rate: float = 2e-5
     batch_size: int = 32
     seed: int = 0
