@@ -18,15 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("numpy", "sqlalchemy", "tantivy", "usearch", "onnxruntime", "tokenizers", "mcp", "fastapi")
 
 
-@pytest.fixture(scope="module")
-def onnx_models(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The exported ONNX model, kept in pytest's cache so it is exported once per checkout."""
-    cache = getattr(request.config, "cache", None)
-    if cache is None:
-        return tmp_path_factory.mktemp("onnx-models")
-    return Path(cache.mkdir("paperscope-onnx-models"))
-
-
 def test_the_documented_examples_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_models: Path
 ) -> None:

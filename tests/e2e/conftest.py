@@ -20,7 +20,7 @@ from paperscope.store.papers import upsert_papers
 from paperscope.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
-from web_samples import hf_papers, hostile_paper, old_style_paper, search_sample
+from web_samples import hf_papers, hostile_paper, old_style_paper
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -82,17 +82,12 @@ def server(tmp_path: Path, shared_data: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def search_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def search_server(
+    tmp_path_factory: pytest.TempPathFactory, indexed_search_sample: Callable[[Path], Settings]
+) -> Iterator[str]:
     """A server whose store is indexed (both retrievers) over the search sample."""
-    from paperscope.index.catch_up import catch_up_indexes
-
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    if not shared.is_dir():
-        pytest.skip("shared data not found")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("search-e2e"), dev_mode=True)
+    settings = indexed_search_sample(tmp_path_factory.mktemp("search-e2e") / "data")
     store = Store.open(settings)
-    upsert_papers(store=store, papers_in=search_sample(shared))
-    catch_up_indexes(settings=settings, store=store)
     with live_server(settings, store) as url:
         yield url
     store.close()

@@ -168,4 +168,15 @@ def test_hostile_comments_stay_inert(site: tuple[str, Store], browser: Any, tmp_
     assert "<script>window.__pwned = 1</script>" in discussion.inner_text()  # shown as text
     assert reader.locator("body").is_visible()
     reader.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+
+    # the same comments listed on their author's profile stay just as inert
+    reader.goto(f"{url}/users/mallory")
+    listed = reader.locator("[data-testid=profile-comment]")
+    assert listed.count() == len(HOSTILE)
+    for item in listed.all():
+        item.hover()
+    reader.wait_for_timeout(300)
+    assert reader.evaluate("window.__pwned === undefined")
+    assert listed.locator("script, img, iframe, style, details").count() == 0
+    reader.screenshot(path=str(tmp_path / "hostile-profile.png"), full_page=True)
     assert problems == [] and reader_problems == []

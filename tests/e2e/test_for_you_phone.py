@@ -4,12 +4,10 @@ the current one, tag filters keep whole words, and the nav shows every section."
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,41 +16,15 @@ import pytest
 
 from paperscope.config import Settings
 from paperscope.models import Paper
-from paperscope.rank.recommend import candidates_folder
-from paperscope.rank.recommend.candidates import build_candidates
 from paperscope.store import Store
 from paperscope.store.accounts import ensure_user
 from paperscope.store.library import save_paper
-from paperscope.store.papers import upsert_papers
 
 pytestmark = pytest.mark.browser
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 PHONE = {"width": 390, "height": 844}
 TAGS = ["reinforcement-learning-for-robots", "extragalactic-surveys", "to-read", "sky"]
 # Emoji and other pictographs that need a colour-emoji font to show as anything.
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
-
-
-def _papers() -> list[Paper]:
-    out = []
-    for line in (SHARED / "arxiv" / "kaggle_snapshot_head200.jsonl").open():
-        rec = json.loads(line)
-        created = parsedate_to_datetime(rec["versions"][0]["created"])
-        cats = tuple(rec["categories"].split())
-        out.append(
-            Paper(
-                paper_id=rec["id"],
-                arxiv_id=rec["id"],
-                title=" ".join(rec["title"].split()),
-                abstract=" ".join(rec["abstract"].split()),
-                categories=cats,
-                primary_category=cats[0],
-                submitted_at=created,
-                feed_date=created.date(),
-                source="arxiv-snapshot",
-            )
-        )
-    return out
 
 
 def _vectors(papers: list[Paper]) -> np.ndarray:
@@ -70,23 +42,14 @@ def _vectors(papers: list[Paper]) -> np.ndarray:
 
 @pytest.fixture
 def for_you_server(
-    tmp_path: Path, serve: Callable[[Settings, Store], AbstractContextManager[str]]
+    tmp_path: Path,
+    serve: Callable[[Settings, Store], AbstractContextManager[str]],
+    snapshot_papers: list[Paper],
+    load_for_you: Callable[..., None],
 ) -> Iterator[tuple[str, Store]]:
-    if not SHARED.is_dir():
-        pytest.skip("shared data not found")
     settings = Settings(data_dir=tmp_path / "data", dev_mode=True)
     store = Store.open(settings)
-    papers = _papers()
-    upsert_papers(store=store, papers_in=papers)
-    build_candidates(
-        folder=candidates_folder(settings),
-        paper_ids=[p.paper_id for p in papers],
-        dates=[p.feed_date or date(2007, 4, 1) for p in papers],
-        vectors=_vectors(papers),
-        model_name=settings.embedding_model,
-        store_seq=1,
-        dim=32,
-    )
+    load_for_you(settings, store, _vectors(snapshot_papers), 32)
     with serve(settings, store) as url:
         yield url, store
     store.close()
@@ -114,14 +77,17 @@ def _line_count(page: Any, selector: str) -> list[int]:
 
 
 def test_for_you_on_a_phone(
-    for_you_server: tuple[str, Store], browser: Any, tmp_path: Path
+    for_you_server: tuple[str, Store],
+    snapshot_papers: list[Paper],
+    browser: Any,
+    tmp_path: Path,
 ) -> None:
     url, store = for_you_server
     context = browser.new_context(viewport=PHONE, color_scheme="light")
     page = context.new_page()
     _sign_up(page, url, "nora")
     user = ensure_user(store=store, username="nora", now=datetime.now(UTC))
-    astro = [p for p in _papers() if p.primary_category == "astro-ph"][:4]
+    astro = [p for p in snapshot_papers if p.primary_category == "astro-ph"][:4]
     for i, paper in enumerate(astro):
         save_paper(store=store, user_id=user.user_id, paper_id=paper.paper_id,
                    now=datetime.now(UTC), tags=[TAGS[i % len(TAGS)], "sky"])  # fmt: skip

@@ -4,11 +4,12 @@ landing on the paper. Screenshots go to tests/artifacts/search-*.png."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import ARTIFACTS
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def test_typing_an_arxiv_url_opens_the_paper(search_server: str, browser: Any) -> None:

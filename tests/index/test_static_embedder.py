@@ -101,7 +101,9 @@ def test_model_setting_selects_the_static_model(tiny_static: Path, tmp_path: Pat
     embedder = load_embedder(settings)
     assert (embedder.backend, embedder.model_name, embedder.dim) == ("static", "tiny-static16", 16)
     # The alias reads DATA_DIR/models/<alias>, and says how to make it when it is missing.
-    alias = Settings(data_dir=tmp_path, dev_mode=True, embedding_model=STATIC_ALIAS)
+    alias = Settings(
+        data_dir=tmp_path, dev_mode=True, embedding_model=STATIC_ALIAS, embedding_cache_dir=None
+    )
     with pytest.raises(EmbedderError, match="paperscope models distill"):
         load_embedder(alias)
     shutil.copytree(tiny_static, tmp_path / "models" / STATIC_ALIAS)

@@ -19,15 +19,6 @@ from paperscope.web.auth import create_api_token
 
 
 @pytest.fixture(scope="session")
-def onnx_models(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The exported ONNX model, kept in pytest's cache so it is exported once per checkout."""
-    cache = getattr(request.config, "cache", None)
-    if cache is None:
-        return tmp_path_factory.mktemp("onnx-models")
-    return Path(cache.mkdir("paperscope-onnx-models"))
-
-
-@pytest.fixture(scope="session")
 def mcp_data(tmp_path_factory: pytest.TempPathFactory, onnx_models: Path) -> McpData:
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("mcp-data"),

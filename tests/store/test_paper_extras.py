@@ -19,6 +19,7 @@ from paperscope.sources.arxiv_fields import with_text_links
 from paperscope.sources.paperscope_export import read_records
 from paperscope.store import Store
 from paperscope.store.accounts import create_user
+from paperscope.store.claims import add_claim, decide_claim
 from paperscope.store.daily_feed import list_feed
 from paperscope.store.paper_links import (
     NotAnHttpUrl,
@@ -120,6 +121,15 @@ def test_links_chosen_by_hand(any_store: Store, entries: list[dict[str, Any]]) -
     assert can_edit_links(any_store, ada, "arXiv:2410.16251v2")
     assert not can_edit_links(any_store, ada, "2410.17243")
     assert not can_edit_links(any_store, bob, "2410.16251")
+    pending = add_claim(
+        store=any_store, user_id=bob.user_id, paper_id="2410.16251", author_name="Bob", now=NOW
+    )
+    assert not can_edit_links(any_store, bob, "2410.16251")  # not until an admin approves
+    decide_claim(
+        store=any_store, claim_id=pending.claim_id, approve=True, decided_by="root", now=NOW
+    )
+    assert can_edit_links(any_store, bob, "2410.16251v1")
+    assert not can_edit_links(any_store, bob, "2410.17243")
     assert not can_edit_links(any_store, None, "2410.16251")
     with pytest.raises(NotAnHttpUrl, match="code_url"):
         set_paper_links(

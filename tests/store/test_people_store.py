@@ -9,7 +9,13 @@ import pytest
 
 from paperscope.config import Settings
 from paperscope.models import Paper
-from paperscope.people.claims import ClaimRefused, claim_paper, matching_domain, printed_domains
+from paperscope.people.claims import (
+    ClaimOutcome,
+    ClaimRefused,
+    claim_paper,
+    matching_domain,
+    printed_domains,
+)
 from paperscope.store import Store
 from paperscope.store.accounts import create_user
 from paperscope.store.claims import (
@@ -52,6 +58,19 @@ def _papers() -> list[Paper]:
         )
         for i in range(1, 5)
     ]
+
+
+def _claim(
+    store: Store, settings: Settings, user_id: int, paper_id: str, author: str
+) -> ClaimOutcome:
+    return claim_paper(
+        store=store,
+        settings=settings,
+        user_id=user_id,
+        paper_id=paper_id,
+        author_name=author,
+        now=NOW,
+    )
 
 
 @pytest.fixture
@@ -116,14 +135,7 @@ def test_claim_waits_for_an_admin_then_shows_everywhere(
     people: tuple[Store, int, int], settings: Settings
 ) -> None:
     store, ada, bob = people
-    outcome = claim_paper(
-        store=store,
-        settings=settings,
-        user_id=bob,
-        paper_id="2601.00002",
-        author_name="alan TURING",
-        now=NOW,
-    )
+    outcome = _claim(store, settings, bob, "2601.00002", "alan TURING")
     assert not outcome.auto_approved and outcome.claim.author_name == "Alan Turing"
     assert approved_claimant_ids(store=store, paper_id="2601.00002") == set()
     pending, total = list_claims(store=store)
@@ -139,23 +151,9 @@ def test_claim_waits_for_an_admin_then_shows_everywhere(
     assert accounts_for_author(store=store, name="Alan Turing") == [(bob, "bob")]
     assert claimed_paper_ids(store=store, user_id=bob) == (["2601.00002"], 1)
     with pytest.raises(ClaimRefused, match="already claimed"):
-        claim_paper(
-            store=store,
-            settings=settings,
-            user_id=bob,
-            paper_id="2601.00002",
-            author_name="Alan Turing",
-            now=NOW,
-        )
+        _claim(store, settings, bob, "2601.00002", "Alan Turing")
     with pytest.raises(ClaimRefused, match="not an author"):
-        claim_paper(
-            store=store,
-            settings=settings,
-            user_id=ada,
-            paper_id="2601.00004",
-            author_name="Ada Lovelace",
-            now=NOW,
-        )
+        _claim(store, settings, ada, "2601.00004", "Ada Lovelace")
 
 
 def test_verified_domain_matching_the_paper_approves_at_once(
@@ -163,37 +161,16 @@ def test_verified_domain_matching_the_paper_approves_at_once(
 ) -> None:
     store, ada, _ = people
     # Unverified: waits.
-    first = claim_paper(
-        store=store,
-        settings=settings,
-        user_id=ada,
-        paper_id="2601.00002",
-        author_name="Ada Lovelace",
-        now=NOW,
-    )
+    first = _claim(store, settings, ada, "2601.00002", "Ada Lovelace")
     assert not first.auto_approved
     assert mark_email_verified(store=store, user_id=ada, email="ada@cs.uni.edu", now=NOW)
     assert verified_email(store=store, user_id=ada) == ("ada@cs.uni.edu", NOW)
     # Verified, and paper 1 prints an address at cs.uni.edu: approved.
-    second = claim_paper(
-        store=store,
-        settings=settings,
-        user_id=ada,
-        paper_id="2601.00001",
-        author_name="Ada Lovelace",
-        now=NOW,
-    )
+    second = _claim(store, settings, ada, "2601.00001", "Ada Lovelace")
     assert second.auto_approved and second.claim.decided_by == "email-domain:cs.uni.edu"
     # The setting off: waits again.
     off = settings.model_copy(update={"claims_auto_approve": False})
-    third = claim_paper(
-        store=store,
-        settings=off,
-        user_id=ada,
-        paper_id="2601.00003",
-        author_name="Ada Lovelace",
-        now=NOW,
-    )
+    third = _claim(store, off, ada, "2601.00003", "Ada Lovelace")
     assert third.claim.status == "pending"
 
 

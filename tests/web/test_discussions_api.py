@@ -283,3 +283,27 @@ def test_a_reply_through_the_api_queues_the_mail(client: TestClient, loaded_stor
     assert [m.recipient for m in queued] == ["dora@example.org"]
     mail = message_from_bytes(queued[0].body, policy=policy.default)
     assert str(mail["Subject"]).startswith("eve replied to you on")
+
+
+def test_profile_lists_visible_comments_newest_first(
+    alice: TestClient, bob: TestClient, client: TestClient, loaded_store: Store
+) -> None:
+    kept = _post(alice, PAPER, "Kept *note* with $y$")
+    gone = _post(alice, OLD, "Withdrawn later")
+    hidden = _post(alice, PAPER, "Spam, hidden by a moderator")
+    newest = _post(alice, OLD, "The newest one")
+    assert alice.delete(f"/api/v1/comments/{gone['comment_id']}", headers=_api(alice)).is_success
+    set_admin(store=loaded_store, username="bob", is_admin=True)
+    assert bob.post(f"/api/v1/comments/{hidden['comment_id']}/hide", headers=_api(bob)).is_success
+
+    data = client.get("/api/v1/users/alice").json()
+    listed = [c["comment"]["comment_id"] for c in data["comments"]]
+    assert listed == [newest["comment_id"], kept["comment_id"]]
+    assert data["comments_total"] == 2
+    assert data["comments"][1]["paper_id"] == PAPER
+    assert data["comments"][1]["paper_url"] == f"/papers/{PAPER}"
+    assert data["comments"][1]["paper_title"]
+    html = client.get("/users/alice").text
+    assert "<em>note</em>" in html and f"#comment-{kept['comment_id']}" in html
+    assert "Withdrawn later" not in html and "Spam, hidden" not in html
+    assert "No comments yet." in client.get("/users/bob").text

@@ -3,10 +3,8 @@ real SQLite store, real all-MiniLM-L6-v2 vectors of arXiv's metadata snapshot.""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -15,41 +13,15 @@ from fastapi.testclient import TestClient
 
 from paperscope.config import Settings
 from paperscope.models import Paper
-from paperscope.rank.recommend import candidates_folder
-from paperscope.rank.recommend.candidates import build_candidates
 from paperscope.store import Store
 from paperscope.store.accounts import create_session, ensure_user
 from paperscope.store.feedback import get_feedback, load_user_signals
 from paperscope.store.library import save_paper
-from paperscope.store.papers import upsert_papers
 from paperscope.web.app import create_app
 from paperscope.web.security import CSRF_COOKIE, SESSION_COOKIE
 
 NOW = datetime(2007, 4, 3, tzinfo=UTC)
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def _papers() -> list[Paper]:
-    out = []
-    for line in (SHARED / "arxiv" / "kaggle_snapshot_head200.jsonl").open():
-        rec = json.loads(line)
-        created = parsedate_to_datetime(rec["versions"][0]["created"])
-        cats = tuple(rec["categories"].split())
-        out.append(
-            Paper(
-                paper_id=rec["id"],
-                arxiv_id=rec["id"],
-                title=" ".join(rec["title"].split()),
-                abstract=" ".join(rec["abstract"].split()),
-                categories=cats,
-                primary_category=cats[0],
-                submitted_at=created,
-                feed_date=created.date(),
-                source="arxiv-snapshot",
-            )
-        )
-    return out
 
 
 def _vectors(papers: list[Paper]) -> np.ndarray:
@@ -72,20 +44,13 @@ def _vectors(papers: list[Paper]) -> np.ndarray:
 
 
 @pytest.fixture
-def app_client(settings: Settings, store: Store) -> Iterator[tuple[TestClient, Store]]:
-    if not SHARED.is_dir():
-        pytest.skip("shared data not found")
-    papers = _papers()
-    upsert_papers(store=store, papers_in=papers)
-    build_candidates(
-        folder=candidates_folder(settings),
-        paper_ids=[p.paper_id for p in papers],
-        dates=[p.feed_date or date(2007, 4, 1) for p in papers],
-        vectors=_vectors(papers),
-        model_name=settings.embedding_model,
-        store_seq=1,
-        dim=64,
-    )
+def app_client(
+    settings: Settings,
+    store: Store,
+    snapshot_papers: list[Paper],
+    load_for_you: Callable[..., None],
+) -> Iterator[tuple[TestClient, Store]]:
+    load_for_you(settings, store, _vectors(snapshot_papers), 64)
     with TestClient(create_app(settings, store=store)) as client:
         yield client, store
 
@@ -111,10 +76,10 @@ def test_for_you_needs_sign_in(app_client):
     assert page.status_code in (302, 303, 401)
 
 
-def test_page_and_json_twin_with_reasons(app_client):
+def test_page_and_json_twin_with_reasons(app_client, snapshot_papers):
     client, store = app_client
     user_id, _ = sign_in(client, store, "alice")
-    astro = [p.paper_id for p in _papers() if p.primary_category == "astro-ph"][:3]
+    astro = [p.paper_id for p in snapshot_papers if p.primary_category == "astro-ph"][:3]
     for pid in astro:
         save_paper(store=store, user_id=user_id, paper_id=pid, now=NOW, tags=["sky"])
     data = client.get("/api/v1/for-you?window=all&limit=5").json()
@@ -128,10 +93,10 @@ def test_page_and_json_twin_with_reasons(app_client):
     assert client.get("/api/v1/for-you?tag=nope").status_code == 404
 
 
-def test_feedback_requires_csrf_and_feeds_the_model(app_client):
+def test_feedback_requires_csrf_and_feeds_the_model(app_client, snapshot_papers):
     client, store = app_client
     user_id, token = sign_in(client, store, "bob")
-    pid = _papers()[0].paper_id
+    pid = snapshot_papers[0].paper_id
     refused = client.post(f"/papers/{pid}/feedback", data={"kind": "up"})
     assert (
         refused.status_code == 403

@@ -4,31 +4,24 @@ count, facets, the month chart, suggestions and the subscription links."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from web_samples import search_sample
 
 from paperscope.config import Settings
-from paperscope.index.catch_up import catch_up_indexes
 from paperscope.store import Store
-from paperscope.store.papers import upsert_papers
 from paperscope.web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def searchable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    if not shared.is_dir():
-        pytest.skip("shared data not found")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("search-web"), dev_mode=True)
+def searchable(
+    tmp_path_factory: pytest.TempPathFactory, indexed_search_sample: Callable[[Path], Settings]
+) -> Iterator[TestClient]:
+    settings = indexed_search_sample(tmp_path_factory.mktemp("search-web") / "data")
     store = Store.open(settings)
-    upsert_papers(store=store, papers_in=search_sample(shared))
-    report = catch_up_indexes(settings=settings, store=store)
-    assert report.dense_count > 80  # both retrievers, so the dense floor is exercised
     with TestClient(create_app(settings, store=store)) as client:
         yield client
     store.close()

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperscope.cli.common import (
     DataDirOption,
@@ -17,6 +16,7 @@ from paperscope.cli.common import (
     make_settings,
     open_store,
 )
+from paperscope.cli.reporting import print_rejected, print_retry, progress_bar
 
 if TYPE_CHECKING:
     from paperscope.ingest.enrich_openalex import EnrichReport
@@ -25,8 +25,6 @@ enrich_app = typer.Typer(
     help="Add data from outside catalogues to stored papers (OpenAlex citations).",
     no_args_is_help=True,
 )
-
-_REJECTED_SHOWN = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +52,7 @@ def enrich_openalex_command(
     from paperscope.store.citations import citation_totals
 
     settings = make_settings(data_dir)
-    with open_store(settings) as store, _progress() as progress:
+    with open_store(settings) as store, progress_bar() as progress:
         task = progress.add_task("looking up", total=None)
 
         def on_progress(report: EnrichReport) -> None:
@@ -68,7 +66,7 @@ def enrich_openalex_command(
                 since=since.date() if since else None,
                 limit=limit,
                 on_progress=on_progress,
-                on_retry=_print_retry,
+                on_retry=print_retry,
             )
         except OpenAlexError as exc:
             raise UserError(str(exc)) from None
@@ -87,22 +85,6 @@ def enrich_openalex_command(
         raise typer.Exit(1)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-
-
-def _print_retry(reason: str, wait: float) -> None:
-    err_console.print(f"[yellow]retrying in {wait:.1f} s:[/yellow] ", end="")
-    err_console.print(reason, markup=False, soft_wrap=True, highlight=False)
-
-
 def _print_summary(report: EnrichReport) -> None:
     if report.to_do == 0:
         console.print("nothing to look up: every paper with an arXiv id or DOI has fresh counts")
@@ -116,10 +98,4 @@ def _print_summary(report: EnrichReport) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    for item in report.rejected[:_REJECTED_SHOWN]:
-        err_console.print("[yellow]rejected[/yellow] ", end="")
-        err_console.print(
-            f"{item.location}: {item.reason}", markup=False, soft_wrap=True, highlight=False
-        )
-    if len(report.rejected) > _REJECTED_SHOWN:
-        err_console.print(f"... and {len(report.rejected) - _REJECTED_SHOWN} more rejected")
+    print_rejected(report.rejected, len(report.rejected))

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from paperscope.cli.common import (
@@ -18,18 +17,16 @@ from paperscope.cli.common import (
     make_settings,
     open_store,
 )
+from paperscope.cli.reporting import print_rejected, print_retry, progress_bar
 from paperscope.config import Settings
 
 if TYPE_CHECKING:
     from paperscope.ingest.harvest import HarvestReport
-    from paperscope.models import Rejected
 
 harvest_app = typer.Typer(
     help="Fetch papers from arXiv: OAI-PMH (bulk, incremental), RSS or the API (recent).",
     no_args_is_help=True,
 )
-
-_REJECTED_SHOWN = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -103,7 +100,7 @@ def _run_oai(
 ) -> None:
     from paperscope.ingest.harvest import HarvestError, HarvestIncomplete, harvest_oai
 
-    with open_store(settings) as store, _progress() as progress:
+    with open_store(settings) as store, progress_bar() as progress:
         task = progress.add_task("harvesting", total=None)
 
         def on_progress(report: HarvestReport) -> None:
@@ -119,7 +116,7 @@ def _run_oai(
                 until_date=until_date,
                 url=url,
                 on_progress=on_progress,
-                on_retry=_print_retry,
+                on_retry=print_retry,
             )
         except HarvestIncomplete as exc:
             progress.stop()
@@ -146,7 +143,7 @@ def _run_recent(settings: Settings, categories: list[str], via: str, url: str | 
                 store=store,
                 categories=categories,
                 via="rss" if via == "rss" else "api",
-                on_retry=_print_retry,
+                on_retry=print_retry,
             )
         except HarvestError as exc:
             raise UserError(str(exc)) from None
@@ -157,7 +154,7 @@ def _run_recent(settings: Settings, categories: list[str], via: str, url: str | 
         f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{len(report.rejected)} rejected, {report.retries} retries"
     )
-    _print_rejected(report.rejected, len(report.rejected))
+    print_rejected(report.rejected, len(report.rejected), noun="rejected records")
 
 
 @harvest_app.command("status")
@@ -183,21 +180,6 @@ def harvest_status(data_dir: Path | None = DataDirOption) -> None:
     console.print(table)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-
-
-def _print_retry(reason: str, wait: float) -> None:
-    err_console.print(f"[yellow]retrying in {wait:.1f} s:[/yellow] {reason}")
-
-
 def _print_summary(report: HarvestReport) -> None:
     window = f"{report.from_date or 'the beginning'} to {report.until_date or 'now'}"
     resumed = " (resumed)" if report.resumed else ""
@@ -209,11 +191,4 @@ def _print_summary(report: HarvestReport) -> None:
     )
     if report.complete and report.next_from:
         console.print(f"next harvest starts from {report.next_from}")
-    _print_rejected(report.rejected, report.rejected_count)
-
-
-def _print_rejected(rejected: list[Rejected], count: int) -> None:
-    for item in rejected[:_REJECTED_SHOWN]:
-        err_console.print(f"[yellow]rejected[/yellow] {item.location}: {item.reason}")
-    if count > _REJECTED_SHOWN:
-        err_console.print(f"... and {count - _REJECTED_SHOWN} more rejected records")
+    print_rejected(report.rejected, report.rejected_count, noun="rejected records")

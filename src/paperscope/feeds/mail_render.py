@@ -174,22 +174,16 @@ def render_confirmation(
     idempotency_key: str,
     sent: datetime,
 ) -> EmailMessage:
-    context = {
-        "site_name": "paperscope",
-        "site_url": site_url(settings, "/"),
-        "subject": "Confirm your paperscope subscription",
-        "email": email,
-        "confirm_url": confirm_url,
-        "summary": summary,
-    }
-    return _message(
-        settings,
+    return _link_mail(
+        "confirm",
+        "Confirm your paperscope subscription",
+        settings=settings,
         to=email,
-        subject=str(context["subject"]),
         sent=sent,
         idempotency_key=idempotency_key,
-        template="confirm",
-        context=context,
+        email=email,
+        confirm_url=confirm_url,
+        summary=summary,
     )
 
 
@@ -203,22 +197,16 @@ def render_password_reset(
     idempotency_key: str,
     sent: datetime,
 ) -> EmailMessage:
-    context = {
-        "site_name": "paperscope",
-        "site_url": site_url(settings, "/"),
-        "subject": "Reset your paperscope password",
-        "username": username,
-        "reset_url": reset_url,
-        "minutes": minutes,
-    }
-    return _message(
-        settings,
+    return _link_mail(
+        "password_reset",
+        "Reset your paperscope password",
+        settings=settings,
         to=email,
-        subject=str(context["subject"]),
         sent=sent,
         idempotency_key=idempotency_key,
-        template="password_reset",
-        context=context,
+        username=username,
+        reset_url=reset_url,
+        minutes=minutes,
     )
 
 
@@ -233,23 +221,46 @@ def render_email_verification(
     sent: datetime,
 ) -> EmailMessage:
     """The mail that proves an account's address (paperscope.people.email_verification)."""
-    context = {
+    return _link_mail(
+        "verify_email",
+        "Confirm your e-mail address on paperscope",
+        settings=settings,
+        to=email,
+        sent=sent,
+        idempotency_key=idempotency_key,
+        email=email,
+        username=username,
+        verify_url=verify_url,
+        valid_days=valid_days,
+    )
+
+
+def _link_mail(
+    template: str,
+    subject: str,
+    *,
+    settings: Settings,
+    to: str,
+    sent: datetime,
+    idempotency_key: str,
+    **context: object,
+) -> EmailMessage:
+    """A mail that asks its reader to follow one link (its templates extend
+    _link_mail.html), with the context every such template shows."""
+    full = {
         "site_name": "paperscope",
         "site_url": site_url(settings, "/"),
-        "subject": "Confirm your e-mail address on paperscope",
-        "email": email,
-        "username": username,
-        "verify_url": verify_url,
-        "valid_days": valid_days,
+        "subject": subject,
+        **context,
     }
     return _message(
         settings,
-        to=email,
-        subject=str(context["subject"]),
+        to=to,
+        subject=subject,
         sent=sent,
         idempotency_key=idempotency_key,
-        template="verify_email",
-        context=context,
+        template=template,
+        context=full,
     )
 
 

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paperscope.config import Settings
+from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import render_password_reset, site_url
 from paperscope.feeds.signing import signing_key
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.account_recovery import user_with_hash, users_with_email
-from paperscope.store.outbox import NewMessage, count_messages, enqueue_message
+from paperscope.store.outbox import count_messages
 from paperscope.store.subscriptions import ensure_subscriber
 
 RESET_KIND = "password_reset"
@@ -81,17 +82,13 @@ def request_password_reset(*, store: Store, settings: Settings, email: str, now:
             idempotency_key=key,
             sent=now,
         )
-        queued += enqueue_message(
+        queued += queue_mail(
             store=store,
-            message=NewMessage(
-                idempotency_key=key,
-                kind=RESET_KIND,
-                subscriber_id=subscriber.subscriber_id,
-                subscription_id=None,
-                recipient=user.email,
-                message_id=str(mail["Message-ID"]),
-                body=mail.as_bytes(),
-            ),
+            mail=mail,
+            key=key,
+            kind=RESET_KIND,
+            subscriber_id=subscriber.subscriber_id,
+            recipient=user.email,
             now=now,
         )
     return queued

@@ -18,14 +18,14 @@ from email.utils import format_datetime
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from paperscope.config import Settings
+from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import mail_domain, message_id_for, site_url
 from paperscope.feeds.signing import signing_key
 from paperscope.models import Paper, User
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.discussions import Comment, get_comment, reply_mail_enabled, set_reply_mail
-from paperscope.store.outbox import NewMessage, enqueue_message
-from paperscope.store.subscriptions import ensure_subscriber, get_subscriber
+from paperscope.store.subscriptions import Subscriber, ensure_subscriber, get_subscriber
 
 log = logging.getLogger(__name__)
 _SALT = "paperscope.discussions.unsubscribe"
@@ -54,12 +54,20 @@ def unsubscribe_from_replies(*, store: Store, settings: Settings, token: str) ->
     return True
 
 
-def address_confirmed(*, store: Store, email: str | None) -> bool:
-    """Whether mail may go to ``email``: proven, and neither unsubscribed nor paused."""
+def confirmed_subscriber(*, store: Store, email: str | None) -> Subscriber | None:
+    """The subscriber of ``email`` if mail may go there: proven, and neither
+    unsubscribed nor paused after bounces."""
     if not email:
-        return False
+        return None
     found = get_subscriber(store=store, email=email)
-    return found is not None and found.confirmed_at is not None and found.state == "active"
+    if found is None or found.confirmed_at is None or found.state != "active":
+        return None
+    return found
+
+
+def address_confirmed(*, store: Store, email: str | None) -> bool:
+    """Whether mail may go to ``email`` (see confirmed_subscriber)."""
+    return confirmed_subscriber(store=store, email=email) is not None
 
 
 def enable_reply_mail(*, store: Store, settings: Settings, user: User, now: datetime) -> str:
@@ -89,17 +97,13 @@ def enable_reply_mail(*, store: Store, settings: Settings, user: User, now: date
         "If it was not you, ignore this mail: nothing else will be sent.\n",
         cte="quoted-printable",
     )
-    enqueue_message(
+    queue_mail(
         store=store,
-        message=NewMessage(
-            idempotency_key=key,
-            kind="confirm",
-            subscriber_id=subscriber.subscriber_id,
-            subscription_id=None,
-            recipient=user.email,
-            message_id=str(message["Message-ID"]),
-            body=message.as_bytes(),
-        ),
+        mail=message,
+        key=key,
+        kind="confirm",
+        subscriber_id=subscriber.subscriber_id,
+        recipient=user.email,
         now=now,
     )
     return "confirm_sent"
@@ -174,8 +178,8 @@ def _queue(store: Store, settings: Settings, reply: Comment, paper: Paper) -> bo
     account = get_user(store=store, user_id=parent.user_id)
     if account is None or not account.email:
         return False
-    subscriber = get_subscriber(store=store, email=account.email)
-    if subscriber is None or not address_confirmed(store=store, email=account.email):
+    subscriber = confirmed_subscriber(store=store, email=account.email)
+    if subscriber is None:
         return False  # not proven yet, unsubscribed from all mail, or paused after bounces
     key = f"reply:{reply.comment_id}"
     unsubscribe = site_url(
@@ -190,16 +194,12 @@ def _queue(store: Store, settings: Settings, reply: Comment, paper: Paper) -> bo
         key=key,
         unsubscribe=unsubscribe,
     )
-    return enqueue_message(
+    return queue_mail(
         store=store,
-        message=NewMessage(
-            idempotency_key=key,
-            kind="reply",
-            subscriber_id=subscriber.subscriber_id,
-            subscription_id=None,
-            recipient=account.email,
-            message_id=str(message["Message-ID"]),
-            body=message.as_bytes(),
-        ),
+        mail=message,
+        key=key,
+        kind="reply",
+        subscriber_id=subscriber.subscriber_id,
+        recipient=account.email,
         now=datetime.now(UTC),
     )

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from paperscope import emails
 from paperscope.config import Settings
+from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import render_confirmation, site_url
 from paperscope.feeds.schedule import FREQUENCIES, zone
 from paperscope.feeds.signing import LinkClaim, make_token, read_token
 from paperscope.store import Store
-from paperscope.store.outbox import NewMessage, count_messages, enqueue_message
+from paperscope.store.outbox import count_messages
 from paperscope.store.subscriptions import (
     Subscriber,
     Subscription,
@@ -207,17 +208,13 @@ def queue_confirmation(
         confirm_url=site_url(settings, f"/subscribe/confirm/{token}"),
         sent=now,
     )
-    return enqueue_message(
+    return queue_mail(
         store=store,
-        message=NewMessage(
-            idempotency_key=key,
-            kind="confirm",
-            subscriber_id=subscription.subscriber_id,
-            subscription_id=None,
-            recipient=subscription.email,
-            message_id=str(mail["Message-ID"]),
-            body=mail.as_bytes(),
-        ),
+        mail=mail,
+        key=key,
+        kind="confirm",
+        subscriber_id=subscription.subscriber_id,
+        recipient=subscription.email,
         now=now,
     )
 

@@ -21,9 +21,11 @@ from paperscope.sources.arxiv_api import FeedError
 from paperscope.sources.arxiv_oai import MalformedXml
 from paperscope.sources.http_retry import (
     RETRY_STATUSES,
-    backoff_seconds,
+    RetryPolicy,
+    Transient,
     describe_transport_error,
     retry_after_seconds,
+    with_retries,
 )
 
 T = TypeVar("T")
@@ -45,13 +47,6 @@ def user_agent(settings: Settings) -> str:
         f" (+mailto:{settings.harvest_contact_email})" if settings.harvest_contact_email else ""
     )
     return f"paperscope/{__version__}{contact}"
-
-
-class _Transient(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
 
 
 class PoliteClient:
@@ -83,31 +78,36 @@ class PoliteClient:
     def get(self, url: str, params: dict[str, str], *, parse: Callable[[bytes], T]) -> T:
         """GET ``url`` and parse the body, retrying transient failures."""
         max_retries = self.settings.harvest_max_retries
-        for attempt in range(max_retries + 1):
+
+        def attempt() -> T:
             self._pause(self.settings.harvest_delay_seconds)
-            try:
-                return self._attempt(url, params, parse)
-            except _Transient as failure:
-                if attempt == max_retries:
-                    raise HarvestStopped(
-                        f"{url} still failing after {max_retries} retries ({failure.reason})"
-                    ) from None
-                wait = self._wait_for(failure, attempt)
-                self.retries += 1
-                if self._on_retry:
-                    self._on_retry(failure.reason, wait)
-                if wait > 0:
-                    time.sleep(wait)
-        raise AssertionError("unreachable: the loop returns or raises")
+            return self._attempt(url, params, parse)
+
+        def give_up(failure: Transient) -> Exception:
+            return HarvestStopped(
+                f"{url} still failing after {max_retries} retries ({failure.reason})"
+            )
+
+        policy = RetryPolicy(
+            max_retries=max_retries,
+            first_backoff=self.settings.harvest_backoff_seconds,
+            max_wait=self.settings.harvest_max_wait_seconds,
+        )
+        return with_retries(attempt, policy=policy, on_retry=self._retried, give_up=give_up)
+
+    def _retried(self, reason: str, wait: float) -> None:
+        self.retries += 1
+        if self._on_retry:
+            self._on_retry(reason, wait)
 
     def _attempt(self, url: str, params: dict[str, str], parse: Callable[[bytes], T]) -> T:
         self._last_request = time.monotonic()
         try:
             response = self._client.get(url, params=params)
         except httpx.TransportError as exc:
-            raise _Transient(describe_transport_error(exc)) from exc
+            raise Transient(describe_transport_error(exc)) from exc
         if response.status_code in RETRY_STATUSES:
-            raise _Transient(
+            raise Transient(
                 f"HTTP {response.status_code}",
                 retry_after_seconds(response.headers.get("Retry-After")),
             )
@@ -120,15 +120,7 @@ class PoliteClient:
         try:
             return parse(response.content)
         except (MalformedXml, FeedError) as exc:
-            raise _Transient(f"damaged response: {exc}") from exc
-
-    def _wait_for(self, failure: _Transient, attempt: int) -> float:
-        cap = self.settings.harvest_max_wait_seconds
-        if failure.wait is not None:
-            return min(failure.wait, cap)
-        return backoff_seconds(
-            first=self.settings.harvest_backoff_seconds, attempt=attempt, cap=cap
-        )
+            raise Transient(f"damaged response: {exc}") from exc
 
     def _pause(self, seconds: float) -> None:
         if self._last_request is None or seconds <= 0:

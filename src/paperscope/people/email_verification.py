@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paperscope.config import Settings
+from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import render_email_verification, site_url
 from paperscope.feeds.signing import signing_key
 from paperscope.feeds.subscriptions import normalise_email
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.email_verification import mark_email_verified
-from paperscope.store.outbox import NewMessage, count_messages, enqueue_message
+from paperscope.store.outbox import count_messages
 from paperscope.store.subscriptions import ensure_subscriber
 
 VERIFY_MAX_AGE = timedelta(days=2)
@@ -74,17 +75,13 @@ def send_verification(*, store: Store, settings: Settings, user: User, now: date
         idempotency_key=key,
         sent=now,
     )
-    return enqueue_message(
+    return queue_mail(
         store=store,
-        message=NewMessage(
-            idempotency_key=key,
-            kind="confirm",
-            subscriber_id=subscriber.subscriber_id,
-            subscription_id=None,
-            recipient=address,
-            message_id=str(mail["Message-ID"]),
-            body=mail.as_bytes(),
-        ),
+        mail=mail,
+        key=key,
+        kind="confirm",
+        subscriber_id=subscriber.subscriber_id,
+        recipient=address,
         now=now,
     )
 

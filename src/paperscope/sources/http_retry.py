@@ -1,13 +1,20 @@
-"""What every polite HTTP client here shares: reading a server's Retry-After, the
-backoff when it gives none, and naming a transport failure for the user."""
+"""What every polite HTTP client here shares: the bounded retry loop, reading a
+server's Retry-After, the backoff when it gives none, and naming a transport failure
+for the user."""
 
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 # Responses that say "try again later" rather than "your request is wrong".
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -46,3 +53,49 @@ def describe_transport_error(exc: httpx.TransportError) -> str:
     }.get(type(exc), type(exc).__name__)
     detail = str(exc).strip()
     return f"{kind}: {detail}" if detail else kind
+
+
+class Transient(Exception):
+    """A failure worth another try: why (for the user), how long the server asked us
+    to wait (None: back off on our own), and whether the body came back damaged."""
+
+    def __init__(self, reason: str, wait: float | None = None, *, damaged: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+        self.damaged = damaged
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_retries: int
+    first_backoff: float  # seconds before the first retry when the server names none
+    max_wait: float  # cap on any one wait, the server's Retry-After included
+
+    def wait_for(self, failure: Transient, attempt: int) -> float:
+        if failure.wait is not None:
+            return min(failure.wait, self.max_wait)
+        return backoff_seconds(first=self.first_backoff, attempt=attempt, cap=self.max_wait)
+
+
+def with_retries(
+    attempt: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    on_retry: Callable[[str, float], None],
+    give_up: Callable[[Transient], Exception],
+) -> T:
+    """``attempt()``, tried again after each Transient failure up to
+    ``policy.max_retries`` times; then the exception ``give_up`` makes of the last
+    failure is raised, so a dead server ends the run instead of looping."""
+    for tries in range(policy.max_retries + 1):
+        try:
+            return attempt()
+        except Transient as failure:
+            if tries == policy.max_retries:
+                raise give_up(failure) from None
+            wait = policy.wait_for(failure, tries)
+            on_retry(failure.reason, wait)
+            if wait > 0:
+                time.sleep(wait)
+    raise AssertionError("unreachable: the loop returns or raises")

@@ -30,9 +30,11 @@ from paperscope.models import Rejected
 from paperscope.sources.arxiv_fields import doi_from_text
 from paperscope.sources.http_retry import (
     RETRY_STATUSES,
-    backoff_seconds,
+    RetryPolicy,
+    Transient,
     describe_transport_error,
     retry_after_seconds,
+    with_retries,
 )
 
 # OpenAlex's limits: values OR-ed in one filter, and results per page.
@@ -195,14 +197,6 @@ def _arxiv_ids(doi: str | None, locations: Any) -> tuple[str, ...]:
 # ------------------------------------------------------------------ the client
 
 
-class _Transient(Exception):
-    def __init__(self, reason: str, wait: float | None = None, *, damaged: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
-        self.damaged = damaged
-
-
 class OpenAlexClient:
     """One run's connection to OpenAlex. Use as a context manager."""
 
@@ -263,22 +257,24 @@ class OpenAlexClient:
         if self.settings.openalex_api_key:
             params = {**params, "api_key": self.settings.openalex_api_key}
         max_retries = self.settings.openalex_max_retries
-        for attempt in range(max_retries + 1):
-            try:
-                return self._attempt(params)
-            except _Transient as failure:
-                if attempt == max_retries:
-                    kind = MalformedResponse if failure.damaged else OpenAlexStopped
-                    raise kind(
-                        f"OpenAlex still failing after {max_retries} retries ({failure.reason})"
-                    ) from None
-                wait = self._wait_for(failure, attempt)
-                self.retries += 1
-                if self._on_retry:
-                    self._on_retry(failure.reason, wait)
-                if wait > 0:
-                    time.sleep(wait)
-        raise AssertionError("unreachable: the loop returns or raises")
+
+        def give_up(failure: Transient) -> Exception:
+            kind = MalformedResponse if failure.damaged else OpenAlexStopped
+            return kind(f"OpenAlex still failing after {max_retries} retries ({failure.reason})")
+
+        policy = RetryPolicy(
+            max_retries=max_retries,
+            first_backoff=self.settings.openalex_backoff_seconds,
+            max_wait=self.settings.openalex_max_wait_seconds,
+        )
+        return with_retries(
+            lambda: self._attempt(params), policy=policy, on_retry=self._retried, give_up=give_up
+        )
+
+    def _retried(self, reason: str, wait: float) -> None:
+        self.retries += 1
+        if self._on_retry:
+            self._on_retry(reason, wait)
 
     def _attempt(self, params: dict[str, str]) -> WorksPage:
         self._pace()
@@ -286,9 +282,9 @@ class OpenAlexClient:
         try:
             response = self._client.get(self._url, params=params)
         except httpx.TransportError as exc:
-            raise _Transient(describe_transport_error(exc)) from exc
+            raise Transient(describe_transport_error(exc)) from exc
         if response.status_code in RETRY_STATUSES:
-            raise _Transient(
+            raise Transient(
                 f"HTTP {response.status_code}{_api_message(response)}",
                 retry_after_seconds(response.headers.get("Retry-After")),
             )
@@ -301,7 +297,7 @@ class OpenAlexClient:
         try:
             return parse_works_page(response.content, name="OpenAlex response")
         except MalformedResponse as exc:
-            raise _Transient(str(exc), damaged=True) from exc
+            raise Transient(str(exc), damaged=True) from exc
 
     def _pace(self) -> None:
         """Space request starts at least 1/OPENALEX_REQUESTS_PER_SECOND apart."""
@@ -312,14 +308,6 @@ class OpenAlexClient:
                 time.sleep(remaining)
                 now = time.monotonic()
         self._last_start = now
-
-    def _wait_for(self, failure: _Transient, attempt: int) -> float:
-        cap = self.settings.openalex_max_wait_seconds
-        if failure.wait is not None:
-            return min(failure.wait, cap)
-        return backoff_seconds(
-            first=self.settings.openalex_backoff_seconds, attempt=attempt, cap=cap
-        )
 
 
 def _api_message(response: httpx.Response) -> str:

@@ -492,6 +492,38 @@ def visible_comment_counts(*, store: Store, paper_ids: Sequence[str]) -> dict[st
     return out
 
 
+@dataclass(frozen=True)
+class AccountComment:
+    """A comment as listed on its author's profile, with the paper it is about."""
+
+    comment: Comment
+    paper_title: str
+
+
+def comments_by_user(
+    *, store: Store, user_id: int, limit: int = 30
+) -> tuple[list[AccountComment], int]:
+    """An account's visible comments, newest first, and how many it has in all. Deleted
+    and hidden ones stay off the profile, as they are off the paper page."""
+    visible = and_(
+        comments.c.user_id == user_id,
+        comments.c.deleted_at.is_(None),
+        comments.c.hidden_at.is_(None),
+    )
+    with store.read() as conn:
+        total = int(conn.scalar(select(func.count()).select_from(comments).where(visible)) or 0)
+        rows = conn.execute(
+            _select()
+            .add_columns(papers.c.title.label("paper_title"))
+            .join(papers, papers.c.paper_id == comments.c.paper_id)
+            .where(visible)
+            .order_by(comments.c.created_at.desc(), comments.c.comment_id.desc())
+            .limit(limit)
+        )
+        found = [AccountComment(comment=_comment(r), paper_title=r.paper_title) for r in rows]
+    return found, total
+
+
 def claimants_by_paper(*, store: Store, paper_ids: Sequence[str]) -> dict[str, frozenset[int]]:
     """The accounts with an approved authorship claim on each paper: the one place
     author claims enter discussions. Papers without claimants are left out."""

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from paperscope.links import safe_url
 from paperscope.models import Paper, User
+from paperscope.store.claims import approved_claimant_ids
 from paperscope.store.database import Store
 from paperscope.store.discussions import visible_comment_counts
 from paperscope.store.page_versions import bump_page_version
@@ -36,21 +37,20 @@ def paper_ids_with_code(store: Store) -> frozenset[str]:
 
 def can_edit_links(store: Store, user: User | None, paper_id: str) -> bool:
     """Whether ``user`` may set the paper's code and project links: an administrator,
-    or someone who submitted the paper to the feed. The one place this is decided."""
+    someone who submitted the paper to the feed, or an approved author of it. The one
+    place this is decided."""
     if user is None:
         return False
     if user.is_admin:
         return True
+    key = resolve_paper_id(paper_id)
     with store.read() as conn:
         found = conn.scalar(
             select(submissions.c.submission_id)
-            .where(
-                submissions.c.paper_id == resolve_paper_id(paper_id),
-                submissions.c.user_id == user.user_id,
-            )
+            .where(submissions.c.paper_id == key, submissions.c.user_id == user.user_id)
             .limit(1)
         )
-    return found is not None
+    return found is not None or user.user_id in approved_claimant_ids(store=store, paper_id=key)
 
 
 def set_paper_links(

@@ -1,12 +1,16 @@
 """From stored comments to what pages and the API show: threads with rendered bodies,
-author badges, the viewer's votes and rights; and store refusals as API errors."""
+author badges, the viewer's votes and rights; store refusals as API errors; and how a
+discussion form answers (on to the comment, or the refusal with the text kept)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 
 from paperscope.config import Settings
 from paperscope.models import User
@@ -33,10 +37,11 @@ from paperscope.store.moderation import ReportRefused
 from paperscope.web.discussion_schemas import CommentAuthor, CommentOut, CommentPage
 from paperscope.web.errors import ApiError
 from paperscope.web.markup import render_comment
-from paperscope.web.rendering import paper_url
+from paperscope.web.rendering import paper_url, render
 from paperscope.web.views import pagination
 
 THREADS_PER_PAGE = 20
+Result = TypeVar("Result")
 
 
 def api_error(exc: DiscussionError | ReportRefused) -> ApiError:
@@ -54,6 +59,57 @@ def api_error(exc: DiscussionError | ReportRefused) -> ApiError:
     if isinstance(exc, CommentRefused | ReportRefused):
         return ApiError(422, "invalid_comment", str(exc))
     return ApiError(400, "invalid_request", str(exc))
+
+
+def refusals(action: Callable[[], Result]) -> Result:
+    """Run a store call, turning its refusals into API errors."""
+    try:
+        return action()
+    except (DiscussionError, ReportRefused) as exc:
+        raise api_error(exc) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TypedText:
+    """What a discussion form sent, shown again with a refusal so nothing typed is lost."""
+
+    text: str
+    paper_id: str
+    parent_id: int | None = None
+    field: str = "body"  # or "reason": the form's one text field
+
+
+def invalid_text(exc: ApiError) -> bool:
+    return exc.status == 422
+
+
+def form_answer(
+    request: Request,
+    change: Callable[[], str],
+    *,
+    typed: TypedText,
+    shown: Callable[[ApiError], bool] = invalid_text,
+) -> Response:
+    """A discussion form's answer: a 303 to the URL ``change`` returns, or, for a
+    refusal ``shown`` picks, the refusal in words with the ``typed`` text to send
+    again. Other refusals become the error page."""
+    try:
+        target = change()
+    except ApiError as exc:
+        if not shown(exc):
+            raise
+        context = {
+            "error": exc,
+            "action": request.url.path,
+            "body": typed.text,
+            "parent_id": typed.parent_id,
+            "field": typed.field,
+            "back": paper_url(typed.paper_id) + "#discussion",
+        }
+        return render(
+            request, "discussions/form_error.html", context, json_model=None, status_code=exc.status
+        )
+    return RedirectResponse(target, status_code=303)
 
 
 def comment_url(comment: Comment) -> str:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from paperscope.web.discussion_schemas import CommentOut
 from paperscope.web.schemas import BrowsePage, PaperCard
 
 TITLE_MAX = 200
@@ -159,6 +160,13 @@ class ClaimList(BaseModel):
     total: int
 
 
+class ProfileComment(BaseModel):
+    paper_id: str
+    paper_title: str
+    paper_url: str
+    comment: CommentOut
+
+
 class ProfilePage(BaseModel):
     username: str
     joined: datetime | None
@@ -166,6 +174,8 @@ class ProfilePage(BaseModel):
     claimed_total: int
     submissions: list[PaperCard]
     collections: list[CollectionSummary]
+    comments: list[ProfileComment] = Field(description="Their newest visible comments")
+    comments_total: int
     followers: int
     following: bool | None = Field(None, description="Whether you follow them (signed in)")
     is_self: bool

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from paperscope.config import Settings
 from paperscope.feeds.reply_mail import address_confirmed
 from paperscope.models import User
 from paperscope.store import Store
@@ -47,6 +50,32 @@ def _form_page(
     return render(request, template, context, json_model=None, status_code=status)
 
 
+def _enter(
+    request: Request,
+    store: Store,
+    settings: Settings,
+    account: Callable[[], User],
+    *,
+    template: str,
+    values: dict[str, str],
+    next_path: str,
+) -> Response:
+    """Sign up or in: with the ``account`` it returns, a session starts and the reader
+    goes on to ``next_path``; a refusal shows the form again with what was typed
+    (``values``: never the password)."""
+    try:
+        user = account()
+    except ApiError as exc:
+        return _form_page(
+            request, template, error=exc, values=values, status=exc.status, next_path=next_path
+        )
+    response = RedirectResponse(safe_next(next_path), status_code=303)
+    auth.start_session(
+        request=request, response=response, store=store, settings=settings, user=user
+    )
+    return response
+
+
 @routes.page("/signup")
 def signup_page(request: Request, user: MaybeUser) -> Response:
     if user:
@@ -64,22 +93,15 @@ def signup(
     password: str = Form(""),
     next: str = Form("/"),
 ) -> Response:
-    try:
-        user = auth.sign_up(store=store, username=username, email=email, password=password)
-    except auth.AuthError as exc:
-        return _form_page(
-            request,
-            "accounts/signup.html",
-            error=exc,
-            values={"username": username, "email": email},
-            status=exc.status,
-            next_path=next,
-        )
-    response = RedirectResponse(safe_next(next), status_code=303)
-    auth.start_session(
-        request=request, response=response, store=store, settings=settings, user=user
+    return _enter(
+        request,
+        store,
+        settings,
+        lambda: auth.sign_up(store=store, username=username, email=email, password=password),
+        template="accounts/signup.html",
+        values={"username": username, "email": email},
+        next_path=next,
     )
-    return response
 
 
 @routes.page("/signin")
@@ -98,28 +120,21 @@ def signin(
     password: str = Form(""),
     next: str = Form("/"),
 ) -> Response:
-    try:
-        user = auth.sign_in(
+    return _enter(
+        request,
+        store,
+        settings,
+        lambda: auth.sign_in(
             store=store,
             settings=settings,
             username=username,
             password=password,
             ip=_client_ip(request),
-        )
-    except ApiError as exc:
-        return _form_page(
-            request,
-            "accounts/signin.html",
-            error=exc,
-            values={"username": username},
-            status=exc.status,
-            next_path=next,
-        )
-    response = RedirectResponse(safe_next(next), status_code=303)
-    auth.start_session(
-        request=request, response=response, store=store, settings=settings, user=user
+        ),
+        template="accounts/signin.html",
+        values={"username": username},
+        next_path=next,
     )
-    return response
 
 
 @routes.page("/signout", methods=["POST"], csrf=True)

@@ -5,7 +5,7 @@ owner, on every path. Thin: storage is store/collections.py."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import Form, Query, Request, Response
@@ -56,6 +56,7 @@ from paperscope.web.views import back_url, cards_for, load_paper
 
 routes = Routes()
 _TAGS = ["collections"]
+FormModel = TypeVar("FormModel", CollectionIn, ItemIn)
 
 
 def collection_url(collection_id: int) -> str:
@@ -91,6 +92,28 @@ def _owned(store: Store, collection_id: int, user: User) -> Collection:
     if found.user_id != user.user_id:
         raise ApiError(403, "forbidden", "Only the owner of this collection can change it.")
     return found
+
+
+def _not_in_collection(paper_id: str) -> NotFound:
+    return NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+
+
+def _to_collection(collection_id: int) -> Response:
+    """Where a form that changed a collection sends the browser."""
+    return RedirectResponse(collection_url(collection_id), status_code=303)
+
+
+def _update(store: Store, collection_id: int, body: CollectionIn | CollectionChange) -> Collection:
+    changed = update_collection(
+        store=store,
+        collection_id=collection_id,
+        now=now_utc(),
+        title=body.title,
+        description=body.description,
+        is_public=body.public,
+    )
+    assert changed is not None  # the caller checked ownership: the collection exists
+    return changed
 
 
 def user_collections(request: Request) -> list[tuple[int, str]]:
@@ -139,7 +162,7 @@ def _page_model(store: Store, c: Collection, user: User | None) -> CollectionPag
     )
 
 
-def _form_value(model: type[CollectionIn] | type[ItemIn], **values: object) -> object:
+def _form_value(model: type[FormModel], **values: object) -> FormModel:
     """A form's fields checked by the API's own schema, so both refuse alike."""
     try:
         return model.model_validate(values)
@@ -203,7 +226,6 @@ def create_form(
     public: str = Form(""),
 ) -> Response:
     body = _form_value(CollectionIn, title=title, description=description, public=bool(public))
-    assert isinstance(body, CollectionIn)
     created = _create(store, user, body)
     return RedirectResponse(collection_url(created.collection_id), status_code=303)
 
@@ -223,7 +245,6 @@ def add_from_card(
     paper = load_paper(store, paper_id)
     if new_title.strip():
         body = _form_value(CollectionIn, title=new_title, description="", public=False)
-        assert isinstance(body, CollectionIn)
         target = _create(store, user, body)
     elif collection_id.isdigit():
         target = _owned(store, int(collection_id), user)
@@ -290,16 +311,7 @@ def api_edit(
 ) -> Response:
     """Change the title, description or visibility."""
     _owned(store, collection_id, user)
-    changed = update_collection(
-        store=store,
-        collection_id=collection_id,
-        now=now_utc(),
-        title=body.title,
-        description=body.description,
-        is_public=body.public,
-    )
-    assert changed is not None
-    return json_response(_page_model(store, changed, user))
+    return json_response(_page_model(store, _update(store, collection_id, body), user))
 
 
 @routes.page("/collections/{collection_id}/edit", methods=["POST"], csrf=True)
@@ -313,16 +325,8 @@ def edit_form(
 ) -> Response:
     _owned(store, collection_id, user)
     body = _form_value(CollectionIn, title=title, description=description, public=bool(public))
-    assert isinstance(body, CollectionIn)
-    update_collection(
-        store=store,
-        collection_id=collection_id,
-        now=now_utc(),
-        title=body.title,
-        description=body.description,
-        is_public=body.public,
-    )
-    return RedirectResponse(collection_url(collection_id), status_code=303)
+    _update(store, collection_id, body)
+    return _to_collection(collection_id)
 
 
 @routes.api(
@@ -380,7 +384,7 @@ def _item_out(store: Store, c: Collection, paper_id: str, user: User) -> Collect
     for item in page.items:
         if item.paper.paper_id == paper_id:
             return item
-    raise NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+    raise _not_in_collection(paper_id)
 
 
 @routes.page("/collections/{collection_id}/items", methods=["POST"], csrf=True)
@@ -393,10 +397,9 @@ def add_item_form(
 ) -> Response:
     c = _owned(store, collection_id, user)
     body = _form_value(ItemIn, paper_id=paper_id.strip(), note=note)
-    assert isinstance(body, ItemIn)
     paper = load_paper(store, body.paper_id)
     _add(store, c, paper.paper_id, body.note or None)
-    return RedirectResponse(collection_url(collection_id), status_code=303)
+    return _to_collection(collection_id)
 
 
 @routes.api(
@@ -414,7 +417,7 @@ def api_note(
     if not set_item_note(
         store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
     ):
-        raise NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+        raise _not_in_collection(paper_id)
     return json_response(_item_out(store, c, paper_id, user))
 
 
@@ -430,7 +433,7 @@ def note_form(
     set_item_note(
         store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
     )
-    return RedirectResponse(collection_url(collection_id), status_code=303)
+    return _to_collection(collection_id)
 
 
 @routes.page("/collections/{collection_id}/items/{paper_id:path}/move", methods=["POST"], csrf=True)
@@ -449,7 +452,7 @@ def move_form(
         offset=-1 if direction == "up" else 1,
         now=now_utc(),
     )
-    return RedirectResponse(collection_url(collection_id), status_code=303)
+    return _to_collection(collection_id)
 
 
 @routes.api(
@@ -483,7 +486,7 @@ def api_remove_item(
 ) -> Response:
     _owned(store, collection_id, user)
     if not remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc()):
-        raise NotFound(f"{paper_id!r} is not in this collection.", {"paper_id": paper_id})
+        raise _not_in_collection(paper_id)
     return Response(status_code=204)
 
 
@@ -493,7 +496,7 @@ def api_remove_item(
 def remove_form(collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
     _owned(store, collection_id, user)
     remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc())
-    return RedirectResponse(collection_url(collection_id), status_code=303)
+    return _to_collection(collection_id)
 
 
 # ---------------------------------------------------------------- upvotes, export, feed
@@ -515,7 +518,7 @@ def upvote(request: Request, collection_id: int, store: StoreDep, user: CurrentU
     )
     if wants_json(request):
         return json_response(CollectionUpvote(id=collection_id, upvoted=upvoted, upvotes=count))
-    return RedirectResponse(collection_url(collection_id), status_code=303)
+    return _to_collection(collection_id)
 
 
 @routes.twin(

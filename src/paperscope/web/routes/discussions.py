@@ -4,9 +4,6 @@ the forms of the paper page's discussion. Registered before papers: its
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from fastapi import BackgroundTasks, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
@@ -23,7 +20,6 @@ from paperscope.store import Store
 from paperscope.store.discussions import (
     BodyLimits,
     Comment,
-    DiscussionError,
     claimants_by_paper,
     delete_comment,
     edit_comment,
@@ -33,7 +29,7 @@ from paperscope.store.discussions import (
     set_comment_vote,
     set_reply_mail,
 )
-from paperscope.store.moderation import ReportRefused, report_comment
+from paperscope.store.moderation import report_comment
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
 from paperscope.web.discussion_schemas import (
@@ -50,11 +46,13 @@ from paperscope.web.discussion_schemas import (
     ReportOut,
 )
 from paperscope.web.discussion_views import (
-    api_error,
+    TypedText,
     comment_out,
     comment_page,
     comment_url,
+    form_answer,
     parse_order,
+    refusals,
 )
 from paperscope.web.errors import ApiError
 from paperscope.web.rendering import json_response, paper_url, render
@@ -62,16 +60,7 @@ from paperscope.web.routing import Routes
 from paperscope.web.views import LimitParam, PageParam, back_url, load_paper
 
 routes = Routes()
-Result = TypeVar("Result")
 TAGS = ["discussions"]
-
-
-def _refusals(action: Callable[[], Result]) -> Result:
-    """Run a store call, turning its refusals into API errors."""
-    try:
-        return action()
-    except (DiscussionError, ReportRefused) as exc:
-        raise api_error(exc) from exc
 
 
 def _out(store: Store, comment: Comment, user: User | None) -> CommentOut:
@@ -90,7 +79,7 @@ def _post(
 ) -> Comment:
     paper = load_paper(store, paper_id)
     limits = BodyLimits(max_chars=settings.comment_max_chars, per_hour=settings.comments_per_hour)
-    created = _refusals(
+    created = refusals(
         lambda: post_comment(
             store=store,
             paper_id=paper.paper_id,
@@ -105,6 +94,40 @@ def _post(
         # After the response: the poster never waits on building a mail.
         tasks.add_task(queue_reply_mail, store=store, settings=settings, reply=created, paper=paper)
     return created
+
+
+def _edit(store: Store, settings: Settings, user: User, comment_id: int, body: str) -> Comment:
+    return refusals(
+        lambda: edit_comment(
+            store=store,
+            comment_id=comment_id,
+            user_id=user.user_id,
+            body=body,
+            max_chars=settings.comment_max_chars,
+            now=now_utc(),
+        )
+    )
+
+
+def _delete(store: Store, user: User, comment_id: int) -> Comment:
+    return refusals(
+        lambda: delete_comment(
+            store=store, comment_id=comment_id, user_id=user.user_id, now=now_utc()
+        )
+    )
+
+
+def _report(store: Store, user: User, comment_id: int, reason: str) -> bool:
+    """True when this is the account's first report of the comment."""
+    return refusals(
+        lambda: report_comment(
+            store=store,
+            comment_id=comment_id,
+            user_id=user.user_id,
+            reason=reason,
+            now=now_utc(),
+        )
+    )
 
 
 # ---------------------------------------------------------------- JSON API
@@ -177,16 +200,7 @@ def api_edit_comment(
     comment_id: int, body: CommentEdit, store: StoreDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     """Replace the text of your own comment; it is then marked edited."""
-    changed = _refusals(
-        lambda: edit_comment(
-            store=store,
-            comment_id=comment_id,
-            user_id=user.user_id,
-            body=body.body,
-            max_chars=settings.comment_max_chars,
-            now=now_utc(),
-        )
-    )
+    changed = _edit(store, settings, user, comment_id, body.body)
     return json_response(_out(store, changed, user))
 
 
@@ -200,16 +214,11 @@ def api_edit_comment(
 )
 def api_delete_comment(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
     """Delete your own comment: its text is erased; replies to it stay, under "[deleted]"."""
-    gone = _refusals(
-        lambda: delete_comment(
-            store=store, comment_id=comment_id, user_id=user.user_id, now=now_utc()
-        )
-    )
-    return json_response(_out(store, gone, user))
+    return json_response(_out(store, _delete(store, user, comment_id), user))
 
 
 def _vote(store: Store, user: User, comment_id: int, upvoted: bool | None) -> CommentVoteState:
-    state, count = _refusals(
+    state, count = refusals(
         lambda: set_comment_vote(
             store=store, comment_id=comment_id, user_id=user.user_id, upvoted=upvoted, now=now_utc()
         )
@@ -256,15 +265,7 @@ def api_report_comment(
     comment_id: int, body: ReportIn, store: StoreDep, user: CurrentUser
 ) -> Response:
     """Once per account and comment, with a short reason (at most 200 characters)."""
-    added = _refusals(
-        lambda: report_comment(
-            store=store,
-            comment_id=comment_id,
-            user_id=user.user_id,
-            reason=body.reason,
-            now=now_utc(),
-        )
-    )
+    added = _report(store, user, comment_id, body.reason)
     return json_response(
         ReportOut(comment_id=comment_id, reported=added), status_code=201 if added else 200
     )
@@ -317,30 +318,6 @@ def api_set_discussion_settings(
 # ---------------------------------------------------------------- forms of the paper page
 
 
-def _form_error(
-    request: Request,
-    exc: ApiError,
-    *,
-    action: str,
-    body: str,
-    paper_id: str,
-    parent_id: int | None,
-    field: str = "body",
-) -> Response:
-    """The refusal in words, with the text kept so nothing typed is lost."""
-    context = {
-        "error": exc,
-        "action": action,
-        "body": body,
-        "parent_id": parent_id,
-        "field": field,
-        "back": paper_url(paper_id) + "#discussion",
-    }
-    return render(
-        request, "discussions/form_error.html", context, json_model=None, status_code=exc.status
-    )
-
-
 @routes.page("/papers/{paper_id:path}/comments", methods=["POST"], csrf=True)
 def comment_form(
     request: Request,
@@ -352,20 +329,13 @@ def comment_form(
     body: str = Form("", max_length=BODY_HARD_LIMIT),
     parent_id: int | None = Form(None),
 ) -> Response:
-    try:
-        created = _post(store, settings, user, paper_id, body, parent_id, tasks)
-    except ApiError as exc:
-        if exc.code == "not_found" and parent_id is None:
-            raise
-        return _form_error(
-            request,
-            exc,
-            action=request.url.path,
-            body=body,
-            paper_id=paper_id,
-            parent_id=parent_id,
-        )
-    return RedirectResponse(comment_url(created), status_code=303)
+    return form_answer(
+        request,
+        lambda: comment_url(_post(store, settings, user, paper_id, body, parent_id, tasks)),
+        typed=TypedText(body, paper_id, parent_id),
+        # A missing paper is the 404 page; every other refusal keeps the text.
+        shown=lambda exc: not (exc.code == "not_found" and parent_id is None),
+    )
 
 
 def _owned_comment(store: Store, comment_id: int) -> Comment:
@@ -385,38 +355,16 @@ def edit_form(
     body: str = Form("", max_length=BODY_HARD_LIMIT),
 ) -> Response:
     existing = _owned_comment(store, comment_id)
-    try:
-        changed = _refusals(
-            lambda: edit_comment(
-                store=store,
-                comment_id=comment_id,
-                user_id=user.user_id,
-                body=body,
-                max_chars=settings.comment_max_chars,
-                now=now_utc(),
-            )
-        )
-    except ApiError as exc:
-        if exc.status != 422:
-            raise
-        return _form_error(
-            request,
-            exc,
-            action=request.url.path,
-            body=body,
-            paper_id=existing.paper_id,
-            parent_id=None,
-        )
-    return RedirectResponse(comment_url(changed), status_code=303)
+    return form_answer(
+        request,
+        lambda: comment_url(_edit(store, settings, user, comment_id, body)),
+        typed=TypedText(body, existing.paper_id),
+    )
 
 
 @routes.page("/comments/{comment_id}/delete", methods=["POST"], csrf=True)
 def delete_form(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
-    gone = _refusals(
-        lambda: delete_comment(
-            store=store, comment_id=comment_id, user_id=user.user_id, now=now_utc()
-        )
-    )
+    gone = _delete(store, user, comment_id)
     return RedirectResponse(paper_url(gone.paper_id) + "#discussion", status_code=303)
 
 
@@ -438,31 +386,12 @@ def report_form(
     reason: str = Form("", max_length=2000),
 ) -> Response:
     found = _owned_comment(store, comment_id)
-    try:
-        _refusals(
-            lambda: report_comment(
-                store=store,
-                comment_id=comment_id,
-                user_id=user.user_id,
-                reason=reason,
-                now=now_utc(),
-            )
-        )
-    except ApiError as exc:
-        if exc.status != 422:
-            raise
-        return _form_error(
-            request,
-            exc,
-            action=request.url.path,
-            body=reason,
-            paper_id=found.paper_id,
-            parent_id=None,
-            field="reason",
-        )
-    return RedirectResponse(
-        f"{paper_url(found.paper_id)}?reported={comment_id}#comment-{comment_id}", status_code=303
-    )
+
+    def report() -> str:
+        _report(store, user, comment_id, reason)
+        return f"{paper_url(found.paper_id)}?reported={comment_id}#comment-{comment_id}"
+
+    return form_answer(request, report, typed=TypedText(reason, found.paper_id, field="reason"))
 
 
 @routes.page("/account/discussions", methods=["POST"], csrf=True)

@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse
 from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.accounts import find_user
-from paperscope.store.discussions import DiscussionError
 from paperscope.store.moderation import (
     ban_user,
     dismiss_reports,
@@ -30,7 +29,7 @@ from paperscope.web.discussion_schemas import (
     ModerationQueue,
     ReportEntry,
 )
-from paperscope.web.discussion_views import api_error, comment_out
+from paperscope.web.discussion_views import comment_out, refusals
 from paperscope.web.errors import ApiError
 from paperscope.web.rendering import json_response, render
 from paperscope.web.routing import Routes
@@ -88,12 +87,11 @@ def moderation_page(request: Request, store: StoreDep, user: CurrentUser) -> Res
 
 def _hide(store: Store, user: User, comment_id: int, hidden: bool) -> CommentOut:
     require_admin(user)
-    try:
-        changed = set_hidden(
+    changed = refusals(
+        lambda: set_hidden(
             store=store, comment_id=comment_id, hidden=hidden, by=user.user_id, now=now_utc()
         )
-    except DiscussionError as exc:
-        raise api_error(exc) from exc
+    )
     return comment_out(changed, viewer=user, claimants={})
 
 

@@ -215,7 +215,8 @@ def _set_links(store: Store, user: User, paper_id: str, body: PaperLinksIn) -> P
         raise ApiError(
             403,
             "forbidden",
-            "Only the person who submitted this paper or an administrator can set its links.",
+            "Only the person who submitted this paper, one of its claimed authors or an "
+            "administrator can set its links.",
         )
     try:
         return set_paper_links(

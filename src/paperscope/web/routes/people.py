@@ -25,6 +25,7 @@ from paperscope.store.claims import (
     withdraw_claim,
 )
 from paperscope.store.collections import list_collections
+from paperscope.store.discussions import claimants_by_paper, comments_by_user, voted_by
 from paperscope.store.follows import (
     TooManyFollows,
     follow,
@@ -38,6 +39,7 @@ from paperscope.store.papers import get_papers
 from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.discussion_views import comment_out
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.people_schemas import (
     ClaimIn,
@@ -46,6 +48,7 @@ from paperscope.web.people_schemas import (
     FollowList,
     FollowOut,
     FollowState,
+    ProfileComment,
     ProfilePage,
 )
 from paperscope.web.people_views import user_url
@@ -77,13 +80,14 @@ def _account(store: Store, username: str) -> User:
     tags=["people"],
 )
 def profile_page(request: Request, username: str, store: StoreDep, viewer: MaybeUser) -> Response:
-    """An account's claimed papers, submissions and public collections."""
+    """An account's claimed papers, submissions, public collections and comments."""
     account = _account(store, username)
     claimed, claimed_total = claimed_paper_ids(
         store=store, user_id=account.user_id, limit=PROFILE_LIST
     )
     submitted = submitted_paper_ids(store=store, user_id=account.user_id, limit=PROFILE_LIST)
     target = target_of("user", account.user_id)
+    comments, comments_total = _profile_comments(store, account.user_id, viewer)
     model = ProfilePage(
         username=account.username,
         joined=account.created_at,
@@ -94,6 +98,8 @@ def profile_page(request: Request, username: str, store: StoreDep, viewer: Maybe
             summary(c)
             for c in list_collections(store=store, user_id=account.user_id, public_only=True)
         ],
+        comments=comments,
+        comments_total=comments_total,
         followers=follower_count(store=store, kind="user", target=target),
         following=is_following(store=store, user_id=viewer.user_id, kind="user", target=target)
         if viewer
@@ -101,6 +107,31 @@ def profile_page(request: Request, username: str, store: StoreDep, viewer: Maybe
         is_self=bool(viewer and viewer.user_id == account.user_id),
     )
     return render(request, "people/profile.html", json_model=model)
+
+
+def _profile_comments(
+    store: Store, user_id: int, viewer: User | None
+) -> tuple[list[ProfileComment], int]:
+    found, total = comments_by_user(store=store, user_id=user_id, limit=PROFILE_LIST)
+    paper_ids = [c.comment.paper_id for c in found]
+    claimants = claimants_by_paper(store=store, paper_ids=paper_ids)
+    voted = (
+        voted_by(
+            store=store, user_id=viewer.user_id, comment_ids=[c.comment.comment_id for c in found]
+        )
+        if viewer
+        else frozenset()
+    )
+    listed = [
+        ProfileComment(
+            paper_id=c.comment.paper_id,
+            paper_title=c.paper_title,
+            paper_url=paper_url(c.comment.paper_id),
+            comment=comment_out(c.comment, viewer=viewer, claimants=claimants, voted=voted),
+        )
+        for c in found
+    ]
+    return listed, total
 
 
 # ---------------------------------------------------------------- follows
