@@ -97,9 +97,11 @@ def test_tuned_query_encoder_is_trained_on_one_half_and_scores_the_other(
     identity["document_model"] = "some-other-model"
     (folder / QUERY_MODEL_FILE).write_text(json.dumps(identity))
     corpus = load_beir(dataset, split="train")
-    with indexed_engine(corpus, work_dir=work, query_model=str(folder)) as engine:
-        with pytest.raises(IndexMismatchError, match="some-other-model"):
-            engine.search(SearchQuery(text="how proteins fold"))
+    with (
+        indexed_engine(corpus, work_dir=work, query_model=str(folder)) as engine,
+        pytest.raises(IndexMismatchError, match="some-other-model"),
+    ):
+        engine.search(SearchQuery(text="how proteins fold"))
 
 
 def test_finetune_command_reports_a_missing_dataset(tmp_path: Path) -> None:
