@@ -61,6 +61,14 @@ class Settings(BaseSettings):
         default=None,
         description="Folder for exported ONNX models; unset: DATA_DIR/models.",
     )
+    query_embedding_model: str = Field(
+        default="",
+        description=(
+            "Folder of a query encoder made by `paperscope models finetune`, used for "
+            "search queries only (papers keep the dense index's vectors); empty: queries "
+            "use EMBEDDING_MODEL like papers (docs/search.md)."
+        ),
+    )
     ray_address: str | None = Field(
         default=None,
         description=(

@@ -1,5 +1,6 @@
-"""`paperscope models distill`: make the static embedding model (the fast backfill
-path) from the bundled MiniLM; a thin wrapper around index/embedder.py."""
+"""`paperscope models distill` (the static embedding model, the fast backfill path, from
+the bundled MiniLM) and `models finetune` (a query encoder tuned on judged queries): thin
+wrappers around index/embedder.py and search/query_tuning.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
     app.add_typer(models_app, name="models")
     models_app.command("distill")(distill)
+    models_app.command("finetune")(finetune)
 
 
 def distill(
@@ -40,4 +42,48 @@ def distill(
     console.print(
         f"static model written to {folder}; use it with PAPERSCOPE_EMBEDDING_MODEL={setting} "
         "and rebuild the dense index (`paperscope index --rebuild`)"
+    )
+
+
+def finetune(
+    dataset: Path = typer.Argument(
+        ..., help="BEIR-format folder: corpus.jsonl, queries(.SPLIT).jsonl, qrels/SPLIT.tsv."
+    ),
+    out_dir: Path = typer.Argument(..., help="Folder to create for the query encoder."),
+    split: str = typer.Option("train", "--split", help="Judgements to train on."),
+    half: str = typer.Option(
+        "all", "--half", help="all, or only the queries at even or odd positions."
+    ),
+    epochs: int = typer.Option(2, "--epochs", min=1, max=50),
+    learning_rate: float = typer.Option(2e-5, "--learning-rate", min=1e-7, max=1e-2),
+    work_dir: Path | None = typer.Option(
+        None, "--work-dir", help="Keep the indexed corpus here (shared with `eval beir`)."
+    ),
+) -> None:
+    """Fine-tune a query encoder on judged queries against the corpus's paper vectors
+    (docs/search.md); select it with PAPERSCOPE_QUERY_EMBEDDING_MODEL."""
+    from paperscope.index.artifacts import IndexMismatchError
+    from paperscope.index.embedder import EmbedderError
+    from paperscope.index.query_encoder import TrainingSettings
+    from paperscope.search.eval_beir import BeirError
+    from paperscope.search.query_tuning import finetune_on_beir
+
+    def report(epoch: int, loss: float) -> None:
+        console.print(f"epoch {epoch}/{epochs}: mean loss {loss:.3f}")
+
+    try:
+        folder = finetune_on_beir(
+            directory=dataset,
+            split=split,
+            half=half,
+            out_dir=out_dir,
+            work_dir=work_dir,
+            training=TrainingSettings(epochs=epochs, learning_rate=learning_rate),
+            on_epoch=report,
+        )
+    except (BeirError, EmbedderError, IndexMismatchError) as exc:
+        raise UserError(str(exc)) from exc
+    console.print(
+        f"query encoder written to {folder}; use it with "
+        f"PAPERSCOPE_QUERY_EMBEDDING_MODEL={folder.resolve()}"
     )

@@ -284,9 +284,19 @@ def eval_beir(
     work_dir: Path = typer.Option(
         None, "--work-dir", help="Keep the indexed corpus here and reuse it next time."
     ),
+    half: str = typer.Option(
+        "all", "--half", help="all, or only the queries at even or odd positions."
+    ),
+    query_model: str = typer.Option(
+        "",
+        "--query-model",
+        envvar="PAPERSCOPE_QUERY_EMBEDDING_MODEL",
+        help="Folder of a query encoder made by `paperscope models finetune`.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """nDCG@10 and recall@100 of each search mode on a BEIR dataset."""
+    from paperscope.index.artifacts import IndexMismatchError
     from paperscope.index.embedder import EmbedderError
     from paperscope.search.eval_beir import MODES, BeirError, evaluate_beir
 
@@ -302,13 +312,16 @@ def eval_beir(
                 limit_queries=limit_queries,
                 work_dir=work_dir,
                 progress=callback,
+                half=half,
+                query_model=query_model,
             )
-    except (BeirError, EmbedderError) as exc:
+    except (BeirError, EmbedderError, IndexMismatchError) as exc:
         raise UserError(str(exc)) from exc
     if as_json:
         typer.echo(orjson.dumps([s.as_json() for s in scores], option=orjson.OPT_INDENT_2).decode())
         return
-    table = Table(title=f"{directory.name} ({split}, {scores[0].queries} queries)")
+    which = split if half == "all" else f"{split}, {half} half"
+    table = Table(title=f"{directory.name} ({which}, {scores[0].queries} queries)")
     for column in ("mode", "nDCG@10", "recall@100"):
         table.add_column(column, justify="left" if column == "mode" else "right")
     for score in scores:

@@ -77,9 +77,12 @@ def read_model_files(name: str, path: Path) -> ModelFiles:
     pooling_config = _read_json(path / "1_Pooling" / "config.json") or {
         "pooling_mode_mean_tokens": True
     }
-    if pooling_config.get("pooling_mode_mean_tokens"):
+    # sentence-transformers 6 saves ``pooling_mode`` and ``embedding_dimension``;
+    # earlier versions one flag per mode and ``word_embedding_dimension``.
+    mode = pooling_config.get("pooling_mode")
+    if mode == "mean" or pooling_config.get("pooling_mode_mean_tokens"):
         pooling = "mean"
-    elif pooling_config.get("pooling_mode_cls_token"):
+    elif mode == "cls" or pooling_config.get("pooling_mode_cls_token"):
         pooling = "cls"
     else:
         raise ExportError(
@@ -87,8 +90,20 @@ def read_model_files(name: str, path: Path) -> ModelFiles:
             "set PAPERSCOPE_EMBEDDING_BACKEND=torch for this model."
         )
     st_config = _read_json(path / "sentence_bert_config.json") or {}
-    max_len = int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512))
-    dim = int(pooling_config.get("word_embedding_dimension") or config["hidden_size"])
+    # sentence-transformers 6 keeps the limit only as the tokenizer's model_max_length.
+    tokenizer_config = _read_json(path / "tokenizer_config.json") or {}
+    max_len = int(
+        st_config.get("max_seq_length")
+        or min(
+            int(tokenizer_config.get("model_max_length") or 1_000_000),
+            int(config.get("max_position_embeddings", 512)),
+        )
+    )
+    dim = int(
+        pooling_config.get("word_embedding_dimension")
+        or pooling_config.get("embedding_dimension")
+        or config["hidden_size"]
+    )
     return ModelFiles(name=name, path=path, pooling=pooling, max_seq_length=max_len, dim=dim)
 
 

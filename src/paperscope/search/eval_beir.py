@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 ID_PREFIX = "beir-"
 SPLITS = ("train", "dev", "test")
 MODES = ("bm25", "dense", "hybrid")
+HALVES = ("all", "even", "odd")
 
 
 class BeirError(Exception):
@@ -83,6 +84,15 @@ def load_beir(directory: Path, *, split: str = "test") -> BeirDataset:
     return BeirDataset(corpus=corpus, queries=queries, qrels={q: qrels[q] for q in queries})
 
 
+def select_half(queries: dict[str, str], half: str) -> dict[str, str]:
+    """The queries at even or odd positions (in file order), or all of them: one half
+    tunes (fusion weights, a query encoder), the other is scored as held out."""
+    if half not in HALVES:
+        raise BeirError(f"half {half!r}: use all, even or odd")
+    items = list(queries.items())
+    return dict(items if half == "all" else items[half == "odd" :: 2])
+
+
 def _jsonl(path: Path) -> Iterator[tuple[dict[str, Any], int]]:
     if not path.is_file():
         raise BeirError(f"{path}: file not found (is this a BEIR dataset folder?)")
@@ -121,13 +131,17 @@ def indexed_engine(
     embedder: Embedder | None = None,
     dense: bool = True,
     progress: ProgressCallback | None = None,
+    query_model: str = "",
 ) -> Iterator[SearchEngine]:
     """A SearchEngine over the dataset's corpus, in ``work_dir`` or a temp folder.
-    A ``work_dir`` that already holds this corpus is reused as it is."""
+    A ``work_dir`` that already holds this corpus is reused as it is. ``query_model``:
+    a tuned query encoder's folder (index/query_encoder.py) for the queries."""
     from paperscope.search.engine import SearchEngine
 
     with tempfile.TemporaryDirectory(prefix="paperscope-beir-") as scratch:
-        settings = Settings(data_dir=work_dir or Path(scratch), dev_mode=True)
+        settings = Settings(
+            data_dir=work_dir or Path(scratch), dev_mode=True, query_embedding_model=query_model
+        )
         store = Store.open(settings)
         try:
             if count_papers(store=store) != len(dataset.corpus):
@@ -172,18 +186,22 @@ def evaluate_beir(
     work_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     on_mode: Callable[[ModeScore], None] | None = None,
+    half: str = "all",
+    query_model: str = "",
 ) -> list[ModeScore]:
-    """nDCG@10 and recall@100 of each mode on ``split`` (first ``limit_queries``)."""
+    """nDCG@10 and recall@100 of each mode on ``split`` (the ``half`` of its queries,
+    then the first ``limit_queries``); ``query_model``: a tuned query encoder."""
     dataset = load_beir(directory, split=split)
-    queries = dict(
-        list(dataset.queries.items())[:limit_queries] if limit_queries else dataset.queries.items()
-    )
+    chosen = select_half(dataset.queries, half)
+    queries = dict(list(chosen.items())[:limit_queries] if limit_queries else chosen.items())
     if not queries:
         raise BeirError(f"{directory}: no {split} query has judgements")
     qrels = {q: dataset.qrels[q] for q in queries}
     needs_dense = any(mode != "bm25" for mode in modes)
     scores: list[ModeScore] = []
-    with indexed_engine(dataset, work_dir=work_dir, dense=needs_dense, progress=progress) as engine:
+    with indexed_engine(
+        dataset, work_dir=work_dir, dense=needs_dense, progress=progress, query_model=query_model
+    ) as engine:
         for mode in modes:
             score = score_rankings(rankings(engine, queries, mode=mode), qrels, mode)
             scores.append(score)

@@ -75,7 +75,10 @@ class SemanticSide:
                     # One short query at a time: a second ONNX thread only spins
                     # (measured: 5.4 against 10.8 ms of CPU per query, docs/performance.md).
                     settings = settings.model_copy(update={"embedding_threads": 1})
-                embedder = load_embedder(settings)
+                if settings.query_embedding_model.strip():
+                    embedder = self._query_encoder(settings)
+                else:
+                    embedder = load_embedder(settings)
                 if self.index is not None and embedder.model_name != self.index.model_name:
                     raise IndexMismatchError(
                         f"{self._directory}: the dense index holds {self.index.model_name!r} "
@@ -84,6 +87,24 @@ class SemanticSide:
                     )
                 self._embedder = embedder
             return self._embedder
+
+    def _query_encoder(self, settings: Settings) -> Embedder:
+        """The tuned query encoder (index/query_encoder.py), refused unless it was
+        trained against this dense index's document model."""
+        from paperscope.index.embedder import load_embedder
+        from paperscope.index.query_encoder import QueryEncoder, read_query_model
+
+        folder = Path(settings.query_embedding_model.strip()).expanduser().resolve()
+        info = read_query_model(folder)
+        if self.index is not None and info.document_model != self.index.model_name:
+            raise IndexMismatchError(
+                f"PAPERSCOPE_QUERY_EMBEDDING_MODEL={folder} was trained against "
+                f"{info.document_model!r} vectors but the dense index in {self._directory} "
+                f"holds {self.index.model_name!r} vectors; train it again on this index "
+                "(`paperscope models finetune`) or unset the setting."
+            )
+        encoder = load_embedder(settings.model_copy(update={"embedding_model": str(folder)}))
+        return QueryEncoder(encoder, document_model=info.document_model)
 
     def use_embedder(self, embedder: Embedder) -> None:
         """Use an already loaded embedder (evaluation and benchmarks share one)."""
