@@ -179,7 +179,10 @@ def test_distill_command_makes_a_model_from_the_bundled_minilm(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert STATIC_ALIAS in done.stdout
-    settings = Settings(data_dir=tmp_path, dev_mode=True, embedding_model=STATIC_ALIAS)
+    # the command ran without PAPERSCOPE_ variables, so it wrote under DATA_DIR/models
+    settings = Settings(
+        data_dir=tmp_path, dev_mode=True, embedding_model=STATIC_ALIAS, embedding_cache_dir=None
+    )
     embedder = load_embedder(settings)
     assert (embedder.model_name, embedder.dim) == ("all-MiniLM-L6-v2-static64", 64)
     graphs, molecules, bank = embedder.encode(
