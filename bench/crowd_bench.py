@@ -81,26 +81,29 @@ end
 """
 
 
+def bench_session(store: Store, username: str, lifetime: timedelta) -> str:
+    """The secret of a new session for ``username`` (made if missing), as sign-in makes it."""
+    now = datetime.now(UTC)
+    found = find_user(store=store, username=username)
+    user = found[0] if found else None
+    if user is None:
+        user = create_user(store=store, username=username, email=None, password_hash=None, now=now)
+    secret = secrets.token_urlsafe(32)
+    create_session(
+        store=store,
+        user_id=user.user_id,
+        session_hash=hash_secret(secret),
+        now=now,
+        lifetime=lifetime,
+    )
+    return secret
+
+
 def _session_cookie(data_dir: Path) -> str:
     """A session for the bench user, made in the store as sign-in would make it."""
     store = Store.open(Settings(data_dir=data_dir, dev_mode=True))
     try:
-        now = datetime.now(UTC)
-        found = find_user(store=store, username="crowd")
-        user = found[0] if found else None
-        if user is None:
-            user = create_user(
-                store=store, username="crowd", email=None, password_hash=None, now=now
-            )
-        secret = secrets.token_urlsafe(32)
-        create_session(
-            store=store,
-            user_id=user.user_id,
-            session_hash=hash_secret(secret),
-            now=now,
-            lifetime=timedelta(days=1),
-        )
-        return f"ps_session={secret}"
+        return f"ps_session={bench_session(store, 'crowd', timedelta(days=1))}"
     finally:
         store.close()
 

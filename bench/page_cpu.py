@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ import fastapi.dependencies.utils
 import fastapi.routing
 import starlette.concurrency
 
-from paperscope.api_tokens import hash_secret
 from paperscope.config import Settings
 from paperscope.store import Store
-from paperscope.store.accounts import create_session, create_user, find_user
 from paperscope.web.app import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from crowd_bench import bench_session
 
 PAGES = ["/daily/2024-10-25", "/papers/2410.00000", "/trending?window=week"]
 
@@ -43,25 +45,6 @@ def _run_inline() -> None:
     fastapi.routing.run_in_threadpool = _inline  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = _inline  # type: ignore[assignment]
     starlette.concurrency.run_in_threadpool = _inline  # type: ignore[assignment]
-
-
-def _session(store: Store) -> str:
-    now = datetime.now(UTC)
-    found = find_user(store=store, username="bench-cpu")
-    user = found[0] if found else None
-    if user is None:
-        user = create_user(
-            store=store, username="bench-cpu", email=None, password_hash=None, now=now
-        )
-    secret = secrets.token_urlsafe(32)
-    create_session(
-        store=store,
-        user_id=user.user_id,
-        session_hash=hash_secret(secret),
-        now=now,
-        lifetime=timedelta(hours=1),
-    )
-    return secret
 
 
 def _request(app: Any, path: str, cookie: bytes) -> Callable[[], Awaitable[None]]:
@@ -111,7 +94,7 @@ async def _measure(app: Any, path: str, cookie: bytes, n: int) -> float:
 async def _main(args: argparse.Namespace) -> None:
     settings = Settings(data_dir=args.data_dir, dev_mode=True)
     store = Store.open(settings)
-    secret = _session(store)
+    secret = bench_session(store, "bench-cpu", timedelta(hours=1))
     app = create_app(settings, store=store)
     csrf = b"ps_csrf=" + secrets.token_urlsafe(18).encode()
     cookies = {"anonymous": csrf, "signed in": csrf + b"; ps_session=" + secret.encode()}
