@@ -197,6 +197,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="Skip building when the folder exists."
     )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="Build and print build figures, serve nothing: builds tolerate a busy "
+        "machine, latencies do not, so the two can run at different times.",
+    )
     args = parser.parse_args()
     if args.serve:
         print(json.dumps(serve(args.serve, args.queries)))
@@ -211,6 +217,10 @@ def main() -> None:
         load_embedder(Settings(data_dir=folder, dev_mode=True))
         if not (args.reuse and (folder / "index" / "lexical" / "manifest.json").exists()):
             figures.update(build(size, folder))
+        if args.build_only:
+            table[size] = figures
+            print(f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}))
+            continue
         child = subprocess.run(
             [sys.executable, __file__, "--serve", str(folder), "--queries", str(args.queries)],
             capture_output=True,

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(
         default=0,
         ge=0,
-        description="CPU threads for embedding; 0 uses every core this process may use.",
+        description="CPU threads for embedding; 0 uses every core this process may use "
+        "(`serve --workers N`: the cores divided by N, for each worker).",
     )
     embedding_max_tokens: int = Field(
         default=0,

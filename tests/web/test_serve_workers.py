@@ -57,7 +57,25 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
         assert me.json()["username"]
         assert (data_dir / "paperscope.db").exists()
         assert httpx.get(f"http://127.0.0.1:{port}/daily", timeout=5).status_code in (200, 307)
+        # each worker embeds queries on its share of the cores, not on all of them
+        share = str(max(1, len(os.sched_getaffinity(0)) // 2))
+        assert _worker_settings(server.pid, "PAPERSCOPE_EMBEDDING_THREADS") == [share, share]
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}" in out, err
+
+
+def _worker_settings(parent: int, name: str) -> list[str]:
+    """``name`` in the environment each worker process of ``parent`` started with."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    values = []
+    for child in children:
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"multiprocessing" not in cmdline or b"resource_tracker" in cmdline:
+            continue  # not a worker
+        values += [
+            e.split(b"=", 1)[1].decode() for e in environ if e.startswith(f"{name}=".encode())
+        ]
+    return values

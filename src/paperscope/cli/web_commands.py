@@ -36,6 +36,7 @@ def serve(
     """Serve the web app and JSON API."""
     import uvicorn
 
+    from paperscope.index.embedder import available_cores
     from paperscope.web.app import ConfigurationError, create_app, resolve_secret_key
 
     settings = make_settings(data_dir)
@@ -62,6 +63,10 @@ def serve(
     # Worker processes build their own app from the environment: hand them the options
     # given on the command line that way.
     os.environ["PAPERSCOPE_DATA_DIR"] = str(settings.data_dir)
+    if not settings.embedding_threads:
+        # Each worker embeds its own queries: workers that each use every core fight
+        # over them, so the cores are shared out (at least one thread each).
+        os.environ["PAPERSCOPE_EMBEDDING_THREADS"] = str(max(1, available_cores() // workers))
     if single_user:
         os.environ["PAPERSCOPE_SINGLE_USER"] = "1"
     uvicorn.run("paperscope.web.app:app_from_environment", factory=True, workers=workers, **options)
