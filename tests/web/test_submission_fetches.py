@@ -85,8 +85,10 @@ def test_slow_arxiv_does_not_hold_the_pages(settings: Settings, loaded_store: St
             for t in threads:
                 t.join()
             left = c.get("/submit?format=json").json()["submissions_left"]
-    # Serving the feed never waits for a fetch (each of which takes FETCH_TIMEOUT).
-    assert max(latencies) < FETCH_TIMEOUT / 2, latencies
+    # Serving the feed never waits for a fetch: each takes FETCH_TIMEOUT, and 60 of them
+    # queue on 4 slots, so a page held behind them would take seconds. The margin is
+    # wide because a busy machine alone has made the page take half a second.
+    assert max(latencies) < FETCH_TIMEOUT * 0.9, latencies
     assert len(answers) == 60 and set(answers) <= {502, 503}, answers
     assert arxiv.most_open <= 4  # the fetches are bounded
     assert left == 1000 - answers.count(502)  # every failed fetch was counted
