@@ -5,6 +5,7 @@ so neither can be used to send a reader elsewhere or put someone else's text on 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -40,8 +41,10 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+@lru_cache(maxsize=1024)
 def signin_url(target: str, reason: str | None = None) -> str:
-    """The sign-in page, coming back to ``target`` afterwards."""
+    """The sign-in page, coming back to ``target`` afterwards. Cached: an anonymous
+    page of cards asks for the same link once per card."""
     params = {"next": safe_next(target)}
     if reason in REASONS:
         params["reason"] = reason
