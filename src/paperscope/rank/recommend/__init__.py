@@ -1,10 +1,11 @@
 """Personal recommendations (the "For you" ranking): ranking.py ranks, candidates.py
 holds the candidate matrix, groups.py and model.py learn a reader's interests, scan.py
-finds the top papers. Callers import from here."""
+finds the top papers. Callers import from here: this list of names is the one public
+surface of the package."""
 
+from paperscope.rank.recommend.candidates import CandidatesError
 from paperscope.rank.recommend.ranking import (
     WINDOWS,
-    CandidatesError,
     Reason,
     Recommendation,
     Recommendations,

@@ -52,22 +52,6 @@ WINDOWS: tuple[Window, ...] = ("day", "week", "month", "all")
 _WINDOW_DAYS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}
 _EXPLAIN_TOP = 2
 
-__all__ = [
-    "WINDOWS",
-    "CandidatesError",
-    "Reason",
-    "Recommendation",
-    "Recommendations",
-    "Recommender",
-    "UnknownTag",
-    "Window",
-    "candidates_folder",
-    "lazy_query_embedder",
-    "rank_rows",
-    "refresh_candidates",
-    "refresh_candidates_from_index",
-]
-
 
 # Where the candidate matrix lives now; None while there is none to read.
 FolderLocator = Callable[[], Path | None]
