@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from paperscope.config import Settings
 from paperscope.models import User
@@ -91,18 +92,42 @@ def _neighbours(store: Store, settings: Settings, period: Period) -> tuple[str |
     return (day_period(before).path if before else None, day_period(after).path if after else None)
 
 
-def _daily(
+@dataclass(frozen=True, slots=True)
+class FeedRequest:
+    """What every daily-feed route reads besides its period: one dependency, so the
+    day, week, month and home routes declare the shared query parameters once."""
+
+    request: Request
+    store: Store
+    settings: Settings
+    user: User | None
+    sort: Sort
+    has_code: bool
+    page: int
+    limit: int
+
+
+# A coroutine, like the store and settings dependencies: it only gathers what FastAPI
+# has already parsed, not worth a hop to the thread pool.
+async def _feed_request(
     request: Request,
-    store: Store,
-    settings: Settings,
-    user: User | None,
-    period: Period,
-    sort: Sort,
-    page: int,
-    limit: int,
-    notice: str | None = None,
-    has_code: bool = False,
-) -> Response:
+    store: StoreDep,
+    settings: SettingsDep,
+    user: MaybeUser,
+    sort: Sort = SortParam,
+    has_code: bool = HasCodeParam,
+    page: int = PageParam,
+    limit: int = LimitParam,
+) -> FeedRequest:
+    return FeedRequest(request, store, settings, user, sort, has_code, page, limit)
+
+
+FeedRequestDep = Annotated[FeedRequest, Depends(_feed_request)]
+
+
+def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Response:
+    request, store, settings, user = feed.request, feed.store, feed.settings, feed.user
+    sort, page, limit, has_code = feed.sort, feed.page, feed.limit, feed.has_code
     in_future = period.start > today()
     ids: list[str]
     # Everyone's feed is the same at one data version (the trending order and the links
@@ -150,31 +175,19 @@ def _daily(
 @routes.twin("/", "/api/v1/daily", response_model=DailyPage, summary="Daily feed", tags=["feed"])
 @routes.page("/daily")
 def home(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    user: MaybeUser,
+    feed: FeedRequestDep,
     date_: str | None = Query(None, alias="date", description="A day: 2024-10-25"),
     week: str | None = Query(None, description="An ISO week: 2024-W43"),
     month: str | None = Query(None, description="A month: 2024-10"),
-    sort: Sort = SortParam,
-    has_code: bool = HasCodeParam,
-    page: int = PageParam,
-    limit: int = LimitParam,
 ) -> Response:
     """Today's feed; when today has no papers yet, the most recent day that has."""
     if week:
-        return _daily(
-            request, store, settings, user, parse_week(week), sort, page, limit, has_code=has_code
-        )
+        return _daily(feed, parse_week(week))
     if month:
-        return _daily(
-            request, store, settings, user, parse_month(month), sort, page, limit, has_code=has_code
-        )
+        return _daily(feed, parse_month(month))
     if date_:
-        return _daily(
-            request, store, settings, user, parse_day(date_), sort, page, limit, has_code=has_code
-        )
+        return _daily(feed, parse_day(date_))
+    store, settings = feed.store, feed.settings
     day, notice = today(), None
     latest = feed_day_near(
         store=store,
@@ -192,9 +205,7 @@ def home(
             f"{latest:%A} {latest.day} {latest:%B %Y}."
         )
         day = latest
-    return _daily(
-        request, store, settings, user, day_period(day), sort, page, limit, notice, has_code
-    )
+    return _daily(feed, day_period(day), notice)
 
 
 @routes.twin(
@@ -204,21 +215,9 @@ def home(
     summary="A day's feed",
     tags=["feed"],
 )
-def daily_day(
-    request: Request,
-    day: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    user: MaybeUser,
-    sort: Sort = SortParam,
-    has_code: bool = HasCodeParam,
-    page: int = PageParam,
-    limit: int = LimitParam,
-) -> Response:
+def daily_day(day: str, feed: FeedRequestDep) -> Response:
     """The papers of one day (YYYY-MM-DD)."""
-    return _daily(
-        request, store, settings, user, parse_day(day), sort, page, limit, has_code=has_code
-    )
+    return _daily(feed, parse_day(day))
 
 
 @routes.twin(
@@ -228,21 +227,9 @@ def daily_day(
     summary="A week's feed",
     tags=["feed"],
 )
-def daily_week(
-    request: Request,
-    week: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    user: MaybeUser,
-    sort: Sort = SortParam,
-    has_code: bool = HasCodeParam,
-    page: int = PageParam,
-    limit: int = LimitParam,
-) -> Response:
+def daily_week(week: str, feed: FeedRequestDep) -> Response:
     """The papers of one ISO week (2024-W43)."""
-    return _daily(
-        request, store, settings, user, parse_week(week), sort, page, limit, has_code=has_code
-    )
+    return _daily(feed, parse_week(week))
 
 
 @routes.twin(
@@ -252,21 +239,9 @@ def daily_week(
     summary="A month's feed",
     tags=["feed"],
 )
-def daily_month(
-    request: Request,
-    month: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    user: MaybeUser,
-    sort: Sort = SortParam,
-    has_code: bool = HasCodeParam,
-    page: int = PageParam,
-    limit: int = LimitParam,
-) -> Response:
+def daily_month(month: str, feed: FeedRequestDep) -> Response:
     """The papers of one month (2024-10)."""
-    return _daily(
-        request, store, settings, user, parse_month(month), sort, page, limit, has_code=has_code
-    )
+    return _daily(feed, parse_month(month))
 
 
 TrendSort = Literal["trending", "newest", "upvotes"]
