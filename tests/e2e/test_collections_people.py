@@ -4,64 +4,28 @@ the author page and the claimant's profile."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from web_samples import hf_papers, hostile_paper, old_style_paper
 
-from paperscope.config import Settings
 from paperscope.store import Store
-from paperscope.store.papers import upsert_papers
 from paperscope.store.schema_accounts import users
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 HOSTILE = '<script>window.pwned=1;alert("t")</script><img src=x onerror="window.pwned=2">'
 
 
-@pytest.fixture
-def site(
-    tmp_path: Path,
-    shared_data: Path,
-    serve: Callable[[Settings, Store], AbstractContextManager[str]],
-) -> Iterator[tuple[str, Store]]:
-    settings = Settings(data_dir=tmp_path / "data", dev_mode=True)
-    store = Store.open(settings)
-    upsert_papers(
-        store=store, papers_in=[*hf_papers(shared_data), hostile_paper(), old_style_paper()]
-    )
-    with serve(settings, store) as url:
-        yield url, store
-    store.close()
-
-
-def _watch(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("dialog", lambda d: (problems.append("dialog: " + d.message), d.dismiss()))
-    return problems
-
-
-def _sign_up(browser: Any, url: str, name: str) -> tuple[Any, list[str]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    problems = _watch(page)
-    page.goto(url + "/signup")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(url + "/")
-    return page, problems
-
-
 def test_collections_from_cards_public_and_private(
-    site: tuple[str, Store], browser: Any, tmp_path: Path
+    site: tuple[str, Store],
+    browser: Any,
+    sign_up: Callable[[str, str], tuple[Any, list[str]]],
+    watch: Callable[[Any], list[str]],
+    tmp_path: Path,
 ) -> None:
     url, _ = site
-    page, problems = _sign_up(browser, url, "carol")
+    page, problems = sign_up(url, "carol")
     first = page.locator("li.card").first
     first.locator("details.add-to-collection summary").click()
     first.locator("input[name=new_title]").fill("Best of October")
@@ -105,7 +69,7 @@ def test_collections_from_cards_public_and_private(
 
     # Signed out: the public one is readable, the private one is not there.
     stranger = browser.new_context().new_page()
-    strange = _watch(stranger)
+    strange = watch(stranger)
     assert stranger.goto(public_url).status == 200
     assert stranger.locator("[data-testid=collection-title]").inner_text() == "Best of October"
     assert stranger.locator("ol.cards > li.card").count() == 2
@@ -116,17 +80,17 @@ def test_collections_from_cards_public_and_private(
 
 
 def test_claim_approved_by_an_admin_shows_on_author_page_and_profile(
-    site: tuple[str, Store], browser: Any, tmp_path: Path
+    site: tuple[str, Store], sign_up: Callable[[str, str], tuple[Any, list[str]]], tmp_path: Path
 ) -> None:
     url, store = site
-    page, problems = _sign_up(browser, url, "dana")
+    page, problems = sign_up(url, "dana")
     page.goto(url + "/papers/2410.17243")
     page.select_option("#claim-author", label="Zesen Cheng")
     page.click("text=Claim authorship")
     page.wait_for_selector("[data-testid=my-claim]")
     assert "pending" in page.locator("[data-testid=my-claim]").inner_text()
 
-    admin, admin_problems = _sign_up(browser, url, "root")
+    admin, admin_problems = sign_up(url, "root")
     with store.write() as conn:
         conn.execute(users.update().where(users.c.username == "root").values(is_admin=True))
     admin.goto(url + "/admin/claims")

@@ -4,21 +4,16 @@ runs, no dialog opens) and math is typeset. Screenshots go to the test's tmp dir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from web_samples import hf_papers, hostile_paper, old_style_paper
 
-from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.moderation import set_admin
-from paperscope.store.papers import upsert_papers
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 PAPER = "2410.99999"
 
 HOSTILE = [
@@ -32,36 +27,6 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture
-def site(
-    tmp_path: Path,
-    shared_data: Path,
-    serve: Callable[[Settings, Store], AbstractContextManager[str]],
-) -> Iterator[tuple[str, Store]]:
-    settings = Settings(data_dir=tmp_path / "data", dev_mode=True)
-    store = Store.open(settings)
-    upsert_papers(
-        store=store, papers_in=[*hf_papers(shared_data), hostile_paper(), old_style_paper()]
-    )
-    with serve(settings, store) as url:
-        yield url, store
-    store.close()
-
-
-def _page(browser: Any, url: str, name: str) -> tuple[Any, list[str]]:
-    context = browser.new_context(viewport={"width": 1200, "height": 1000})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.goto(url + "/signup")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(url + "/")
-    return page, problems
-
-
 def _comment(page: Any, text: str) -> Any:
     page.fill("#comment-body", text)
     page.click("[data-testid=comment-form] button[type=submit]")
@@ -69,16 +34,18 @@ def _comment(page: Any, text: str) -> Any:
     return page.locator("[data-testid=comment]").filter(has_text=text.split("\n")[0][:20]).first
 
 
-def test_discussion_flow(site: tuple[str, Store], browser: Any, tmp_path: Path) -> None:
+def test_discussion_flow(
+    site: tuple[str, Store], sign_up: Callable[[str, str], tuple[Any, list[str]]], tmp_path: Path
+) -> None:
     url, store = site
-    ada, ada_problems = _page(browser, url, "ada")
+    ada, ada_problems = sign_up(url, "ada")
     ada.goto(f"{url}/papers/{PAPER}")
     first = _comment(ada, "Nice result: $E = mc^2$ holds **here**.")
     assert first.locator(".katex").count() >= 1, "KaTeX typeset the comment's math"
     assert first.locator("strong").inner_text() == "here"
     first_id = first.get_attribute("data-comment-id")
 
-    bob, bob_problems = _page(browser, url, "bob")
+    bob, bob_problems = sign_up(url, "bob")
     bob.goto(f"{url}/papers/{PAPER}#discussion")
     own = bob.locator(f"#comment-{first_id}")
     own.locator("summary", has_text="Reply").click()
@@ -133,9 +100,11 @@ def test_discussion_flow(site: tuple[str, Store], browser: Any, tmp_path: Path) 
     assert ada_problems == [] and bob_problems == []
 
 
-def test_hostile_comments_stay_inert(site: tuple[str, Store], browser: Any, tmp_path: Path) -> None:
+def test_hostile_comments_stay_inert(
+    site: tuple[str, Store], sign_up: Callable[[str, str], tuple[Any, list[str]]], tmp_path: Path
+) -> None:
     url, _store = site
-    page, problems = _page(browser, url, "mallory")
+    page, problems = sign_up(url, "mallory")
     page.goto(f"{url}/papers/{PAPER}")
     for text in HOSTILE:
         page.fill("#comment-body", text)
@@ -148,7 +117,7 @@ def test_hostile_comments_stay_inert(site: tuple[str, Store], browser: Any, tmp_
     page.wait_for_load_state()
     assert "limit is 20,000" in page.locator("[data-testid=form-error]").inner_text()
 
-    reader, reader_problems = _page(browser, url, "reader")
+    reader, reader_problems = sign_up(url, "reader")
     reader.goto(f"{url}/papers/{PAPER}")
     bodies = reader.locator("[data-testid=comment-body]")
     assert bodies.count() == len(HOSTILE)

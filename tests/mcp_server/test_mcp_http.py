@@ -4,18 +4,15 @@ with a personal API token as Bearer, and a tool error that says so without one."
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from mcp_calls import Session, over_http
 from mcp_samples import SAVED, McpData
 
+from loopback_server import serve_app
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.web.app import create_app
@@ -39,29 +36,13 @@ USER_CALLS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def live_server(settings: Settings) -> Iterator[str]:
     store = Store.open(settings)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_app(create_app(settings, store=store)) as url:
+            yield url
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
