@@ -3,16 +3,14 @@ server on SQLite and on PostgreSQL: no comment is lost and every count is exact.
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
-import uvicorn
 
+from loopback_server import serve_app
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.store import Store
@@ -28,23 +26,8 @@ PAPER = "2401.00042"
 
 @contextmanager
 def _live(settings: Settings, store: Store) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    srv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(create_app(settings, store=store)) as url:
+        yield url
 
 
 def _tokens(store: Store) -> list[str]:
