@@ -32,10 +32,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate_corpus import generate_queries
 from web_bench import LAST_DAY, WORDS, build_indexes, build_store
 
 from paperscope.api_tokens import hash_secret
@@ -108,11 +110,21 @@ def _session_cookie(data_dir: Path) -> str:
         store.close()
 
 
-def _queries(path: Path, n: int) -> Path:
+def store_corpus(data_dir: Path) -> str:
+    """The corpus a store was built from (web_bench.build_store), "words" if unsaid."""
+    marker = data_dir / "corpus.txt"
+    return marker.read_text().strip() if marker.exists() else "words"
+
+
+def search_paths(n: int, corpus: str) -> list[str]:
+    """``n`` distinct search paths for a store of ``corpus``: 2-4 of WORDS, or
+    generate_corpus.py's queries (keywords and SciFact claims) for "prose"."""
+    if corpus == "prose":
+        texts = dict.fromkeys(generate_queries(n * 2, seed=11))
+        return ["/search?q=" + quote_plus(text) for text in texts][:n]
     rng = random.Random(11)
-    lines = {"/search?q=" + "+".join(rng.sample(WORDS, rng.randint(2, 4))) for _ in range(n * 3)}
-    path.write_text("\n".join(sorted(lines)[:n]) + "\n")
-    return path
+    found = {"+".join(rng.sample(WORDS, rng.randint(2, 4))) for _ in range(n * 3)}
+    return ["/search?q=" + q for q in sorted(found)[:n]]
 
 
 def _free_port() -> int:
@@ -238,6 +250,13 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse a built store")
     ap.add_argument(
+        "--corpus",
+        choices=("words", "prose"),
+        default="words",
+        help="for a new store: words (every query matches nearly every paper) or prose "
+        "(real sentences; queries match a few percent); a reused store keeps its own",
+    )
+    ap.add_argument(
         "--pages", nargs="*", default=[], help="only the rows whose label has one of these words"
     )
     ap.add_argument("--variants", nargs="*", choices=sorted(VARIANTS), default=list(VARIANTS))
@@ -253,16 +272,21 @@ def main() -> None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ps-crowd-"))
     if not (data_dir / "paperscope.db").exists():
-        build_store(data_dir, args.papers)
+        build_store(data_dir, args.papers, corpus=args.corpus)
         build_indexes(data_dir)
+    corpus = store_corpus(data_dir)
     work = Path(tempfile.mkdtemp(prefix="ps-crowd-wrk-"))
-    queries = _queries(work / "queries.txt", 2000)
+    queries = work / "queries.txt"
+    queries.write_text("\n".join(search_paths(2000, corpus)) + "\n")
     (work / "report.lua").write_text(REPORT_LUA)
     (work / "rotate.lua").write_text(ROTATE_LUA % queries + REPORT_LUA)
     scripts = {"report": work / "report.lua", "rotate": work / "rotate.lua"}
     cookie = _session_cookie(data_dir)
     load = os.getloadavg()
-    print(f"{args.papers} papers, 2 workers, wrk -t2 -c{args.connections} -d{args.seconds}s")
+    print(
+        f"{args.papers} papers ({corpus} corpus), 2 workers, "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s"
+    )
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in args.variants}
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -29,7 +29,7 @@ import fastapi.routing
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from web_bench import WORDS
+from crowd_bench import search_paths, store_corpus
 
 import paperscope.search.engine as engine_module
 import paperscope.web.routes.search as route_module
@@ -82,11 +82,9 @@ async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 
-def _queries(n: int) -> list[str]:
-    """crowd_bench.py's query generator (2-4 of the corpus words), shuffled."""
-    rng = random.Random(11)
-    found = {"/search?q=" + "+".join(rng.sample(WORDS, rng.randint(2, 4))) for _ in range(n * 3)}
-    lines = sorted(found)[:n]
+def _queries(n: int, data_dir: Path) -> list[str]:
+    """crowd_bench.py's queries for the store's corpus, shuffled."""
+    lines = search_paths(n, store_corpus(data_dir))
     random.Random(5).shuffle(lines)
     return lines
 
@@ -118,7 +116,7 @@ def main() -> None:
     fastapi.routing.run_in_threadpool = _inline  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = _inline  # type: ignore[assignment]
     _instrument()
-    paths = _queries(args.requests + 3)
+    paths = _queries(args.requests + 3, args.data_dir)
     cpu, wall, size = asyncio.run(_run(args.data_dir, paths))
     n = len(paths) - 3
     print(f"{n} distinct searches, one thread: {cpu / n * 1000:.1f} ms CPU per request")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import random
 import shutil
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from generate_corpus import generate_papers
 
 from paperscope.config import Settings
 from paperscope.index.catch_up import catch_up_indexes
@@ -96,15 +98,27 @@ def _paper(i: int, rng: random.Random) -> Paper:
     )
 
 
-def build_store(data_dir: Path, n: int) -> None:
+def build_store(data_dir: Path, n: int, *, corpus: str = "words") -> None:
+    """``corpus``: "words", titles and abstracts drawn from WORDS alone, so every 2-4 word
+    query matches nearly every paper (the worst case for whatever visits the matches);
+    "prose", generate_corpus.py's abstracts (real sentences and Zipf-distributed
+    jargon), whose queries match a few percent of the papers, as real ones do. Ids,
+    dates, authors and categories are the same either way. The choice is written to
+    ``corpus.txt`` beside the store, for whoever sends it queries."""
     settings = Settings(data_dir=data_dir, dev_mode=True)
     store = Store.open(settings)
     rng = random.Random(7)
+    prose = generate_papers(n) if corpus == "prose" else None
     started = time.perf_counter()
     for start in range(0, n, 5000):
-        upsert_papers(
-            store=store, papers_in=[_paper(i, rng) for i in range(start, min(n, start + 5000))]
-        )
+        batch = [_paper(i, rng) for i in range(start, min(n, start + 5000))]
+        if prose is not None:
+            batch = [
+                dataclasses.replace(p, title=text.title, abstract=text.abstract)
+                for p, text in zip(batch, prose, strict=False)
+            ]
+        upsert_papers(store=store, papers_in=batch)
+    (data_dir / "corpus.txt").write_text(corpus + "\n")
     now = datetime.now(UTC)
     users = [
         create_user(store=store, username=f"bench{u}", email=None, password_hash=None, now=now)
