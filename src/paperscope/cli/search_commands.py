@@ -330,12 +330,14 @@ def eval_beir(
 
 
 def _engine(settings: Settings, store: Store) -> SearchEngine:
+    """The local index, or with INDEX_URL the generation the web instances serve."""
     from paperscope.index.artifacts import ArtifactError, IndexMismatchError
-    from paperscope.search.engine import SearchEngine
+    from paperscope.index.publish import PublishError
+    from paperscope.search.service import open_engine
 
     try:
-        return SearchEngine.open(settings=settings, store=store)
-    except (ArtifactError, IndexMismatchError) as exc:
+        return open_engine(settings=settings, store=store)[0]
+    except (ArtifactError, IndexMismatchError, PublishError) as exc:
         raise UserError(str(exc)) from exc
 
 

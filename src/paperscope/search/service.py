@@ -31,6 +31,19 @@ FALLBACK_NOTICE = (
 )
 
 
+def open_engine(*, settings: Settings, store: Store) -> tuple[SearchEngine, Path | None]:
+    """The search engine over the local index or, with INDEX_URL, over the generation
+    published there now (fetched into the local cache when new), with that copy's root."""
+    from paperscope.search.engine import SearchEngine
+
+    if not settings.index_url:
+        return SearchEngine.open(settings=settings, store=store), None
+    from paperscope.index.publish import local_generation
+
+    root = local_generation(settings=settings)
+    return SearchEngine.open(settings=settings, store=store, root=root), root
+
+
 class SearchService:
     def __init__(self, *, settings: Settings, store: Store) -> None:
         self._settings = settings
@@ -92,17 +105,11 @@ class SearchService:
             return self._engine
 
     def _open(self) -> SearchEngine:
-        """The local index; with INDEX_URL and no follower (the Python API, `paperscope
-        mcp`), the generation published now, kept until the process ends."""
-        from paperscope.search.engine import SearchEngine
-
-        if not self._settings.index_url:
-            return SearchEngine.open(settings=self._settings, store=self._store)
-        from paperscope.index.publish import local_generation
-
-        root = local_generation(settings=self._settings)
-        engine = SearchEngine.open(settings=self._settings, store=self._store, root=root)
-        self.generation, self._root = root.name, root
+        """The engine of open_engine; with INDEX_URL and no follower (the Python API,
+        `paperscope mcp`), the generation published now is kept until the process ends."""
+        engine, root = open_engine(settings=self._settings, store=self._store)
+        if root is not None:
+            self.generation, self._root = root.name, root
         return engine
 
     def search(self, query: SearchQuery) -> SearchResults:
