@@ -159,23 +159,26 @@ def shipped_ranker(_: str, query: Query) -> list[str]:
     return query.shipped
 
 
-def maxsim_ranker(units: Units, mix: float, weight: float, static: bool = False) -> Ranker:
-    """Dense score ``mix * cosine + (1 - mix) * max unit cosine``, fused as shipped. With
-    ``static``: unit cosines of the static model, over the shipped top STATIC_DEPTH only."""
+def maxsim_ranker(
+    units: Units, mix: float, weight: float, *, depth: int | None = None, static: bool = False
+) -> Ranker:
+    """Dense score ``mix * cosine + (1 - mix) * max unit cosine``, fused as shipped, for
+    every candidate or (``depth``) only the shipped top ``depth``, which are then
+    reordered among themselves. ``static``: the static model's query and unit vectors."""
 
     def rank(_: str, query: Query) -> list[str]:
         vector = query.static_vector if static else query.vector
         assert vector is not None
-        pool = query.shipped[:STATIC_DEPTH] if static else list(query.cosine)
+        pool = query.shipped[:depth] if depth else list(query.cosine)
         dense = dict(query.cosine)
         for pid in pool:
             sims = units.sims(pid, vector)
             best = float(sims.max()) if sims.size else 0.0
             dense[pid] = mix * query.cosine.get(pid, 0.0) + (1 - mix) * best
         ranked = [pid for pid, _ in fuse(query.bm25, dense, FusionSettings("convex", weight))]
-        if static:  # only the top is reranked; the rest keeps the shipped order
+        if depth:  # only the top is reranked; the rest keeps the shipped order
             head = set(pool)
-            return [pid for pid in ranked if pid in head] + query.shipped[STATIC_DEPTH:]
+            return [pid for pid in ranked if pid in head] + query.shipped[depth:]
         return ranked
 
     return rank
@@ -449,6 +452,11 @@ def main() -> None:
     }
     label, ranker = choose("maxsim (MiniLM sentences)", grid, tune, qrels)
     rows[label] = ranker
+    mix, weight = (float(part.split("=")[1]) for part in label.split()[1:])
+    for depth in (30, 50):
+        rows[f"  the same over the top {depth} only"] = maxsim_ranker(
+            units, mix, weight, depth=depth
+        )
 
     if not args.skip_static:
         static = load_static(args.work_dir)
@@ -460,7 +468,7 @@ def main() -> None:
                 query.static_vector = static.encode_query(parse_query(query.text).semantic_text)
             grid = {
                 f"static maxsim top{STATIC_DEPTH} a={a} w={w}": maxsim_ranker(
-                    static_units, a, w, True
+                    static_units, a, w, depth=STATIC_DEPTH, static=True
                 )
                 for a, w in itertools.product((0.5, 0.75, 0.9), (0.2, 0.3, 0.4))
             }
@@ -482,10 +490,20 @@ def main() -> None:
         f"\nnDCG@10 / recall@100 (tune {len(tune)}, held-out {len(held)} = "
         f"unseen papers {len(unseen)} + seen papers {len(seen)})"
     )
-    print(f"{'variant':42s} " + " ".join(f"{name:>15s}" for name in parts))
+    print(
+        f"{'variant':42s} "
+        + " ".join(f"{name:>15s}" for name in parts)
+        + "  ms/query (rerank + fuse + metrics, offline)"
+    )
     for name, ranker in rows.items():
+        started = time.perf_counter()
         cells = [evaluate(part, qrels, ranker) for part in parts.values()]
-        print(f"{name:42s} " + " ".join(f"{n:.4f} / {r:.4f}" for n, r in cells))
+        per_query = (time.perf_counter() - started) * 1000 / (2 * len(held) + len(tune))
+        print(
+            f"{name:42s} "
+            + " ".join(f"{n:.4f} / {r:.4f}" for n, r in cells)
+            + f"  {per_query:.1f} ms"
+        )
     if kind.endswith("LR"):
         print("\nreranker weights (standardised features):")
         print(
