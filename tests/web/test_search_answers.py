@@ -115,6 +115,26 @@ def test_no_results_page_suggests_a_way_out(searchable: TestClient) -> None:
     assert any("any of the words" in s["label"] for s in broader.json()["suggestions"])
 
 
+def test_a_typo_beside_matching_words_is_respelled_above_the_results(
+    searchable: TestClient,
+) -> None:
+    data = searchable.get("/api/v1/search", params={"q": "langauge models"}).json()
+    assert data["total"] > 0  # "models" alone matches
+    assert data["did_you_mean"] == {
+        "q": "language models",
+        "url": "/search?q=language+models",
+    }
+    assert data["suggestions"] == []
+    page = searchable.get("/search", params={"q": "langauge models", "category": "cs.CL"})
+    assert 'Did you mean <a href="/search?q=language+models&amp;category=cs.CL">' in page.text
+    assert 'class="cards"' in page.text
+    # Spelled right, or with field syntax (whose respelling could change its meaning):
+    # nothing offered.
+    for q in ("language models", 'langauge "language models"'):
+        data = searchable.get("/api/v1/search", params={"q": q}).json()
+        assert data["total"] > 0 and data["did_you_mean"] is None
+
+
 def test_sampled_facets_say_they_are_estimates(
     searchable: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -171,6 +171,11 @@ class Suggestion(BaseModel):
     url: str
 
 
+class Respelling(BaseModel):
+    q: str = Field(description="The query with its unknown words respelled")
+    url: str = Field(description="The same search for the respelled query")
+
+
 class SearchPage(PaperList):
     q: str
     category: str | None = None
@@ -188,6 +193,11 @@ class SearchPage(PaperList):
     facets: SearchFacets | None = None
     suggestions: list[Suggestion] = Field(
         default_factory=list, description="Ways to find something when nothing matched"
+    )
+    did_you_mean: Respelling | None = Field(
+        None,
+        description="The query respelled from the index's own words, when some of its "
+        "words are in no paper (given beside results; with none, it is among suggestions)",
     )
     alert_url: str | None = Field(None, description="Subscribe to new matches of this search")
     feed_url: str | None = Field(None, description="Atom feed of this search")

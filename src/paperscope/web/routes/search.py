@@ -22,7 +22,14 @@ from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
 from paperscope.web.rendering import paper_url, render, wants_json
 from paperscope.web.routing import Routes
-from paperscope.web.schemas import FacetLink, MonthCount, SearchFacets, SearchPage, Suggestion
+from paperscope.web.schemas import (
+    FacetLink,
+    MonthCount,
+    Respelling,
+    SearchFacets,
+    SearchPage,
+    Suggestion,
+)
 from paperscope.web.views import cards_for, pagination
 
 routes = Routes()
@@ -150,6 +157,11 @@ def _describe(model: SearchPage, outcome: SearchResults, service: SearchService)
         model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
     if outcome.total == 0:
         model.suggestions = _suggestions(model, service)
+    elif model.q and broader_query(model.q) is None:
+        # Plain words only: a respelling of field or phrase syntax could change what it
+        # means. A typo beside words that match still finds papers, often not the ones
+        # meant, so the respelling is offered above them.
+        model.did_you_mean = _respelled(model, service)
 
 
 def _search_url(model: SearchPage, **changes: str | None) -> str:
@@ -200,17 +212,20 @@ def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
                     label=f"without the {label} filter", url=_search_url(model, **{key: None})
                 )
             )
-    spelled = service.spelling(model.q) if model.q else None
+    spelled = _respelled(model, service)
     if spelled:
-        out.append(
-            Suggestion(label=f"did you mean “{spelled}”?", url=_search_url(model, q=spelled))
-        )
+        out.append(Suggestion(label=f"did you mean “{spelled.q}”?", url=spelled.url))
     broader = broader_query(model.q) if model.q else None
     if broader:
         out.append(
             Suggestion(label=f"any of the words: {broader}", url=_search_url(model, q=broader))
         )
     return out
+
+
+def _respelled(model: SearchPage, service: SearchService) -> Respelling | None:
+    spelled = service.spelling(model.q) if model.q else None
+    return Respelling(q=spelled, url=_search_url(model, q=spelled)) if spelled else None
 
 
 def _refuse(request: Request, model: SearchPage, message: str) -> Response:
