@@ -43,7 +43,7 @@ def test_search_filters_stay_open_on_a_desktop(search_server: str, browser: Any)
     page.close()
 
 
-def test_save_to_library_before_the_abstract_on_a_phone(
+def test_paper_on_a_phone_library_first_discussion_last(
     search_server: str, browser: Any, tmp_path: Path
 ) -> None:
     context = browser.new_context(viewport=PHONE)
@@ -66,6 +66,8 @@ def test_save_to_library_before_the_abstract_on_a_phone(
     assert save < top(".abstract") and save < top("#bibtex")
     assert top(".paper-title") < save
     assert top("#library-panel") < top(".paper-body")
+    # The discussion follows the paper and its side panels, as on a desktop.
+    assert top(".abstract") < top("#discussion") and top(".similar") < top("#discussion")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
     # On a desktop the form stays in the sidebar, beside the title.
