@@ -154,7 +154,7 @@ def test_arxiv_ids_go_straight_to_their_paper(
 def test_an_unknown_id_says_so(engine: SearchEngine) -> None:
     results = engine.search(SearchQuery(text="arXiv:2312.99999"))
     assert results.hits == [] and results.total == 0 and results.exact_match is None
-    assert results.notice == "no paper with arXiv id 2312.99999 in this library"
+    assert results.notice == "No paper with arXiv id 2312.99999 in this library yet."
 
 
 def test_an_exact_title_ranks_first(engine: SearchEngine) -> None:
@@ -230,7 +230,7 @@ def test_dois_find_their_paper(small_engine: SearchEngine, spelling: str) -> Non
 def test_an_unknown_doi_says_so(small_engine: SearchEngine) -> None:
     results = small_engine.search(SearchQuery(text="https://doi.org/10.1000/none"))
     assert results.total == 0 and results.hits == []
-    assert results.notice == "no paper with DOI 10.1000/none in this library"
+    assert results.notice == "No paper with DOI 10.1000/none in this library yet."
 
 
 def test_exact_title_first_even_when_words_rank_it_lower(small_engine: SearchEngine) -> None:

@@ -115,6 +115,21 @@ def test_no_results_page_suggests_a_way_out(searchable: TestClient) -> None:
     assert any("any of the words" in s["label"] for s in broader.json()["suggestions"])
 
 
+def test_a_missing_id_links_the_submit_form_and_arxiv(searchable: TestClient) -> None:
+    data = searchable.get("/api/v1/search", params={"q": "arXiv:2312.99999v2"}).json()
+    assert data["total"] == 0
+    assert data["notice"] == "No paper with arXiv id 2312.99999 in this library yet."
+    urls = {s["label"]: s["url"] for s in data["suggestions"]}
+    assert urls == {
+        "submit it: fetch it from arXiv into this library": "/submit?arxiv_id=2312.99999",
+        "open it on arxiv.org": "https://arxiv.org/abs/2312.99999",
+    }
+    page = searchable.get("/search", params={"q": "arXiv:2312.99999v2"}).text
+    assert 'href="/submit?arxiv_id=2312.99999"' in page
+    doi = searchable.get("/api/v1/search", params={"q": "doi:10.1000/None"}).json()
+    assert [s["url"] for s in doi["suggestions"]] == ["https://doi.org/10.1000/none"]
+
+
 def test_a_typo_beside_matching_words_is_respelled_above_the_results(
     searchable: TestClient,
 ) -> None:

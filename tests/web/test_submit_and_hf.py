@@ -44,6 +44,13 @@ def test_malformed_ids_and_the_daily_cap(settings: Settings, loaded_store: Store
         assert "0 of 1 submissions left" in page
 
 
+def test_the_submit_form_is_prefilled_from_its_link(alice: TestClient) -> None:
+    form = alice.get("/submit", params={"arxiv_id": "2312.99999"}).text
+    assert 'name="arxiv_id" value="2312.99999"' in form
+    hostile = alice.get("/submit", params={"arxiv_id": '"><script>x()</script>'}).text
+    assert "<script>x()" not in hostile and "&lt;script&gt;" in hostile
+
+
 def _key_paths(value: object, prefix: str = "") -> set[str]:
     if isinstance(value, dict):
         out = set()

@@ -406,7 +406,7 @@ class SearchEngine:
         timings["lookup"] = _ms(started)
         if not found:
             name = "DOI" if identifier.kind == "doi" else "arXiv id"
-            notice = f"no paper with {name} {identifier.value} in this library"
+            notice = f"No paper with {name} {identifier.value} in this library yet."
             empty = Facets((), (), ()) if query.facets else None
             return SearchResults([], 0, query, notice, timings, facets=empty)
         paper = found[0]

@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 from datetime import date
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from paperscope.models import Facets, SearchQuery, SearchResults
-from paperscope.search.identifiers import identify
+from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.service import SearchService
 from paperscope.search.suggest import broader_query
 from paperscope.store import Store
@@ -198,7 +198,11 @@ def _facets(model: SearchPage, facets: Facets) -> SearchFacets:
 
 
 def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
-    """Drop a filter, a respelling from the index's own words, a broader query."""
+    """For an identifier, ways to get that paper; otherwise drop a filter, a
+    respelling from the index's own words, a broader query."""
+    named = identify(model.q) if model.q else None
+    if named is not None:
+        return _elsewhere(named)
     out: list[Suggestion] = []
     for label, key, value in (
         ("category", "category", model.category),
@@ -221,6 +225,20 @@ def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
             Suggestion(label=f"any of the words: {broader}", url=_search_url(model, q=broader))
         )
     return out
+
+
+def _elsewhere(named: Identifier) -> list[Suggestion]:
+    """A paper named by id that this library lacks: where it is, and (for arXiv) the
+    submit form, which fetches it from arXiv into the library."""
+    if named.kind == "doi":
+        return [Suggestion(label="open it at doi.org", url=f"https://doi.org/{quote(named.value)}")]
+    return [
+        Suggestion(
+            label="submit it: fetch it from arXiv into this library",
+            url="/submit?" + urlencode({"arxiv_id": named.value}),
+        ),
+        Suggestion(label="open it on arxiv.org", url=f"https://arxiv.org/abs/{named.value}"),
+    ]
 
 
 def _respelled(model: SearchPage, service: SearchService) -> Respelling | None:

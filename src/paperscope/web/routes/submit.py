@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Form, Request, Response
+from fastapi import Form, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -160,10 +160,17 @@ def _page(
 
 @routes.page("/submit")
 def submit_page(
-    request: Request, store: StoreDep, settings: SettingsDep, user: CurrentUser
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    arxiv_id: str = Query("", max_length=300, description="Prefills the form (search links it)"),
 ) -> Response:
     return render(
-        request, "submit.html", {"nav_id": "submit"}, json_model=_page(store, settings, user)
+        request,
+        "submit.html",
+        {"nav_id": "submit", "value": arxiv_id},
+        json_model=_page(store, settings, user),
     )
 
 
