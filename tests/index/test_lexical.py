@@ -138,6 +138,26 @@ def test_sort_by_date_and_count(index: LexicalIndex) -> None:
     assert index.count(Filters(categories=("cs",))) == 2
 
 
+def test_filter_counts_follow_every_change(index: LexicalIndex, tmp_path: Path) -> None:
+    """Counts are remembered per index state, never past a change: this index's own
+    commits, and another process's once this one reloads."""
+    cs = Filters(categories=("cs",))
+    reader = LexicalIndex.open(tmp_path / "lexical", create=False)
+    assert index.count(cs) == reader.count(cs) == 2
+    index.upsert([make("p4", "Graph search", categories=("cs.DS",))])
+    index.commit()
+    reader.reload()
+    assert index.count(cs) == reader.count(cs) == 3
+    # A paper moving out of the filter: same number of papers, another count.
+    index.upsert([make("p4", "Graph search", categories=("math.CO",))])
+    index.commit()
+    reader.reload()
+    assert index.count(cs) == reader.count(cs) == 2
+    index.remove(["p1"])
+    index.commit()
+    assert index.count(cs) == 1 and index.count(Filters(categories=("math",))) == 1
+
+
 def test_scores_matching_and_days(index: LexicalIndex) -> None:
     scores = index.scores_for(["p1", "p2", "p3"], Text(("protein",)))
     assert set(scores) == {"p2"} and scores["p2"] > 0

@@ -157,11 +157,11 @@ class SemanticSide:
             return {}
         if not filters.active:
             return dict(index.search(vector, depth))
+        # The count is remembered per index state (LexicalIndex.count); the keys are
+        # read fresh, up to the limit, so a count a moment old cannot drop a paper.
         matching = lexical.count(filters)
-        if matching == 0:
-            return {}
         if matching <= EXACT_FILTER_LIMIT:
-            rows = self._rows_for_keys(lexical.filter_keys(filters, limit=matching))
+            rows = self._rows_for_keys(lexical.filter_keys(filters, limit=EXACT_FILTER_LIMIT))
             return self._exact(vector, rows, depth)
         share = matching / max(len(index), 1)
         fetch = min(MAX_OVERFETCH, max(depth, int(depth / share * 1.5)))
