@@ -188,3 +188,18 @@ def test_cli_answers_nonsense_ids_and_facets(
     assert payload["facets"]["years"] == [[2024, 1]]
     table = invoke("search", "momentum", "--facets", *where)
     assert "categories: " in table and "years: 2024" in table
+
+
+def test_cli_offers_a_respelling_and_plain_notes(indexed: Path) -> None:
+    where = ("--data-dir", str(indexed), "--mode", "bm25")
+    typo = CliRunner().invoke(app, ["search", "momentum optimisers optimizrs", *where])
+    assert typo.exit_code == 0, typo.output
+    assert "did you mean: momentum optimisers optimizers" in typo.stderr
+    payload = orjson.loads(invoke("search", "momentum optimizrs", "--json", *where))
+    assert payload["total"] > 0 and payload["did_you_mean"] == "momentum optimizers"
+    assert orjson.loads(invoke("search", "momentum", "--json", *where))["did_you_mean"] is None
+    missing = CliRunner().invoke(app, ["search", "arXiv:2312.99999", *where])
+    assert missing.exit_code == 0, missing.output
+    # The note is styled, not printed with its markup.
+    assert "note: No paper with arXiv id 2312.99999" in missing.stderr
+    assert "[yellow]" not in missing.stderr and "did you mean" not in missing.stderr

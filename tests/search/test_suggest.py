@@ -6,7 +6,7 @@ from pathlib import Path
 
 from paperscope.index.lexical import LexicalIndex
 from paperscope.models import Paper
-from paperscope.search.suggest import broader_query, spelling_suggestion
+from paperscope.search.suggest import broader_query, respelling_to_offer, spelling_suggestion
 
 
 def test_unknown_words_are_respelled_from_the_vocabulary(tmp_path: Path) -> None:
@@ -32,3 +32,19 @@ def test_broader_query_drops_syntax_only_when_there_is_some() -> None:
     assert broader_query("ti:memory AND barrier") == "memory barrier"
     assert broader_query("memory barrier") is None
     assert broader_query("au:hinton") is None
+
+
+def test_respelling_offered_beside_results_only_for_plain_words(tmp_path: Path) -> None:
+    index = LexicalIndex.open(tmp_path / "lexical")
+    index.upsert([Paper(paper_id="a", title="Memory barriers", abstract="Memory models.")])
+    index.commit()
+    count = index.document_count
+    assert respelling_to_offer("memroy barriers", count, beside_results=True) == ("memory barriers")
+    # Syntax could mean something else respelled: only when nothing matched.
+    assert respelling_to_offer('"memroy" barriers', count, beside_results=True) is None
+    assert respelling_to_offer('"memroy" barriers', count, beside_results=False) == (
+        "memory barriers"
+    )
+    # An id or a DOI is never respelled.
+    assert respelling_to_offer("arXiv:2312.99999", count, beside_results=False) is None
+    assert respelling_to_offer("10.1000/memroy", count, beside_results=False) is None

@@ -15,6 +15,7 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from paperscope.cli.common import (
     DataDirOption,
@@ -207,7 +208,9 @@ def search(
     )
     settings = make_settings(data_dir)
     with open_store(settings) as store:
-        results = _engine(settings, store).search(query)
+        engine = _engine(settings, store)
+        results = engine.search(query)
+        spelled = engine.spelling(text, beside_results=results.total > 0) if text else None
         titles = _titles(store, [hit.paper_id for hit in results.hits])
     if as_json:
         payload = {
@@ -216,6 +219,7 @@ def search(
             "total_is_estimate": results.total_is_estimate,
             "exact_match": results.exact_match,
             "notice": results.notice,
+            "did_you_mean": spelled,
             "hits": [_hit_json(hit, titles) for hit in results.hits],
             "facets": None if results.facets is None else dataclasses.asdict(results.facets),
             "timings_ms": results.timings,
@@ -223,7 +227,9 @@ def search(
         typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
         return
     if results.notice:
-        err_console.print(f"[yellow]note:[/yellow] {results.notice}", markup=False)
+        err_console.print(Text.assemble(("note: ", "yellow"), results.notice))
+    if spelled:
+        err_console.print(Text.assemble(("did you mean: ", "yellow"), spelled))
     if not results.hits and results.total == 0:
         console.print("no paper matches this query")
     else:

@@ -72,7 +72,7 @@ from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.query import Node, ParsedQuery, Text, parse_query
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
-from paperscope.search.suggest import spelling_suggestion
+from paperscope.search.suggest import respelling_to_offer
 from paperscope.store import Store
 from paperscope.store.citations import order_by_citations
 from paperscope.store.paper_links import paper_ids_with_code
@@ -506,9 +506,10 @@ class SearchEngine:
             share /= 2
         return share
 
-    def spelling(self, text: str) -> str | None:
-        """``text`` with unknown words replaced by the closest word the index holds."""
-        return spelling_suggestion(text, self.lexical.document_count)
+    def spelling(self, text: str, *, beside_results: bool = False) -> str | None:
+        """``text`` with unknown words replaced by the closest word the index holds,
+        when that is worth offering (search/suggest.py, respelling_to_offer)."""
+        return respelling_to_offer(text, self.lexical.document_count, beside_results=beside_results)
 
     # -- similar papers ------------------------------------------------------------
 

@@ -118,10 +118,10 @@ class SearchService:
             return self._title_match(query)
         return engine.search(query)
 
-    def spelling(self, text: str) -> str | None:
+    def spelling(self, text: str, *, beside_results: bool = False) -> str | None:
         """A respelling of ``text`` from the index's vocabulary, or None."""
         engine = self.engine()
-        return engine.spelling(text) if engine is not None else None
+        return engine.spelling(text, beside_results=beside_results) if engine else None
 
     def similar(self, paper_id: str, limit: int = 10) -> list[str] | None:
         """Ids of papers like this one, or None while the engine is unavailable."""

@@ -8,11 +8,26 @@ import string
 from collections.abc import Callable
 
 from paperscope.index.analysis import WORD, analyze_word
+from paperscope.search.identifiers import identify
 from paperscope.search.query import parse_query
 
 _LETTERS = string.ascii_lowercase
 MAX_WORD = 24  # longer "words" are not typos worth correcting
 MAX_WORDS = 8
+
+
+def respelling_to_offer(
+    text: str, document_count: Callable[[str], int], *, beside_results: bool
+) -> str | None:
+    """The respelling to show for ``text``: when nothing matched, for any query; beside
+    results, only for plain words, since respelling quotes, fields or operators could
+    change what the query asks (a typo beside words that match still finds papers,
+    usually not the ones meant). None for an arXiv id or DOI."""
+    if identify(text) is not None:  # an id or DOI is not words to respell
+        return None
+    if beside_results and broader_query(text) is not None:
+        return None
+    return spelling_suggestion(text, document_count)
 
 
 def spelling_suggestion(text: str, document_count: Callable[[str], int]) -> str | None:

@@ -157,11 +157,8 @@ def _describe(model: SearchPage, outcome: SearchResults, service: SearchService)
         model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
     if outcome.total == 0:
         model.suggestions = _suggestions(model, service)
-    elif model.q and broader_query(model.q) is None:
-        # Plain words only: a respelling of field or phrase syntax could change what it
-        # means. A typo beside words that match still finds papers, often not the ones
-        # meant, so the respelling is offered above them.
-        model.did_you_mean = _respelled(model, service)
+    else:
+        model.did_you_mean = _respelled(model, service, beside_results=True)
 
 
 def _search_url(model: SearchPage, **changes: str | None) -> str:
@@ -216,7 +213,7 @@ def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
                     label=f"without the {label} filter", url=_search_url(model, **{key: None})
                 )
             )
-    spelled = _respelled(model, service)
+    spelled = _respelled(model, service, beside_results=False)
     if spelled:
         out.append(Suggestion(label=f"did you mean “{spelled.q}”?", url=spelled.url))
     broader = broader_query(model.q) if model.q else None
@@ -241,8 +238,10 @@ def _elsewhere(named: Identifier) -> list[Suggestion]:
     ]
 
 
-def _respelled(model: SearchPage, service: SearchService) -> Respelling | None:
-    spelled = service.spelling(model.q) if model.q else None
+def _respelled(
+    model: SearchPage, service: SearchService, *, beside_results: bool
+) -> Respelling | None:
+    spelled = service.spelling(model.q, beside_results=beside_results) if model.q else None
     return Respelling(q=spelled, url=_search_url(model, q=spelled)) if spelled else None
 
 
