@@ -238,6 +238,15 @@ class Paperscope:
             )
         return self._search_service().search(query)
 
+    def did_you_mean(self, text: str, *, matched: bool = False) -> str | None:
+        """``text`` with the words no paper holds respelled from the index's own
+        vocabulary, as the search page offers it: ``matched`` (the search found papers)
+        offers it only for plain words. None when there is nothing to respell, for an
+        arXiv id or DOI, and before the first ``index()``."""
+        return self._search_service().spelling(
+            _text(text, "text", allow_empty=True), beside_results=matched
+        )
+
     def similar(self, paper_id: str, *, limit: int = 10) -> list[Hit]:
         """The papers most like one paper, itself excluded."""
         from paperscope.search.engine import UnknownPaperError

@@ -24,6 +24,7 @@ TOOLS = {
 
 CALLS = [
     ("search", "search_papers", {"query": "higgs boson", "limit": 5}),
+    ("search_typo", "search_papers", {"query": "higgs bosn", "limit": 3}),
     ("search_hep", "search_papers", {"query": "quark", "category": "hep-ph", "limit": 20}),
     (
         "search_dates",
@@ -101,6 +102,13 @@ def test_search_results_are_compact_and_relevant(alice_session: Session, api: Pa
     assert "higgs" in (top.title + top.abstract).lower()
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_search_offers_a_respelling(alice_session: Session) -> None:
+    typo = alice_session.answers["search_typo"]
+    assert not typo.is_error, typo.text
+    assert typo.data["did_you_mean"] == "higgs boson" and typo.data["total"] > 0
+    assert alice_session.answers["search"].data["did_you_mean"] is None
 
 
 def test_search_filters(alice_session: Session, api: Paperscope) -> None:
