@@ -168,3 +168,14 @@ def test_signed_in_reader_manages_subscriptions_on_the_settings_page(
     )
     assert r.status_code == 303
     assert web.get("/settings/subscriptions?format=json").json()["subscriptions"] == []
+
+
+def test_the_form_prefills_a_readers_address_and_never_none(web: TestClient) -> None:
+    token = _csrf(web.get("/signup").text)
+    web.post(
+        "/signup",
+        data={"username": "noaddress", "email": "", "password": "correct horse battery",
+              "csrf_token": token},
+    )  # fmt: skip
+    form = web.get("/subscribe?q=surgical+segmentation").text
+    assert 'name="email" value=""' in form and 'value="None"' not in form

@@ -119,7 +119,7 @@ def subscribe_page(
         "categories": category,
         "authors": author,
         "trending": trending or ("" if q or category or author else "day"),
-        "email": user.email if user else "",
+        "email": (user.email or "") if user else "",
     }
     return render(request, "feeds/subscribe.html", {"values": values}, json_model=None)
 
