@@ -68,7 +68,7 @@ def forgot(
     response_model=RecoveryAnswer,
     status_code=202,
     summary="Ask for a password-reset link by e-mail",
-    tags=["accounts"],
+    tags=["account"],
 )
 def api_forgot(body: ResetRequest, store: StoreDep, settings: SettingsDep) -> Response:
     return json_response(RecoveryAnswer(message=_ask(store, settings, body.email)), 202)
@@ -107,7 +107,7 @@ def reset(
     csrf=True,
     response_model=RecoveryAnswer,
     summary="Choose a new password with a reset link's token",
-    tags=["accounts"],
+    tags=["account"],
 )
 def api_reset(token: str, body: NewPassword, store: StoreDep, settings: SettingsDep) -> Response:
     reset_with_token(store=store, settings=settings, token=token, password=body.password)
