@@ -255,6 +255,9 @@ class SearchResults:
     exact_match: str | None = None  # paper id the query names (id, DOI, exact title)
     facets: Facets | None = None  # when the query asked for them
     papers: dict[str, Paper] = field(default_factory=dict)  # the hits' papers, as loaded
+    # The query with the words no paper holds respelled, when worth offering
+    # (search/suggest.py, respelling_to_offer).
+    did_you_mean: str | None = None
 
 
 # ---------------------------------------------------------------- citations

@@ -208,9 +208,7 @@ def search(
     )
     settings = make_settings(data_dir)
     with open_store(settings) as store:
-        engine = _engine(settings, store)
-        results = engine.search(query)
-        spelled = engine.spelling(text, beside_results=results.total > 0) if text else None
+        results = _engine(settings, store).search(query)
         titles = _titles(store, [hit.paper_id for hit in results.hits])
     if as_json:
         payload = {
@@ -219,7 +217,7 @@ def search(
             "total_is_estimate": results.total_is_estimate,
             "exact_match": results.exact_match,
             "notice": results.notice,
-            "did_you_mean": spelled,
+            "did_you_mean": results.did_you_mean,
             "hits": [_hit_json(hit, titles) for hit in results.hits],
             "facets": None if results.facets is None else dataclasses.asdict(results.facets),
             "timings_ms": results.timings,
@@ -228,8 +226,8 @@ def search(
         return
     if results.notice:
         err_console.print(Text.assemble(("note: ", "yellow"), results.notice))
-    if spelled:
-        err_console.print(Text.assemble(("did you mean: ", "yellow"), spelled))
+    if results.did_you_mean:
+        err_console.print(Text.assemble(("did you mean: ", "yellow"), results.did_you_mean))
     if not results.hits and results.total == 0:
         console.print("no paper matches this query")
     else:

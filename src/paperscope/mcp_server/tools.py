@@ -84,12 +84,11 @@ def register_tools(server: MCPServer[Any], *, api: Paperscope, identity: Identit
                 limit=limit,
             )
             papers = {p.paper_id: p for p in api.papers([h.paper_id for h in results.hits])}
-            respelled = api.did_you_mean(query, matched=results.total > 0) if query else None
         return {
             "query": query,
             "total": results.total,
             "notice": results.notice,
-            "did_you_mean": respelled,
+            "did_you_mean": results.did_you_mean,
             "results": [
                 shapes.hit_brief(settings, hit, papers[hit.paper_id])
                 for hit in results.hits

@@ -462,6 +462,9 @@ class SearchEngine:
             tick = time.perf_counter()
             facets = self._facets(query, parsed, found, ranked)
             timings["facets"] = _ms(tick)
+        # Worked out with the results, so every caller gets it and a memoised search
+        # does not pay for it again (an unknown word costs ~0.5 ms of edits).
+        spelled = self.spelling(query.text, beside_results=total > 0)
         timings["total"] = _ms(started)
         return SearchResults(
             hits,
@@ -473,6 +476,7 @@ class SearchEngine:
             exact_match=found.exact,
             facets=facets,
             papers=papers,
+            did_you_mean=spelled,
         )
 
     def _facets(

@@ -118,7 +118,7 @@ def search(
             model.items.append(found)
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
-    _describe(model, outcome, service)
+    _describe(model, outcome)
     return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
 
 
@@ -144,7 +144,7 @@ def _chart(facets: SearchFacets | None) -> dict[str, object] | None:
     return {"unit": "year", "bars": [(str(year), years.get(year, 0)) for year in span]}
 
 
-def _describe(model: SearchPage, outcome: SearchResults, service: SearchService) -> None:
+def _describe(model: SearchPage, outcome: SearchResults) -> None:
     """The honest count, facets, subscription links and, for no match, suggestions."""
     model.total = outcome.total
     model.total_is_estimate = outcome.total_is_estimate
@@ -155,10 +155,11 @@ def _describe(model: SearchPage, outcome: SearchResults, service: SearchService)
     model.alert_url = "/subscribe?" + urlencode({k: v for k, v in filters.items() if v})
     if model.q:
         model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
+    spelled = _respelled(model, outcome)
     if outcome.total == 0:
-        model.suggestions = _suggestions(model, service)
+        model.suggestions = _suggestions(model, spelled)
     else:
-        model.did_you_mean = _respelled(model, service, beside_results=True)
+        model.did_you_mean = spelled
 
 
 def _search_url(model: SearchPage, **changes: str | None) -> str:
@@ -194,7 +195,7 @@ def _facets(model: SearchPage, facets: Facets) -> SearchFacets:
     )
 
 
-def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
+def _suggestions(model: SearchPage, spelled: Respelling | None) -> list[Suggestion]:
     """For an identifier, ways to get that paper; otherwise drop a filter, a
     respelling from the index's own words, a broader query."""
     named = identify(model.q) if model.q else None
@@ -213,7 +214,6 @@ def _suggestions(model: SearchPage, service: SearchService) -> list[Suggestion]:
                     label=f"without the {label} filter", url=_search_url(model, **{key: None})
                 )
             )
-    spelled = _respelled(model, service, beside_results=False)
     if spelled:
         out.append(Suggestion(label=f"did you mean “{spelled.q}”?", url=spelled.url))
     broader = broader_query(model.q) if model.q else None
@@ -238,10 +238,8 @@ def _elsewhere(named: Identifier) -> list[Suggestion]:
     ]
 
 
-def _respelled(
-    model: SearchPage, service: SearchService, *, beside_results: bool
-) -> Respelling | None:
-    spelled = service.spelling(model.q, beside_results=beside_results) if model.q else None
+def _respelled(model: SearchPage, outcome: SearchResults) -> Respelling | None:
+    spelled = outcome.did_you_mean
     return Respelling(q=spelled, url=_search_url(model, q=spelled)) if spelled else None
 
 
