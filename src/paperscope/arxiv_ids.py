@@ -26,6 +26,19 @@ _PREFIXES = ("oai:arxiv.org:", "arxiv:")
 _ARXIV_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:)?10\.48550/arxiv\.", re.I)
 
 
+ABS_PAGE = "https://arxiv.org/abs/"
+PDF_PAGE = "https://arxiv.org/pdf/"
+
+
+def abs_url(arxiv_id: str) -> str:
+    """The paper's page on arxiv.org (its latest version when ``arxiv_id`` has none)."""
+    return ABS_PAGE + arxiv_id
+
+
+def pdf_url(arxiv_id: str) -> str:
+    return PDF_PAGE + arxiv_id
+
+
 @dataclass(frozen=True, slots=True)
 class ArxivId:
     base: str  # without version: canonical key

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from paperscope.arxiv_ids import abs_url, pdf_url
+
 
 @dataclass(frozen=True, slots=True)
 class Version:
@@ -86,11 +88,11 @@ class Paper:
 
     @property
     def abs_url(self) -> str | None:
-        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+        return abs_url(self.arxiv_id) if self.arxiv_id else None
 
     @property
     def pdf_url(self) -> str | None:
-        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+        return pdf_url(self.arxiv_id) if self.arxiv_id else None
 
     def replace(self, **changes: Any) -> Paper:
         return dataclasses.replace(self, **changes)

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from paperscope.arxiv_ids import abs_url
 from paperscope.models import Paper, Rejected
 from paperscope.references.records import (
     MAX_AUTHORS,
@@ -182,7 +183,7 @@ def bibtex_entry(
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
         if paper.primary_category:
             fields.append(("primaryClass", _clean(paper.primary_category)))
-        fields.append(("url", f"https://arxiv.org/abs/{paper.arxiv_id}"))
+        fields.append(("url", abs_url(paper.arxiv_id)))
     if paper.doi:
         fields.append(("doi", _clean(paper.doi)))
     if paper.journal_ref:

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from paperscope.arxiv_ids import abs_url
 from paperscope.models import Rejected
 from paperscope.references.records import (
     MAX_AUTHORS,
@@ -122,7 +123,7 @@ def write_csl_json(entries: Sequence[ExportEntry]) -> str:
         if paper.doi:
             item["DOI"] = paper.doi
         if paper.arxiv_id:
-            item["URL"] = f"https://arxiv.org/abs/{paper.arxiv_id}"
+            item["URL"] = abs_url(paper.arxiv_id)
             item["number"] = f"arXiv:{paper.arxiv_id}"
             item["publisher"] = "arXiv"
         if paper.abstract:

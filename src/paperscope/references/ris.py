@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from paperscope.arxiv_ids import abs_url
 from paperscope.models import Rejected
 from paperscope.references.records import (
     MAX_AUTHORS,
@@ -141,7 +142,7 @@ def write_ris(entries: Sequence[ExportEntry]) -> str:
         if paper.doi:
             record["doi"] = _one_line(paper.doi)
         if paper.arxiv_id:
-            record["urls"] = [f"https://arxiv.org/abs/{paper.arxiv_id}"]
+            record["urls"] = [abs_url(paper.arxiv_id)]
             record["number"] = f"arXiv:{paper.arxiv_id}"
             record["publisher"] = "arXiv"
         if paper.abstract:

@@ -24,7 +24,7 @@ import httpx
 import orjson
 
 from paperscope import __version__
-from paperscope.arxiv_ids import parse_arxiv_id
+from paperscope.arxiv_ids import abs_url, parse_arxiv_id
 from paperscope.config import Settings
 from paperscope.models import Rejected
 from paperscope.sources.arxiv_fields import doi_from_text
@@ -108,7 +108,8 @@ def arxiv_doi(arxiv_id: str) -> str:
 
 def arxiv_abs_urls(arxiv_id: str) -> tuple[str, str]:
     """The landing-page URLs OpenAlex records for an arXiv copy (both schemes occur)."""
-    return (f"http://arxiv.org/abs/{arxiv_id}", f"https://arxiv.org/abs/{arxiv_id}")
+    page = abs_url(arxiv_id)
+    return (page.replace("https://", "http://", 1), page)
 
 
 def or_filters(name: str, values: Sequence[str]) -> list[str]:

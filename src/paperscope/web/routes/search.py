@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from paperscope.arxiv_ids import abs_url
 from paperscope.models import Facets, SearchQuery, SearchResults
 from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.service import SearchService
@@ -234,7 +235,7 @@ def _elsewhere(named: Identifier) -> list[Suggestion]:
             label="submit it: fetch it from arXiv into this library",
             url="/submit?" + urlencode({"arxiv_id": named.value}),
         ),
-        Suggestion(label="open it on arxiv.org", url=f"https://arxiv.org/abs/{named.value}"),
+        Suggestion(label="open it on arxiv.org", url=abs_url(named.value)),
     ]
 
 
