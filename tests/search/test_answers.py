@@ -17,6 +17,7 @@ from paperscope.index.analysis import WORD, analyze_name, analyze_word
 from paperscope.index.catch_up import catch_up_indexes
 from paperscope.models import Paper, SearchQuery
 from paperscope.search.engine import SearchEngine
+from paperscope.search.service import FALLBACK_NOTICE, SearchService
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
 
@@ -231,6 +232,32 @@ def test_an_unknown_doi_says_so(small_engine: SearchEngine) -> None:
     results = small_engine.search(SearchQuery(text="https://doi.org/10.1000/none"))
     assert results.total == 0 and results.hits == []
     assert results.notice == "No paper with DOI 10.1000/none in this library yet."
+
+
+@pytest.mark.parametrize(
+    ("spelling", "expected"),
+    [
+        ("arXiv:hep-th/9901001v2", "hep-th/9901001"),
+        ("https://arxiv.org/abs/2101.00001", "2101.00001"),
+        ("https://doi.org/10.1145/3442188.3445922", "2101.00001"),
+    ],
+)
+def test_ids_are_looked_up_before_the_first_index(
+    settings: Settings, store: Store, spelling: str, expected: str
+) -> None:
+    upsert_papers(store=store, papers_in=[OLD_STYLE, WITH_DOI])
+    service = SearchService(settings=settings, store=store)
+    assert service.engine() is None  # nothing indexed: the store-only fallback
+    results = service.search(SearchQuery(text=spelling))
+    assert [hit.paper_id for hit in results.hits] == [expected]
+    assert results.hits[0].exact and results.exact_match == expected
+    assert results.notice is None
+    unknown = service.search(SearchQuery(text="arXiv:2101.99999"))
+    assert unknown.hits == [] and unknown.total == 0
+    assert unknown.notice == "No paper with arXiv id 2101.99999 in this library yet."
+    words = service.search(SearchQuery(text="stochastic parrots"))
+    assert [hit.paper_id for hit in words.hits] == ["2101.00001"]
+    assert words.notice == FALLBACK_NOTICE and words.exact_match is None
 
 
 def test_exact_title_first_even_when_words_rank_it_lower(small_engine: SearchEngine) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from paperscope.index.lexical import LexicalIndex
 from paperscope.models import Paper
-from paperscope.search.feedback import FeedbackSettings, expand, plain_words
-from paperscope.search.query import Group, Text, parse_query
+from paperscope.search.feedback import FeedbackSettings, expand
+from paperscope.search.query import Group, Text, parse_query, plain_words
 
 
 def test_only_plain_word_queries_get_feedback() -> None:

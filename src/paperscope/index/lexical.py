@@ -86,8 +86,10 @@ def _build_schema() -> Any:
     builder.add_text_field("categories", tokenizer_name=LABEL_ANALYZER, index_option="basic")
     builder.add_text_field("sources", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", fast=True, indexed=True)
-    # For identifier lookups and facets: the DOI (lower case), each full category as a
-    # column for terms aggregation, and the month number of paper_month.
+    # For facets: each full category as a column for terms aggregation, and the month
+    # number of paper_month. The DOI field is no longer read (identifiers are looked
+    # up in the store, search/identifiers.py); it stays so that indexes of format 4
+    # open without a rebuild, and goes at the next format change.
     builder.add_text_field("doi", tokenizer_name=LABEL_ANALYZER, index_option="basic")
     builder.add_text_field("category", tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("month", fast=True, indexed=False)
@@ -294,13 +296,6 @@ class LexicalIndex:
         """Papers whose title or abstract holds the index token ``token`` (deleted
         papers may still count until segments merge: fine for suggestions)."""
         return int(self._index.searcher().doc_freq("text", token))
-
-    def find_doi(self, doi: str) -> list[str]:
-        """Papers whose DOI is ``doi`` (any case)."""
-        searcher = self._index.searcher()
-        query = import_tantivy().Query.term_query(self._schema, "doi", normalise_doi(doi))
-        result = searcher.search(query, 5, count=False)
-        return self._paper_ids(searcher, [address for _, address in result.hits])
 
     def facets(
         self,

@@ -65,11 +65,17 @@ from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
 from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
-from paperscope.search.feedback import FeedbackSettings, expand, plain_words
+from paperscope.search.feedback import FeedbackSettings, expand
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
 from paperscope.search.highlight import Highlighter, query_tokens
-from paperscope.search.identifiers import Identifier, identify
-from paperscope.search.query import Node, ParsedQuery, Text, parse_query
+from paperscope.search.identifiers import (
+    Identifier,
+    exact_hit,
+    identified_paper,
+    identify,
+    not_in_library,
+)
+from paperscope.search.query import Node, ParsedQuery, Text, parse_query, plain_words
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
 from paperscope.search.suggest import respelling_to_offer
@@ -398,20 +404,12 @@ class SearchEngine:
     ) -> SearchResults:
         """The one paper an arXiv id or DOI names (filters do not apply: the reader
         asked for that paper), or no result and a notice saying it is not here."""
-        if identifier.kind == "doi":
-            ids = self.lexical.find_doi(identifier.value)
-        else:
-            ids = [identifier.value]
-        found = get_papers(store=self.store, paper_ids=ids[:1])
+        paper = identified_paper(store=self.store, identifier=identifier)
         timings["lookup"] = _ms(started)
-        if not found:
-            name = "DOI" if identifier.kind == "doi" else "arXiv id"
-            notice = f"No paper with {name} {identifier.value} in this library yet."
+        if paper is None:
             empty = Facets((), (), ()) if query.facets else None
-            return SearchResults([], 0, query, notice, timings, facets=empty)
-        paper = found[0]
-        plain = Highlighter(frozenset())
-        hit = dataclasses.replace(_hit(paper, 1, 1.0, None, None, plain), exact=True)
+            return SearchResults([], 0, query, not_in_library(identifier), timings, facets=empty)
+        hit = exact_hit(paper)
         facets = (
             self.lexical.facets(None, also=[paper.paper_id], lexical=False)
             if query.facets

@@ -28,23 +28,6 @@ class FeedbackSettings:
     original_weight: float = 0.5  # the query's share against the added words
 
 
-def plain_words(node: Node | None) -> list[str] | None:
-    """The words of a query made only of optional plain words (the shape feedback
-    applies to), else None: phrases, fields and operators are left as typed."""
-    if node is None:
-        return None
-    if isinstance(node, Text):
-        ok = node.field is None and not node.phrase
-        return list(node.words) if ok else None
-    words: list[str] = []
-    for occur, child in node.clauses:
-        found = plain_words(child) if occur == "should" else None
-        if found is None:
-            return None
-        words.extend(found)
-    return words
-
-
 def expand(
     node: Node,
     words: Sequence[str],

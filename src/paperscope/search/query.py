@@ -280,3 +280,21 @@ def _remember_positive(node: Node, state: _State) -> None:
     for occur, child in node.clauses:
         if occur != "must_not":
             _remember_positive(child, state)
+
+
+def plain_words(node: Node | None) -> list[str] | None:
+    """The words of a query made only of optional plain words (the shape feedback
+    and the common-word cut apply to), else None: phrases, fields and operators are
+    left as typed."""
+    if node is None:
+        return None
+    if isinstance(node, Text):
+        ok = node.field is None and not node.phrase
+        return list(node.words) if ok else None
+    words: list[str] = []
+    for occur, child in node.clauses:
+        found = plain_words(child) if occur == "should" else None
+        if found is None:
+            return None
+        words.extend(found)
+    return words

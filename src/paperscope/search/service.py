@@ -2,7 +2,8 @@
 (search/engine.py) opened lazily on the first search, since loading models and
 indexes at app start would slow every start and test, and reopened at most once a
 minute after a failure. While it cannot be used (index not built yet, or unreadable)
-searches fall back to a plain title match in the store, and say so."""
+searches fall back to a plain title match in the store, and say so; an arXiv id or a
+DOI is still looked up and goes straight to its paper."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from typing import TYPE_CHECKING
 from paperscope.config import Settings
 from paperscope.models import Hit, SearchQuery, SearchResults
 from paperscope.search.highlight import Highlighter, query_tokens
+from paperscope.search.identifiers import (
+    Identifier,
+    exact_hit,
+    identified_paper,
+    identify,
+    not_in_library,
+)
 from paperscope.store import Store
 from paperscope.store.title_search import search_titles
 
@@ -115,6 +123,9 @@ class SearchService:
     def search(self, query: SearchQuery) -> SearchResults:
         engine = self.engine()
         if engine is None:
+            identifier = identify(query.text)
+            if identifier is not None:
+                return self._identified(query, identifier)
             return self._title_match(query)
         return engine.search(query)
 
@@ -133,6 +144,14 @@ class SearchService:
         except Exception as exc:  # e.g. the paper is not indexed yet
             log.info("no similar papers for %s: %s", paper_id, exc)
             return []
+
+    def _identified(self, query: SearchQuery, identifier: Identifier) -> SearchResults:
+        """An id or DOI, looked up in the store as the engine does."""
+        paper = identified_paper(store=self._store, identifier=identifier)
+        if paper is None:
+            return SearchResults([], 0, query, not_in_library(identifier))
+        hits = [exact_hit(paper)] if query.offset == 0 else []
+        return SearchResults(hits, 1, query, exact_match=paper.paper_id)
 
     def _title_match(self, query: SearchQuery) -> SearchResults:
         words = [t for t in re.findall(r"\w+", query.text.casefold()) if len(t) > 1][:8]

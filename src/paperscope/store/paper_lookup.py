@@ -38,8 +38,8 @@ def paper_ids_by_arxiv(*, store: Store, arxiv_ids: Sequence[str]) -> dict[str, s
 
 
 def paper_ids_by_doi(*, store: Store, dois: Sequence[str]) -> dict[str, str]:
-    """{lower-case DOI: paper_id}; DOIs compare case-insensitively. The doi column has
-    no index, so this is one scan of the papers table per chunk of DOIs."""
+    """{lower-case DOI: paper_id}; DOIs compare case-insensitively (through the
+    ix_papers_doi_lower expression index)."""
     wanted = list(dict.fromkeys(d.casefold() for d in dois))
     found: dict[str, str] = {}
     with store.read() as conn:
