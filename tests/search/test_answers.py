@@ -33,10 +33,30 @@ def test_nonsense_finds_nothing(engine: SearchEngine, text: str, mode: str) -> N
     assert results.facets is not None and results.facets.categories == ()
 
 
+def _text_tokens(paper: Paper) -> set[str]:
+    return {t for w in WORD.findall(f"{paper.title} {paper.abstract}") for t in analyze_word(w)}
+
+
 def _tokens(paper: Paper) -> set[str]:
-    words = WORD.findall(f"{paper.title} {paper.abstract}")
     names = [w for author in paper.authors for w in WORD.findall(author)]
-    return {t for w in words for t in analyze_word(w)} | {t for w in names for t in analyze_name(w)}
+    return _text_tokens(paper) | {t for w in names for t in analyze_name(w)}
+
+
+def _matching_words(engine: SearchEngine, text: str, mode: str) -> list[str]:
+    """The words that make a lexical match: outside bm25 mode, a query of three words
+    or more leaves out those in more than the engine's common-word share of the
+    papers (search/common_words.py), unless every word is that common."""
+    words = text.split()
+    if mode == "bm25" or len(words) < 3:
+        return words
+    corpus = [_text_tokens(p) for p in seed_papers()]
+    most = engine.common_word_share * len(corpus)
+    kept = [
+        w
+        for w in words
+        if analyze_word(w) and min(sum(t in c for c in corpus) for t in analyze_word(w)) <= most
+    ]
+    return kept or words
 
 
 def _passes(paper: Paper, extra: dict[str, Any]) -> bool:
@@ -51,12 +71,12 @@ def _passes(paper: Paper, extra: dict[str, Any]) -> bool:
 
 
 def real_matches(engine: SearchEngine, text: str, mode: str, extra: dict[str, Any]) -> set[str]:
-    """Papers containing any query word (BM25's OR), plus, outside bm25 mode, those
-    whose cosine with the query reaches the floor; all passing the filters. (Dense
-    mode ranks by cosine alone but keeps the same matches: on 81 papers every paper
-    is among its candidates.)"""
+    """Papers containing any query word (BM25's OR; see _matching_words), plus,
+    outside bm25 mode, those whose cosine with the query reaches the floor; all
+    passing the filters. (Dense mode ranks by cosine alone but keeps the same
+    matches: on 81 papers every paper is among its candidates.)"""
     papers = [p for p in seed_papers() if _passes(p, extra)]
-    wanted = {t for w in text.split() for t in analyze_word(w)}
+    wanted = {t for w in _matching_words(engine, text, mode) for t in analyze_word(w)}
     lexical = {p.paper_id for p in papers if _tokens(p) & wanted}
     if mode == "bm25":
         return lexical
@@ -73,6 +93,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("sparse attention", {"date_from": date(2024, 1, 20), "date_to": date(2024, 2, 20)}),
     ("reinforcement learning reward", {"sources": ("hf-daily",)}),
     ("diffusion", {}),
+    # "model" and "language" are each in more than a fifth of the seed papers.
+    ("language model for protein design", {}),
 ]
 
 

@@ -33,8 +33,10 @@ GOLDEN = {
     ("momentum optimizer scale-invariant weights", "hybrid"): [ADAMP, paper_id(62), paper_id(67)],
     ("sub-optimal model performance", "bm25"): [paper_id(3), paper_id(10), paper_id(1)],
     ("sub-optimal model performance", "hybrid"): [paper_id(10), paper_id(3), paper_id(1)],
-    ("preference learning ranking", "hybrid"): [PREFERENCE, paper_id(37), paper_id(19)],
-    ("why does my model underperform", "hybrid"): [paper_id(58), paper_id(64), paper_id(3)],
+    # Without "learning" on the lexical side (in half the papers: the common-word cut),
+    # the paper on preference-based finetuning passes the one on low-rank models.
+    ("preference learning ranking", "hybrid"): [PREFERENCE, paper_id(19), paper_id(37)],
+    ("why does my model underperform", "hybrid"): [paper_id(58), paper_id(23), paper_id(3)],
 }
 
 

@@ -65,6 +65,7 @@ from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
 from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
+from paperscope.search.common_words import COMMON_WORD_SHARE, without_common_words
 from paperscope.search.feedback import FeedbackSettings, expand
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
 from paperscope.search.highlight import Highlighter, query_tokens
@@ -133,6 +134,9 @@ class SearchEngine:
         self.depth = RETRIEVAL_DEPTH
         self.facet_exact_limit = FACET_EXACT_LIMIT
         self.facet_sample = FACET_SAMPLE
+        # Hybrid and dense searches leave words in more than this share of the papers
+        # out of the lexical side (search/common_words.py); 1.0 keeps every word.
+        self.common_word_share = COMMON_WORD_SHARE
         self.follows_data_dir = True  # False for a published generation (immutable)
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
@@ -210,6 +214,8 @@ class SearchEngine:
         if mode != "bm25" and not self.semantic.available:
             notices.append("semantic index not built yet: keyword results only")
             mode = "bm25"
+        if mode != "bm25":
+            parsed = self._without_common_words(parsed)
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
@@ -237,6 +243,14 @@ class SearchEngine:
             return query.paper_ids
         with_code = paper_ids_with_code(self.store)
         return with_code if query.paper_ids is None else query.paper_ids & with_code
+
+    def _without_common_words(self, parsed: ParsedQuery) -> ParsedQuery:
+        """``parsed`` with the common-word cut on its lexical side only: the embedder
+        and the highlighting still see every word."""
+        node = without_common_words(
+            parsed.node, self.lexical.document_count, len(self.lexical), self.common_word_share
+        )
+        return parsed if node is parsed.node else dataclasses.replace(parsed, node=node)
 
     def _relevance(
         self,
