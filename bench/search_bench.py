@@ -2,6 +2,10 @@
 papers, memory and disk, side by side for several corpus sizes.
 
     python bench/search_bench.py --sizes 100000 1000000 --work /tmp/psbench
+    python bench/search_bench.py --sizes 2500000 --reuse --common-word-shares 1.0 0.2
+
+``--common-word-shares`` serves each size once per share of search/common_words.py
+(1.0: every word on the lexical side), one after the other, side by side.
 
 Corpus: bench/generate_corpus.py (synthetic abstracts from real sentences). The
 lexical index is real. Embedding a million abstracts on a laptop CPU takes hours, so
@@ -94,7 +98,7 @@ def _disk_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def serve(folder: Path, query_count: int) -> dict[str, float]:
+def serve(folder: Path, query_count: int, common_word_share: float | None) -> dict[str, float]:
     """Runs in a fresh process: open, search, report latencies and peak RSS."""
     from paperscope.models import Paper, SearchQuery
     from paperscope.search.engine import SearchEngine
@@ -113,6 +117,8 @@ def serve(folder: Path, query_count: int) -> dict[str, float]:
     # a B-tree probe, which costs about the same in a full one.
     store = Store.open(settings)
     engine = SearchEngine(settings=settings, store=store, lexical=lexical, semantic=semantic)
+    if common_word_share is not None:
+        engine.common_word_share = common_word_share
     figures: dict[str, float] = {"open_ms": (time.perf_counter() - tick) * 1000}
     engine.embed_query("warm up the model")
     queries = generate_queries(query_count)
@@ -201,6 +207,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/paperscope-search-bench"))
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--common-word-shares",
+        type=float,
+        nargs="+",
+        help="Serve once per share of the common-word cut (default: the engine's).",
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="Skip building when the folder exists."
     )
     parser.add_argument(
@@ -210,10 +222,11 @@ def main() -> None:
         "machine, latencies do not, so the two can run at different times.",
     )
     args = parser.parse_args()
+    shares: list[float | None] = list(args.common_word_shares or [None])
     if args.serve:
-        print(json.dumps(serve(args.serve, args.queries)))
+        print(json.dumps(serve(args.serve, args.queries, shares[0])))
         return
-    table: dict[int, dict[str, float]] = {}
+    table: dict[str, dict[str, float]] = {}
     for size in args.sizes:
         folder = args.work / f"n{size}"
         figures: dict[str, float] = {}
@@ -224,31 +237,32 @@ def main() -> None:
         if not (args.reuse and (folder / "index" / "lexical" / "manifest.json").exists()):
             figures.update(build(size, folder))
         if args.build_only:
-            table[size] = figures
+            table[f"{size:,}"] = figures
             print(f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}))
             continue
-        child = subprocess.run(
-            [sys.executable, __file__, "--serve", str(folder), "--queries", str(args.queries)],
-            capture_output=True,
-            text=True,
-            env={**os.environ},
-        )
-        if child.returncode:
-            sys.exit(f"serving n={size} failed:\n{child.stderr}")
-        figures.update(json.loads(child.stdout.strip().splitlines()[-1]))
-        table[size] = figures
-        print(
-            f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}), flush=True
-        )
+        for share in shares:
+            label = f"{size:,}" if share is None else f"{size:,}, share {share:g}"
+            command = [sys.executable, __file__, "--serve", str(folder)]
+            command += ["--queries", str(args.queries)]
+            if share is not None:
+                command += ["--common-word-shares", str(share)]
+            child = subprocess.run(command, capture_output=True, text=True, env={**os.environ})
+            if child.returncode:
+                sys.exit(f"serving {label} failed:\n{child.stderr}")
+            served = figures | json.loads(child.stdout.strip().splitlines()[-1])
+            figures = {}  # build figures go with the first serve only
+            table[label] = served
+            rounded = {k: round(v, 2) for k, v in served.items()}
+            print(f"{label}: " + json.dumps(rounded), flush=True)
     _print_table(table)
 
 
-def _print_table(table: dict[int, dict[str, float]]) -> None:
+def _print_table(table: dict[str, dict[str, float]]) -> None:
     names = sorted({name for figures in table.values() for name in figures})
-    print("\n| figure | " + " | ".join(f"{size:,}" for size in table) + " |")
+    print("\n| figure | " + " | ".join(table) + " |")
     print("|---|" + "---|" * len(table))
     for name in names:
-        cells = [f"{table[size].get(name, float('nan')):,.2f}" for size in table]
+        cells = [f"{table[label].get(name, float('nan')):,.2f}" for label in table]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

@@ -45,6 +45,14 @@ def test_golden_rankings(engine: SearchEngine, text: str, mode: str) -> None:
     assert top(engine, text, mode) == GOLDEN[(text, mode)]
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_ranking_is_the_order_search_shows(engine: SearchEngine, mode: str) -> None:
+    # ranking() (evaluation, benchmarks) must rank as the pages do, common-word cut included.
+    for text in ("preference learning ranking", "why does my model underperform", "momentum"):
+        ranked = engine.ranking(SearchQuery(text=text, mode=mode, limit=20))  # type: ignore[arg-type]
+        assert [paper_id for paper_id, _ in ranked] == top(engine, text, mode, limit=20)
+
+
 def test_hits_explain_themselves(engine: SearchEngine) -> None:
     results = engine.search(SearchQuery(text="momentum optimizers", limit=5))
     first = results.hits[0]

@@ -234,6 +234,8 @@ class SearchEngine:
             return []
         filters = _filters(query, self._scope(query))
         mode = query.mode if self.semantic.available else "bm25"
+        if mode != "bm25":
+            parsed = self._without_common_words(parsed)
         found = self._relevance(query, mode, parsed, filters, {})
         return found.ranked[: query.offset + query.limit]
 
