@@ -134,3 +134,9 @@ def test_paper_page_bibtex_comes_from_the_one_writer(client: TestClient) -> None
     bib = client.get("/papers/2410.17243/bibtex").text
     [entry] = bibtexparser.parse_string(bib).entries
     assert entry["eprint"] == "2410.17243" and entry["archivePrefix"] == "arXiv"
+    # A citation to paste into a paper: no abstract (library exports keep it).
+    assert "abstract" not in entry.fields_dict
+    page = client.get("/papers/2410.17243").text
+    assert "eprint = {2410.17243}" in page and "abstract = {" not in page
+    export = client.get("/search/export?q=memory+barrier").text
+    assert "abstract" in bibtexparser.parse_string(export).entries[0].fields_dict

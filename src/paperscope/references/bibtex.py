@@ -170,9 +170,16 @@ def citation_key(paper: Paper) -> str:
 
 
 def bibtex_entry(
-    paper: Paper, *, key: str | None = None, tags: Sequence[str] = (), note: str = ""
+    paper: Paper,
+    *,
+    key: str | None = None,
+    tags: Sequence[str] = (),
+    note: str = "",
+    abstract: bool = True,
 ) -> str:
-    """One ``@misc`` (or ``@article`` when published) entry for ``paper``."""
+    """One ``@misc`` (or ``@article`` when published) entry for ``paper``. Exports to
+    reference managers carry the abstract; ``abstract=False`` gives the entry a
+    paper's own .bib wants (the paper page's Cite box), as arXiv's export does."""
     fields: list[tuple[str, str]] = [
         ("title", "{" + _clean(paper.title) + "}"),
         ("author", " and ".join(_name(a) for a in paper.authors) or "Unknown"),
@@ -188,7 +195,7 @@ def bibtex_entry(
         fields.append(("doi", _clean(paper.doi)))
     if paper.journal_ref:
         fields.append(("journal", _clean(paper.journal_ref)))
-    if paper.abstract:
+    if abstract and paper.abstract:
         fields.append(("abstract", _clean(paper.abstract)))
     if tags:
         fields.append(("keywords", _clean(", ".join(tags))))

@@ -217,7 +217,7 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         media_urls=[u for u in (safe_url(m) for m in paper.media_urls) if u],
         links_edited_by=paper.links_edited_by,
         can_edit_links=can_edit_links(store, user, paper.paper_id),
-        bibtex=bibtex_entry(paper),
+        bibtex=bibtex_entry(paper, abstract=False),
         library=library_entry(item),
         references=[r.model_copy() for r in references],
         reference_count=citations.reference_count if citations else None,

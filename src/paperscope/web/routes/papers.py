@@ -106,7 +106,7 @@ def bibtex(request: Request, paper_id: str, store: StoreDep) -> Response:
     paper = load_paper(store, paper_id)
     redirect = _canonical_redirect(request, paper_id, paper, "/bibtex")
     return redirect or PlainTextResponse(
-        bibtex_entry(paper), media_type="application/x-bibtex; charset=utf-8"
+        bibtex_entry(paper, abstract=False), media_type="application/x-bibtex; charset=utf-8"
     )
 
 
