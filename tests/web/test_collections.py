@@ -218,6 +218,29 @@ def test_add_from_a_card_form(alice: TestClient) -> None:
     assert r.status_code == 422 and "Choose a collection" in r.text
 
 
+def test_paper_page_adds_to_a_collection_and_lists_where_it_is(
+    alice: TestClient, client: TestClient
+) -> None:
+    page = alice.get("/papers/2410.17243").text
+    assert 'id="collections-panel"' in page and "In none of your collections yet." in page
+    assert 'action="/collections/add"' in page
+    token = csrf_of(alice, "/papers/2410.17243")
+    r = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "2410.17243", "new_title": "Read <soon>"},
+        headers={"Referer": "http://testserver/papers/2410.17243"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/papers/2410.17243"
+    cid = alice.get("/api/v1/collections").json()["collections"][0]["id"]
+    page = alice.get("/papers/2410.17243").text
+    assert f'In <a href="/collections/{cid}">Read &lt;soon&gt;</a>' in page
+    assert "Read &lt;soon&gt;</option>" in page  # and the menu offers it for the next one
+    # Another paper is in none; a reader who is not signed in sees no panel.
+    assert "In none of your collections yet." in alice.get("/papers/2410.18533").text
+    assert 'id="collections-panel"' not in client.get("/papers/2410.17243").text
+
+
 def test_exports_parse_back(alice: TestClient, client: TestClient) -> None:
     cid = _create(alice, title="Export me", public=True)["id"]
     for pid in ("2410.18533", "2410.17243"):

@@ -180,6 +180,18 @@ def collection_titles(*, store: Store, user_id: int, limit: int = 200) -> list[t
         return [(int(i), str(t)) for i, t in rows]
 
 
+def collections_holding(*, store: Store, user_id: int, paper_id: str) -> list[tuple[int, str]]:
+    """(id, title) of a user's collections that hold ``paper_id``, by title."""
+    query = (
+        select(collections.c.collection_id, collections.c.title)
+        .join(collection_items, collection_items.c.collection_id == collections.c.collection_id)
+        .where(collections.c.user_id == user_id, collection_items.c.paper_id == paper_id)
+        .order_by(collections.c.title, collections.c.collection_id)
+    )
+    with store.read() as conn:
+        return [(int(i), str(t)) for i, t in conn.execute(query)]
+
+
 # ---------------------------------------------------------------- items
 
 

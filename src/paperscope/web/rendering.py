@@ -30,6 +30,10 @@ def paper_url(paper_id: str) -> str:
     return "/papers/" + quote(paper_id, safe="/")
 
 
+def collection_url(collection_id: int) -> str:
+    return f"/collections/{collection_id}"
+
+
 def author_url(name: str) -> str:
     return "/authors/" + quote(name, safe="")
 

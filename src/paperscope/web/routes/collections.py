@@ -49,7 +49,7 @@ from paperscope.web.people_schemas import (
     NoteIn,
     OrderIn,
 )
-from paperscope.web.rendering import json_response, render, templates, wants_json
+from paperscope.web.rendering import collection_url, json_response, render, templates, wants_json
 from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
 from paperscope.web.routes.references import ExportFormat, _download
 from paperscope.web.routing import Routes
@@ -58,10 +58,6 @@ from paperscope.web.views import back_url, cards_for, load_paper
 routes = Routes()
 _TAGS = ["collections"]
 FormModel = TypeVar("FormModel", CollectionIn, ItemIn)
-
-
-def collection_url(collection_id: int) -> str:
-    return f"/collections/{collection_id}"
 
 
 def summary(c: Collection) -> CollectionSummary:
