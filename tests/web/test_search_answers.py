@@ -126,6 +126,9 @@ def test_a_missing_id_links_the_submit_form_and_arxiv(searchable: TestClient) ->
     }
     page = searchable.get("/search", params={"q": "arXiv:2312.99999v2"}).text
     assert 'href="/submit?arxiv_id=2312.99999"' in page
+    # An id names one paper: no alert or feed of "new matches" is offered for it.
+    assert data["alert_url"] is None and data["feed_url"] is None
+    assert "Alert me about new matches" not in page and 'rel="alternate"' not in page
     doi = searchable.get("/api/v1/search", params={"q": "doi:10.1000/None"}).json()
     assert [s["url"] for s in doi["suggestions"]] == ["https://doi.org/10.1000/none"]
 

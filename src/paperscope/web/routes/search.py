@@ -153,9 +153,11 @@ def _describe(model: SearchPage, outcome: SearchResults) -> None:
     if outcome.facets is not None and outcome.total:
         model.facets = _facets(model, outcome.facets)
     filters = {"q": model.q, "category": model.category, "author": model.author}
-    model.alert_url = "/subscribe?" + urlencode({k: v for k, v in filters.items() if v})
-    if model.q:
-        model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
+    # An id or DOI names one paper: no new paper will ever match it.
+    if identify(model.q) is None:
+        model.alert_url = "/subscribe?" + urlencode({k: v for k, v in filters.items() if v})
+        if model.q:
+            model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
     spelled = _respelled(model, outcome)
     if outcome.total == 0:
         model.suggestions = _suggestions(model, spelled)
