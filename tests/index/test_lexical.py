@@ -8,13 +8,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from paperscope.index.analysis import analyze_word, clean_text, paper_day
 from paperscope.index.artifacts import IndexMismatchError
 from paperscope.index.lexical import LexicalIndex
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Paper
-from paperscope.search.query import Group, Text
+from paperscope.search.query import Group, Text, parse_query
 
 
 def make(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
@@ -114,6 +116,54 @@ def test_boolean_clauses(index: LexicalIndex) -> None:
     assert ids(index, both) == ["p3"]
     only_not = Group((("must_not", Text(("diffusion",))),))
     assert set(ids(index, only_not)) == {"p1", "p2"}
+
+
+def test_exclusions_nested_in_optional_groups(index: LexicalIndex) -> None:
+    # "bert (gan (model -language))": the exclusion binds only inside its own group.
+    nested = Group(
+        (
+            ("should", Text(("bert",))),
+            (
+                "should",
+                Group(
+                    (
+                        ("should", Text(("zebra",))),
+                        (
+                            "should",
+                            Group(
+                                (("should", Text(("model",))), ("must_not", Text(("language",))))
+                            ),
+                        ),
+                    )
+                ),
+            ),
+        )
+    )
+    assert set(ids(index, nested)) == {"p2", "p3"}
+
+
+_WORDS = st.sampled_from(["model", "art", "-language", "+model", "ti:art", '"state of"', "OR"])
+# Queries with groups nested a few deep: "model (art (+model -language))".
+_QUERIES = st.lists(
+    st.recursive(
+        _WORDS,
+        lambda inner: st.lists(inner, min_size=1, max_size=3).map(lambda xs: f"({' '.join(xs)})"),
+        max_leaves=8,
+    ),
+    min_size=1,
+    max_size=4,
+).map(" ".join)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_QUERIES)
+def test_every_parsed_query_compiles_and_runs(index: LexicalIndex, text: str) -> None:
+    node = parse_query(text).node
+    found = index.search(node, limit=5)
+    assert found.total == len(found.hits) or found.total > 5
+    assert set(index.scores_for(["p1", "p2", "p3"], node)) <= {"p1", "p2", "p3"}
 
 
 def test_filters_restrict_without_scoring(index: LexicalIndex) -> None:

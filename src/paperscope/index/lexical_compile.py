@@ -178,7 +178,8 @@ class QueryCompiler:
         leaves: list[Any] = []
         for _, child in node.clauses:
             found = self._should_leaves(child, within)
-            assert found is not None  # a group of optional clauses only
+            if found is None:  # deeper down, a group with required or excluded clauses
+                return None
             leaves.extend(found)
         return leaves
 
