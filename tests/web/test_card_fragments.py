@@ -4,10 +4,16 @@ the kept renderings stay within their bound."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+
+from paperscope.web import card_fragments
 from paperscope.web.card_fragments import CardBodies, ReaderCards, card_key
-from paperscope.web.rendering import templates
+from paperscope.web.rendering import TEMPLATES_DIR, make_templates, templates
 from paperscope.web.schemas import PaperCard, PersonOut
 
 
@@ -71,3 +77,21 @@ def test_reader_cards_fill_in_each_readers_own_parts() -> None:
     assert "tok-alice" not in again and "Alice" not in again and 'value="tok-carol"' in again
     assert len(cards) == 2
     assert "ps-" not in alice + bob + again  # no stand-in left unfilled
+
+
+def test_an_edited_card_template_drops_the_kept_renderings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(card_fragments, "TEMPLATE_CHECK_SECONDS", 0.0)  # not once a second
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, folder)
+    env = make_templates(folder).env
+    bodies, readers = env.globals["card_body"], env.globals["reader_card"]
+    assert "EDITED" not in bodies(_card()) + readers(_card(upvoted=True), "tok", [])
+    body = folder / "_card_body.html"
+    macro = "{% macro card_body(c) -%}"
+    body.write_text(body.read_text().replace(macro, macro + "EDITED"))
+    later = body.stat().st_mtime + 5  # a new mtime even within one clock tick
+    os.utime(body, (later, later))
+    assert "EDITED" in bodies(_card())
+    assert "EDITED" in readers(_card(upvoted=True), "tok", [])  # whole cards hold bodies

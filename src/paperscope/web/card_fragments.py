@@ -16,8 +16,10 @@ new code link, is a different key and never shows an old rendering):
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import date, datetime
@@ -35,6 +37,7 @@ MAX_MENUS = 256  # readers' collection menus, kept by content
 BODY_TEMPLATE = "_card_body.html"
 READER_TEMPLATE = "_reader_card.html"
 MENU_TEMPLATE = "collections/_add_menu.html"
+TEMPLATE_CHECK_SECONDS = 1.0  # how soon an edited card template shows
 
 
 def _frozen(value: Any) -> Hashable:
@@ -101,28 +104,67 @@ class _Lru:
             while len(self._html) > self.max_entries:
                 self._html.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._html.clear()
+
+
+class _Templates:
+    """Templates by name, looked up again at most once a second: with Jinja's
+    auto_reload (its default) an edited template file is a new Template object, which
+    tells the caches that keep renderings of it to drop them. (A lookup stats the file;
+    once a second, not once per card, keeps that off the pages' cost.)"""
+
+    def __init__(self, env: Environment, *names: str) -> None:
+        self._env = env
+        self._names = names
+        self._seen: tuple[Any, ...] = ()
+        self._checked_at = -math.inf
+        self.modules: tuple[Any, ...] = ()
+
+    def changed(self) -> bool:
+        """True (and ``modules`` refreshed) on first use and after a template edit."""
+        now = time.monotonic()
+        if now - self._checked_at < TEMPLATE_CHECK_SECONDS:
+            return False
+        self._checked_at = now
+        current = tuple(self._env.get_template(name) for name in self._names)
+        if len(current) == len(self._seen) and all(
+            a is b for a, b in zip(current, self._seen, strict=True)
+        ):
+            return False
+        self._seen = current
+        self.modules = tuple(template.module for template in current)
+        return True
+
 
 class CardBodies:
-    """The shared part of a card, for one template environment. The macro is looked
-    up once: templates change only with a new release (a restart)."""
+    """The shared part of a card, for one template environment. An edited card
+    template drops every kept rendering (see _Templates)."""
 
     def __init__(self, env: Environment, max_cards: int = MAX_CARDS) -> None:
-        self._env = env
-        self._macro: Any = None
+        self._templates = _Templates(env, BODY_TEMPLATE)
         self._html = _Lru(max_cards)
+        self.generation = 0  # counts template edits, for ReaderCards built on these
 
     def __len__(self) -> int:
         return len(self._html)
 
     def __call__(self, card: BaseModel) -> Markup:
+        self.refresh()
         key = card_key(card)
         html = self._html.get(key)
         if html is None:
-            if self._macro is None:
-                self._macro = self._env.get_template(BODY_TEMPLATE).module.card_body  # type: ignore[attr-defined]
-            html = str(self._macro(card))
+            html = str(self._templates.modules[0].card_body(card))
             self._html.put(key, html)
         return Markup(html)
+
+    def refresh(self) -> int:
+        """Drop the renderings when the template changed; the current generation."""
+        if self._templates.changed():
+            self._html.clear()
+            self.generation += 1
+        return self.generation
 
 
 class ReaderCards:
@@ -133,9 +175,9 @@ class ReaderCards:
     would escape it. Collection menus are kept by their content (ids and titles)."""
 
     def __init__(self, env: Environment, bodies: CardBodies, max_cards: int = MAX_CARDS) -> None:
-        self._env = env
+        self._templates = _Templates(env, READER_TEMPLATE, MENU_TEMPLATE)
         self._bodies = bodies
-        self._macros: Any = None
+        self._body_generation = -1
         self._cards = _Lru(max_cards)
         self._menus = _Lru(MAX_MENUS)
         word = secrets.token_hex(8)
@@ -147,21 +189,24 @@ class ReaderCards:
         return len(self._cards)
 
     def __call__(self, card: Any, csrf_token: str, mine: list[tuple[int, str]]) -> Markup:
-        if self._macros is None:
-            self._macros = (
-                self._env.get_template(READER_TEMPLATE).module.reader_card,  # type: ignore[attr-defined]
-                self._env.get_template(MENU_TEMPLATE).module.collection_choices,  # type: ignore[attr-defined]
-            )
+        # A whole card holds its body: an edit to either template drops them all.
+        body_generation = self._bodies.refresh()
+        if self._templates.changed() or body_generation != self._body_generation:
+            self._body_generation = body_generation
+            self._cards.clear()
+            self._menus.clear()
+        card_macros, menu_macros = self._templates.modules
         key = (card_key(card), bool(card.upvoted), bool(card.saved))
         html = self._cards.get(key)
         if html is None:
             body = self._bodies(card)
-            html = str(self._macros[0](card, body, Markup(self._csrf), Markup(self._choices)))
+            stand_ins = Markup(self._csrf), Markup(self._choices)
+            html = str(card_macros.reader_card(card, body, *stand_ins))
             self._cards.put(key, html)
         menu_key = tuple(mine)
         menu = self._menus.get(menu_key)
         if menu is None:
-            menu = str(self._macros[1](self._paper, mine))
+            menu = str(menu_macros.collection_choices(self._paper, mine))
             self._menus.put(menu_key, menu)
         choices = menu.replace(self._paper, escape(card.paper_id))
         return Markup(html.replace(self._choices, choices).replace(self._csrf, escape(csrf_token)))

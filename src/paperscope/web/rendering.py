@@ -66,8 +66,8 @@ def query_url(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def make_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(directory))
     env = templates.env
     env.autoescape = True  # every template, whatever its extension
     env.trim_blocks = True
