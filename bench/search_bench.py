@@ -5,7 +5,9 @@ papers, memory and disk, side by side for several corpus sizes.
     python bench/search_bench.py --sizes 2500000 --reuse --common-word-shares 1.0 0.2
 
 ``--common-word-shares`` serves each size once per share of search/common_words.py
-(1.0: every word on the lexical side), one after the other, side by side.
+(1.0: every word on the lexical side), one after the other, side by side;
+``--sequential-too`` serves each also with the lexical and semantic sides run one after
+the other instead of side by side (SearchEngine.parallel_retrievers).
 
 Corpus: bench/generate_corpus.py (synthetic abstracts from real sentences). The
 lexical index is real. Embedding a million abstracts on a laptop CPU takes hours, so
@@ -98,7 +100,9 @@ def _disk_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def serve(folder: Path, query_count: int, common_word_share: float | None) -> dict[str, float]:
+def serve(
+    folder: Path, query_count: int, common_word_share: float | None, sequential: bool
+) -> dict[str, float]:
     """Runs in a fresh process: open, search, report latencies and peak RSS."""
     from paperscope.models import Paper, SearchQuery
     from paperscope.search.engine import SearchEngine
@@ -119,6 +123,7 @@ def serve(folder: Path, query_count: int, common_word_share: float | None) -> di
     engine = SearchEngine(settings=settings, store=store, lexical=lexical, semantic=semantic)
     if common_word_share is not None:
         engine.common_word_share = common_word_share
+    engine.parallel_retrievers = not sequential
     figures: dict[str, float] = {"open_ms": (time.perf_counter() - tick) * 1000}
     engine.embed_query("warm up the model")
     queries = generate_queries(query_count)
@@ -207,6 +212,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/paperscope-search-bench"))
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--sequential-too",
+        action="store_true",
+        help="Serve each variant twice: lexical and semantic sides one after the other "
+        "(as before they ran side by side), then side by side.",
+    )
+    parser.add_argument("--sequential", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
         "--common-word-shares",
         type=float,
         nargs="+",
@@ -224,7 +236,7 @@ def main() -> None:
     args = parser.parse_args()
     shares: list[float | None] = list(args.common_word_shares or [None])
     if args.serve:
-        print(json.dumps(serve(args.serve, args.queries, shares[0])))
+        print(json.dumps(serve(args.serve, args.queries, shares[0], args.sequential)))
         return
     table: dict[str, dict[str, float]] = {}
     for size in args.sizes:
@@ -240,12 +252,16 @@ def main() -> None:
             table[f"{size:,}"] = figures
             print(f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}))
             continue
-        for share in shares:
+        orders = [True, False] if args.sequential_too else [False]
+        for share, sequential in [(s, q) for s in shares for q in orders]:
             label = f"{size:,}" if share is None else f"{size:,}, share {share:g}"
+            label += ", sequential" if sequential else ""
             command = [sys.executable, __file__, "--serve", str(folder)]
             command += ["--queries", str(args.queries)]
             if share is not None:
                 command += ["--common-word-shares", str(share)]
+            if sequential:
+                command.append("--sequential")
             child = subprocess.run(command, capture_output=True, text=True, env={**os.environ})
             if child.returncode:
                 sys.exit(f"serving {label} failed:\n{child.stderr}")

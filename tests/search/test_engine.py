@@ -53,6 +53,24 @@ def test_ranking_is_the_order_search_shows(engine: SearchEngine, mode: str) -> N
         assert [paper_id for paper_id, _ in ranked] == top(engine, text, mode, limit=20)
 
 
+def test_side_by_side_retrievers_answer_as_one_after_the_other(engine: SearchEngine) -> None:
+    queries = [
+        SearchQuery(text="preference learning ranking"),
+        SearchQuery(text="momentum optimizers", mode="dense", categories=("cs.LG",)),
+        SearchQuery(text="language model -survey", limit=5, offset=3),
+    ]
+    side_by_side = [engine.search(q) for q in queries]
+    engine.parallel_retrievers = False
+    try:
+        one_after_the_other = [engine.search(q) for q in queries]
+    finally:
+        engine.parallel_retrievers = True
+    for a, b in zip(side_by_side, one_after_the_other, strict=True):
+        assert [(h.paper_id, h.score) for h in a.hits] == [(h.paper_id, h.score) for h in b.hits]
+        assert a.total == b.total and a.total > 0
+        assert {"lexical", "embed", "dense"} <= set(a.timings)
+
+
 def test_hits_explain_themselves(engine: SearchEngine) -> None:
     results = engine.search(SearchQuery(text="momentum optimizers", limit=5))
     first = results.hits[0]
