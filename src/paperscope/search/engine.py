@@ -111,7 +111,8 @@ class _InFlight:
     """How many searches of this process are retrieving now. Two sides of one search
     run side by side only while every search in flight can have two cores: when the
     cores are already busy with other searches, a second thread per search only adds
-    hand-offs (measured: 3-7% fewer searches/s with two clients on two cores)."""
+    hand-offs (two clients on two cores did 2-10% fewer searches/s side by side,
+    docs/performance.md run G)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
