@@ -153,3 +153,42 @@ def test_a_foreign_origin_is_refused_even_with_the_token(alice: TestClient) -> N
         headers={"X-CSRF-Token": token, "Referer": "http://127.0.0.1:8000/papers/x"},
     )
     assert public.status_code == 200  # the public URL setting's origin
+
+
+HUGE = "99999999999999999999"  # above any 64-bit key
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"/collections/{HUGE}"),
+        ("get", f"/api/v1/collections/{HUGE}"),
+        ("get", f"/collections/{HUGE}.atom"),
+        ("post", f"/collections/{HUGE}/edit"),
+        ("post", f"/collections/{HUGE}/items"),
+        ("post", f"/comments/{HUGE}/report"),
+        ("post", f"/comments/{HUGE}/delete"),
+        ("post", f"/comments/{HUGE}/upvote"),
+        ("post", f"/account/tokens/{HUGE}/revoke"),
+    ],
+)
+def test_ids_beyond_64_bits_are_refused_by_name(alice: TestClient, method: str, path: str) -> None:
+    data = {"csrf_token": csrf_of(alice, "/account"), "title": "x", "paper_id": "2410.17243"}
+    r = alice.get(path) if method == "get" else alice.post(path, data=data)
+    assert r.status_code == 422, (path, r.status_code)
+    assert "id must be between 1 and 9223372036854775807" in r.text  # names what was wrong
+
+
+def test_a_reply_to_a_comment_beyond_64_bits_is_refused(alice: TestClient) -> None:
+    token = csrf_of(alice, "/papers/2410.17243")
+    r = alice.post(
+        "/papers/2410.17243/comments",
+        data={"csrf_token": token, "body": "a reply", "parent_id": HUGE},
+    )
+    assert r.status_code == 422 and "Parent id must be at most 9223372036854775807" in r.text
+    api = alice.post(
+        "/api/v1/papers/2410.17243/comments",
+        json={"body": "a reply", "parent_id": int(HUGE)},
+        headers={"Origin": "http://testserver"},
+    )
+    assert api.status_code in (401, 403, 422) and api.status_code != 500

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from paperscope.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MAX_ROW_ID = 2**63 - 1  # the largest integer key both databases can bind
 # pg_advisory_xact_lock key held while migrating ("paperscope" in ASCII, truncated)
 UPGRADE_LOCK = 0x7061706572
 

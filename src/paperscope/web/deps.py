@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from paperscope.api_tokens import user_for_api_token
 from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.store import Store
+from paperscope.store.database import MAX_ROW_ID
 from paperscope.web.auth import bearer_token, resolve_user
 from paperscope.web.errors import ApiError, NotSignedIn
 from paperscope.web.origins import check_same_origin
@@ -131,6 +132,9 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+# A row id in a path: anything above a 64-bit key could not be looked up (SQLite and
+# PostgreSQL refuse to bind it), so it gets a 422 that names it, not a 500.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 SettingsDep = Annotated[Settings, Depends(_settings_dependency)]
 StoreDep = Annotated[Store, Depends(_store_dependency)]
 MaybeUser = Annotated[User | None, Depends(optional_user)]

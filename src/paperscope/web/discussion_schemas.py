@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from paperscope.store.database import MAX_ROW_ID
 from paperscope.web.schemas import Pagination
 
 # The request cap is far above any sensible setting; the configured limit
@@ -54,7 +55,9 @@ class CommentPage(BaseModel):
 
 class CommentIn(BaseModel):
     body: str = Field(max_length=BODY_HARD_LIMIT, description="Markdown, $...$ for math")
-    parent_id: int | None = Field(None, description="The comment this replies to")
+    parent_id: int | None = Field(
+        None, ge=1, le=MAX_ROW_ID, description="The comment this replies to"
+    )
 
 
 class CommentEdit(BaseModel):

@@ -14,7 +14,7 @@ from paperscope.store import Store
 from paperscope.store.accounts import list_api_tokens, revoke_api_token
 from paperscope.store.discussions import reply_mail_enabled
 from paperscope.web import auth
-from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
@@ -206,7 +206,7 @@ def create_token(
 
 
 @routes.page("/account/tokens/{token_id}/revoke", methods=["POST"], csrf=True)
-def revoke_token(token_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def revoke_token(token_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     revoke_api_token(store=store, user_id=user.user_id, token_id=token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)
 

@@ -35,7 +35,7 @@ from paperscope.store.collections import (
     update_collection,
 )
 from paperscope.web.auth import now_utc, resolve_user
-from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.people_schemas import (
     CollectionChange,
@@ -251,7 +251,7 @@ def add_from_card(
 
 
 def collection_feed(
-    request: Request, collection_id: int, store: StoreDep, settings: SettingsDep, user: MaybeUser
+    request: Request, collection_id: RowId, store: StoreDep, settings: SettingsDep, user: MaybeUser
 ) -> Response:
     c = _visible(store, collection_id, user)
     ids = [i.paper_id for i in list_items(store=store, collection_id=collection_id)]
@@ -278,7 +278,7 @@ for _kind in KINDS:
     tags=_TAGS,
 )
 def collection_page(
-    request: Request, collection_id: int, store: StoreDep, user: MaybeUser
+    request: Request, collection_id: RowId, store: StoreDep, user: MaybeUser
 ) -> Response:
     """A collection with its papers in order and their notes (404 if private and not
     yours)."""
@@ -297,7 +297,7 @@ def collection_page(
     tags=_TAGS,
 )
 def api_edit(
-    collection_id: int, body: CollectionChange, store: StoreDep, user: CurrentUser
+    collection_id: RowId, body: CollectionChange, store: StoreDep, user: CurrentUser
 ) -> Response:
     """Change the title, description or visibility."""
     _owned(store, collection_id, user)
@@ -306,7 +306,7 @@ def api_edit(
 
 @routes.page("/collections/{collection_id}/edit", methods=["POST"], csrf=True)
 def edit_form(
-    collection_id: int,
+    collection_id: RowId,
     store: StoreDep,
     user: CurrentUser,
     title: str = Form(""),
@@ -327,14 +327,14 @@ def edit_form(
     summary="Delete a collection",
     tags=_TAGS,
 )
-def api_delete(collection_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def api_delete(collection_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     _owned(store, collection_id, user)
     delete_collection(store=store, collection_id=collection_id)
     return Response(status_code=204)
 
 
 @routes.page("/collections/{collection_id}/delete", methods=["POST"], csrf=True)
-def delete_form(collection_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def delete_form(collection_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     _owned(store, collection_id, user)
     delete_collection(store=store, collection_id=collection_id)
     return RedirectResponse("/collections", status_code=303)
@@ -361,7 +361,9 @@ def _add(store: Store, c: Collection, paper_id: str, note: str | None) -> bool:
     summary="Add a paper to a collection",
     tags=_TAGS,
 )
-def api_add_item(collection_id: int, body: ItemIn, store: StoreDep, user: CurrentUser) -> Response:
+def api_add_item(
+    collection_id: RowId, body: ItemIn, store: StoreDep, user: CurrentUser
+) -> Response:
     """Append a paper (201), or change the note of one already there (200)."""
     c = _owned(store, collection_id, user)
     paper = load_paper(store, body.paper_id)
@@ -379,7 +381,7 @@ def _item_out(store: Store, c: Collection, paper_id: str, user: User) -> Collect
 
 @routes.page("/collections/{collection_id}/items", methods=["POST"], csrf=True)
 def add_item_form(
-    collection_id: int,
+    collection_id: RowId,
     store: StoreDep,
     user: CurrentUser,
     paper_id: str = Form(...),
@@ -401,7 +403,7 @@ def add_item_form(
     tags=_TAGS,
 )
 def api_note(
-    collection_id: int, paper_id: str, body: NoteIn, store: StoreDep, user: CurrentUser
+    collection_id: RowId, paper_id: str, body: NoteIn, store: StoreDep, user: CurrentUser
 ) -> Response:
     c = _owned(store, collection_id, user)
     if not set_item_note(
@@ -413,7 +415,7 @@ def api_note(
 
 @routes.page("/collections/{collection_id}/items/{paper_id:path}/note", methods=["POST"], csrf=True)
 def note_form(
-    collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser, note: str = Form("")
+    collection_id: RowId, paper_id: str, store: StoreDep, user: CurrentUser, note: str = Form("")
 ) -> Response:
     _owned(store, collection_id, user)
     try:
@@ -428,7 +430,7 @@ def note_form(
 
 @routes.page("/collections/{collection_id}/items/{paper_id:path}/move", methods=["POST"], csrf=True)
 def move_form(
-    collection_id: int,
+    collection_id: RowId,
     paper_id: str,
     store: StoreDep,
     user: CurrentUser,
@@ -453,7 +455,7 @@ def move_form(
     summary="Reorder a collection",
     tags=_TAGS,
 )
-def api_order(collection_id: int, body: OrderIn, store: StoreDep, user: CurrentUser) -> Response:
+def api_order(collection_id: RowId, body: OrderIn, store: StoreDep, user: CurrentUser) -> Response:
     """Put the items in this order; it must name every item exactly once."""
     c = _owned(store, collection_id, user)
     if not reorder_items(
@@ -472,7 +474,7 @@ def api_order(collection_id: int, body: OrderIn, store: StoreDep, user: CurrentU
     tags=_TAGS,
 )
 def api_remove_item(
-    collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser
+    collection_id: RowId, paper_id: str, store: StoreDep, user: CurrentUser
 ) -> Response:
     _owned(store, collection_id, user)
     if not remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc()):
@@ -483,7 +485,9 @@ def api_remove_item(
 @routes.page(
     "/collections/{collection_id}/items/{paper_id:path}/remove", methods=["POST"], csrf=True
 )
-def remove_form(collection_id: int, paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
+def remove_form(
+    collection_id: RowId, paper_id: str, store: StoreDep, user: CurrentUser
+) -> Response:
     _owned(store, collection_id, user)
     remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc())
     return _to_collection(collection_id)
@@ -501,7 +505,7 @@ def remove_form(collection_id: int, paper_id: str, store: StoreDep, user: Curren
     summary="Upvote a collection (again: take it back)",
     tags=_TAGS,
 )
-def upvote(request: Request, collection_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def upvote(request: Request, collection_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     _visible(store, collection_id, user)
     upvoted, count = toggle_collection_upvote(
         store=store, collection_id=collection_id, user_id=user.user_id, now=now_utc()
@@ -518,7 +522,7 @@ def upvote(request: Request, collection_id: int, store: StoreDep, user: CurrentU
     tags=_TAGS,
 )
 def export(
-    collection_id: int,
+    collection_id: RowId,
     store: StoreDep,
     user: MaybeUser,
     fmt: ExportFormat = Query("bibtex", alias="format", description="bibtex, ris or csl-json"),

@@ -17,6 +17,7 @@ from paperscope.feeds.reply_mail import (
 )
 from paperscope.models import User
 from paperscope.store import Store
+from paperscope.store.database import MAX_ROW_ID
 from paperscope.store.discussions import (
     BodyLimits,
     Comment,
@@ -31,7 +32,7 @@ from paperscope.store.discussions import (
 )
 from paperscope.store.moderation import report_comment
 from paperscope.web.auth import now_utc
-from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.discussion_schemas import (
     BODY_HARD_LIMIT,
     CommentEdit,
@@ -197,7 +198,7 @@ def api_post_comment(
     tags=TAGS,
 )
 def api_edit_comment(
-    comment_id: int, body: CommentEdit, store: StoreDep, settings: SettingsDep, user: CurrentUser
+    comment_id: RowId, body: CommentEdit, store: StoreDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     """Replace the text of your own comment; it is then marked edited."""
     changed = _edit(store, settings, user, comment_id, body.body)
@@ -212,7 +213,7 @@ def api_edit_comment(
     summary="Delete your comment",
     tags=TAGS,
 )
-def api_delete_comment(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def api_delete_comment(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     """Delete your own comment: its text is erased; replies to it stay, under "[deleted]"."""
     return json_response(_out(store, _delete(store, user, comment_id), user))
 
@@ -235,7 +236,7 @@ def _vote(store: Store, user: User, comment_id: int, upvoted: bool | None) -> Co
     tags=TAGS,
 )
 def api_upvote_comment(
-    comment_id: int, store: StoreDep, user: CurrentUser, body: CommentVoteIn | None = None
+    comment_id: RowId, store: StoreDep, user: CurrentUser, body: CommentVoteIn | None = None
 ) -> Response:
     """One upvote per account (idempotent); ``{"upvoted": false}`` removes it."""
     return json_response(_vote(store, user, comment_id, True if body is None else body.upvoted))
@@ -249,7 +250,7 @@ def api_upvote_comment(
     summary="Remove your upvote from a comment",
     tags=TAGS,
 )
-def api_unvote_comment(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def api_unvote_comment(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     return json_response(_vote(store, user, comment_id, False))
 
 
@@ -262,7 +263,7 @@ def api_unvote_comment(comment_id: int, store: StoreDep, user: CurrentUser) -> R
     tags=TAGS,
 )
 def api_report_comment(
-    comment_id: int, body: ReportIn, store: StoreDep, user: CurrentUser
+    comment_id: RowId, body: ReportIn, store: StoreDep, user: CurrentUser
 ) -> Response:
     """Once per account and comment, with a short reason (at most 200 characters)."""
     added = _report(store, user, comment_id, body.reason)
@@ -327,7 +328,7 @@ def comment_form(
     user: CurrentUser,
     tasks: BackgroundTasks,
     body: str = Form("", max_length=BODY_HARD_LIMIT),
-    parent_id: int | None = Form(None),
+    parent_id: int | None = Form(None, ge=1, le=MAX_ROW_ID),
 ) -> Response:
     return form_answer(
         request,
@@ -348,7 +349,7 @@ def _owned_comment(store: Store, comment_id: int) -> Comment:
 @routes.page("/comments/{comment_id}/edit", methods=["POST"], csrf=True)
 def edit_form(
     request: Request,
-    comment_id: int,
+    comment_id: RowId,
     store: StoreDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -363,13 +364,15 @@ def edit_form(
 
 
 @routes.page("/comments/{comment_id}/delete", methods=["POST"], csrf=True)
-def delete_form(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def delete_form(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     gone = _delete(store, user, comment_id)
     return RedirectResponse(paper_url(gone.paper_id) + "#discussion", status_code=303)
 
 
 @routes.page("/comments/{comment_id}/upvote", methods=["POST"], csrf=True)
-def upvote_form(request: Request, comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def upvote_form(
+    request: Request, comment_id: RowId, store: StoreDep, user: CurrentUser
+) -> Response:
     """The comment's upvote button: toggles."""
     found = _owned_comment(store, comment_id)
     _vote(store, user, comment_id, None)
@@ -380,7 +383,7 @@ def upvote_form(request: Request, comment_id: int, store: StoreDep, user: Curren
 @routes.page("/comments/{comment_id}/report", methods=["POST"], csrf=True)
 def report_form(
     request: Request,
-    comment_id: int,
+    comment_id: RowId,
     store: StoreDep,
     user: CurrentUser,
     reason: str = Form("", max_length=2000),

@@ -19,7 +19,7 @@ from paperscope.store.moderation import (
     unban_user,
 )
 from paperscope.web.auth import now_utc
-from paperscope.web.deps import CurrentUser, StoreDep
+from paperscope.web.deps import CurrentUser, RowId, StoreDep
 from paperscope.web.discussion_schemas import (
     BanIn,
     BanOut,
@@ -103,7 +103,7 @@ def _hide(store: Store, user: User, comment_id: int, hidden: bool) -> CommentOut
     summary="Hide a comment",
     tags=TAGS,
 )
-def api_hide(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def api_hide(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     """Hide a comment from everyone but administrators; settles its reports."""
     return json_response(_hide(store, user, comment_id, True))
 
@@ -116,7 +116,7 @@ def api_hide(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
     summary="Show a hidden comment again",
     tags=TAGS,
 )
-def api_unhide(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def api_unhide(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     return json_response(_hide(store, user, comment_id, False))
 
 
@@ -127,7 +127,7 @@ def api_unhide(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
     summary="Dismiss a comment's reports",
     tags=TAGS,
 )
-def api_dismiss(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def api_dismiss(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     """Settle the open reports without hiding the comment."""
     require_admin(user)
     count = dismiss_reports(store=store, comment_id=comment_id, now=now_utc())
@@ -187,7 +187,7 @@ def api_unban(username: str, store: StoreDep, user: CurrentUser) -> Response:
 
 @routes.page("/admin/comments/{comment_id}/hide", methods=["POST"], csrf=True)
 def hide_form(
-    comment_id: int, store: StoreDep, user: CurrentUser, action: str = Form("hide")
+    comment_id: RowId, store: StoreDep, user: CurrentUser, action: str = Form("hide")
 ) -> Response:
     changed = _hide(store, user, comment_id, action != "unhide")
     done = "hidden" if action != "unhide" else "shown"
@@ -195,7 +195,7 @@ def hide_form(
 
 
 @routes.page("/admin/comments/{comment_id}/dismiss", methods=["POST"], csrf=True)
-def dismiss_form(comment_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def dismiss_form(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     require_admin(user)
     dismiss_reports(store=store, comment_id=comment_id, now=now_utc())
     return RedirectResponse(f"{QUEUE}?done=dismissed", status_code=303)

@@ -39,7 +39,7 @@ from paperscope.store.papers import get_papers
 from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.data_cache import memo_for
-from paperscope.web.deps import CurrentUser, MaybeUser, SettingsDep, StoreDep
+from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.discussion_views import comment_out
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.people_schemas import (
@@ -441,14 +441,16 @@ def _decide(store: Store, user: User, claim_id: int, approve: bool) -> Claim:
     summary="Approve or reject a claim",
     tags=["people"],
 )
-def api_decide(claim_id: int, body: ClaimDecision, store: StoreDep, user: CurrentUser) -> Response:
+def api_decide(
+    claim_id: RowId, body: ClaimDecision, store: StoreDep, user: CurrentUser
+) -> Response:
     claim = _decide(store, user, claim_id, body.approve)
     return json_response(_claims_out(store, [claim])[0])
 
 
 @routes.page("/admin/claims/{claim_id}", methods=["POST"], csrf=True)
 def decide_form(
-    claim_id: int,
+    claim_id: RowId,
     store: StoreDep,
     user: CurrentUser,
     decision: Literal["approve", "reject"] = Form(...),
