@@ -236,6 +236,26 @@ def test_paper_page_adds_to_a_collection_and_lists_where_it_is(
     page = alice.get("/papers/2410.17243").text
     assert f'In <a href="/collections/{cid}">Read &lt;soon&gt;</a>' in page
     assert "Read &lt;soon&gt;</option>" in page  # and the menu offers it for the next one
+    # From the page's own menu, htmx gets the line to update the panel with too.
+    r = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "2410.17243", "new_title": "Second", "panel": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "Added to" in r.text
+    assert 'id="in-collections" hx-swap-oob="true">In <a href="/collections/' in r.text
+    assert "Read &lt;soon&gt;</a>, <a" in r.text and ">Second</a>" in r.text
+    card_answer = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "hep-th/9901001", "collection_id": str(cid)},
+        headers={"HX-Request": "true"},
+    )
+    assert "Added to" in card_answer.text and "hx-swap-oob" not in card_answer.text
+    huge = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "2410.18533", "collection_id": "9" * 20},
+    )
+    assert huge.status_code == 422 and "Choose a collection" in huge.text
     # Another paper is in none; a reader who is not signed in sees no panel.
     assert "In none of your collections yet." in alice.get("/papers/2410.18533").text
     assert 'id="collections-panel"' not in client.get("/papers/2410.17243").text

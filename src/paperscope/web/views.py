@@ -15,6 +15,7 @@ from paperscope.references.bibtex import bibtex_entry
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.citations import cited_by_counts, get_paper_citations
+from paperscope.store.collections import collections_holding
 from paperscope.store.library import get_item
 from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
@@ -23,7 +24,7 @@ from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats
 from paperscope.web.data_cache import VersionedMemo, current_version, memo_for
 from paperscope.web.errors import NotFound
-from paperscope.web.rendering import paper_url, query_url
+from paperscope.web.rendering import collection_url, paper_url, query_url
 from paperscope.web.schemas import (
     LibraryEntry,
     Pagination,
@@ -223,6 +224,12 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         reference_count=citations.reference_count if citations else None,
         openalex_id=citations.openalex_id if citations else None,
     )
+
+
+def holding_links(store: Store, user: User, paper_id: str) -> list[tuple[str, str]]:
+    """(url, title) of the reader's collections that hold ``paper_id``."""
+    found = collections_holding(store=store, user_id=user.user_id, paper_id=paper_id)
+    return [(collection_url(collection_id), title) for collection_id, title in found]
 
 
 def _citations(store: Store, paper_id: str) -> tuple[PaperCitations | None, list[PaperReference]]:

@@ -34,6 +34,7 @@ from paperscope.store.collections import (
     toggle_collection_upvote,
     update_collection,
 )
+from paperscope.store.database import MAX_ROW_ID
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, NotFound
@@ -53,7 +54,7 @@ from paperscope.web.rendering import collection_url, json_response, render, temp
 from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
 from paperscope.web.routes.references import ExportFormat, _download
 from paperscope.web.routing import Routes
-from paperscope.web.views import back_url, cards_for, load_paper
+from paperscope.web.views import back_url, cards_for, holding_links, load_paper
 
 routes = Routes()
 _TAGS = ["collections"]
@@ -228,6 +229,7 @@ def add_from_card(
     paper_id: str = Form(..., max_length=64),
     collection_id: str = Form(""),
     new_title: str = Form(""),
+    panel: str = Form(""),
 ) -> Response:
     """A paper card's "add to a collection" menu: an existing collection, or a new
     (private) one named in the same form. htmx gets a line back, a plain post a
@@ -236,13 +238,15 @@ def add_from_card(
     if new_title.strip():
         body = _form_value(CollectionIn, title=new_title, description="", public=False)
         target = _create(store, user, body)
-    elif collection_id.isdigit():
+    elif collection_id.isdigit() and int(collection_id) <= MAX_ROW_ID:
         target = _owned(store, int(collection_id), user)
     else:
         raise ApiError(422, "invalid_request", "Choose a collection or name a new one.")
     _add(store, target, paper.paper_id, None)
     if request.headers.get("hx-request"):
-        context = {"request": request, "collection": summary(target)}
+        context: dict[str, object] = {"request": request, "collection": summary(target)}
+        if panel:
+            context["in_collections"] = holding_links(store, user, paper.paper_id)
         return templates.TemplateResponse(request, "collections/_added.html", context)
     return RedirectResponse(back_url(request, collection_url(target.collection_id)), 303)
 

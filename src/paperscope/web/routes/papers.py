@@ -11,7 +11,6 @@ from paperscope.models import Paper, User
 from paperscope.references.bibtex import bibtex_entry
 from paperscope.search.service import SearchService
 from paperscope.store import Store
-from paperscope.store.collections import collections_holding
 from paperscope.store.paper_links import NotAnHttpUrl, can_edit_links, set_paper_links
 from paperscope.store.title_search import search_titles
 from paperscope.store.upvotes import get_stats, set_upvote, toggle_upvote
@@ -21,14 +20,7 @@ from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
 from paperscope.web.discussion_views import paper_discussion
 from paperscope.web.errors import ApiError
 from paperscope.web.hf_views import markdown_response, wants_markdown
-from paperscope.web.rendering import (
-    collection_url,
-    json_response,
-    paper_url,
-    render,
-    templates,
-    wants_json,
-)
+from paperscope.web.rendering import json_response, paper_url, render, templates, wants_json
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import (
     PaperDetail,
@@ -45,6 +37,7 @@ from paperscope.web.views import (
     PageParam,
     back_url,
     cards_for,
+    holding_links,
     load_paper,
     pagination,
     paper_detail,
@@ -299,14 +292,9 @@ def paper_page(request: Request, paper_id: str, store: StoreDep, user: MaybeUser
     # The page lists similar papers by title and authors only: no reader marks to read.
     similar = _similar_cards(request, store, None, paper.paper_id)
     discussion = paper_discussion(request, store=store, paper_id=paper.paper_id, viewer=user)
-    holding = (
-        collections_holding(store=store, user_id=user.user_id, paper_id=paper.paper_id)
-        if user
-        else []
-    )
     context = {
         "similar": similar,
         "discussion": discussion,
-        "in_collections": [(collection_url(i), title) for i, title in holding],
+        "in_collections": holding_links(store, user, paper.paper_id) if user else [],
     }
     return render(request, "paper.html", context, json_model=detail)
