@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -66,6 +65,7 @@ import numpy.typing as npt
 
 from paperscope.config import Settings
 from paperscope.index.catch_up import dense_index_dir, lexical_index_dir
+from paperscope.index.embedder import available_cores
 from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
@@ -117,14 +117,13 @@ class _InFlight:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._count = 0
-        self._cores = os.cpu_count() or 1
 
     @contextmanager
-    def enter(self) -> Iterator[bool]:
-        """Yields whether this search may use a second core."""
+    def enter(self, cores: int) -> Iterator[bool]:
+        """Yields whether this search may use a second of this process's ``cores``."""
         with self._lock:
             self._count += 1
-            spare = 2 * self._count <= self._cores
+            spare = 2 * self._count <= cores
         try:
             yield spare
         finally:
@@ -178,6 +177,9 @@ class SearchEngine:
         # Hybrid and dense searches leave words in more than this share of the papers
         # out of the lexical side (search/common_words.py); 1.0 keeps every word.
         self.common_word_share = COMMON_WORD_SHARE
+        # This process's share of the cores: `serve --workers N` gives each worker the
+        # cores divided by N through the embedding thread count.
+        self._cores = settings.embedding_threads or available_cores()
         self.follows_data_dir = True  # False for a published generation (immutable)
         self._checked_at = time.monotonic()
         self._stamps = self._manifest_stamps()
@@ -306,7 +308,7 @@ class SearchEngine:
         depth = max(self.depth, query.offset + query.limit)
         # (No semantic text: only names, categories or exclusions, nothing to embed.)
         semantic_side = mode != "bm25" and bool(parsed.semantic_text)
-        with _IN_FLIGHT.enter() as spare_core:
+        with _IN_FLIGHT.enter(self._cores) as spare_core:
             if semantic_side and self.parallel_retrievers and spare_core:
                 # The lexical search runs beside the query embedding and the ANN
                 # (tantivy and ONNX release the GIL), so a search takes about the
