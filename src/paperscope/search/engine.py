@@ -239,6 +239,12 @@ class SearchEngine:
     # -- search --------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
+        # Counted in flight for the whole search, so that searches that keep the cores
+        # busy between their retrievals still count (_InFlight).
+        with _IN_FLIGHT.enter(self._cores) as spare_core:
+            return self._search(query, spare_core)
+
+    def _search(self, query: SearchQuery, spare_core: bool) -> SearchResults:
         self._refresh_if_changed()
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -262,7 +268,7 @@ class SearchEngine:
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
-            found = self._relevance(query, mode, parsed, filters, timings)
+            found = self._relevance(query, mode, parsed, filters, timings, spare_core)
             if query.sort == "citations":
                 found.ranked = self._by_citations(found.ranked)
             elif query.sort != "relevance":
@@ -272,6 +278,10 @@ class SearchEngine:
     def ranking(self, query: SearchQuery) -> list[tuple[str, float]]:
         """Just the ranked (paper_id, score) list, up to ``offset + limit``: no paging,
         no highlighting, no store access. For evaluation and benchmarks."""
+        with _IN_FLIGHT.enter(self._cores) as spare_core:
+            return self._ranking(query, spare_core)
+
+    def _ranking(self, query: SearchQuery, spare_core: bool) -> list[tuple[str, float]]:
         parsed = parse_query(_sanitised(query, []).text)
         if parsed.is_empty:
             return []
@@ -279,7 +289,7 @@ class SearchEngine:
         mode = query.mode if self.semantic.available else "bm25"
         if mode != "bm25":
             parsed = self._without_common_words(parsed)
-        found = self._relevance(query, mode, parsed, filters, {})
+        found = self._relevance(query, mode, parsed, filters, {}, spare_core)
         return found.ranked[: query.offset + query.limit]
 
     def _scope(self, query: SearchQuery) -> frozenset[str] | None:
@@ -304,26 +314,33 @@ class SearchEngine:
         parsed: ParsedQuery,
         filters: Filters,
         timings: dict[str, float],
+        spare_core: bool = False,
     ) -> _Candidates:
+        """Both retrievers' candidates, completed and fused; ``spare_core``: the
+        lexical side may run on a second thread (_InFlight)."""
         depth = max(self.depth, query.offset + query.limit)
         # (No semantic text: only names, categories or exclusions, nothing to embed.)
         semantic_side = mode != "bm25" and bool(parsed.semantic_text)
-        with _IN_FLIGHT.enter(self._cores) as spare_core:
-            if semantic_side and self.parallel_retrievers and spare_core:
-                # The lexical search runs beside the query embedding and the ANN
-                # (tantivy and ONNX release the GIL), so a search takes about the
-                # longer of the two rather than their sum; the CPU spent is the same.
-                pending = _RETRIEVERS.submit(self._lexical_search, parsed.node, filters, depth)
+        semantic_bm25: dict[str, float] | None = None
+        if semantic_side and self.parallel_retrievers and spare_core:
+            # The lexical search runs beside the query embedding and the ANN
+            # (tantivy and ONNX release the GIL), so a search takes about the
+            # longer of the two rather than their sum.
+            pending = _RETRIEVERS.submit(self._lexical_search, parsed.node, filters, depth)
+            vector, semantic = self._semantic_search(parsed.semantic_text, filters, depth, timings)
+            if self.feedback is None:
+                # Still beside it: the BM25 of every dense candidate, not only of
+                # those the lexical search will not return, which is not known yet.
+                tick = time.perf_counter()
+                semantic_bm25 = self.lexical.scores_for(list(semantic), parsed.node)
+                timings["dense_bm25"] = _ms(tick)
+            lexical, timings["lexical"] = pending.result()
+        else:
+            lexical, timings["lexical"] = self._lexical_search(parsed.node, filters, depth)
+            if semantic_side:
                 vector, semantic = self._semantic_search(
                     parsed.semantic_text, filters, depth, timings
                 )
-                lexical, timings["lexical"] = pending.result()
-            else:
-                lexical, timings["lexical"] = self._lexical_search(parsed.node, filters, depth)
-                if semantic_side:
-                    vector, semantic = self._semantic_search(
-                        parsed.semantic_text, filters, depth, timings
-                    )
         node = parsed.node
         if self.feedback is not None and mode != "dense":
             tick = time.perf_counter()
@@ -334,7 +351,7 @@ class SearchEngine:
             found = _Candidates(lexical.hits, bm25, {}, lexical.total)
         else:
             tick = time.perf_counter()
-            found = self._complete(node, vector, bm25, semantic, mode)
+            found = self._complete(node, vector, bm25, semantic, mode, semantic_bm25)
             found.estimate = found.estimate and len(semantic) >= depth
             dense_count = len(found.ranked) if mode == "dense" else len(found.dense_only)
             found.total = dense_count + (lexical.total if mode == "hybrid" else 0)
@@ -405,11 +422,15 @@ class SearchEngine:
         bm25: dict[str, float],
         semantic: dict[str, float],
         mode: str,
+        semantic_bm25: dict[str, float] | None = None,
     ) -> _Candidates:
         """Look up the missing score of every candidate, drop semantic candidates that
-        break the query's required or excluded terms, then rank."""
-        extra = [pid for pid in semantic if pid not in bm25]
-        bm25 = bm25 | self.lexical.scores_for(extra, node)
+        break the query's required or excluded terms, then rank. ``semantic_bm25``: the
+        BM25 of the semantic candidates, when already looked up."""
+        if semantic_bm25 is None:
+            extra = [pid for pid in semantic if pid not in bm25]
+            semantic_bm25 = self.lexical.scores_for(extra, node)
+        bm25 = bm25 | {pid: s for pid, s in semantic_bm25.items() if pid not in bm25}
         # Without lexical support a dense neighbour must be close to count; with
         # required, excluded or field terms it must match lexically (a floor above
         # any cosine).
