@@ -108,11 +108,11 @@ _RETRIEVERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="paperscope-l
 
 
 class _InFlight:
-    """How many searches of this process are retrieving now. Two sides of one search
-    run side by side only while every search in flight can have two cores: when the
-    cores are already busy with other searches, a second thread per search only adds
-    hand-offs (two clients on two cores did 2-10% fewer searches/s side by side,
-    docs/performance.md run G)."""
+    """How many searches of this process are running now (each for its whole length).
+    Two sides of one search run side by side only while every search in flight can
+    have two cores: when the cores are already busy with other searches, a second
+    thread per search only adds hand-offs (counted during retrieval only, two clients
+    on two cores did 2-10% fewer searches/s; docs/performance.md run G)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
