@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -95,3 +96,26 @@ def test_an_edited_card_template_drops_the_kept_renderings(
     os.utime(body, (later, later))
     assert "EDITED" in bodies(_card())
     assert "EDITED" in readers(_card(upvoted=True), "tok", [])  # whole cards hold bodies
+
+
+def test_cards_rendered_at_once_by_many_threads_on_first_use() -> None:
+    bodies = CardBodies(templates.env)
+    cards = ReaderCards(templates.env, bodies)
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def render(n: int) -> None:
+        start.wait()
+        try:
+            bodies(_card(upvotes=n))
+            cards(_card(upvotes=n, upvoted=True), "tok", [])
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=render, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(bodies) == 8 and len(cards) == 8

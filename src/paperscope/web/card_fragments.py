@@ -120,22 +120,28 @@ class _Templates:
         self._names = names
         self._seen: tuple[Any, ...] = ()
         self._checked_at = -math.inf
+        self._lock = threading.Lock()
         self.modules: tuple[Any, ...] = ()
 
     def changed(self) -> bool:
-        """True (and ``modules`` refreshed) on first use and after a template edit."""
-        now = time.monotonic()
-        if now - self._checked_at < TEMPLATE_CHECK_SECONDS:
+        """True (and ``modules`` refreshed) on first use and after a template edit.
+        Thread-safe: ``modules`` is set before the check time that lets other threads
+        skip the check, so no thread ever sees it unset."""
+        if time.monotonic() - self._checked_at < TEMPLATE_CHECK_SECONDS:
             return False
-        self._checked_at = now
-        current = tuple(self._env.get_template(name) for name in self._names)
-        if len(current) == len(self._seen) and all(
-            a is b for a, b in zip(current, self._seen, strict=True)
-        ):
-            return False
-        self._seen = current
-        self.modules = tuple(template.module for template in current)
-        return True
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked_at < TEMPLATE_CHECK_SECONDS:
+                return False  # another thread checked while this one waited
+            current = tuple(self._env.get_template(name) for name in self._names)
+            fresh = len(current) != len(self._seen) or any(
+                a is not b for a, b in zip(current, self._seen, strict=True)
+            )
+            if fresh:
+                self._seen = current
+                self.modules = tuple(template.module for template in current)
+            self._checked_at = now
+            return fresh
 
 
 class CardBodies:
