@@ -77,6 +77,11 @@ def _abstract(rng: random.Random) -> str:
     return " ".join(tokens)
 
 
+def paper_id(number: int) -> str:
+    """The id of the ``number``-th generated paper."""
+    return f"syn-{number:07d}"
+
+
 def generate_papers(count: int, *, seed: int = 1) -> Iterator[Paper]:
     rng = random.Random(seed)
     start = datetime(2007, 1, 1, tzinfo=UTC)
@@ -85,7 +90,7 @@ def generate_papers(count: int, *, seed: int = 1) -> Iterator[Paper]:
         title = " ".join(abstract.split(" ")[: rng.randint(6, 14)]).rstrip(".,;")
         primary = CATEGORIES[_zipf_index(rng, len(CATEGORIES))]
         yield Paper(
-            paper_id=f"syn-{number:07d}",
+            paper_id=paper_id(number),
             title=title,
             abstract=abstract,
             authors=tuple(

@@ -3,11 +3,14 @@ papers, memory and disk, side by side for several corpus sizes.
 
     python bench/search_bench.py --sizes 100000 1000000 --work /tmp/psbench
     python bench/search_bench.py --sizes 2500000 --reuse --common-word-shares 1.0 0.2
+    python bench/search_bench.py --sizes 2500000 --reuse --dense-storages float16 float8
 
 ``--common-word-shares`` serves each size once per share of search/common_words.py
 (1.0: every word on the lexical side), one after the other, side by side;
 ``--sequential-too`` serves each also with the lexical and semantic sides run one after
-the other instead of side by side (SearchEngine.parallel_retrievers).
+the other instead of side by side (SearchEngine.parallel_retrievers);
+``--dense-storages`` builds and serves one dense index per storage type of its HNSW
+graph (index/dense.py), beside one lexical index.
 
 Corpus: bench/generate_corpus.py (synthetic abstracts from real sentences). The
 lexical index is real. Embedding a million abstracts on a laptop CPU takes hours, so
@@ -35,10 +38,11 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate_corpus
 from generate_corpus import generate_papers, generate_queries
 
 from paperscope.config import Settings
-from paperscope.index.dense import DenseIndex
+from paperscope.index.dense import DEFAULT_STORAGE, GRAPH_STORAGE, DenseIndex
 from paperscope.index.lexical import LexicalIndex
 
 DIM = 384
@@ -58,11 +62,9 @@ def synthetic_vectors(start: int, count: int, *, clusters: int = 1_000) -> np.nd
     return rows
 
 
-def build(size: int, folder: Path) -> dict[str, float]:
-    figures: dict[str, float] = {}
+def build_lexical(size: int, folder: Path) -> dict[str, float]:
     lexical = LexicalIndex.open(folder / "index" / "lexical")
-    dense = DenseIndex.open(folder / "index" / "dense", model_name=MODEL, dim=DIM)
-    generate_s = lexical_s = dense_s = 0.0
+    generate_s = lexical_s = 0.0
     papers = generate_papers(size + INCREMENT)
     for start in range(0, size, BATCH):
         tick = time.perf_counter()
@@ -72,28 +74,45 @@ def build(size: int, folder: Path) -> dict[str, float]:
         lexical.upsert(batch)
         lexical.commit(high_water_mark=start + len(batch))
         lexical_s += time.perf_counter() - tick
-        tick = time.perf_counter()
-        dense.add([p.paper_id for p in batch], synthetic_vectors(start, len(batch)))
-        dense_s += time.perf_counter() - tick
-    tick = time.perf_counter()
-    dense.high_water_mark = size
-    dense.save()
-    dense_s += time.perf_counter() - tick
-    figures.update(generate_s=generate_s, lexical_build_s=lexical_s, dense_build_s=dense_s)
     extra = [next(papers) for _ in range(INCREMENT)]
     tick = time.perf_counter()
     lexical.upsert(extra)
     lexical.commit(high_water_mark=size + INCREMENT)
+    figures = {"generate_s": generate_s, "lexical_build_s": lexical_s}
     figures["lexical_add_10k_s"] = time.perf_counter() - tick
+    lexical.close()
+    figures["lexical_disk_mb"] = _disk_mb(folder / "index" / "lexical")
+    return figures
+
+
+def build_dense(size: int, directory: Path, storage: str) -> dict[str, float]:
+    """The dense index of the same papers (ids of generate_corpus), as ``storage``."""
+    dense = DenseIndex.open(directory, model_name=MODEL, dim=DIM, storage=storage)
     tick = time.perf_counter()
-    dense.add([p.paper_id for p in extra], synthetic_vectors(size, INCREMENT))
+    for start in range(0, size, BATCH):
+        count = min(BATCH, size - start)
+        dense.add(
+            [generate_corpus.paper_id(n) for n in range(start, start + count)],
+            synthetic_vectors(start, count),
+        )
+    dense.high_water_mark = size
+    dense.save()
+    figures = {"dense_build_s": time.perf_counter() - tick}
+    tick = time.perf_counter()
+    dense.add(
+        [generate_corpus.paper_id(n) for n in range(size, size + INCREMENT)],
+        synthetic_vectors(size, INCREMENT),
+    )
     dense.high_water_mark = size + INCREMENT
     dense.save()
     figures["dense_add_10k_s"] = time.perf_counter() - tick
-    lexical.close()
-    figures["lexical_disk_mb"] = _disk_mb(folder / "index" / "lexical")
-    figures["dense_disk_mb"] = _disk_mb(folder / "index" / "dense")
+    figures["dense_disk_mb"] = _disk_mb(directory)
     return figures
+
+
+def dense_dir(folder: Path, storage: str) -> Path:
+    # float16, the default, keeps the folder name of earlier runs so --reuse finds them.
+    return folder / "index" / ("dense" if storage == DEFAULT_STORAGE else f"dense-{storage}")
 
 
 def _disk_mb(folder: Path) -> float:
@@ -101,7 +120,11 @@ def _disk_mb(folder: Path) -> float:
 
 
 def serve(
-    folder: Path, query_count: int, common_word_share: float | None, sequential: bool
+    folder: Path,
+    dense: Path,
+    query_count: int,
+    common_word_share: float | None,
+    sequential: bool,
 ) -> dict[str, float]:
     """Runs in a fresh process: open, search, report latencies and peak RSS."""
     from paperscope.models import Paper, SearchQuery
@@ -115,7 +138,7 @@ def serve(
     settings = Settings(data_dir=folder, dev_mode=True, query_embedding_cache=0)
     tick = time.perf_counter()
     lexical = LexicalIndex.open(folder / "index" / "lexical", create=False)
-    semantic = SemanticSide(settings=settings, directory=folder / "index" / "dense")
+    semantic = SemanticSide(settings=settings, directory=dense)
     # The papers live only in the indexes. ranking() reads the store for one indexed
     # lookup (is the query a paper's exact title?), answered here by an empty store:
     # a B-tree probe, which costs about the same in a full one.
@@ -218,6 +241,15 @@ def main() -> None:
         "(as before they ran side by side), then side by side.",
     )
     parser.add_argument("--sequential", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dense-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--dense-storages",
+        nargs="+",
+        choices=list(GRAPH_STORAGE),
+        default=[DEFAULT_STORAGE],
+        help="Build and serve the dense index once per storage type, side by side "
+        "(the lexical index is shared).",
+    )
     parser.add_argument(
         "--common-word-shares",
         type=float,
@@ -236,7 +268,8 @@ def main() -> None:
     args = parser.parse_args()
     shares: list[float | None] = list(args.common_word_shares or [None])
     if args.serve:
-        print(json.dumps(serve(args.serve, args.queries, shares[0], args.sequential)))
+        dense = args.dense_dir or dense_dir(args.serve, DEFAULT_STORAGE)
+        print(json.dumps(serve(args.serve, dense, args.queries, shares[0], args.sequential)))
         return
     table: dict[str, dict[str, float]] = {}
     for size in args.sizes:
@@ -247,16 +280,24 @@ def main() -> None:
 
         load_embedder(Settings(data_dir=folder, dev_mode=True))
         if not (args.reuse and (folder / "index" / "lexical" / "manifest.json").exists()):
-            figures.update(build(size, folder))
+            figures.update(build_lexical(size, folder))
+        for storage in args.dense_storages:
+            directory = dense_dir(folder, storage)
+            if not (args.reuse and (directory / "manifest.json").exists()):
+                built = build_dense(size, directory, storage)
+                figures.update({f"{name} ({storage})": value for name, value in built.items()})
         if args.build_only:
             table[f"{size:,}"] = figures
             print(f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}))
             continue
         orders = [True, False] if args.sequential_too else [False]
-        for share, sequential in [(s, q) for s in shares for q in orders]:
+        variants = [(d, s, q) for d in args.dense_storages for s in shares for q in orders]
+        for storage, share, sequential in variants:
             label = f"{size:,}" if share is None else f"{size:,}, share {share:g}"
             label += ", sequential" if sequential else ""
+            label += f", {storage}" if len(args.dense_storages) > 1 else ""
             command = [sys.executable, __file__, "--serve", str(folder)]
+            command += ["--dense-dir", str(dense_dir(folder, storage))]
             command += ["--queries", str(args.queries)]
             if share is not None:
                 command += ["--common-word-shares", str(share)]

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
             "use EMBEDDING_MODEL like papers (docs/search.md)."
         ),
     )
+    dense_index_storage: Literal["float16", "float8"] = Field(
+        default="float16",
+        description=(
+            "How the dense index's HNSW graph stores vectors (from 20,000 papers on): "
+            "float16, or float8, which halves its disk and memory for the same SciFact "
+            "quality; applies when the graph is next built (docs/search.md)."
+        ),
+    )
     ray_address: str | None = Field(
         default=None,
         description=(

@@ -114,6 +114,28 @@ def test_dense_index_follows_the_store(settings: Settings, store: Store, tmp_pat
     assert "2401.10002" in index and "ps-empty" not in index
 
 
+def test_dense_graph_is_built_with_the_configured_storage(
+    settings: Settings, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperscope.index.dense import DenseIndex
+
+    opened = DenseIndex.open.__func__
+
+    def open_with_a_graph(cls: type[DenseIndex], *args: object, **kwargs: object) -> DenseIndex:
+        # A graph from the third paper on, instead of from DEFAULT_EXACT_LIMIT papers.
+        return opened(cls, *args, **{**kwargs, "exact_limit": 3})
+
+    monkeypatch.setattr(DenseIndex, "open", classmethod(open_with_a_graph))
+    model_settings = settings.model_copy(
+        update={"embedding_cache_dir": tmp_path / "models", "dense_index_storage": "float8"}
+    )
+    upsert_papers(store=store, papers_in=papers(4))
+    assert catch_up_indexes(settings=model_settings, store=store).dense_count == 4
+    index = DenseIndex.open(dense_index_dir(model_settings), model_name="all-MiniLM-L6-v2", dim=384)
+    assert index._graph is not None and index._graph.storage == "float8"
+    assert index.search(index.vector("2401.10002"), 1)[0][0] == "2401.10002"
+
+
 def test_outdated_lexical_format_is_rebuilt_from_the_store(
     settings: Settings, store: Store
 ) -> None:

@@ -315,3 +315,68 @@ def test_format_1_index_with_a_second_copy_of_the_vectors_is_read_then_upgraded(
     assert "vectors" not in upgraded["files"] and not old_copy.exists()
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=100)
     assert len(reopened) == 300 and reopened.search(vectors[299], 1)[0][0] == ids[299]
+
+
+# float8 rounds each component to 3 mantissa bits: rows read back and cosines are within
+# about 0.02 of the float32 values for these 32-d unit vectors, not within float16's 2e-3.
+FLOAT8_TOLERANCE = 0.02
+
+
+def test_float8_graph_stores_a_byte_per_component_and_finds_the_neighbours(
+    tmp_path: Path,
+) -> None:
+    vectors, ids = _unit(2000), _ids(2000)
+    sizes = {}
+    for storage in ("float16", "float8"):
+        folder = tmp_path / storage
+        index = DenseIndex.open(folder, model_name=MODEL, dim=DIM, exact_limit=50, storage=storage)
+        index.add(ids, vectors)
+        index.save()
+        sizes[storage] = sum(p.stat().st_size for p in folder.glob("hnsw.*"))
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["extra"]["vector_dtype"] == storage
+    # One byte per component instead of two; the links between nodes are unchanged.
+    assert sizes["float16"] - sizes["float8"] == 2000 * DIM, sizes
+
+    reopened = DenseIndex.open(tmp_path / "float8", model_name=MODEL, dim=DIM, exact_limit=50)
+    assert reopened._graph is not None and reopened._graph.storage == "float8"
+    found = 0
+    for row in range(0, 2000, 40):
+        query = vectors[row] + 0.3 * _unit(1, seed=row + 1)[0]
+        query /= np.linalg.norm(query)
+        hits = reopened.search(query, 10)
+        found += len(set(_exact_top(vectors, ids, query, 10)) & {pid for pid, _ in hits})
+        assert hits[0][1] == pytest.approx(
+            float(vectors[ids.index(hits[0][0])] @ query), abs=FLOAT8_TOLERANCE
+        )
+    assert found >= 0.9 * 50 * 10, f"recall@10 {found / 500:.3f}"
+    np.testing.assert_allclose(
+        reopened.vectors([ids[3], ids[1999]]), vectors[[3, 1999]], atol=FLOAT8_TOLERANCE
+    )
+
+
+def test_a_graph_keeps_its_storage_until_it_is_rebuilt(tmp_path: Path) -> None:
+    """Vectors of one graph share one type: adds to a float16 graph stay float16 under a
+    float8 setting, and the setting takes effect when compaction builds a new graph."""
+    vectors, ids = _unit(3000), _ids(3000)
+    first = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=50)
+    first.add(ids[:2000], vectors[:2000])
+    first.save()
+
+    second = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=50, storage="float8")
+    second.add(ids[2000:], vectors[2000:])
+    second.save()
+    assert json.loads((tmp_path / "manifest.json").read_text())["extra"]["vector_dtype"] == (
+        "float16"
+    )
+
+    second.remove(ids[:1500])  # half the rows deleted: the save renumbers, a new graph
+    second.save()
+    third = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=50)
+    assert third._graph is not None and third._graph.storage == "float8"
+    assert len(third) == 1500 and third.search(vectors[2500], 1)[0][0] == ids[2500]
+
+
+def test_unknown_storage_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"'int4'.*float16, float8"):
+        DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, storage="int4")

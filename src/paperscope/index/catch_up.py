@@ -168,7 +168,12 @@ def _catch_up_dense(
 
     directory = dense_index_dir(settings)
     model = embedder or load_embedder(settings)
-    index = DenseIndex.open(directory, model_name=model.model_name, dim=model.dim)
+    index = DenseIndex.open(
+        directory,
+        model_name=model.model_name,
+        dim=model.dim,
+        storage=settings.dense_index_storage,
+    )
     total = _pending(store, index.high_water_mark)
     done = 0
     last_save = time.monotonic()

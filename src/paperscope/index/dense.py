@@ -25,6 +25,11 @@ vector to walk, so a second copy beside it would double the disk and page-cache 
 the index (0.8 GB at a million papers) for nothing. Rows are read back from the graph.
 A filtered search over-fetches from the graph and falls back to an exact scan when the
 filter keeps too few candidates.
+
+The graph stores its vectors in float16 or, with ``storage="float8"`` (the setting
+``dense_index_storage``), in 8-bit floats (E4M3) compared by cosine: half the disk and
+memory (2.3 -> 1.3 GB at 2.5M papers) for the same SciFact quality (docs/performance.md).
+The setting applies when a graph is built; a graph keeps the type it was built with.
 """
 
 from __future__ import annotations
@@ -62,12 +67,19 @@ HNSW_CONNECTIVITY = 16
 HNSW_EXPANSION_ADD = 128
 HNSW_EXPANSION_SEARCH = 256
 
+# The graph's vector storage: usearch scalar type and metric. float8 uses cosine, which
+# renormalises the rounded vectors: at 200k clustered vectors its recall@20 against exact
+# search is 0.94, against 0.90 by inner product (float16: 0.999).
+GRAPH_STORAGE = {"float16": ("f16", "ip"), "float8": ("e4m3", "cos")}
+DEFAULT_STORAGE = "float16"
+
 FloatArray = npt.NDArray[np.float32]
 Allowed = Callable[[str], bool]
 
 
 class HnswGraph:
-    """A usearch HNSW graph keyed by row number, over float16 inner-product vectors.
+    """A usearch HNSW graph keyed by row number, over unit vectors stored as
+    ``GRAPH_STORAGE`` says.
 
     Opened from disk as a read-only memory-mapped view, so serving processes share the
     page cache; the first change loads it into memory."""
@@ -77,13 +89,14 @@ class HnswGraph:
         self._view_path = path
 
     @classmethod
-    def create(cls, dim: int) -> HnswGraph:
+    def create(cls, dim: int, storage: str = DEFAULT_STORAGE) -> HnswGraph:
         Index = _usearch_index_class()
 
+        dtype, metric = GRAPH_STORAGE[storage]
         index = Index(
             ndim=dim,
-            metric="ip",
-            dtype="f16",
+            metric=metric,
+            dtype=dtype,
             connectivity=HNSW_CONNECTIVITY,
             expansion_add=HNSW_EXPANSION_ADD,
             expansion_search=HNSW_EXPANSION_SEARCH,
@@ -100,6 +113,12 @@ class HnswGraph:
             raise ArtifactError(f"{path}: HNSW graph is missing or damaged; rebuild the index.")
         index.expansion_search = HNSW_EXPANSION_SEARCH
         return cls(index, path)
+
+    @property
+    def storage(self) -> str:
+        """The key of ``GRAPH_STORAGE`` this graph was built with."""
+        dtype = str(self._index.dtype).rsplit(".", 1)[-1].lower()
+        return next((name for name, (kind, _) in GRAPH_STORAGE.items() if kind == dtype), dtype)
 
     def make_writable(self) -> None:
         if self._view_path is not None:
@@ -157,8 +176,10 @@ class DenseIndex:
         ids: list[str],
         vectors: npt.NDArray[Any] | None,
         graph: HnswGraph | None,
+        storage: str = DEFAULT_STORAGE,
     ) -> None:
         self.directory = directory
+        self.storage = storage
         self.model_name = model_name
         self.dim = dim
         self.exact_limit = exact_limit
@@ -183,8 +204,14 @@ class DenseIndex:
         dim: int,
         create: bool = True,
         exact_limit: int = DEFAULT_EXACT_LIMIT,
+        storage: str = DEFAULT_STORAGE,
     ) -> DenseIndex:
-        """Open the index in ``directory`` (memory-mapped), or an empty one to fill."""
+        """Open the index in ``directory`` (memory-mapped), or an empty one to fill;
+        ``storage``: how a graph built from now on stores its vectors (``GRAPH_STORAGE``)."""
+        if storage not in GRAPH_STORAGE:
+            raise ValueError(
+                f"unknown dense index storage {storage!r}; use one of {', '.join(GRAPH_STORAGE)}"
+            )
         manifest = artifacts.read_manifest(directory)
         if manifest is None:
             if not create:
@@ -201,6 +228,7 @@ class DenseIndex:
                 ids=[],
                 vectors=empty,
                 graph=None,
+                storage=storage,
             )
         artifacts.check_manifest(
             manifest,
@@ -221,6 +249,7 @@ class DenseIndex:
             ids=ids,
             vectors=vectors,
             graph=graph,
+            storage=storage,
         )
 
     # -- reading -------------------------------------------------------------------
@@ -332,7 +361,10 @@ class DenseIndex:
             generation=generation,
             doc_ids=doc_ids,
             files=files,
-            extra={"rows": self._size, "vector_dtype": np.dtype(STORAGE_DTYPE).name},
+            extra={
+                "rows": self._size,
+                "vector_dtype": self._graph.storage if self._graph else DEFAULT_STORAGE,
+            },
         )
         self._manifest = artifacts.commit_manifest(self.directory, replace(manifest))
         self._changed.clear()
@@ -463,7 +495,7 @@ class DenseIndex:
         """Move the vectors into a new graph, which from now on is their only copy."""
         assert self._vectors is not None
         live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
-        graph = HnswGraph.create(self.dim)
+        graph = HnswGraph.create(self.dim, self.storage)
         for start in range(0, len(live), _SCAN_BLOCK_ROWS):
             block = live[start : start + _SCAN_BLOCK_ROWS]
             graph.upsert(block, np.asarray(self._vectors[block], dtype=np.float32))
