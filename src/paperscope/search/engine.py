@@ -253,18 +253,10 @@ class SearchEngine:
         identifier = identify(query.text)
         if identifier is not None:
             return self._identified(query, identifier, timings, started)
-        parsed = parse_query(query.text)
-        notices.extend(parsed.notices)
-        filters = _filters(query, self._scope(query))
+        parsed, filters, mode = self._prepare(query, notices)
         timings["parse"] = _ms(started)
         if parsed.is_empty:
             return self._listing(query, filters, notices, timings)
-        mode = query.mode
-        if mode != "bm25" and not self.semantic.available:
-            notices.append("semantic index not built yet: keyword results only")
-            mode = "bm25"
-        if mode != "bm25":
-            parsed = self._without_common_words(parsed)
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
@@ -282,13 +274,10 @@ class SearchEngine:
             return self._ranking(query, spare_core)
 
     def _ranking(self, query: SearchQuery, spare_core: bool) -> list[tuple[str, float]]:
-        parsed = parse_query(_sanitised(query, []).text)
+        query = _sanitised(query, [])
+        parsed, filters, mode = self._prepare(query, [])
         if parsed.is_empty:
             return []
-        filters = _filters(query, self._scope(query))
-        mode = query.mode if self.semantic.available else "bm25"
-        if mode != "bm25":
-            parsed = self._without_common_words(parsed)
         found = self._relevance(query, mode, parsed, filters, {}, spare_core)
         return found.ranked[: query.offset + query.limit]
 
@@ -299,13 +288,26 @@ class SearchEngine:
         with_code = paper_ids_with_code(self.store)
         return with_code if query.paper_ids is None else query.paper_ids & with_code
 
-    def _without_common_words(self, parsed: ParsedQuery) -> ParsedQuery:
-        """``parsed`` with the common-word cut on its lexical side only: the embedder
-        and the highlighting still see every word."""
+    def _prepare(self, query: SearchQuery, notices: list[str]) -> tuple[ParsedQuery, Filters, str]:
+        """What search and ranking both search with: the parsed query, its filters and
+        the mode the indexes allow (``notices`` say why it differs from the asked one).
+        In semantic modes the lexical side leaves the common words out
+        (search/common_words.py); the embedder and the highlighting see every word."""
+        parsed = parse_query(query.text)
+        notices.extend(parsed.notices)
+        filters = _filters(query, self._scope(query))
+        mode = query.mode
+        if parsed.is_empty or mode == "bm25":
+            return parsed, filters, mode
+        if not self.semantic.available:
+            notices.append("semantic index not built yet: keyword results only")
+            return parsed, filters, "bm25"
         node = without_common_words(
             parsed.node, self.lexical.document_count, len(self.lexical), self.common_word_share
         )
-        return parsed if node is parsed.node else dataclasses.replace(parsed, node=node)
+        if node is not parsed.node:
+            parsed = dataclasses.replace(parsed, node=node)
+        return parsed, filters, mode
 
     def _relevance(
         self,
