@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,7 +295,13 @@ class LexicalIndex:
     def document_count(self, token: str) -> int:
         """Papers whose title or abstract holds the index token ``token`` (deleted
         papers may still count until segments merge: fine for suggestions)."""
-        return int(self._index.searcher().doc_freq("text", token))
+        return self.document_counter()(token)
+
+    def document_counter(self) -> Callable[[str], int]:
+        """``document_count`` on one searcher, for many look-ups in a row (a query's
+        words, a misspelling's neighbours) without acquiring a searcher for each."""
+        searcher = self._index.searcher()
+        return lambda token: int(searcher.doc_freq("text", token))
 
     def facets(
         self,

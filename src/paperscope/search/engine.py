@@ -303,7 +303,7 @@ class SearchEngine:
             notices.append("semantic index not built yet: keyword results only")
             return parsed, filters, "bm25"
         node = without_common_words(
-            parsed.node, self.lexical.document_count, len(self.lexical), self.common_word_share
+            parsed.node, self.lexical.document_counter(), len(self.lexical), self.common_word_share
         )
         if node is not parsed.node:
             parsed = dataclasses.replace(parsed, node=node)
@@ -621,7 +621,9 @@ class SearchEngine:
     def spelling(self, text: str, *, beside_results: bool = False) -> str | None:
         """``text`` with unknown words replaced by the closest word the index holds,
         when that is worth offering (search/suggest.py, respelling_to_offer)."""
-        return respelling_to_offer(text, self.lexical.document_count, beside_results=beside_results)
+        return respelling_to_offer(
+            text, self.lexical.document_counter(), beside_results=beside_results
+        )
 
     # -- similar papers ------------------------------------------------------------
 
