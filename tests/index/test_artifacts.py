@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from paperscope.index import artifacts
@@ -57,14 +58,36 @@ def test_missing_or_corrupt_array_gives_clear_error(tmp_path: Path) -> None:
         artifacts.load_array(tmp_path / "bad.npy")
 
 
+def _as_strings(rows: npt.NDArray[np.uint8]) -> list[str]:
+    return [bytes(row).rstrip(b"\0").decode() for row in rows]
+
+
 def test_doc_ids_round_trip_including_deleted_rows(tmp_path: Path) -> None:
-    ids = ["2401.12345", "", "hep-th/9901001", "ps-0a1b2c"]
+    ids = ["2401.12345", "", "hep-th/9901001", "ps-é-0a1b2c"]
     artifacts.write_doc_ids(tmp_path / "ids.txt", ids)
-    assert artifacts.read_doc_ids(tmp_path / "ids.txt") == ids
+    read = artifacts.read_doc_ids(tmp_path / "ids.txt")
+    assert read.shape == (4, len("hep-th/9901001")) and _as_strings(read) == ids
     artifacts.write_doc_ids(tmp_path / "empty.txt", [])
-    assert artifacts.read_doc_ids(tmp_path / "empty.txt") == []
+    assert len(artifacts.read_doc_ids(tmp_path / "empty.txt")) == 0
     with pytest.raises(ValueError, match="line break"):
         artifacts.write_doc_ids(tmp_path / "bad.txt", ["a\nb"])
+
+
+def test_doc_ids_are_read_in_chunks_without_mixing_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(artifacts, "_ID_ROWS_AT_ONCE", 3)
+    ids = [f"{n}" * (n % 4) for n in range(11)]  # lengths 0-3, deleted rows among them
+    artifacts.write_doc_ids(tmp_path / "ids.txt", ids)
+    assert _as_strings(artifacts.read_doc_ids(tmp_path / "ids.txt")) == ids
+
+
+def test_doc_ids_file_cut_short_or_missing_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "cut.txt").write_bytes(b"2401.00001\n2401.000")
+    with pytest.raises(ArtifactError, match="cut short"):
+        artifacts.read_doc_ids(tmp_path / "cut.txt")
+    with pytest.raises(ArtifactError, match="missing"):
+        artifacts.read_doc_ids(tmp_path / "absent.txt")
 
 
 def _manifest(**changes: object) -> Manifest:

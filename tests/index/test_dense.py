@@ -205,7 +205,7 @@ def test_many_removals_compact_the_files(tmp_path: Path, exact_limit: int) -> No
     index.save()
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     assert len(reopened) == 1500
-    assert reopened._size == 1500, "deleted rows were not dropped"
+    assert reopened._ids.size == 1500, "deleted rows were not dropped"
     assert reopened.search(vectors[2000], 1)[0][0] == ids[2000]
     np.testing.assert_allclose(reopened.vector(ids[2999]), vectors[2999], atol=2e-3)
 

@@ -151,9 +151,7 @@ class ContentSource:
         embedded them, wait (the digest is retried next run) rather than miss them."""
         if since not in self._unindexed:
             index = engine.semantic.index
-            self._unindexed[since] = (
-                len(ids) if index is None else sum(1 for i in ids if i not in index)
-            )
+            self._unindexed[since] = len(ids) if index is None else len(ids) - len(index.known(ids))
         missing = self._unindexed[since]
         if missing:
             raise ContentUnavailable(

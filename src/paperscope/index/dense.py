@@ -7,7 +7,7 @@ Interface used by search, similar papers and recommendations::
     index.remove(paper_ids)
     index.search(query_vector, k, allowed=lambda paper_id: ...)  # [(id, cosine)], best first
     index.vector(paper_id) / index.vectors(paper_ids)            # float32 rows
-    paper_id in index; len(index)
+    paper_id in index; index.known(paper_ids); len(index)
     index.high_water_mark = seq             # store seq up to which papers are embedded
     index.save()                            # atomic: a crash keeps the previous index
 
@@ -44,7 +44,9 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.index import artifacts
+from paperscope.index.analysis import paper_key
 from paperscope.index.artifacts import ArtifactError, IndexMismatchError, Manifest
+from paperscope.index.row_ids import RowIds
 
 __all__ = ["ArtifactError", "DenseIndex", "IndexMismatchError"]
 
@@ -173,7 +175,7 @@ class DenseIndex:
         dim: int,
         exact_limit: int,
         manifest: Manifest | None,
-        ids: list[str],
+        ids: RowIds,
         vectors: npt.NDArray[Any] | None,
         graph: HnswGraph | None,
         storage: str = DEFAULT_STORAGE,
@@ -186,14 +188,13 @@ class DenseIndex:
         self.high_water_mark = manifest.high_water_mark if manifest else 0
         self._manifest = manifest
         self._ids = ids
-        self._rows = {paper_id: row for row, paper_id in enumerate(ids) if paper_id}
         # Rows below the graph threshold; None once the graph holds the vectors.
         self._vectors = vectors
-        self._size = len(ids)
         self._owned = False
         self._graph = graph
         self._changed: set[str] = set()
         self._exact_cache: FloatArray | None = None
+        self._row_keys: npt.NDArray[np.int64] | None = None
 
     @classmethod
     def open(
@@ -225,7 +226,7 @@ class DenseIndex:
                 dim=dim,
                 exact_limit=exact_limit,
                 manifest=None,
-                ids=[],
+                ids=RowIds.from_ids([]),
                 vectors=empty,
                 graph=None,
                 storage=storage,
@@ -255,13 +256,32 @@ class DenseIndex:
     # -- reading -------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._ids.live_count()
 
     def __contains__(self, paper_id: object) -> bool:
-        return paper_id in self._rows
+        return isinstance(paper_id, str) and self._ids.row(paper_id) is not None
+
+    def known(self, paper_ids: Sequence[str]) -> list[str]:
+        """The given ids that are indexed, in the given order (one look-up for all,
+        cheaper than ``in`` for each)."""
+        rows = self._ids.rows(paper_ids)
+        return [
+            paper_id for paper_id, row in zip(paper_ids, rows.tolist(), strict=True) if row >= 0
+        ]
+
+    def with_keys(self, keys: Sequence[int]) -> list[str]:
+        """The indexed papers whose ``paper_key`` is among ``keys``, in row order: how a
+        filter's matches (which the lexical index gives as keys) are found here."""
+        if self._row_keys is None:
+            # Built on first use. Two threads may both build it: same array, no harm.
+            self._row_keys = np.fromiter(
+                (paper_key(pid) if pid else -1 for pid in self._ids), np.int64, self._ids.size
+            )
+        mask = np.isin(self._row_keys, np.asarray(keys, dtype=np.int64))
+        return self._ids.ids_of(np.flatnonzero(mask))
 
     def vector(self, paper_id: str) -> FloatArray | None:
-        row = self._rows.get(paper_id)
+        row = self._ids.row(paper_id)
         if row is None:
             return None
         vector: FloatArray = self._row_vectors(np.asarray([row], dtype=np.int64))[0]
@@ -270,22 +290,22 @@ class DenseIndex:
     def vectors(self, paper_ids: Sequence[str]) -> FloatArray:
         """float32 rows for the ids that are in the index, in the given order; ids that
         are not indexed are skipped (filter with ``in`` first to keep rows aligned)."""
-        rows = [self._rows[paper_id] for paper_id in paper_ids if paper_id in self._rows]
-        return self._row_vectors(np.asarray(rows, dtype=np.int64))
+        rows = self._ids.rows(paper_ids)
+        return self._row_vectors(rows[rows >= 0])
 
     def ids(self) -> list[str]:
         """Indexed paper ids, in row order."""
-        return [paper_id for paper_id in self._ids[: self._size] if paper_id]
+        return [paper_id for paper_id in self._ids if paper_id]
 
     def search(
         self, vector: npt.ArrayLike, k: int, *, allowed: Allowed | None = None
     ) -> list[tuple[str, float]]:
         """The ``k`` nearest papers by cosine similarity, best first, among those for
         which ``allowed(paper_id)`` is true (all when ``allowed`` is None)."""
-        if k <= 0 or not self._rows:
+        if k <= 0 or not len(self):
             return []
         query = self._prepare_query(vector)
-        if self._graph is None or len(self._rows) < self.exact_limit:
+        if self._graph is None or len(self) < self.exact_limit:
             return self._exact_search(query, k, allowed)
         return self._graph_search(query, k, allowed)
 
@@ -300,32 +320,33 @@ class DenseIndex:
             return
         latest = {paper_id: position for position, paper_id in enumerate(paper_ids)}
         for paper_id in latest:
-            if not paper_id or "\n" in paper_id:
-                raise ValueError(f"invalid paper id {paper_id!r}: empty or has a line break")
+            if not paper_id or "\n" in paper_id or "\0" in paper_id:
+                raise ValueError(
+                    f"invalid paper id {paper_id!r}: empty, or has a line break or NUL byte"
+                )
         if len(latest) != len(paper_ids):  # duplicates: the last vector of an id wins
             matrix = matrix[list(latest.values())]
         matrix = _normalise(matrix)
         self._make_writable(extra_rows=len(latest))
-        rows = np.asarray([self._row_for(paper_id) for paper_id in latest], dtype=np.int64)
+        rows = np.asarray([self._ids.append(paper_id) for paper_id in latest], dtype=np.int64)
         if self._graph is not None:
             self._graph.upsert(rows, matrix)
         else:
             assert self._vectors is not None
             self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
-            if len(self._rows) >= self.exact_limit:
+            if len(self) >= self.exact_limit:
                 self._build_graph()
         self._after_change({"ids", "vectors"})
 
     def remove(self, paper_ids: Sequence[str]) -> None:
-        rows = [self._rows.pop(paper_id) for paper_id in set(paper_ids) if paper_id in self._rows]
-        if not rows:
+        if not any(paper_id in self for paper_id in set(paper_ids)):
             return
         # Only the ids change: the vectors file keeps the rows (an empty id marks them)
         # until a save compacts it, so a mapped index is not copied into memory here.
         if self._graph is not None:
             self._graph.make_writable()
-        for row in rows:
-            self._ids[row] = ""
+        deleted = (self._ids.delete(paper_id) for paper_id in set(paper_ids))
+        rows = [row for row in deleted if row is not None]
         self._after_change({"ids"})
         if self._graph is not None:
             self._graph.remove(np.asarray(rows, dtype=np.int64))
@@ -339,13 +360,15 @@ class DenseIndex:
         doc_ids = previous.doc_ids if previous else None
         if "ids" in self._changed or doc_ids is None:
             doc_ids = artifacts.generation_name("doc_ids", generation, ".txt")
-            artifacts.write_doc_ids(self.directory / doc_ids, self._ids[: self._size])
+            artifacts.write_doc_ids(self.directory / doc_ids, list(self._ids))
         if self._graph is None:
             assert self._vectors is not None
             files.pop("hnsw", None)
             if "vectors" in self._changed or "vectors" not in files:
                 files["vectors"] = artifacts.generation_name("vectors", generation, ".npy")
-                artifacts.save_array(self.directory / files["vectors"], self._vectors[: self._size])
+                artifacts.save_array(
+                    self.directory / files["vectors"], self._vectors[: self._ids.size]
+                )
         else:
             files.pop("vectors", None)
             if "graph" in self._changed or "hnsw" not in files:
@@ -356,13 +379,13 @@ class DenseIndex:
             format_version=FORMAT_VERSION,
             model_name=self.model_name,
             dim=self.dim,
-            count=len(self._rows),
+            count=len(self),
             high_water_mark=self.high_water_mark,
             generation=generation,
             doc_ids=doc_ids,
             files=files,
             extra={
-                "rows": self._size,
+                "rows": self._ids.size,
                 "vector_dtype": self._graph.storage if self._graph else DEFAULT_STORAGE,
             },
         )
@@ -404,17 +427,16 @@ class DenseIndex:
         count = k if allowed is None else max(4 * k, 64)
         while True:
             hits = self._collect(*best(count), k, allowed)
-            if len(hits) >= k or count >= self._size:
+            if len(hits) >= k or count >= self._ids.size:
                 return hits
-            count = min(self._size, 8 * count)
+            count = min(self._ids.size, 8 * count)
 
     def _collect(
         self, rows: npt.NDArray[np.int64], scores: FloatArray, k: int, allowed: Allowed | None
     ) -> list[tuple[str, float]]:
         """The first ``k`` allowed papers of ``rows`` (best first, ``scores`` aligned)."""
         hits: list[tuple[str, float]] = []
-        for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
-            paper_id = self._ids[row]
+        for paper_id, score in zip(self._ids.ids_of(rows), scores.tolist(), strict=True):
             if score == -np.inf or not paper_id:
                 break
             if allowed is None or allowed(paper_id):
@@ -428,18 +450,18 @@ class DenseIndex:
         """Cosine of ``query`` with every row of the vectors file; deleted rows score
         -inf."""
         assert self._vectors is not None
-        if self._size <= self.exact_limit:
+        size = self._ids.size
+        if size <= self.exact_limit:
             if self._exact_cache is None:
-                self._exact_cache = np.asarray(self._vectors[: self._size], dtype=np.float32)
+                self._exact_cache = np.asarray(self._vectors[:size], dtype=np.float32)
             scores: FloatArray = self._exact_cache @ query
         else:
-            scores = np.empty(self._size, dtype=np.float32)
-            for start in range(0, self._size, _SCAN_BLOCK_ROWS):
+            scores = np.empty(size, dtype=np.float32)
+            for start in range(0, size, _SCAN_BLOCK_ROWS):
                 block = np.asarray(self._vectors[start : start + _SCAN_BLOCK_ROWS], np.float32)
                 scores[start : start + len(block)] = block @ query
-        if len(self._rows) < self._size:
-            deleted = np.fromiter((not paper_id for paper_id in self._ids[: self._size]), bool)
-            scores[deleted] = -np.inf
+        if len(self) < size:
+            scores[self._ids.deleted()] = -np.inf
         return scores
 
     def _graph_search(
@@ -450,26 +472,16 @@ class DenseIndex:
         while True:
             rows, scores = self._graph.search(query, fetch)
             hits: list[tuple[str, float]] = []
-            for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
-                paper_id = self._ids[row]
+            for paper_id, score in zip(self._ids.ids_of(rows), scores.tolist(), strict=True):
                 if paper_id and (allowed is None or allowed(paper_id)):
-                    hits.append((paper_id, min(float(score), 1.0)))
+                    hits.append((paper_id, min(score, 1.0)))
                     if len(hits) == k:
                         return hits
-            if len(rows) < fetch or fetch >= len(self._rows):
+            if len(rows) < fetch or fetch >= len(self):
                 return hits
             if fetch >= _MAX_OVERFETCH:
                 return self._exact_search(query, k, allowed)
             fetch *= 4
-
-    def _row_for(self, paper_id: str) -> int:
-        row = self._rows.get(paper_id)
-        if row is None:
-            row = self._size
-            self._size += 1
-            self._ids.append(paper_id)
-            self._rows[paper_id] = row
-        return row
 
     def _make_writable(self, *, extra_rows: int) -> None:
         """Copy memory-mapped data into growable memory before the first change."""
@@ -477,11 +489,12 @@ class DenseIndex:
             self._graph.make_writable()
             return
         assert self._vectors is not None
-        needed = self._size + extra_rows
+        size = self._ids.size
+        needed = size + extra_rows
         if not self._owned or needed > self._vectors.shape[0]:
             capacity = max(needed, int(self._vectors.shape[0] * 1.5), 1024)
             buffer = np.zeros((capacity, self.dim), dtype=STORAGE_DTYPE)
-            buffer[: self._size] = self._vectors[: self._size]
+            buffer[:size] = self._vectors[:size]
             self._vectors = buffer
             self._owned = True
 
@@ -490,11 +503,12 @@ class DenseIndex:
         if self._graph is not None:
             self._changed.add("graph")
         self._exact_cache = None
+        self._row_keys = None
 
     def _build_graph(self) -> None:
         """Move the vectors into a new graph, which from now on is their only copy."""
         assert self._vectors is not None
-        live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
+        live = np.flatnonzero(~self._ids.deleted())
         graph = HnswGraph.create(self.dim, self.storage)
         for start in range(0, len(live), _SCAN_BLOCK_ROWS):
             block = live[start : start + _SCAN_BLOCK_ROWS]
@@ -507,10 +521,10 @@ class DenseIndex:
 
     def _compact_if_sparse(self) -> None:
         """Drop deleted rows once they are a fifth of the file (renumbers the rows)."""
-        deleted = self._size - len(self._rows)
-        if deleted < max(1_000, self._size // 5):
+        deleted = self._ids.size - len(self)
+        if deleted < max(1_000, self._ids.size // 5):
             return
-        live = np.asarray([row for row, paper_id in enumerate(self._ids) if paper_id], np.int64)
+        live = np.flatnonzero(~self._ids.deleted())
         if self._graph is not None:
             # Row numbers are the graph's keys, so renumbering means a new graph.
             graph = self._graph
@@ -525,12 +539,10 @@ class DenseIndex:
             assert self._vectors is not None
             self._vectors = np.ascontiguousarray(self._vectors[live])
         self._owned = True
-        self._ids = [self._ids[row] for row in live.tolist()]
-        self._size = len(self._ids)
-        self._rows = {paper_id: row for row, paper_id in enumerate(self._ids)}
+        self._ids = RowIds.from_ids(self._ids.ids_of(live))
         self._changed |= {"ids", "vectors"}
-        self._exact_cache = None
-        if len(self._rows) >= self.exact_limit:
+        self._exact_cache = self._row_keys = None
+        if len(self) >= self.exact_limit:
             self._build_graph()
 
 
@@ -547,17 +559,17 @@ def _usearch_index_class() -> Any:
 
 def _load_files(
     directory: Path, manifest: Manifest, dim: int
-) -> tuple[list[str], npt.NDArray[Any] | None, HnswGraph | None]:
+) -> tuple[RowIds, npt.NDArray[Any] | None, HnswGraph | None]:
     if manifest.doc_ids is None or not {"vectors", "hnsw"} & set(manifest.files):
         raise ArtifactError(f"{directory}: the manifest names no vectors; rebuild the index.")
-    ids = artifacts.read_doc_ids(directory / manifest.doc_ids)
+    ids = RowIds.from_bytes(artifacts.read_doc_ids(directory / manifest.doc_ids))
     if "hnsw" in manifest.files:
         return ids, None, HnswGraph.view(directory / manifest.files["hnsw"], dim)
     vectors = artifacts.load_array(directory / manifest.files["vectors"], mmap=True)
-    if vectors.ndim != 2 or vectors.shape != (len(ids), dim):
+    if vectors.ndim != 2 or vectors.shape != (ids.size, dim):
         raise ArtifactError(
             f"{directory}: vectors file has shape {vectors.shape} but the index lists "
-            f"{len(ids)} ids of dimension {dim}; the folder is damaged, rebuild the index."
+            f"{ids.size} ids of dimension {dim}; the folder is damaged, rebuild the index."
         )
     return ids, vectors, None
 

@@ -13,7 +13,6 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.index import artifacts
-from paperscope.index.analysis import paper_key
 from paperscope.index.artifacts import IndexMismatchError
 from paperscope.index.lexical import LexicalIndex
 from paperscope.index.lexical_compile import Filters
@@ -39,8 +38,6 @@ class SemanticSide:
         self._embedder: Embedder | None = None
         self.index: DenseIndex | None = None
         self._generation = -1
-        self._row_keys: npt.NDArray[np.int64] | None = None
-        self._row_ids: list[str] = []
         self._query_vectors: OrderedDict[str, FloatArray] = OrderedDict()
         self.refresh()
 
@@ -59,7 +56,6 @@ class SemanticSide:
         )
         with self._lock:
             self.index, self._generation = index, manifest.generation
-            self._row_keys, self._row_ids = None, []
 
     @property
     def available(self) -> bool:
@@ -137,7 +133,7 @@ class SemanticSide:
         """Cosine of ``vector`` with each given paper that is embedded."""
         if self.index is None or not paper_ids:
             return {}
-        present = [pid for pid in paper_ids if pid in self.index]
+        present = self.index.known(paper_ids)
         if not present:
             return {}
         scores = self.index.vectors(present) @ vector
@@ -161,26 +157,13 @@ class SemanticSide:
         # read fresh, up to the limit, so a count a moment old cannot drop a paper.
         matching = lexical.count(filters)
         if matching <= EXACT_FILTER_LIMIT:
-            rows = self._rows_for_keys(lexical.filter_keys(filters, limit=EXACT_FILTER_LIMIT))
-            return self._exact(vector, rows, depth)
+            ids = index.with_keys(lexical.filter_keys(filters, limit=EXACT_FILTER_LIMIT))
+            return self._exact(vector, ids, depth)
         share = matching / max(len(index), 1)
         fetch = min(MAX_OVERFETCH, max(depth, int(depth / share * 1.5)))
         found = index.search(vector, fetch)
         allowed = lexical.matching([pid for pid, _ in found], filters)
         return dict([(pid, score) for pid, score in found if pid in allowed][:depth])
-
-    def _rows_for_keys(self, keys: list[int]) -> list[str]:
-        assert self.index is not None
-        with self._lock:
-            if self._row_keys is None:
-                self._row_ids = self.index.ids()
-                self._row_keys = np.fromiter(
-                    (paper_key(pid) for pid in self._row_ids),
-                    dtype=np.int64,
-                    count=len(self._row_ids),
-                )
-            mask = np.isin(self._row_keys, np.asarray(keys, dtype=np.int64))
-            return [self._row_ids[i] for i in np.flatnonzero(mask)]
 
     def _exact(self, vector: FloatArray, paper_ids: list[str], depth: int) -> dict[str, float]:
         if not paper_ids:
