@@ -26,6 +26,8 @@ _EMPTY = -1
 _FNV_OFFSET_INT = 0xCBF29CE484222325
 _FNV_PRIME_INT = 0x100000001B3
 _MASK_64 = (1 << 64) - 1
+# Ids still unsettled after a vectorised probe round below this many: finished one by one.
+_PROBE_IN_PYTHON = 32
 _FNV_OFFSET = np.uint64(_FNV_OFFSET_INT)
 _FNV_PRIME = np.uint64(_FNV_PRIME_INT)
 
@@ -119,8 +121,11 @@ class RowIds:
         hashed = _FNV_OFFSET_INT
         for byte in raw.ljust(width, b"\0"):
             hashed = ((hashed ^ byte) * _FNV_PRIME_INT) & _MASK_64
+        return self._probe(raw, hashed, hashed & (len(self._table) - 1))
+
+    def _probe(self, raw: bytes, hashed: int, slot: int) -> int | None:
+        """The row of ``raw`` (hashed to ``hashed``), probing on from ``slot``."""
         mask = len(self._table) - 1
-        slot = hashed & mask
         while (row := int(self._table[slot])) != _EMPTY:
             if int(self._hashes[row]) == hashed and bytes(self._by_row[row]) == raw:
                 return row
@@ -144,7 +149,9 @@ class RowIds:
         mask = len(self._table) - 1
         slot = (hashes & np.uint64(mask)).astype(np.int64)
         # The table is at most half full, so every probe sequence reaches an empty slot.
-        while len(slot):
+        # Most ids are settled by the first probe or two; the few on long runs of
+        # taken slots go on in plain Python rather than in many rounds of numpy calls.
+        while len(slot) > _PROBE_IN_PYTHON:
             row = self._table[slot].astype(np.int64)
             empty = row == _EMPTY
             found = ~empty & (self._hashes[row] == hashes) & (self._by_row[row] == keys)
@@ -152,6 +159,11 @@ class RowIds:
             going = ~empty & ~found
             slot, hashes, keys = (slot[going] + 1) & mask, hashes[going], keys[going]
             position = position[going]
+        for at, raw, hashed, start in zip(
+            position.tolist(), keys.tolist(), hashes.tolist(), slot.tolist(), strict=True
+        ):
+            found_row = self._probe(raw, hashed, start)
+            out[at] = -1 if found_row is None else found_row
         return out
 
     def id(self, row: int) -> str:
