@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         description=(
             "How the dense index's HNSW graph stores vectors (from 20,000 papers on): "
             "float16, or float8, which halves its disk and memory for the same SciFact "
-            "quality; applies when the graph is next built (docs/search.md)."
+            "quality; applies when the graph is next built (docs/embeddings.md)."
         ),
     )
     ray_address: str | None = Field(
