@@ -213,7 +213,16 @@ def test_add_from_a_card_form(alice: TestClient) -> None:
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 200 and "Added to" in r.text
+    assert "hx-swap-oob" not in r.text  # no new collection: the other menus stand
     assert alice.get(f"/api/v1/collections/{mine[0]['id']}").json()["item_count"] == 2
+    # A new one from a card: every menu on the page gets the reader's collections again.
+    r = alice.post(
+        "/collections/add",
+        data={"csrf_token": token, "paper_id": "2410.18533", "new_title": "Second <list>"},
+        headers={"HX-Request": "true"},
+    )
+    oob = r.text[r.text.index('hx-swap-oob="innerHTML:.collection-choices"') :]
+    assert "Second &lt;list&gt;</option>" in oob and "From cards</option>" in oob
     r = alice.post("/collections/add", data={"csrf_token": token, "paper_id": "2410.17243"})
     assert r.status_code == 422 and "Choose a collection" in r.text
 

@@ -116,7 +116,7 @@ def test_tokens_and_collection_menus_stay_with_their_reader(
             assert meta and set(TOKEN_FIELD.findall(html)) == {meta.group(1)}
         assert TOKEN_META.search(mine).group(1) != TOKEN_META.search(theirs).group(1)  # type: ignore[union-attr]
     card = _card(alice.get(DAILY).text, PAPER)
-    assert f'id="col-{PAPER}"' in card and f'value="{PAPER}"' in card
+    assert '<select name="collection_id">' in card and f'value="{PAPER}"' in card
 
 
 def test_a_new_comment_shows_on_the_cards_and_the_paper_page_at_once(

@@ -189,7 +189,6 @@ class ReaderCards:
         word = secrets.token_hex(8)
         self._csrf = f"ps-{word}-csrf"
         self._choices = f"ps-{word}-choices"
-        self._paper = f"ps-{word}-paper"
 
     def __len__(self) -> int:
         return len(self._cards)
@@ -212,7 +211,6 @@ class ReaderCards:
         menu_key = tuple(mine)
         menu = self._menus.get(menu_key)
         if menu is None:
-            menu = str(menu_macros.collection_choices(self._paper, mine))
+            menu = str(menu_macros.collection_choices(mine))
             self._menus.put(menu_key, menu)
-        choices = menu.replace(self._paper, escape(card.paper_id))
-        return Markup(html.replace(self._choices, choices).replace(self._csrf, escape(csrf_token)))
+        return Markup(html.replace(self._choices, menu).replace(self._csrf, escape(csrf_token)))

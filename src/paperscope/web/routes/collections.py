@@ -244,7 +244,11 @@ def add_from_card(
         raise ApiError(422, "invalid_request", "Choose a collection or name a new one.")
     _add(store, target, paper.paper_id, None)
     if request.headers.get("hx-request"):
-        context: dict[str, object] = {"request": request, "collection": summary(target)}
+        context: dict[str, object] = {
+            "request": request,
+            "collection": summary(target),
+            "new_collection": bool(new_title.strip()),
+        }
         if panel:
             context["in_collections"] = holding_links(store, user, paper.paper_id)
         return templates.TemplateResponse(request, "collections/_added.html", context)
