@@ -63,6 +63,28 @@ def test_bodies_render_each_content_once_and_stay_bounded() -> None:
     assert len(bodies) == 3
 
 
+def test_a_paper_found_by_two_searches_is_rendered_once_with_each_ones_marks() -> None:
+    bodies = CardBodies(templates.env)
+    cards = ReaderCards(templates.env, bodies)
+    plain = bodies(_card())
+    first = {
+        "title_html": "<mark>Memory</mark> barriers",
+        "abstract_html": "An <mark>abstract</mark>",
+    }
+    second = {"title_html": "Memory <mark>barriers</mark>", "abstract_html": "…", "score": 0.7}
+    one, two = bodies(_card(**first, score=0.1)), bodies(_card(**second))
+    assert "<mark>Memory</mark> barriers" in one and "An <mark>abstract</mark>" in one
+    assert "Memory <mark>barriers</mark>" in two and "<mark>Memory</mark>" not in two
+    assert "An abstract An abstract" in plain and "An abstract An" not in one + two
+    assert len(bodies) == 2  # the plain card and one for every search that finds it
+    # A signed-in reader's card too; the score is shown by neither.
+    mine = cards(_card(**first, upvoted=True), "tok", [])
+    again = cards(_card(**second, upvoted=True), "tok", [])
+    assert "<mark>Memory</mark> barriers" in mine and "Memory <mark>barriers</mark>" in again
+    assert len(cards) == 1 and len(bodies) == 2
+    assert "0.7" not in two + again and "ps-" not in one + two + mine + again
+
+
 def test_reader_cards_fill_in_each_readers_own_parts() -> None:
     cards = ReaderCards(templates.env, CardBodies(templates.env))
     alice = cards(_card(upvoted=True, saved=True), "tok-alice", [(7, "Alice's <list>")])

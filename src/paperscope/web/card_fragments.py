@@ -12,6 +12,12 @@ new code link, is a different key and never shows an old rendering):
   each combination of their marks (upvoted, saved), with stand-ins for the CSRF token
   and their collections, filled in for each request: no reader's token, marks or
   collections are ever kept where another reader's page could take them.
+
+A search result's card also holds what its query made of it: the title and abstract
+with the query's words marked, and a score. Both kinds of rendering keep stand-ins
+where the marked title and abstract go (filled in last, for each request) and leave
+the score out of the key (no card template shows it), so a paper's card is rendered
+once for every search that finds it, not once per query.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ BODY_TEMPLATE = "_card_body.html"
 READER_TEMPLATE = "_reader_card.html"
 MENU_TEMPLATE = "collections/_add_menu.html"
 TEMPLATE_CHECK_SECONDS = 1.0  # how soon an edited card template shows
+# A search's own parts of a card: shown through stand-ins, and not shown at all.
+PER_QUERY_FIELDS = ("title_html", "abstract_html")
+UNSHOWN_FIELDS = ("score",)
 
 
 def _frozen(value: Any) -> Hashable:
@@ -152,18 +161,41 @@ class CardBodies:
         self._templates = _Templates(env, BODY_TEMPLATE)
         self._html = _Lru(max_cards)
         self.generation = 0  # counts template edits, for ReaderCards built on these
+        word = secrets.token_hex(8)
+        self._stand_ins = {name: f"ps-{word}-{name}" for name in PER_QUERY_FIELDS}
 
     def __len__(self) -> int:
         return len(self._html)
 
     def __call__(self, card: BaseModel) -> Markup:
+        general, fills = self.general(card)
+        return Markup(fill_in(self.rendered(general), fills))
+
+    def general(self, card: BaseModel) -> tuple[BaseModel, list[tuple[str, str]]]:
+        """``card`` as any search (or none) would show it: its marked title and
+        abstract replaced by stand-ins, its score dropped; and what fills the
+        stand-ins (HTML the search escaped, as the template outputs it)."""
+        changes: dict[str, Any] = {}
+        fills: list[tuple[str, str]] = []
+        for name in PER_QUERY_FIELDS:
+            value = getattr(card, name, None)
+            if value:  # an empty one shows the plain text: no stand-in
+                changes[name] = self._stand_ins[name]
+                fills.append((self._stand_ins[name], value))
+        for name in UNSHOWN_FIELDS:
+            if getattr(card, name, None) is not None:
+                changes[name] = None
+        return (card.model_copy(update=changes) if changes else card), fills
+
+    def rendered(self, card: BaseModel) -> str:
+        """The kept rendering of a card from ``general`` (stand-ins unfilled)."""
         self.refresh()
         key = card_key(card)
         html = self._html.get(key)
         if html is None:
             html = str(self._templates.modules[0].card_body(card))
             self._html.put(key, html)
-        return Markup(html)
+        return html
 
     def refresh(self) -> int:
         """Drop the renderings when the template changed; the current generation."""
@@ -201,16 +233,27 @@ class ReaderCards:
             self._cards.clear()
             self._menus.clear()
         card_macros, menu_macros = self._templates.modules
-        key = (card_key(card), bool(card.upvoted), bool(card.saved))
+        general, fills = self._bodies.general(card)
+        key = (card_key(general), bool(card.upvoted), bool(card.saved))
         html = self._cards.get(key)
         if html is None:
-            body = self._bodies(card)
+            body = Markup(self._bodies.rendered(general))
             stand_ins = Markup(self._csrf), Markup(self._choices)
-            html = str(card_macros.reader_card(card, body, *stand_ins))
+            html = str(card_macros.reader_card(general, body, *stand_ins))
             self._cards.put(key, html)
         menu_key = tuple(mine)
         menu = self._menus.get(menu_key)
         if menu is None:
             menu = str(menu_macros.collection_choices(mine))
             self._menus.put(menu_key, menu)
-        return Markup(html.replace(self._choices, menu).replace(self._csrf, escape(csrf_token)))
+        html = html.replace(self._choices, menu).replace(self._csrf, escape(csrf_token))
+        return Markup(fill_in(html, fills))
+
+
+def fill_in(html: str, fills: list[tuple[str, str]]) -> str:
+    """``html`` with each stand-in replaced by its HTML. Called after the reader's
+    parts are filled in: a stand-in holds a random word of this process, which no
+    paper's text can hold, and the marked title and abstract go in last."""
+    for stand_in, value in fills:
+        html = html.replace(stand_in, value)
+    return html
