@@ -75,7 +75,8 @@ class Settings(BaseSettings):
         description=(
             "How the dense index's HNSW graph stores vectors (from 20,000 papers on): "
             "float16, or float8, which halves its disk and memory for the same SciFact "
-            "quality; applies when the graph is next built (docs/embeddings.md)."
+            "quality; the next `paperscope index` rebuilds the graph from its own vectors "
+            "(docs/embeddings.md)."
         ),
     )
     ray_address: str | None = Field(

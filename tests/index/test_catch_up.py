@@ -126,12 +126,17 @@ def test_dense_graph_is_built_with_the_configured_storage(
         return opened(cls, *args, **{**kwargs, "exact_limit": 3})
 
     monkeypatch.setattr(DenseIndex, "open", classmethod(open_with_a_graph))
-    model_settings = settings.model_copy(
-        update={"embedding_cache_dir": tmp_path / "models", "dense_index_storage": "float8"}
-    )
+    model_settings = settings.model_copy(update={"embedding_cache_dir": tmp_path / "models"})
     upsert_papers(store=store, papers_in=papers(4))
     assert catch_up_indexes(settings=model_settings, store=store).dense_count == 4
-    index = DenseIndex.open(dense_index_dir(model_settings), model_name="all-MiniLM-L6-v2", dim=384)
+    folder = dense_index_dir(model_settings)
+    index = DenseIndex.open(folder, model_name="all-MiniLM-L6-v2", dim=384)
+    assert index._graph is not None and index._graph.storage == "float16"
+    # A changed setting applies at the next run, from the graph's vectors: nothing embedded.
+    float8 = model_settings.model_copy(update={"dense_index_storage": "float8"})
+    report = catch_up_indexes(settings=float8, store=store)
+    assert report.embedded == 0 and report.dense_count == 4
+    index = DenseIndex.open(folder, model_name="all-MiniLM-L6-v2", dim=384)
     assert index._graph is not None and index._graph.storage == "float8"
     assert index.search(index.vector("2401.10002"), 1)[0][0] == "2401.10002"
 

@@ -174,10 +174,14 @@ def _catch_up_dense(
         dim=model.dim,
         storage=settings.dense_index_storage,
     )
+    # A changed storage setting applies now, from the vectors the graph holds.
+    dirty = index.convert_storage()
+    if dirty:
+        log.info("%s: dense graph rebuilt as %s", directory, index.storage)
     total = _pending(store, index.high_water_mark)
     done = 0
     last_save = time.monotonic()
-    dirty, last_seq = False, None
+    last_seq = None
     for seq, papers in iter_changed_papers(
         store=store, after_seq=index.high_water_mark, batch_size=batch_size
     ):

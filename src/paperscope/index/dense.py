@@ -28,8 +28,9 @@ filter keeps too few candidates.
 
 The graph stores its vectors in float16 or, with ``storage="float8"`` (the setting
 ``dense_index_storage``), in 8-bit floats (E4M3) compared by cosine: half the disk and
-memory (2.3 -> 1.3 GB at 2.5M papers) for the same SciFact quality (docs/performance.md).
-The setting applies when a graph is built; a graph keeps the type it was built with.
+memory (2.3 -> 1.3 GB at 2.5M papers) for the same SciFact quality (docs/embeddings.md).
+A graph's vectors share one type: a graph keeps the type it was built with until
+``convert_storage`` rebuilds it (catch-up does when the setting changed).
 """
 
 from __future__ import annotations
@@ -505,15 +506,33 @@ class DenseIndex:
         self._exact_cache = None
         self._row_keys = None
 
-    def _build_graph(self) -> None:
-        """Move the vectors into a new graph, which from now on is their only copy."""
-        assert self._vectors is not None
+    def convert_storage(self) -> bool:
+        """Rebuild a graph built with another storage type than ``self.storage`` from
+        the vectors it holds (no embedding: minutes for millions of papers, the time
+        of an HNSW build); False when there is nothing to convert. Rows keep their
+        numbers. Vectors once rounded to float8 stay rounded when converted back to
+        float16; only embedding them again restores them."""
+        if self._graph is None or self._graph.storage == self.storage:
+            return False
+        self._graph = self._new_graph(self._graph.vectors)
+        self._changed.add("graph")
+        return True
+
+    def _new_graph(self, read: Callable[[npt.NDArray[np.int64]], npt.NDArray[Any]]) -> HnswGraph:
+        """A graph in ``self.storage`` of every live row, whose vectors ``read``
+        gives a block of rows at a time."""
         live = np.flatnonzero(~self._ids.deleted())
         graph = HnswGraph.create(self.dim, self.storage)
         for start in range(0, len(live), _SCAN_BLOCK_ROWS):
             block = live[start : start + _SCAN_BLOCK_ROWS]
-            graph.upsert(block, np.asarray(self._vectors[block], dtype=np.float32))
-        self._graph = graph
+            graph.upsert(block, np.asarray(read(block), dtype=np.float32))
+        return graph
+
+    def _build_graph(self) -> None:
+        """Move the vectors into a new graph, which from now on is their only copy."""
+        vectors = self._vectors
+        assert vectors is not None
+        self._graph = self._new_graph(lambda rows: vectors[rows])
         self._vectors = None
         self._owned = False
         self._exact_cache = None
