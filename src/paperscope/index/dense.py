@@ -27,8 +27,9 @@ A filtered search over-fetches from the graph and falls back to an exact scan wh
 filter keeps too few candidates.
 
 The graph stores its vectors in float16 or, with ``storage="float8"`` (the setting
-``dense_index_storage``), in 8-bit floats (E4M3) compared by cosine: half the disk and
-memory (2.3 -> 1.3 GB at 2.5M papers) for the same SciFact quality (docs/embeddings.md).
+``dense_index_storage``), in 8-bit floats (E4M3) compared by cosine: half the bytes per
+vector (the graph file 2.3 -> 1.4 GB at 2.5M papers) for the same SciFact quality
+(docs/embeddings.md).
 A graph's vectors share one type: a graph keeps the type it was built with until
 ``convert_storage`` rebuilds it (catch-up does when the setting changed).
 """
