@@ -246,14 +246,14 @@ class ReaderCards:
         if menu is None:
             menu = str(menu_macros.collection_choices(mine))
             self._menus.put(menu_key, menu)
-        html = html.replace(self._choices, menu).replace(self._csrf, escape(csrf_token))
-        return Markup(fill_in(html, fills))
+        # The marked title and abstract last: no paper's text is searched for a stand-in.
+        readers = [(self._choices, menu), (self._csrf, str(escape(csrf_token)))]
+        return Markup(fill_in(html, readers + fills))
 
 
 def fill_in(html: str, fills: list[tuple[str, str]]) -> str:
-    """``html`` with each stand-in replaced by its HTML. Called after the reader's
-    parts are filled in: a stand-in holds a random word of this process, which no
-    paper's text can hold, and the marked title and abstract go in last."""
+    """``html`` with each stand-in replaced by its HTML, in order. A stand-in holds a
+    random word of this process, which no paper's text can hold."""
     for stand_in, value in fills:
         html = html.replace(stand_in, value)
     return html
