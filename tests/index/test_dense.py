@@ -210,6 +210,21 @@ def test_many_removals_compact_the_files(tmp_path: Path, exact_limit: int) -> No
     np.testing.assert_allclose(reopened.vector(ids[2999]), vectors[2999], atol=2e-3)
 
 
+def test_a_graph_compacted_below_the_threshold_becomes_exact(tmp_path: Path) -> None:
+    vectors, ids = _unit(3000), _ids(3000)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=2000)
+    index.add(ids, vectors)
+    assert index._graph is not None
+    index.remove(ids[:2000])
+    index.save()
+    reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=2000)
+    assert reopened._graph is None and reopened._ids.size == 1000
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "vectors" in manifest["files"] and "hnsw" not in manifest["files"]
+    assert reopened.search(vectors[2500], 1)[0][0] == ids[2500]
+    np.testing.assert_allclose(reopened.vectors(ids[2000:]), vectors[2000:], atol=2e-3)
+
+
 def test_bad_input_is_rejected_with_clear_messages(tmp_path: Path) -> None:
     index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
     with pytest.raises(ValueError, match="2 paper ids but 3 vectors"):

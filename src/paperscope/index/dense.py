@@ -519,14 +519,22 @@ class DenseIndex:
         self._changed.add("graph")
         return True
 
-    def _new_graph(self, read: Callable[[npt.NDArray[np.int64]], npt.NDArray[Any]]) -> HnswGraph:
+    def _new_graph(
+        self,
+        read: Callable[[npt.NDArray[np.int64]], npt.NDArray[Any]],
+        *,
+        renumber: bool = False,
+    ) -> HnswGraph:
         """A graph in ``self.storage`` of every live row, whose vectors ``read``
-        gives a block of rows at a time."""
+        gives a block of rows at a time (so only a block is ever copied out).
+        ``renumber``: the live rows become rows 0, 1, 2... in their order, as after
+        a compaction; otherwise they keep their numbers."""
         live = np.flatnonzero(~self._ids.deleted())
         graph = HnswGraph.create(self.dim, self.storage)
         for start in range(0, len(live), _SCAN_BLOCK_ROWS):
             block = live[start : start + _SCAN_BLOCK_ROWS]
-            graph.upsert(block, np.asarray(read(block), dtype=np.float32))
+            keys = np.arange(start, start + len(block), dtype=np.int64) if renumber else block
+            graph.upsert(keys, np.asarray(read(block), dtype=np.float32))
         return graph
 
     def _build_graph(self) -> None:
@@ -545,24 +553,25 @@ class DenseIndex:
         if deleted < max(1_000, self._ids.size // 5):
             return
         live = np.flatnonzero(~self._ids.deleted())
-        if self._graph is not None:
-            # Row numbers are the graph's keys, so renumbering means a new graph.
-            graph = self._graph
-            self._vectors = np.concatenate(
-                [
-                    graph.vectors(live[start : start + _SCAN_BLOCK_ROWS], dtype=STORAGE_DTYPE)
-                    for start in range(0, len(live), _SCAN_BLOCK_ROWS)
-                ]
-            )
-            self._graph = None
+        graph = self._graph
+        if graph is not None and len(live) >= self.exact_limit:
+            # Row numbers are the graph's keys, so renumbering means a new graph, built
+            # straight from the old one a block at a time: a copy of every vector in
+            # between would take 1.9 GB at 2.5M papers.
+            self._graph = self._new_graph(graph.vectors, renumber=True)
+            self._changed |= {"ids", "graph"}
         else:
-            assert self._vectors is not None
-            self._vectors = np.ascontiguousarray(self._vectors[live])
-        self._owned = True
+            if graph is not None:  # few enough rows left for the exact form
+                self._vectors = graph.vectors(live, dtype=STORAGE_DTYPE)
+                self._graph = None
+            else:
+                assert self._vectors is not None
+                self._vectors = np.ascontiguousarray(self._vectors[live])
+            self._owned = True
+            self._changed |= {"ids", "vectors"}
         self._ids = RowIds.from_ids(self._ids.ids_of(live))
-        self._changed |= {"ids", "vectors"}
         self._exact_cache = self._row_keys = None
-        if len(self) >= self.exact_limit:
+        if self._graph is None and len(self) >= self.exact_limit:
             self._build_graph()
 
 
