@@ -124,7 +124,15 @@ def test_incremental_add_after_reload(tmp_path: Path, exact_limit: int) -> None:
     assert third.search(vectors[230], 1)[0][0] == ids[230]
     assert third.search(vectors[20], 1)[0][0] == ids[20]
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert all(".000002." in name for name in names if name != "manifest.json"), names
+    if exact_limit < 200:  # the saved graph stays as it is; the new papers are in a delta
+        assert names == [
+            "delta.000002.usearch",
+            "doc_ids.000002.txt",
+            "hnsw.000001.usearch",
+            "manifest.json",
+        ]
+    else:
+        assert all(".000002." in name for name in names if name != "manifest.json"), names
 
 
 def test_other_model_or_dimension_is_refused(tmp_path: Path) -> None:
@@ -288,8 +296,9 @@ def test_removing_from_a_mapped_index_rewrites_only_the_ids(
     if "vectors" in before.files:
         assert isinstance(mapped._vectors, np.memmap), "removal copied the vectors into memory"
         assert after.files["vectors"] == before.files["vectors"]
-    else:  # deletions are marked in the graph itself
-        assert after.files["hnsw"] != before.files["hnsw"]
+    else:  # the graph keeps the vectors of the deleted rows until a compaction
+        assert mapped._graph is not None and mapped._graph.is_view
+        assert after.files["hnsw"] == before.files["hnsw"]
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     assert len(reopened) == 97 and ids[0] not in reopened
     assert reopened.search(vectors[50], 1)[0][0] == ids[50]
@@ -308,7 +317,7 @@ def test_format_1_index_with_a_second_copy_of_the_vectors_is_read_then_upgraded(
     tmp_path: Path,
 ) -> None:
     """Format 1 kept a vectors file beside the graph; it opens as is and the next save
-    writes format 2, which drops that file."""
+    writes the current format, which drops that file."""
     vectors, ids = _unit(300), _ids(300)
     index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=100)
     index.add(ids[:299], vectors[:299])
@@ -326,7 +335,7 @@ def test_format_1_index_with_a_second_copy_of_the_vectors_is_read_then_upgraded(
     old.add([ids[299]], vectors[299:])
     old.save()
     upgraded = json.loads((tmp_path / "manifest.json").read_text())
-    assert upgraded["format_version"] == dense.FORMAT_VERSION == 2
+    assert upgraded["format_version"] == dense.FORMAT_VERSION == 3
     assert "vectors" not in upgraded["files"] and not old_copy.exists()
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=100)
     assert len(reopened) == 300 and reopened.search(vectors[299], 1)[0][0] == ids[299]
@@ -421,3 +430,94 @@ def test_a_graph_is_converted_from_its_own_vectors(tmp_path: Path) -> None:
 def test_unknown_storage_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"'int4'.*float16, float8"):
         DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, storage="int4")
+
+
+def _open_graph(directory: Path) -> DenseIndex:
+    return DenseIndex.open(directory, model_name=MODEL, dim=DIM, exact_limit=50)
+
+
+def test_a_saved_graph_stays_as_it_is_and_later_papers_go_to_a_delta(tmp_path: Path) -> None:
+    """A catch-up on a saved graph neither loads nor rewrites it: new and embedded-again
+    papers go to the delta graph, and search reads both as one index."""
+    vectors, ids = _unit(700), _ids(700)
+    first = _open_graph(tmp_path)
+    first.add(ids[:500], vectors[:500])
+    first.save()
+    saved = artifacts.read_manifest(tmp_path)
+    assert saved is not None
+    base_file = tmp_path / saved.files["hnsw"]
+    base_bytes = base_file.read_bytes()
+
+    later = _open_graph(tmp_path)
+    again = _unit(3, seed=9)  # papers 0-2 embedded again
+    later.add(ids[500:600] + ids[:3], np.vstack([vectors[500:600], again]))
+    later.remove([ids[10], ids[550]])
+    assert later._graph is not None and later._graph.is_view, "the base was loaded"
+    later.save()
+    manifest = artifacts.read_manifest(tmp_path)
+    assert manifest is not None and manifest.files["hnsw"] == saved.files["hnsw"]
+    assert "delta" in manifest.files and base_file.read_bytes() == base_bytes
+
+    index = _open_graph(tmp_path)
+    assert len(index) == 598 and ids[10] not in index and ids[550] not in index
+    live = [i for i in range(600) if i not in (10, 550)]
+    expected = np.vstack([again, vectors[3:600]])[live]
+    expected_ids = [ids[i] for i in live]
+    for query in (again[0], vectors[0], vectors[10], vectors[520], vectors[550]):
+        found = [pid for pid, _ in index.search(query, 5)]  # (float16 ties further down)
+        assert found == _exact_top(expected, expected_ids, query, 5)
+    np.testing.assert_allclose(index.vector(ids[0]), again[0], atol=2e-3)
+    np.testing.assert_allclose(
+        index.vectors([ids[520], ids[5], ids[1]]),
+        np.vstack([vectors[[520, 5]], again[1:2]]),
+        atol=2e-3,
+    )
+    wanted = {ids[5], ids[520]}
+    assert [pid for pid, _ in index.search(vectors[520], 2, allowed=wanted.__contains__)] == [
+        ids[520],
+        ids[5],
+    ]
+
+
+def test_a_grown_delta_is_folded_into_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dense, "DELTA_MIN_ROWS", 40)
+    vectors, ids = _unit(600), _ids(600)
+    first = _open_graph(tmp_path)
+    first.add(ids[:500], vectors[:500])
+    first.save()
+    later = _open_graph(tmp_path)
+    later.add(ids[500:530], vectors[500:530])
+    later.remove([ids[7]])
+    later.save()
+    assert "delta" in json.loads((tmp_path / "manifest.json").read_text())["files"]
+
+    last = _open_graph(tmp_path)
+    last.add([*ids[530:], ids[0]], np.vstack([vectors[530:], vectors[1:2]]))  # past 40
+    assert last._delta is None and last._graph is not None and not last._graph.is_view
+    last.save()
+    files = json.loads((tmp_path / "manifest.json").read_text())["files"]
+    assert "delta" not in files and files["hnsw"] == "hnsw.000003.usearch"
+    index = _open_graph(tmp_path)
+    assert len(index) == 599 and ids[7] not in index
+    assert [pid for pid, _ in index.search(vectors[1], 2)] in ([ids[0], ids[1]], [ids[1], ids[0]])
+    assert index.search(vectors[599], 1)[0][0] == ids[599]
+
+
+def test_compacting_a_base_and_delta_builds_one_graph(tmp_path: Path) -> None:
+    vectors, ids = _unit(3000), _ids(3000)
+    first = _open_graph(tmp_path)
+    first.add(ids[:2500], vectors[:2500])
+    first.save()
+    later = _open_graph(tmp_path)
+    later.add(ids[2500:], vectors[2500:])
+    later.remove(ids[:1500])
+    later.save()
+    files = json.loads((tmp_path / "manifest.json").read_text())["files"]
+    assert "delta" not in files
+    index = _open_graph(tmp_path)
+    assert index._ids.size == len(index) == 1500
+    for row in (1500, 2499, 2500, 2999):
+        assert index.search(vectors[row], 1)[0][0] == ids[row]
+    np.testing.assert_allclose(index.vectors(ids[1500:]), vectors[1500:], atol=2e-3)

@@ -26,6 +26,16 @@ the index (0.8 GB at a million papers) for nothing. Rows are read back from the 
 A filtered search over-fetches from the graph and falls back to an exact scan when the
 filter keeps too few candidates.
 
+A graph saved once is the *base* and stays as it is: papers added or embedded again
+later go into a small second graph, ``delta.<gen>.usearch`` (rows from
+``extra.base_rows`` on), and search asks both. A paper embedded again gets a new row
+there; its old row is marked deleted and its old vector, left in the base, is skipped.
+So a catch-up neither loads the base into memory nor rewrites it, and publishing a
+generation uploads the delta and the id list, not the whole graph (1.4-2.3 GB at 2.5M
+papers). Once the delta passes a twentieth of the base (``DELTA_MIN_ROWS`` at least),
+it is folded into the base, which is then loaded, changed and rewritten; compaction
+(a fifth of the rows deleted) and a storage change build one new base.
+
 The graph stores its vectors in float16 or, with ``storage="float8"`` (the setting
 ``dense_index_storage``), in 8-bit floats (E4M3) compared by cosine: half the bytes per
 vector (the graph file 2.3 -> 1.4 GB at 2.5M papers) for the same SciFact quality
@@ -53,10 +63,11 @@ from paperscope.index.row_ids import RowIds
 __all__ = ["ArtifactError", "DenseIndex", "IndexMismatchError"]
 
 KIND = "dense"
-# 2: the graph holds the only copy of the vectors. Format 1 kept a vectors file beside
-# the graph too; it is read (that file is ignored) and rewritten as 2 on the next save.
-FORMAT_VERSION = 2
-_OLDER_READABLE_FORMATS = (1,)
+# 3: a base graph and a delta graph. 2: one graph holding the only copy of the vectors
+# (read as a base with no delta). Format 1 kept a vectors file beside the graph too; it
+# is read (that file is ignored). Both are rewritten as 3 on the next save.
+FORMAT_VERSION = 3
+_OLDER_READABLE_FORMATS = (1, 2)
 STORAGE_DTYPE = np.float16
 DEFAULT_EXACT_LIMIT = 20_000
 # Exact scans convert float16 rows to float32 in blocks to bound the temporary memory.
@@ -64,6 +75,10 @@ _SCAN_BLOCK_ROWS = 65_536
 # When an over-fetch from the graph reaches this many candidates without finding k that
 # pass the filter, the filter is selective enough that an exact scan is cheaper.
 _MAX_OVERFETCH = 4_096
+# The delta graph is folded into the base once it holds more rows than this share of
+# the base, and at least DELTA_MIN_ROWS: a fold rewrites the whole base file.
+DELTA_SHARE = 0.05
+DELTA_MIN_ROWS = 20_000
 
 # HNSW parameters chosen with bench/ann_bench.py: at 1M clustered vectors, search
 # expansion 256 gives recall@20 0.99 for ~0.2 ms more than 128 (0.98); 64 drops to 0.89.
@@ -119,6 +134,11 @@ class HnswGraph:
         return cls(index, path)
 
     @property
+    def is_view(self) -> bool:
+        """Whether the graph is still the read-only view of a file."""
+        return self._view_path is not None
+
+    @property
     def storage(self) -> str:
         """The key of ``GRAPH_STORAGE`` this graph was built with."""
         dtype = str(self._index.dtype).rsplit(".", 1)[-1].lower()
@@ -140,7 +160,11 @@ class HnswGraph:
         self._index.add(keys, vectors)
 
     def remove(self, rows: npt.NDArray[np.int64]) -> None:
-        self._index.remove(rows.astype(np.uint64))
+        """Drop the vectors of those ``rows`` the graph holds."""
+        keys = rows.astype(np.uint64)
+        present = np.asarray(self._index.contains(keys), dtype=bool).reshape(-1)
+        if present.any():
+            self._index.remove(keys[present])
 
     def search(
         self, query: FloatArray, count: int, *, exact: bool = False
@@ -180,6 +204,8 @@ class DenseIndex:
         ids: RowIds,
         vectors: npt.NDArray[Any] | None,
         graph: HnswGraph | None,
+        delta: HnswGraph | None = None,
+        base_rows: int | None = None,
         storage: str = DEFAULT_STORAGE,
     ) -> None:
         self.directory = directory
@@ -193,7 +219,10 @@ class DenseIndex:
         # Rows below the graph threshold; None once the graph holds the vectors.
         self._vectors = vectors
         self._owned = False
+        # The base graph (rows below _base_rows) and the delta graph (the rows after).
         self._graph = graph
+        self._delta = delta
+        self._base_rows = ids.size if base_rows is None else base_rows
         self._changed: set[str] = set()
         self._exact_cache: FloatArray | None = None
         self._row_keys: npt.NDArray[np.int64] | None = None
@@ -242,7 +271,13 @@ class DenseIndex:
             model_name=model_name,
             dim=dim,
         )
-        ids, vectors, graph = _load_files(directory, manifest, dim)
+        ids, vectors, graph, delta = _load_files(directory, manifest, dim)
+        base_rows = manifest.extra.get("base_rows", ids.size)
+        if not isinstance(base_rows, int) or not 0 <= base_rows <= ids.size:
+            raise ArtifactError(
+                f"{directory}: manifest gives {base_rows!r} base rows for {ids.size} ids; "
+                "the folder is damaged, rebuild the index."
+            )
         return cls(
             directory,
             model_name=model_name,
@@ -252,6 +287,8 @@ class DenseIndex:
             ids=ids,
             vectors=vectors,
             graph=graph,
+            delta=delta,
+            base_rows=base_rows,
             storage=storage,
         )
 
@@ -329,29 +366,40 @@ class DenseIndex:
         if len(latest) != len(paper_ids):  # duplicates: the last vector of an id wins
             matrix = matrix[list(latest.values())]
         matrix = _normalise(matrix)
-        self._make_writable(extra_rows=len(latest))
+        if self._graph is not None and self._graph.is_view:
+            self._add_to_delta(list(latest), matrix)
+            return
+        if self._graph is None:
+            self._make_writable(extra_rows=len(latest))
         rows = np.asarray([self._ids.append(paper_id) for paper_id in latest], dtype=np.int64)
-        if self._graph is not None:
+        if self._graph is not None:  # built in this process: changed in place
             self._graph.upsert(rows, matrix)
-        else:
-            assert self._vectors is not None
-            self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
-            if len(self) >= self.exact_limit:
-                self._build_graph()
+            self._base_rows = self._ids.size
+            self._after_change({"ids", "graph"})
+            return
+        assert self._vectors is not None
+        self._vectors[rows] = matrix.astype(STORAGE_DTYPE)
         self._after_change({"ids", "vectors"})
+        if len(self) >= self.exact_limit:
+            self._build_graph()
 
     def remove(self, paper_ids: Sequence[str]) -> None:
         if not any(paper_id in self for paper_id in set(paper_ids)):
             return
-        # Only the ids change: the vectors file keeps the rows (an empty id marks them)
-        # until a save compacts it, so a mapped index is not copied into memory here.
-        if self._graph is not None:
-            self._graph.make_writable()
+        # Only the ids change: the vectors file and a base graph read from disk keep
+        # the rows (an empty id marks them, and search skips them) until a save
+        # compacts them, so a mapped index is not copied into memory here.
         deleted = (self._ids.delete(paper_id) for paper_id in set(paper_ids))
-        rows = [row for row in deleted if row is not None]
-        self._after_change({"ids"})
-        if self._graph is not None:
-            self._graph.remove(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray([row for row in deleted if row is not None], dtype=np.int64)
+        changed = {"ids"}
+        if self._graph is not None and not self._graph.is_view:
+            self._graph.remove(rows[rows < self._base_rows])
+            changed.add("graph")
+        if self._delta is not None and (rows >= self._base_rows).any():
+            self._delta.make_writable()
+            self._delta.remove(rows[rows >= self._base_rows])
+            changed.add("delta")
+        self._after_change(changed)
 
     def save(self) -> None:
         """Write the index atomically; unchanged files are reused, not rewritten."""
@@ -376,6 +424,13 @@ class DenseIndex:
             if "graph" in self._changed or "hnsw" not in files:
                 files["hnsw"] = artifacts.generation_name("hnsw", generation, ".usearch")
                 self._graph.save(self.directory / files["hnsw"])
+            if self._delta is None:
+                files.pop("delta", None)
+            elif "delta" in self._changed or "delta" not in files:
+                files["delta"] = artifacts.generation_name("delta", generation, ".usearch")
+                self._delta.save(self.directory / files["delta"])
+        if self._graph is None:
+            files.pop("delta", None)
         manifest = Manifest(
             kind=KIND,
             format_version=FORMAT_VERSION,
@@ -388,6 +443,7 @@ class DenseIndex:
             files=files,
             extra={
                 "rows": self._ids.size,
+                "base_rows": self._base_rows,
                 "vector_dtype": self._graph.storage if self._graph else DEFAULT_STORAGE,
             },
         )
@@ -405,19 +461,25 @@ class DenseIndex:
 
     def _row_vectors(self, rows: npt.NDArray[np.int64]) -> FloatArray:
         if self._graph is not None:
-            found: FloatArray = self._graph.vectors(rows)
-            return found
+            if self._delta is None:
+                found: FloatArray = self._graph.vectors(rows)
+                return found
+            out = np.empty((len(rows), self.dim), dtype=np.float32)
+            in_base = rows < self._base_rows
+            out[in_base] = self._graph.vectors(rows[in_base])
+            out[~in_base] = self._delta.vectors(rows[~in_base])
+            return out
         assert self._vectors is not None
         return np.asarray(self._vectors[rows], dtype=np.float32).reshape(len(rows), self.dim)
 
     def _exact_search(
         self, query: FloatArray, k: int, allowed: Allowed | None
     ) -> list[tuple[str, float]]:
-        graph = self._graph
-        if graph is not None:
+        if self._graph is not None:
 
             def best(count: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
-                return graph.search(query, count, exact=True)
+                rows, scores, _ = self._graphs_search(query, count, exact=True)
+                return rows, scores
 
         else:
             scores = self._exact_scores(query)
@@ -439,8 +501,10 @@ class DenseIndex:
         """The first ``k`` allowed papers of ``rows`` (best first, ``scores`` aligned)."""
         hits: list[tuple[str, float]] = []
         for paper_id, score in zip(self._ids.ids_of(rows), scores.tolist(), strict=True):
-            if score == -np.inf or not paper_id:
+            if score == -np.inf:  # deleted rows of the vectors file, sorted last
                 break
+            if not paper_id:  # a deleted row's vector left in a base graph
+                continue
             if allowed is None or allowed(paper_id):
                 # float16 rows can put a self-match a hair above 1; cosines stay <= 1.
                 hits.append((paper_id, min(score, 1.0)))
@@ -469,27 +533,41 @@ class DenseIndex:
     def _graph_search(
         self, query: FloatArray, k: int, allowed: Allowed | None
     ) -> list[tuple[str, float]]:
-        assert self._graph is not None
         fetch = k if allowed is None else max(4 * k, 64)
         while True:
-            rows, scores = self._graph.search(query, fetch)
-            hits: list[tuple[str, float]] = []
-            for paper_id, score in zip(self._ids.ids_of(rows), scores.tolist(), strict=True):
-                if paper_id and (allowed is None or allowed(paper_id)):
-                    hits.append((paper_id, min(score, 1.0)))
-                    if len(hits) == k:
-                        return hits
-            if len(rows) < fetch or fetch >= len(self):
+            rows, scores, more = self._graphs_search(query, fetch)
+            hits = self._collect(rows, scores, k, allowed)
+            if len(hits) == k or not more or fetch >= self._ids.size:
                 return hits
             if fetch >= _MAX_OVERFETCH:
                 return self._exact_search(query, k, allowed)
             fetch *= 4
 
+    def _graphs_search(
+        self, query: FloatArray, count: int, *, exact: bool = False
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, bool]:
+        """The nearest rows of the base and the delta graph, merged best first (deleted
+        rows included), ``count`` asked of each; and whether either may hold more."""
+        assert self._graph is not None
+        rows, scores = self._graph.search(query, count, exact=exact)
+        if self._delta is None:
+            return rows, scores, len(rows) >= count
+        delta_rows, delta_scores = self._delta.search(query, count, exact=exact)
+        # A graph that gave all ``count`` may hold more rows just below its last one, so
+        # the merged list holds every row only down to the higher of those last scores.
+        floors = [found[-1] for found in (scores, delta_scores) if len(found) >= count]
+        rows = np.concatenate([rows, delta_rows])
+        scores = np.concatenate([scores, delta_scores])
+        order = np.argsort(-scores, kind="stable")
+        rows, scores = rows[order], scores[order]
+        if floors:
+            kept = scores >= max(floors)
+            rows, scores = rows[kept], scores[kept]
+        return rows, scores, bool(floors)
+
     def _make_writable(self, *, extra_rows: int) -> None:
-        """Copy memory-mapped data into growable memory before the first change."""
-        if self._graph is not None:
-            self._graph.make_writable()
-            return
+        """Copy a memory-mapped vectors file into growable memory before the first
+        change."""
         assert self._vectors is not None
         size = self._ids.size
         needed = size + extra_rows
@@ -501,11 +579,47 @@ class DenseIndex:
             self._owned = True
 
     def _after_change(self, parts: set[str]) -> None:
+        """``parts``: what the next save must write ("ids", "vectors", "graph" for the
+        base graph, "delta")."""
         self._changed |= parts
-        if self._graph is not None:
-            self._changed.add("graph")
         self._exact_cache = None
         self._row_keys = None
+
+    def _add_to_delta(self, paper_ids: list[str], matrix: FloatArray) -> None:
+        """Add to a base graph read from disk without changing it: new rows go to the
+        delta graph; a paper of the base embedded again moves there, its base row
+        marked deleted."""
+        assert self._graph is not None
+        rows = self._ids.rows(paper_ids)
+        for paper_id in np.asarray(paper_ids, dtype=object)[(rows >= 0) & (rows < self._base_rows)]:
+            self._ids.delete(paper_id)
+        rows = np.asarray([self._ids.append(paper_id) for paper_id in paper_ids], dtype=np.int64)
+        if self._delta is None:
+            self._delta = HnswGraph.create(self.dim, self._graph.storage)
+        self._delta.make_writable()
+        self._delta.upsert(rows, matrix)
+        self._after_change({"ids", "delta"})
+        if self._ids.size - self._base_rows > max(
+            DELTA_MIN_ROWS, int(self._base_rows * DELTA_SHARE)
+        ):
+            self._fold_delta()
+
+    def _fold_delta(self) -> None:
+        """Move the delta's vectors into the base graph, loaded into memory for it (the
+        next save rewrites it); deleted rows' vectors left in the base go too."""
+        assert self._graph is not None and self._delta is not None
+        graph, delta = self._graph, self._delta
+        graph.make_writable()
+        deleted = self._ids.deleted()
+        graph.remove(np.flatnonzero(deleted[: self._base_rows]))
+        added = np.arange(self._base_rows, self._ids.size, dtype=np.int64)
+        added = added[~deleted[self._base_rows :]]
+        for start in range(0, len(added), _SCAN_BLOCK_ROWS):
+            block = added[start : start + _SCAN_BLOCK_ROWS]
+            graph.upsert(block, delta.vectors(block))
+        self._delta = None
+        self._base_rows = self._ids.size
+        self._after_change({"graph", "delta"})
 
     def convert_storage(self) -> bool:
         """Rebuild a graph built with another storage type than ``self.storage`` from
@@ -515,8 +629,10 @@ class DenseIndex:
         float16; only embedding them again restores them."""
         if self._graph is None or self._graph.storage == self.storage:
             return False
-        self._graph = self._new_graph(self._graph.vectors)
-        self._changed.add("graph")
+        self._graph = self._new_graph(self._row_vectors)
+        self._delta = None
+        self._base_rows = self._ids.size
+        self._after_change({"graph", "delta"})
         return True
 
     def _new_graph(
@@ -542,10 +658,11 @@ class DenseIndex:
         vectors = self._vectors
         assert vectors is not None
         self._graph = self._new_graph(lambda rows: vectors[rows])
+        self._delta = None
+        self._base_rows = self._ids.size
         self._vectors = None
         self._owned = False
-        self._exact_cache = None
-        self._changed |= {"graph", "vectors"}
+        self._after_change({"graph", "vectors"})
 
     def _compact_if_sparse(self) -> None:
         """Drop deleted rows once they are a fifth of the file (renumbers the rows)."""
@@ -553,24 +670,24 @@ class DenseIndex:
         if deleted < max(1_000, self._ids.size // 5):
             return
         live = np.flatnonzero(~self._ids.deleted())
-        graph = self._graph
-        if graph is not None and len(live) >= self.exact_limit:
+        if self._graph is not None and len(live) >= self.exact_limit:
             # Row numbers are the graph's keys, so renumbering means a new graph, built
-            # straight from the old one a block at a time: a copy of every vector in
+            # straight from the old ones a block at a time: a copy of every vector in
             # between would take 1.9 GB at 2.5M papers.
-            self._graph = self._new_graph(graph.vectors, renumber=True)
-            self._changed |= {"ids", "graph"}
+            self._graph = self._new_graph(self._row_vectors, renumber=True)
+            self._after_change({"ids", "graph", "delta"})
         else:
-            if graph is not None:  # few enough rows left for the exact form
-                self._vectors = graph.vectors(live, dtype=STORAGE_DTYPE)
+            if self._graph is not None:  # few enough rows left for the exact form
+                self._vectors = self._row_vectors(live).astype(STORAGE_DTYPE)
                 self._graph = None
             else:
                 assert self._vectors is not None
                 self._vectors = np.ascontiguousarray(self._vectors[live])
             self._owned = True
-            self._changed |= {"ids", "vectors"}
+            self._after_change({"ids", "vectors"})
+        self._delta = None
         self._ids = RowIds.from_ids(self._ids.ids_of(live))
-        self._exact_cache = self._row_keys = None
+        self._base_rows = self._ids.size
         if self._graph is None and len(self) >= self.exact_limit:
             self._build_graph()
 
@@ -588,19 +705,21 @@ def _usearch_index_class() -> Any:
 
 def _load_files(
     directory: Path, manifest: Manifest, dim: int
-) -> tuple[RowIds, npt.NDArray[Any] | None, HnswGraph | None]:
+) -> tuple[RowIds, npt.NDArray[Any] | None, HnswGraph | None, HnswGraph | None]:
     if manifest.doc_ids is None or not {"vectors", "hnsw"} & set(manifest.files):
         raise ArtifactError(f"{directory}: the manifest names no vectors; rebuild the index.")
     ids = RowIds.from_bytes(artifacts.read_doc_ids(directory / manifest.doc_ids))
     if "hnsw" in manifest.files:
-        return ids, None, HnswGraph.view(directory / manifest.files["hnsw"], dim)
+        graph = HnswGraph.view(directory / manifest.files["hnsw"], dim)
+        delta = manifest.files.get("delta")
+        return ids, None, graph, HnswGraph.view(directory / delta, dim) if delta else None
     vectors = artifacts.load_array(directory / manifest.files["vectors"], mmap=True)
     if vectors.ndim != 2 or vectors.shape != (ids.size, dim):
         raise ArtifactError(
             f"{directory}: vectors file has shape {vectors.shape} but the index lists "
             f"{ids.size} ids of dimension {dim}; the folder is damaged, rebuild the index."
         )
-    return ids, vectors, None
+    return ids, vectors, None, None
 
 
 def _as_matrix(vectors: npt.ArrayLike, dim: int) -> FloatArray:
