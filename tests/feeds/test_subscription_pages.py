@@ -179,3 +179,27 @@ def test_the_form_prefills_a_readers_address_and_never_none(web: TestClient) -> 
     )  # fmt: skip
     form = web.get("/subscribe?q=surgical+segmentation").text
     assert 'name="email" value=""' in form and 'value="None"' not in form
+
+
+def test_a_refused_alert_keeps_the_form_and_says_why(web: TestClient) -> None:
+    token = _csrf(web.get("/signup").text)
+    web.post(
+        "/signup",
+        data={"username": "alerts", "email": "alerts@example.org",
+              "password": "correct horse battery", "csrf_token": token},
+    )  # fmt: skip
+    page = web.get("/settings/subscriptions")
+    cases = [
+        ({"time_zone": "Mars/Olympus"}, "Unknown time zone"),
+        ({"send_time": "25:99"}, "Send time &#39;25:99&#39; is not a time of day"),
+        ({"q": "x" * 30_000}, "The search is 30000 characters long; at most 1000"),
+        ({"authors": ", ".join(f"Author {i}" for i in range(60))}, "Authors: 60 given"),
+    ]
+    for changed, message in cases:
+        form = {"csrf_token": _csrf(page.text), "q": "diphoton production", **changed}
+        r = web.post("/settings/subscriptions", data=form, follow_redirects=False)
+        assert r.status_code == 400, changed
+        assert message in r.text, (changed, r.text[:300])
+        if "time_zone" in changed:  # what the reader typed is still there
+            assert 'value="Mars/Olympus"' in r.text and 'value="diphoton production"' in r.text
+    assert web.get("/settings/subscriptions?format=json").json()["subscriptions"] == []

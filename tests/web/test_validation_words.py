@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from web_samples import csrf_of
 
 from paperscope.emails import InvalidEmail, normalise_email
+from paperscope.web.validation_messages import describe
 
 
 def test_page_out_of_range_in_words(client: TestClient) -> None:
@@ -99,3 +100,34 @@ def test_long_tag_is_refused_not_cut(alice: TestClient) -> None:
     assert r.status_code == 422 and "at most 64 characters" in r.text
     r = alice.put("/api/v1/library/2410.17243", json={"tags": ["z" * 64]}, headers=headers)
     assert r.status_code == 200 and r.json()["tags"] == ["z" * 64]
+
+
+def test_reported_messages_read_as_sentences(alice: TestClient) -> None:
+    headers = {"X-CSRF-Token": csrf_of(alice, "/"), "accept": "application/json"}
+    r = alice.post(
+        "/api/v1/library/import",
+        data={"format": "zzz"},
+        files={"file": ("t.bib", b"@article{a, title={x}}")},
+        headers=headers,
+    )
+    message = r.json()["error"]["message"]
+    assert r.status_code == 422 and message.startswith("Format must be one of 'bibtex'")
+    assert "literal" not in message and message.count("Format") == 1, message
+
+    r = alice.post("/api/v1/comments/1/upvote", json={"upvoted": None}, headers=headers)
+    assert r.json()["error"]["message"] == "Upvoted must be true or false."
+    r = alice.post("/api/v1/follows", json={"kind": "author", "name": ""}, headers=headers)
+    assert r.json()["error"]["message"] == "Name must be at least 1 character."
+    page = {"X-CSRF-Token": headers["X-CSRF-Token"]}
+    r = alice.post("/collections", data={"title": ""}, headers=page)
+    assert r.status_code == 422 and "Title must be at least 1 character." in r.text
+    r = alice.post("/collections", data={"title": "x" * 300}, headers=page)
+    assert r.status_code == 422 and "Title must be at most 200 characters." in r.text
+    assert "Invalid title" not in r.text and "String should" not in r.text
+
+
+def test_labels_keep_their_spelling() -> None:
+    missing = {"loc": ("body", "arxiv_id"), "type": "missing"}
+    assert describe(missing, {}) == "arXiv id is required"
+    too_long = {"loc": ("query", "doi"), "type": "string_too_long", "ctx": {"max_length": 2}}
+    assert describe(too_long, {}) == "DOI must be at most 2 characters"

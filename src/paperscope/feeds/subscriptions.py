@@ -13,6 +13,7 @@ from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import render_confirmation, site_url
 from paperscope.feeds.schedule import FREQUENCIES, zone
 from paperscope.feeds.signing import LinkClaim, make_token, read_token
+from paperscope.search.query import MAX_QUERY_CHARS
 from paperscope.store import Store
 from paperscope.store.outbox import count_messages
 from paperscope.store.subscriptions import (
@@ -31,6 +32,10 @@ from paperscope.store.subscriptions import (
 # address gets, so the form cannot be used to flood a mailbox.
 MAX_CONFIRMATIONS = 5
 CONFIRMATION_WINDOW = timedelta(days=1)
+# Bounds of what one subscription may ask for: each is shown on the settings page and in
+# every mail, and run on every send.
+MAX_LIST_ITEMS = 50
+MAX_ITEM_CHARS = 200
 
 
 class InvalidSubscription(ValueError):
@@ -53,8 +58,18 @@ def normalise_email(text: str) -> str:
         raise InvalidSubscription(f"{shown!r} is not a valid e-mail address: {exc}") from exc
 
 
-def _clean(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+def _clean(values: Iterable[str], field: str) -> tuple[str, ...]:
+    cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    if len(cleaned) > MAX_LIST_ITEMS:
+        raise InvalidSubscription(
+            f"{field}: {len(cleaned)} given, at most {MAX_LIST_ITEMS} per subscription"
+        )
+    long = next((value for value in cleaned if len(value) > MAX_ITEM_CHARS), None)
+    if long is not None:
+        raise InvalidSubscription(
+            f"{field}: {long[:40]!r}… is longer than {MAX_ITEM_CHARS} characters"
+        )
+    return cleaned
 
 
 def make_spec(
@@ -82,6 +97,12 @@ def make_spec(
         raise InvalidSubscription("weekly day must be 0 (Monday) to 6 (Sunday)")
     if min_score is not None and not -1.0 <= min_score <= 1.0:
         raise InvalidSubscription("the relevance threshold must be between -1 and 1")
+    search = (search or "").strip()
+    if len(search) > MAX_QUERY_CHARS:
+        raise InvalidSubscription(
+            f"the search is {len(search)} characters long; at most {MAX_QUERY_CHARS}, "
+            "as in the search box"
+        )
     hour, minute = _parse_time(send_time)
     try:
         zone(time_zone)
@@ -90,9 +111,9 @@ def make_spec(
     spec = SubscriptionSpec(
         trending=trending,
         trending_limit=trending_limit,
-        search_query=(search or "").strip() or None,
-        categories=_clean(categories),
-        authors=_clean(authors),
+        search_query=search or None,
+        categories=_clean(categories, "categories"),
+        authors=_clean(authors, "authors"),
         min_score=min_score,
         recommendations=recommendations,
         frequency=frequency,

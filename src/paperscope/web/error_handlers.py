@@ -63,8 +63,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(request, exc)
-        said = [f["message"] for f in details["fields"]]
-        message = (". ".join(dict.fromkeys(said)) + ".") if said else "The request is not valid."
+        # One sentence per field: a union-typed field fails once per member of the
+        # union, and the first (its main type) says what to send.
+        said = {f["field"]: f["message"] for f in reversed(details["fields"])}
+        ordered = dict.fromkeys(f["field"] for f in details["fields"])
+        sentences = dict.fromkeys(said[field] for field in ordered)
+        message = (". ".join(sentences) + ".") if sentences else "The request is not valid."
         return _respond(request, ApiError(422, "invalid_request", message, details))
 
     @app.exception_handler(StarletteHTTPException)

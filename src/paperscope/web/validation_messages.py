@@ -14,18 +14,33 @@ from fastapi.dependencies.models import Dependant
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
+# Words a label spells its own way.
+_SPELLING = {"arxiv": "arXiv", "doi": "DOI", "url": "URL"}
+
+
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(part) for part in loc if part not in _LOCATIONS]
+    # A field typed as a union gets one error per member, each located under the
+    # member's schema tag ("literal['bibtex','ris']", "function-after[...]"); the
+    # field is the same.
+    parts = [str(part) for part in loc if part not in _LOCATIONS and not _is_tag(part)]
     return ".".join(parts) or "request"
 
 
+def _is_tag(part: object) -> bool:
+    return isinstance(part, str) and "[" in part and part.endswith("]")
+
+
 def _label(field: str) -> str:
-    """``date_from`` -> "Date from"; ``texts.0`` -> "Texts item 1"."""
+    """``date_from`` -> "Date from"; ``texts.0`` -> "Texts item 1"; ``arxiv_id`` ->
+    "arXiv id"."""
     words = []
     for part in field.split("."):
-        words.append(f"item {int(part) + 1}" if part.isdigit() else part.replace("_", " "))
+        if part.isdigit():
+            words.append(f"item {int(part) + 1}")
+        else:
+            words.extend(_SPELLING.get(word, word) for word in part.split("_"))
     text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    return text if text.startswith("arXiv") else text[:1].upper() + text[1:]
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -74,13 +89,16 @@ _BY_TYPE = {
     "int_from_float": "{label} must be a whole number",
     "float_parsing": "{label} must be a number",
     "bool_parsing": "{label} must be true or false",
+    "bool_type": "{label} must be true or false",
+    "int_type": "{label} must be a whole number",
+    "float_type": "{label} must be a number",
     "date_parsing": "{label} must be a date such as 2024-10-25",
     "date_from_datetime_parsing": "{label} must be a date such as 2024-10-25",
     "datetime_parsing": "{label} must be a date and time such as 2024-10-25T08:00:00Z",
-    "string_too_long": "{label} must be at most {max_length} characters",
-    "string_too_short": "{label} must be at least {min_length} characters",
-    "too_long": "{label} must have at most {max_length} items",
-    "too_short": "{label} must have at least {min_length} items",
+    "string_too_long": "{label} must be at most {max_length} {characters}",
+    "string_too_short": "{label} must be at least {min_length} {characters}",
+    "too_long": "{label} must have at most {max_length} {items}",
+    "too_short": "{label} must have at least {min_length} {items}",
     "literal_error": "{label} must be one of {expected}",
     "enum": "{label} must be one of {expected}",
     "string_type": "{label} must be text",
@@ -105,8 +123,16 @@ def describe(error: Mapping[str, Any], bounds: Mapping[str, Any]) -> str:
             return said
     template = _BY_TYPE.get(kind)
     if template:
+        # "at least 1 character", "at most 2 items"
+        count = ctx.get("min_length", ctx.get("max_length"))
+        one = count == 1
         try:
-            return template.format(label=label, **ctx)
+            return template.format(
+                label=label,
+                characters="character" if one else "characters",
+                items="item" if one else "items",
+                **ctx,
+            )
         except (KeyError, IndexError):
             pass
     return f"{label}: {error.get('msg', 'not valid')}"

@@ -54,6 +54,7 @@ from paperscope.web.rendering import collection_url, json_response, render, temp
 from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
 from paperscope.web.routes.references import ExportFormat, _download
 from paperscope.web.routing import Routes
+from paperscope.web.validation_messages import describe
 from paperscope.web.views import back_url, cards_for, holding_links, load_paper
 
 routes = Routes()
@@ -158,9 +159,8 @@ def _form_value(model: type[FormModel], **values: object) -> FormModel:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err.get("loc", ())) or "form"
-        raise ApiError(422, "invalid_request", f"Invalid {field}: {err['msg']}") from None
+        said = describe(exc.errors()[0], {})
+        raise ApiError(422, "invalid_request", f"{said}.") from None
 
 
 # ---------------------------------------------------------------- lists and creation
@@ -429,7 +429,7 @@ def note_form(
     try:
         body = NoteIn(note=note)
     except ValidationError:
-        raise ApiError(422, "invalid_request", "Invalid note: at most 2000 characters.") from None
+        raise ApiError(422, "invalid_request", "Note must be at most 2000 characters.") from None
     set_item_note(
         store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
     )

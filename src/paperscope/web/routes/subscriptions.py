@@ -54,6 +54,7 @@ class SubscriptionsPage(BaseModel):
     subscriptions: list[SubscriptionOut] = []
     public_tags: list[str] = []
     message: str | None = None
+    error: str | None = None  # why the form just sent was refused
 
 
 def _subscriptions_out(found: list[Subscription]) -> list[SubscriptionOut]:
@@ -83,6 +84,12 @@ def _of_user(store: Store, user_id: int) -> tuple[list[Subscription], list[int]]
         if s.confirmed_at is None:
             found.setdefault(s.subscription_id, s)
     return sorted(found.values(), key=lambda s: s.subscription_id), proven
+
+
+def _sentence(message: str) -> str:
+    """A refusal as a form shows it: feeds/ words it to follow a field name or a
+    command ("unknown time zone ..."), a page starts it with a capital."""
+    return message[:1].upper() + message[1:]
 
 
 def _split(text: str) -> list[str]:
@@ -141,7 +148,7 @@ async def subscribe_submit(
         return render(
             request,
             "feeds/subscribe.html",
-            {"values": form, "error": str(exc)},
+            {"values": form, "error": _sentence(str(exc))},
             json_model=None,
             status_code=400,
         )
@@ -279,20 +286,36 @@ def _apply_action(
 
 @routes.page("/settings/subscriptions")
 def settings_page(request: Request, store: StoreDep, user: CurrentUser, done: str = "") -> Response:
+    # Nothing preselected: adding an alert must not also add the day's top 10.
+    values = {"email": user.email or "", "trending": ""}
+    return _settings_page(request, store, user, values, message=done or None)
+
+
+def _settings_page(
+    request: Request,
+    store: StoreDep,
+    user: CurrentUser,
+    values: dict[str, str],
+    *,
+    message: str | None = None,
+    error: str | None = None,
+) -> Response:
+    """The settings page; after a refused form, with the reader's values and why."""
     mine, _proven = _of_user(store, user.user_id)
     model = SubscriptionsPage(
         email=user.email,
         subscriptions=_subscriptions_out(mine),
         public_tags=sorted(public_tags_of(store=store, user_id=user.user_id)),
-        message=done or None,
+        message=message,
+        error=error,
     )
     tags = [tag for tag, _count in list_tags(store=store, user_id=user.user_id)]
     return render(
         request,
         "feeds/settings.html",
-        # Nothing preselected: adding an alert must not also add the day's top 10.
-        {"tags": tags, "values": {"email": user.email or "", "trending": ""}},
+        {"tags": tags, "values": values, "error": error},
         json_model=model,
+        status_code=400 if error else 200,
     )
 
 
@@ -310,7 +333,7 @@ async def settings_add(
             user_id=user.user_id,
         )
     except subs.InvalidSubscription as exc:
-        raise ApiError(400, "invalid_subscription", str(exc)) from exc
+        return _settings_page(request, store, user, form, error=_sentence(str(exc)))
     return RedirectResponse("/settings/subscriptions?done=added", status_code=303)
 
 
