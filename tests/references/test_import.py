@@ -244,3 +244,24 @@ def test_unreachable_arxiv_is_reported_not_raised(
     assert report.entries[0].status == "unmatched"
     assert report.entries[0].reason.startswith("fetching from arXiv failed")
     assert report.notices and report.notices[0].startswith("fetching from arXiv failed")
+
+
+def test_two_entries_for_one_paper_are_counted_once_and_named(
+    papers_store: Store, settings: Settings, reader: int
+) -> None:
+    data = (
+        b"@article{first, title={A}, eprint={0704.0002}, archivePrefix={arXiv}}\n"
+        b"@article{again, title={B}, eprint={0704.0002}, archivePrefix={arXiv}}\n"
+        b"@article{other, title={C}, eprint={0704.0003}, archivePrefix={arXiv}}\n"
+    )
+    report = import_references(
+        store=papers_store, settings=settings, user_id=reader, data=data, now=NOW,
+        filename="twice.bib",
+    )  # fmt: skip
+    assert [e.same_as for e in report.entries] == ["", "line 1", ""]
+    assert (report.saved, report.papers, report.added, report.unchanged) == (3, 2, 2, 0)
+    again = import_references(
+        store=papers_store, settings=settings, user_id=reader, data=data, now=NOW,
+        filename="twice.bib",
+    )  # fmt: skip
+    assert (again.papers, again.added, again.updated, again.unchanged) == (2, 0, 0, 2)

@@ -44,7 +44,10 @@ def test_import_prints_the_report(data_dir: Path) -> None:
         data_dir, "library", "import", "ana", str(FIXTURES / "zotero_better_bibtex.bib")
     )
     assert code == 0
-    assert "6 of 10 entries in the library (6 added, 0 updated); 3 unmatched, 1 malformed" in out
+    assert (
+        "6 of 10 entries found 6 papers, now in the library (6 added, 0 updated, "
+        "0 already there); 3 unmatched, 1 malformed"
+    ) in out
     assert "corichiPolymerQuantumMechanics2007" in out and "title 0.99" in out
     assert "line 64" in out and "malformed BibTeX" in out
     assert "hostile2024" in out and "no paper with a similar title" in out
@@ -78,6 +81,7 @@ def test_import_json_report_and_explicit_format(data_dir: Path) -> None:
         "match": "arxiv-id",
         "score": None,
         "reason": "",
+        "same_as": "",
     }
 
 

@@ -77,7 +77,10 @@ def test_upload_form_shows_the_report_page(alice: TestClient) -> None:
     assert 'action="/library/import"' in page and 'enctype="multipart/form-data"' in page
     r = _upload(alice, "/library/import", ZOTERO_BIB, format="bibtex")
     assert r.status_code == 200
-    assert "3 of 5 entries in your library: 3 added, 0 updated" in r.text
+    assert (
+        "3 of 5 entries found 3 papers, now in your library: 3 added, 0 updated, "
+        "0 already there. 1 not found, 1 unreadable."
+    ) in r.text
     assert "title, similarity" in r.text and "malformed BibTeX" in r.text
     assert "&lt;b&gt;" not in r.text  # the note's markup was dropped, not shown
 

@@ -134,8 +134,9 @@ def _print_report(user: str, file: Path, report: ReferenceImportReport) -> None:
     for notice in report.notices:
         console.print(f"note: {notice}", markup=False)
     console.print(
-        f"{report.saved} of {len(report.entries)} entries in the library "
-        f"({report.added} added, {report.updated} updated); {report.count('unmatched')} "
-        f"unmatched, {report.count('rejected')} malformed",
+        f"{report.saved} of {len(report.entries)} entries found {report.papers} papers, "
+        f"now in the library ({report.added} added, {report.updated} updated, "
+        f"{report.unchanged} already there); {report.count('unmatched')} unmatched, "
+        f"{report.count('rejected')} malformed",
         markup=False,
     )

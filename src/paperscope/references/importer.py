@@ -4,7 +4,7 @@ missing arXiv papers, save, and report on every entry."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class EntryOutcome:
     match: str | None = None  # "arxiv-id" | "doi" | "title"
     score: float | None = None  # title similarity (title matches; closest for misses)
     reason: str = ""
+    same_as: str = ""  # where an earlier entry of the file found the same paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,16 @@ class ReferenceImportReport:
         """Entries now in the library (matched here or fetched from arXiv)."""
         return self.count("matched") + self.count("harvested")
 
+    @property
+    def papers(self) -> int:
+        """Distinct papers those entries found (two entries may find one paper)."""
+        return len({e.paper_id for e in self.entries if e.paper_id})
+
+    @property
+    def unchanged(self) -> int:
+        """Papers found that were already in the library with nothing new to add."""
+        return self.papers - self.added - self.updated
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
@@ -64,8 +75,10 @@ class ReferenceImportReport:
             "harvested": self.count("harvested"),
             "unmatched": self.count("unmatched"),
             "rejected": self.count("rejected"),
+            "papers": self.papers,
             "added": self.added,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "notices": list(self.notices),
             "entries": [asdict(e) for e in self.entries],
         }
@@ -108,7 +121,22 @@ def import_references(
         for r in read.rejected
     ]
     outcomes.sort(key=_position)
+    outcomes = _mark_repeats(outcomes)
     return ReferenceImportReport(read.format, tuple(outcomes), added, updated, tuple(notices))
+
+
+def _mark_repeats(outcomes: list[EntryOutcome]) -> list[EntryOutcome]:
+    """Say which entries found a paper an earlier entry already found (in file order):
+    the summary counts papers, so its numbers add up only if the report says so."""
+    first: dict[str, str] = {}
+    marked = []
+    for outcome in outcomes:
+        if outcome.paper_id and outcome.paper_id in first:
+            outcome = replace(outcome, same_as=first[outcome.paper_id])
+        elif outcome.paper_id:
+            first[outcome.paper_id] = outcome.location
+        marked.append(outcome)
+    return marked
 
 
 def _position(outcome: EntryOutcome) -> int:

@@ -321,6 +321,9 @@ class ReferenceEntryOut(BaseModel):
     match: Literal["arxiv-id", "doi", "title"] | None = None
     score: float | None = Field(None, description="Title similarity (title matches, misses)")
     reason: str = Field("", description="Why it did not match or could not be read")
+    same_as: str = Field(
+        "", description="Where an earlier entry of the file found the same paper, if one did"
+    )
 
 
 class ReferenceImportOut(BaseModel):
@@ -332,7 +335,9 @@ class ReferenceImportOut(BaseModel):
     harvested: int
     unmatched: int
     rejected: int
+    papers: int = Field(description="Distinct papers the entries found")
     added: int = Field(description="Papers new to your library")
     updated: int = Field(description="Papers already saved that gained tags or a note")
+    unchanged: int = Field(description="Papers already saved, with nothing new to add")
     notices: list[str]
     entries: list[ReferenceEntryOut]
