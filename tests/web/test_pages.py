@@ -97,6 +97,18 @@ def test_paper_page_links_authors_and_categories(client: TestClient) -> None:
     assert cat["pagination"]["total"] == 1
 
 
+def test_an_archive_page_lists_its_categories_and_a_blank_name_is_not_found(
+    client: TestClient,
+) -> None:
+    cs = client.get("/api/v1/categories/cs").json()["pagination"]["total"]
+    cv = client.get("/api/v1/categories/cs.CV").json()["pagination"]["total"]
+    assert cs > cv > 0
+    assert client.get("/api/v1/categories/c").json()["pagination"]["total"] == 0
+    for path in ("/authors/%20", "/api/v1/authors/%20", "/categories/%20"):
+        r = client.get(path)
+        assert r.status_code == 404 and "names no" in r.text, path
+
+
 def test_fifty_authors_are_collapsed(client: TestClient) -> None:
     html = client.get("/papers/2410.99999").text
     assert "… and 38 more" in html

@@ -36,10 +36,18 @@ def search_titles(
     if has_code:
         conds.append(has_code_condition())
     if categories:
+        category = paper_categories.c.category
+        # A name without a dot may be a whole archive ("cs" for cs.LG, cs.CL...), as
+        # cat:cs is in the search index; a dotless category (hep-th) matches itself.
+        archives = [
+            category.startswith(f"{name}.", autoescape=True)
+            for name in categories
+            if "." not in name
+        ]
         conds.append(
             papers.c.paper_id.in_(
                 select(paper_categories.c.paper_id).where(
-                    paper_categories.c.category.in_(list(categories))
+                    or_(category.in_(list(categories)), *archives)
                 )
             )
         )

@@ -8,6 +8,7 @@ from fastapi import Query, Request, Response
 
 from paperscope.store.title_search import search_titles
 from paperscope.web.deps import MaybeUser, StoreDep
+from paperscope.web.errors import NotFound
 from paperscope.web.feed_links import browse_links
 from paperscope.web.people_schemas import AuthorPage
 from paperscope.web.people_views import author_page
@@ -52,6 +53,12 @@ def _browse_model(
     )
 
 
+def _named(name: str, wanted: str) -> None:
+    """A page for a blank name would list nothing and offer to follow nobody."""
+    if not name.strip():
+        raise NotFound(f"This address names no {wanted}: add one after the last slash.")
+
+
 @routes.twin(
     "/authors/{name}",
     "/api/v1/authors/{name}",
@@ -70,6 +77,7 @@ def author(
 ) -> Response:
     """Papers by one author (matched ignoring case and accents), the accounts approved
     as this author, and whether you follow them."""
+    _named(name, "author")
     base = _browse_model(request, store, user, "author", name, sort, page, limit)
     model = author_page(store=store, user=user, base=base)
     return render(request, "people/author.html", {}, json_model=model)
@@ -91,6 +99,7 @@ def category(
     page: int = PageParam,
     limit: int = LimitParam,
 ) -> Response:
-    """Papers in one arXiv category."""
+    """Papers in one arXiv category, or a whole archive ("cs")."""
+    _named(name, "category")
     model = _browse_model(request, store, user, "category", name, sort, page, limit)
     return render(request, "browse.html", {}, json_model=model)
