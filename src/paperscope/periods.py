@@ -32,10 +32,12 @@ class Period:
     def key(self) -> str:
         if self.kind == "day":
             return self.start.isoformat()
+        # Years zero-padded to the four digits the parsers read: strftime's %Y is not
+        # padded on every platform (year 1 gives "1", not "0001").
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d}"
-        return f"{self.start:%Y-%m}"
+            return f"{year:04d}-W{week:02d}"
+        return f"{self.start.year:04d}-{self.start.month:02d}"
 
     @property
     def label(self) -> str:

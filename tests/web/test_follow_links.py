@@ -15,6 +15,8 @@ from web_samples import csrf_of
 LIST_PAGES = [
     ("/", "/daily.atom"),
     ("/daily/2024-10-25", "/daily.atom"),
+    ("/daily/week/2024-W43", "/daily.atom?period=week"),
+    ("/daily/month/2024-10", "/daily.atom?period=month"),
     ("/trending?window=month", "/trending.atom?window=month"),
     ("/categories/cs.LG", "/categories/cs.LG.atom"),
     ("/authors/Ada%20Lovelace", "/authors/Ada%20Lovelace.atom"),

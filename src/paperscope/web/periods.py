@@ -4,6 +4,7 @@ answered as a 422 that names the expected form."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from paperscope import periods
 from paperscope.periods import (
@@ -24,6 +25,7 @@ __all__ = [
     "parse_day",
     "parse_month",
     "parse_week",
+    "switched_period",
     "week_period",
 ]
 
@@ -52,3 +54,35 @@ def parse_week(value: str) -> Period:
 
 def parse_month(value: str) -> Period:
     return _parsed(periods.parse_month, value)
+
+
+def switched_period(period: Period, kind: PeriodKind, *, today: date) -> Period | None:
+    """Where the Day / Week / Month switch leads from ``period``: the ``kind`` of period
+    holding the current one's anchor day.
+
+    * When ``period`` holds today, the anchor is today: from the current month "Day" is
+      today and "Week" this week, never a day still to come.
+    * Otherwise a day anchors itself and a month or week its first day, except that a
+      week counts in the month holding its Thursday, as ISO 8601 counts weeks in years:
+      a month's "Week" is the week of its first Thursday (April 2023's is 3-9 April, not
+      27 March - 2 April), a week's "Month" the month of its Thursday, its "Day" its
+      Monday.
+
+    None when that period falls off the calendar (the ISO week of 31 December 9999
+    ends in year 10000).
+    """
+    if kind == period.kind:
+        return period
+    holds_today = period.start <= today <= period.end
+    try:
+        if holds_today or period.kind == "day" or kind == "day":
+            return _period_of(kind, today if holds_today else period.start)
+        return _period_of(kind, period.start + timedelta(days=3))
+    except OverflowError:
+        return None
+
+
+def _period_of(kind: PeriodKind, day: date) -> Period:
+    if kind == "day":
+        return day_period(day)
+    return week_period(day) if kind == "week" else month_period(day)

@@ -131,6 +131,16 @@ class DailyPage(PaperList, Syndicated):
     sort: str
     prev_url: str | None = None
     next_url: str | None = None
+    day_url: str | None = Field(
+        None, description="The Day switch: today when the period holds it, else its first day"
+    )
+    week_url: str | None = Field(
+        None, description="The Week switch (None past the calendar's end); rule in docs/web.md"
+    )
+    month_url: str | None = Field(None, description="The Month switch; rule in docs/web.md")
+    alert_label: str = Field(
+        "Get these by mail", description="What the mail subscription at alert_url sends"
+    )
     notice: str | None = None
     in_future: bool = Field(False, description="The period starts after today: no papers yet")
     today_url: str = Field("/", description="Today's feed")

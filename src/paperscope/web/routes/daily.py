@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
 
@@ -17,11 +18,19 @@ from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
 from paperscope.web.feed_links import daily_links, trending_links
-from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
+from paperscope.web.periods import (
+    Period,
+    PeriodKind,
+    day_period,
+    parse_day,
+    parse_month,
+    parse_week,
+    switched_period,
+)
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import DailyPage, PaperCard, TrendingPage
-from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
+from paperscope.web.views import DEFAULT_LIMIT, LimitParam, PageParam, cards_for, pagination
 
 routes = Routes()
 
@@ -125,6 +134,25 @@ async def _feed_request(
 FeedRequestDep = Annotated[FeedRequest, Depends(_feed_request)]
 
 
+def _filters(feed: FeedRequest) -> str:
+    """The reader's choices that hold across periods (sort, has_code, page size), as a
+    query string for the links to other periods; the page number does not carry over."""
+    params: dict[str, str | int] = {}
+    if feed.sort != "upvotes":
+        params["sort"] = feed.sort
+    if feed.has_code:
+        params["has_code"] = "true"
+    if feed.limit != DEFAULT_LIMIT:
+        params["limit"] = feed.limit
+    return "?" + urlencode(params) if params else ""
+
+
+def _switch_url(period: Period, kind: PeriodKind, query: str) -> str | None:
+    """A link of the Day / Week / Month switch (the rule: web/periods.switched_period)."""
+    found = switched_period(period, kind, today=today())
+    return found.path + query if found else None
+
+
 def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Response:
     request, store, settings, user = feed.request, feed.store, feed.settings, feed.user
     sort, page, limit, has_code = feed.sort, feed.page, feed.limit, feed.has_code
@@ -145,10 +173,11 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
             (*where, sort, page, limit, has_code),
             lambda: _feed_ids(store, settings, period, sort, page, limit, has_code),
         )
-    prev_url, next_url = memo.get_or_compute(
+    prev_path, next_path = memo.get_or_compute(
         ("neighbours", *where), lambda: _neighbours(store, settings, period)
     )
-    feed_url, alert_url = daily_links()
+    query = _filters(feed)
+    feed_url, alert_url, alert_label = daily_links(period.kind)
     model = DailyPage(
         feed_url=feed_url,
         alert_url=alert_url,
@@ -159,8 +188,12 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
         start=period.start,
         end=period.end,
         sort=sort,
-        prev_url=prev_url,
-        next_url=next_url,
+        prev_url=prev_path + query if prev_path else None,
+        next_url=next_path + query if next_path else None,
+        day_url=_switch_url(period, "day", query),
+        week_url=_switch_url(period, "week", query),
+        month_url=_switch_url(period, "month", query),
+        alert_label=alert_label,
         notice=notice,
         in_future=in_future,
     )

@@ -3,7 +3,7 @@ public tag), with HTTP caching. Thin: each route calls feeds/ or store/."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
@@ -13,6 +13,7 @@ from fastapi import Query, Request, Response
 from paperscope.config import Settings
 from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, not_modified, render_feed
 from paperscope.models import SearchQuery
+from paperscope.periods import Period, PeriodKind, day_period, month_period, week_period
 from paperscope.rank.trending import rank_trending
 from paperscope.search.service import SearchService
 from paperscope.store import Store
@@ -67,27 +68,48 @@ def _self_path(request: Request) -> str:
     return quote(request.url.path) + (f"?{query}" if query else "")
 
 
-def daily_feed(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def daily_feed(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    period: PeriodKind = Query("day", description="day, week or month"),
+) -> Response:
+    """The latest feed day's papers, or those of the ISO week or month holding it."""
     mode, cats = settings.feed_mode, settings.feed_categories
     today = datetime.now(UTC).date()
     day = feed_day_near(store=store, mode=mode, categories=cats, before=today, inclusive=True)
     day = day or feed_day_near(store=store, mode=mode, categories=cats)
+    span = _feed_period(period, day)
     ids: list[str] = []
-    if day is not None:
+    if span is not None:
         ids, _ = list_feed(
             store=store,
-            start=day,
-            end=day,
+            start=span.start,
+            end=span.end,
             mode=mode,
             categories=cats,
             sort="upvotes",
             limit=FEED_SIZE,
         )
-    label = f" for {day:%-d %B %Y}" if day else ""
-    info = FeedInfo(
-        f"paperscope daily papers{label}", "The papers of the daily feed.", "/", _self_path(request)
-    )
+    if period == "day":
+        title = "paperscope daily papers" + (f" for {day:%-d %B %Y}" if day else "")
+        info = FeedInfo(title, "The papers of the daily feed.", "/", _self_path(request))
+    else:
+        title = f"paperscope papers of the {period}" + (f": {span.label}" if span else "")
+        page = span.path if span else "/"
+        info = FeedInfo(
+            title, f"The {period}'s papers, most upvoted first.", page, _self_path(request)
+        )
     return _feed_response(request, settings, store, info, ids)
+
+
+def _feed_period(kind: PeriodKind, day: date | None) -> Period | None:
+    if day is None:
+        return None
+    try:
+        return {"day": day_period, "week": week_period, "month": month_period}[kind](day)
+    except OverflowError:
+        return day_period(day)  # a week past the calendar's end: that day alone
 
 
 def trending_feed(

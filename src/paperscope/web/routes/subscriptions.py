@@ -120,12 +120,16 @@ def subscribe_page(
     category: str = "",
     author: str = "",
     trending: str = "",
+    frequency: str = "",
 ) -> Response:
+    """The form, prefilled from the link that led here (a search's alert, a week's
+    top 10 sent weekly...); the form's own checks apply when it is sent."""
     values = {
         "q": q,
         "categories": category,
         "authors": author,
         "trending": trending or ("" if q or category or author else "day"),
+        "frequency": frequency,
         "email": (user.email or "") if user else "",
     }
     return render(request, "feeds/subscribe.html", {"values": values}, json_model=None)
