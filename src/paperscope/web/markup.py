@@ -6,7 +6,7 @@ delimiters inside ``class="math"`` elements, which the site's script already ren
 (with KaTeX's ``trust`` off). Raw HTML in a comment is shown as text, and whatever the
 Markdown renderer emits still passes nh3, so a renderer bug cannot become a script:
 only the tags below survive, links keep http, https and mailto targets only and get
-``rel="nofollow noopener ugc"``, images are dropped (no tracking pixels)."""
+``rel="nofollow noopener ugc"``, images become links to them (no tracking pixels)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,17 @@ def _markdown() -> MarkdownIt:
     )
     # The plugin writes $$..$$ inside a sentence as a <div>, which cannot sit in a <p>.
     md.add_render_rule("math_inline_double", _inline_display)
+    md.add_render_rule("image", _image_as_link)
     return md
+
+
+def _image_as_link(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """An image becomes a link to it: images are not shown (no tracking pixels), and a
+    comment that was only an image would otherwise show nothing."""
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env).strip()
+    label = f"Image: {alt}" if alt else "Image"
+    return f'<a href="{escape(str(token.attrGet("src") or ""))}">{escape(label)}</a>'
 
 
 def _inline_display(_self: Any, tokens: Any, idx: int, _options: Any, _env: Any) -> str:

@@ -15,9 +15,10 @@
           { left: "$", right: "$", display: false },
           { left: "\\(", right: "\\)", display: false },
         ],
-        throwOnError: false,
-        // The site's own error colour, readable (AA) in both themes, not KaTeX's #cc0000.
-        errorColor: "var(--danger)",
+        // Math that does not parse stays as its source text. (Rendered errors would
+        // carry an inline colour, which the Content-Security-Policy refuses.)
+        throwOnError: true,
+        errorCallback: function () {},
         trust: false,
         strict: "ignore",
         maxExpand: 200,
