@@ -19,6 +19,9 @@
         // carry an inline colour, which the Content-Security-Policy refuses.)
         throwOnError: true,
         errorCallback: function () {},
+        // Commands refused by trust:false (\href...) are still typeset, in the site's
+        // error colour, readable (AA) in both themes, not KaTeX's #cc0000.
+        errorColor: "var(--danger)",
         trust: false,
         strict: "ignore",
         maxExpand: 200,
