@@ -74,3 +74,43 @@ def test_paper_on_a_phone_library_first_discussion_last(
     page.set_viewport_size(DESKTOP)
     assert abs(top("#library-panel") - top(".paper-head")) < 80
     context.close()
+
+
+def test_api_tokens_table_reads_on_a_phone(server: str, browser: Any, tmp_path: Path) -> None:
+    """A long token name wraps inside its row; headers and the Revoke button never
+    break between letters, and nothing scrolls sideways."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(server + "/signup")
+    page.fill("#username", "token-reader")
+    page.fill("#password", "correct horse battery")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(server + "/")
+    for name in ("laptop script", "n" * 100):
+        page.goto(server + "/account")
+        page.fill("#token-name", name)
+        page.click("text=Create token")
+        page.wait_for_load_state("networkidle")
+    page.goto(server + "/account")
+    page.wait_for_load_state("networkidle")
+    page.locator(".token-table").screenshot(path=str(tmp_path / "tokens-phone.png"))
+
+    def heights(selector: str) -> list[float]:
+        found: list[float] = page.locator(selector).evaluate_all(
+            "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().height)"
+        )
+        return found
+
+    line = float(page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)"))
+    revoke = heights(".token-table button")
+    assert len(revoke) == 2 and max(revoke) < 1.5 * line, revoke  # "Revoke" on one line
+    dates = heights(".token-table td[data-label]")
+    assert dates and max(dates) < 1.5 * line, dates
+    assert max(heights(".token-table th") or [0]) < 1.5 * line
+    # The long name wraps across the row's width, not a few letters a line.
+    name_box = page.locator(".token-table .token-name").nth(1).bounding_box()
+    table_box = page.locator(".token-table").bounding_box()
+    assert name_box is not None and table_box is not None
+    assert name_box["width"] > 0.8 * table_box["width"], (name_box, table_box)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    context.close()

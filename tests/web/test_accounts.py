@@ -1,7 +1,11 @@
-"""Accounts: sign-up/in/out, password change, the persistent sign-in rate limit,
-API tokens, single-user mode and refusing default secrets."""
+"""Accounts: sign-up/in/out, password change, setting or changing the e-mail
+address, the persistent sign-in rate limit, API tokens, single-user mode and refusing
+default secrets."""
 
 from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +14,7 @@ from web_samples import PASSWORD, csrf_of, sign_up
 
 from paperscope.config import Settings
 from paperscope.store import Store
+from paperscope.store.outbox import list_messages
 from paperscope.store.schema_accounts import api_tokens, sessions, users
 from paperscope.web.app import ConfigurationError, create_app
 
@@ -138,3 +143,115 @@ def test_default_secret_refused_outside_dev_mode(settings: Settings, loaded_stor
     with pytest.raises(ConfigurationError, match="too short"):
         create_app(prod.model_copy(update={"secret_key": "abc"}), store=loaded_store)
     create_app(prod.model_copy(update={"secret_key": "x" * 40}), store=loaded_store)
+
+
+def _outbox_link(store: Store, address: str) -> str:
+    """The path of the newest verification link mailed to ``address``."""
+    mails = [m for m in list_messages(store=store, kind="confirm") if m.recipient == address]
+    assert mails, f"no confirmation mail to {address}"
+    text = message_from_bytes(mails[-1].body, policy=policy.default).get_body(("plain",))
+    assert text is not None
+    found = re.search(r"/account/verify-email/\S+", str(text.get_content()))
+    assert found is not None
+    return found.group(0)
+
+
+def test_an_account_without_an_address_adds_one(alice: TestClient, loaded_store: Store) -> None:
+    account = alice.get("/account").text
+    assert 'href="/account/email" data-testid="add-email"' in account
+    # No switch that can do nothing: the Discussions box points to the form instead.
+    assert 'data-testid="reply-mail"' not in account
+    assert 'data-testid="reply-mail-no-email"' in account
+    page = alice.get("/account/email").text
+    assert 'action="/account/email"' in page and 'name="current_password"' in page
+    token = csrf_of(alice, "/account/email")
+    form = {"csrf_token": token, "email": "alice@lab.example.org", "current_password": "nope"}
+    wrong = alice.post("/account/email", data=form)
+    assert wrong.status_code == 401 and "current password is not right" in wrong.text
+    assert 'value="alice@lab.example.org"' in wrong.text  # what was typed stays
+    bad = alice.post("/account/email", data=form | {"email": "not an address"})
+    assert bad.status_code == 400 and "does not look valid" in bad.text
+    forged = alice.post("/account/email", data=form | {"csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert alice.get("/api/v1/account/email").json()["email"] is None
+
+    ok = alice.post(
+        "/account/email", data=form | {"current_password": PASSWORD}, follow_redirects=False
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == "/account/email?sent=1"
+    assert "A link is on its way to alice@lab.example.org" in alice.get(ok.headers["location"]).text
+    assert alice.get("/account?format=json").json()["email"] == "alice@lab.example.org"
+    account = alice.get("/account").text
+    assert 'data-testid="account-email"' in account and 'data-testid="reply-mail"' in account
+    assert alice.get(_outbox_link(loaded_store, "alice@lab.example.org")).status_code == 200
+    assert alice.get("/api/v1/account/email").json()["verified_at"] is not None
+
+
+def test_changing_the_address_unproves_it_and_mails_the_new_one(
+    alice: TestClient, bob: TestClient, loaded_store: Store
+) -> None:
+    headers = {"X-CSRF-Token": csrf_of(alice, "/account")}
+    body = {"email": "alice@old.example.org", "current_password": PASSWORD}
+    first = alice.put("/api/v1/account/email", json=body, headers=headers)
+    assert first.status_code == 200 and first.json()["sent"] is True
+    alice.get(_outbox_link(loaded_store, "alice@old.example.org"))
+    assert alice.get("/api/v1/account/email").json()["verified_at"] is not None
+    moved = alice.put(
+        "/api/v1/account/email", json=body | {"email": "Alice@New.Example.org"}, headers=headers
+    )
+    assert moved.status_code == 200
+    assert moved.json() | {"sent": None} == {
+        "email": "Alice@new.example.org",  # as sign-up stores it: the domain in lower case
+        "verified_at": None,
+        "sent": None,
+    }
+    assert moved.json()["sent"] is True
+    # The link mailed to the old address proves nothing about the new one.
+    stale = alice.get(_outbox_link(loaded_store, "alice@old.example.org"))
+    assert stale.status_code == 400
+    no_password = alice.put(
+        "/api/v1/account/email", json={"email": "a@b.example.org"}, headers=headers
+    )
+    assert no_password.status_code == 401
+    assert no_password.json()["error"]["details"] == {"field": "current_password"}
+    missing = alice.put("/api/v1/account/email", json={}, headers=headers)
+    assert missing.status_code == 422
+    # Sign-up lets two accounts share an address, so a change does too.
+    shared = bob.put(
+        "/api/v1/account/email",
+        json={"email": "Alice@New.Example.org", "current_password": PASSWORD},
+        headers={"X-CSRF-Token": csrf_of(bob, "/account")},
+    )
+    assert shared.status_code == 200
+
+
+def test_single_user_mode_sets_an_address_without_a_password(
+    settings: Settings, loaded_store: Store
+) -> None:
+    solo = settings.model_copy(update={"single_user": True})
+    with TestClient(create_app(solo, store=loaded_store)) as c:
+        assert 'name="current_password"' not in c.get("/account/email").text
+        r = c.post(
+            "/account/email",
+            data={"csrf_token": csrf_of(c, "/account/email"), "email": "me@home.example.org"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert c.get("/api/v1/account/email").json()["email"] == "me@home.example.org"
+        assert "me@home.example.org" in c.get("/account").text
+
+
+def test_revoking_a_token_that_is_missing_or_not_yours_is_a_404(
+    alice: TestClient, bob: TestClient
+) -> None:
+    alice.post("/account/tokens", data={"csrf_token": csrf_of(alice, "/account"), "name": "a"})
+    token_id = alice.get("/account?format=json").json()["tokens"][0]["token_id"]
+    for who, target in ((alice, 999), (bob, token_id)):
+        r = who.post(
+            f"/account/tokens/{target}/revoke",
+            data={"csrf_token": csrf_of(who, "/account")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 404 and f"You have no API token {target}" in r.text
+        assert "revoked" not in r.headers.get("location", "")
+    assert [t["token_id"] for t in alice.get("/account?format=json").json()["tokens"]] == [token_id]

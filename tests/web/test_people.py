@@ -174,3 +174,23 @@ def test_email_page_and_bad_links(alice: TestClient, client: TestClient) -> None
     assert r.status_code == 422 and "no e-mail address" in r.json()["error"]["message"]
     r = client.get("/account/verify-email/not-a-token")
     assert r.status_code == 400 and "does not work" in r.text
+
+
+def test_you_cannot_follow_yourself(alice: TestClient, bob: TestClient) -> None:
+    r = alice.post("/users/alice/follow", data={"csrf_token": csrf_of(alice), "action": "follow"})
+    assert r.status_code == 422 and "You cannot follow your own account (alice)" in r.text
+    api = bob.post("/api/v1/follows", json={"kind": "user", "name": "BOB"}, headers=_h(bob))
+    assert api.status_code == 422
+    assert api.json()["error"] == {
+        "code": "cannot_follow_self",
+        "message": "You cannot follow your own account (bob).",
+        "details": {},
+    }
+    assert bob.get("/api/v1/users/bob").json()["followers"] == 0
+    assert bob.get("/api/v1/follows").json()["follows"] == []
+    # Your own profile offers no Follow button; someone else's does.
+    assert 'data-testid="follow"' not in alice.get("/users/alice").text
+    assert 'data-testid="follow"' in alice.get("/users/bob").text
+    # Stopping (say, a follow made before this rule) is still fine.
+    gone = bob.delete("/api/v1/follows?kind=user&name=bob", headers=_h(bob))
+    assert gone.status_code == 200 and gone.json()["following"] is False

@@ -51,6 +51,14 @@ def test_the_submit_form_is_prefilled_from_its_link(alice: TestClient) -> None:
     assert "<script>x()" not in hostile and "&lt;script&gt;" in hostile
 
 
+def test_an_overlong_id_is_refused_on_the_form(alice: TestClient) -> None:
+    token = csrf_of(alice, "/submit")
+    r = alice.post("/submit", data={"arxiv_id": "2410." + "1" * 5000, "csrf_token": token})
+    assert r.status_code == 422
+    assert "5005 characters long; an arXiv id or URL has at most 300" in r.text
+    assert 'name="arxiv_id"' in r.text  # the form, not an error page
+
+
 def _key_paths(value: object, prefix: str = "") -> set[str]:
     if isinstance(value, dict):
         out = set()

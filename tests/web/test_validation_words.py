@@ -124,6 +124,19 @@ def test_reported_messages_read_as_sentences(alice: TestClient) -> None:
     r = alice.post("/collections", data={"title": "x" * 300}, headers=page)
     assert r.status_code == 422 and "Title must be at most 200 characters." in r.text
     assert "Invalid title" not in r.text and "String should" not in r.text
+    # the error page of a refused form leads back to the form (a page of this site only)
+    r = alice.post(
+        "/collections",
+        data={"title": ""},
+        headers={**page, "referer": "http://testserver/collections?x=1"},
+    )
+    assert '<a href="/collections?x=1">Back to the page you came from</a>' in r.text
+    r = alice.post(
+        "/collections",
+        data={"title": ""},
+        headers={**page, "referer": "https://elsewhere.example/collections"},
+    )
+    assert "Back to the page you came from" not in r.text
 
 
 def test_labels_keep_their_spelling() -> None:

@@ -65,7 +65,9 @@ def send_verification(*, store: Store, settings: Settings, user: User, now: date
     if recent >= MAX_MAILS_PER_DAY:
         return False
     token = make_verify_token(settings, user.user_id, user.email)
-    key = f"verify-email:{user.user_id}:{int(now.timestamp())}"
+    # The address's subscriber is in the key: a new address must get its own link even
+    # in the second the old one got one.
+    key = f"verify-email:{user.user_id}:{subscriber.subscriber_id}:{int(now.timestamp())}"
     mail = render_email_verification(
         settings=settings,
         email=address,

@@ -104,6 +104,26 @@ def set_password_hash(*, store: Store, user_id: int, password_hash: str) -> None
         )
 
 
+def set_email(*, store: Store, user_id: int, email: str) -> User | None:
+    """Give the account a new address, not yet proven: a proof of the old address says
+    nothing about the new one. The account as it now is, None when it is gone."""
+    with store.write() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.user_id == user_id, users.c.email.is_distinct_from(email))
+            .values(email=email, email_verified_at=None)
+        )
+        row = conn.execute(select(*_USER_COLUMNS).where(users.c.user_id == user_id)).first()
+    return _user(row) if row else None
+
+
+def has_password(*, store: Store, user_id: int) -> bool:
+    """False for the password-less account of single-user mode."""
+    with store.read() as conn:
+        hashed = conn.scalar(select(users.c.password_hash).where(users.c.user_id == user_id))
+    return bool(hashed)
+
+
 def ensure_user(*, store: Store, username: str, now: datetime) -> User:
     """The account named ``username``, created without a password if missing."""
     found = find_user(store=store, username=username)

@@ -148,6 +148,23 @@ def change_password(
     )
 
 
+def change_email(*, store: Store, user: User, current: str, email: str) -> User:
+    """Set the account's address (unproven until its owner follows the link mailed
+    to it). As for a new password, the current one is asked for: a session left open
+    on a shared computer must not be enough to redirect password-reset mail."""
+    address = _checked_email(email.strip())
+    if not address:
+        raise AuthError("Type the e-mail address to use for this account.", "email")
+    if accounts.has_password(store=store, user_id=user.user_id):
+        found = accounts.find_user(store=store, username=user.username)
+        if found is None or not verify_password(found[1], current):
+            raise AuthError("The current password is not right.", "current_password", status=401)
+    changed = accounts.set_email(store=store, user_id=user.user_id, email=address)
+    if changed is None:
+        raise ApiError(404, "not_found", f"The account {user.username!r} no longer exists.")
+    return changed
+
+
 # ---------------------------------------------------------------- sessions
 
 

@@ -203,3 +203,10 @@ class EmailStatus(BaseModel):
     email: str | None
     verified_at: datetime | None
     sent: bool | None = Field(None, description="Whether a verification mail was queued now")
+
+
+class EmailChange(BaseModel):
+    email: str = Field(max_length=320, description="The new address; a link to prove it is mailed")
+    current_password: str = Field(
+        "", max_length=1024, description="Required when the account has a password"
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
 from fastapi import Request
@@ -147,6 +147,15 @@ def render(
     )
 
 
+def back_url(request: Request, fallback: str) -> str:
+    """Where a form should return: the page it came from when that is on this site."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if referer and parts.netloc == request.url.netloc and parts.path.startswith("/"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return fallback
+
+
 def render_error(request: Request, status: int, message: str) -> Response:
     try:
         context = base_context(request)
@@ -159,5 +168,13 @@ def render_error(request: Request, status: int, message: str) -> Response:
             "static_version": "0",
             "search_query": "",
         }
-    context |= {"status": status, "message": message, "data": None}
+    # A refused form leads back to itself, not only to the front page.
+    back = back_url(request, "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context |= {
+        "status": status,
+        "message": message,
+        "data": None,
+        "back_url": back if back and back != here else None,
+    }
     return templates.TemplateResponse(request, "error.html", context, status_code=status)

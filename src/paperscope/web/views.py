@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import Query, Request
 
@@ -275,12 +275,3 @@ def load_paper(store: Store, paper_id: str) -> Paper:
             {"paper_id": paper_id},
         )
     return paper
-
-
-def back_url(request: Request, fallback: str) -> str:
-    """Where a form should return: the page it came from when that is on this site."""
-    referer = request.headers.get("referer", "")
-    parts = urlsplit(referer)
-    if referer and parts.netloc == request.url.netloc and parts.path.startswith("/"):
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-    return fallback

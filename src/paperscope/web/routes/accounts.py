@@ -207,7 +207,14 @@ def create_token(
 
 @routes.page("/account/tokens/{token_id}/revoke", methods=["POST"], csrf=True)
 def revoke_token(token_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
-    revoke_api_token(store=store, user_id=user.user_id, token_id=token_id)
+    # Someone else's token looks exactly like a missing one: ids reveal nothing.
+    if not revoke_api_token(store=store, user_id=user.user_id, token_id=token_id):
+        raise ApiError(
+            404,
+            "not_found",
+            f"You have no API token {token_id}: it was revoked already, or the id is "
+            "mistyped. Your tokens are listed on /account.",
+        )
     return RedirectResponse("/account?done=revoked", status_code=303)
 
 

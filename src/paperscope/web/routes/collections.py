@@ -50,12 +50,19 @@ from paperscope.web.people_schemas import (
     NoteIn,
     OrderIn,
 )
-from paperscope.web.rendering import collection_url, json_response, render, templates, wants_json
+from paperscope.web.rendering import (
+    back_url,
+    collection_url,
+    json_response,
+    render,
+    templates,
+    wants_json,
+)
 from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
 from paperscope.web.routes.references import ExportFormat, _download
 from paperscope.web.routing import Routes
 from paperscope.web.validation_messages import describe
-from paperscope.web.views import back_url, cards_for, holding_links, load_paper
+from paperscope.web.views import cards_for, holding_links, load_paper
 
 routes = Routes()
 _TAGS = ["collections"]

@@ -56,9 +56,9 @@ from paperscope.web.discussion_views import (
     refusals,
 )
 from paperscope.web.errors import ApiError
-from paperscope.web.rendering import json_response, paper_url, render
+from paperscope.web.rendering import back_url, json_response, paper_url, render
 from paperscope.web.routing import Routes
-from paperscope.web.views import LimitParam, PageParam, back_url, load_paper
+from paperscope.web.views import LimitParam, PageParam, load_paper
 
 routes = Routes()
 TAGS = ["discussions"]
@@ -356,17 +356,20 @@ def edit_form(
     body: str = Form("", max_length=BODY_HARD_LIMIT),
 ) -> Response:
     existing = _owned_comment(store, comment_id)
-    return form_answer(
-        request,
-        lambda: comment_url(_edit(store, settings, user, comment_id, body)),
-        typed=TypedText(body, existing.paper_id),
-    )
+
+    def edit() -> str:
+        _edit(store, settings, user, comment_id, body)
+        return _back_at(request, existing.paper_id, f"comment-{comment_id}")
+
+    return form_answer(request, edit, typed=TypedText(body, existing.paper_id))
 
 
 @routes.page("/comments/{comment_id}/delete", methods=["POST"], csrf=True)
-def delete_form(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
+def delete_form(
+    request: Request, comment_id: RowId, store: StoreDep, user: CurrentUser
+) -> Response:
     gone = _delete(store, user, comment_id)
-    return RedirectResponse(paper_url(gone.paper_id) + "#discussion", status_code=303)
+    return RedirectResponse(_back_at(request, gone.paper_id, "discussion"), status_code=303)
 
 
 @routes.page("/comments/{comment_id}/upvote", methods=["POST"], csrf=True)
@@ -376,8 +379,15 @@ def upvote_form(
     """The comment's upvote button: toggles."""
     found = _owned_comment(store, comment_id)
     _vote(store, user, comment_id, None)
-    target = back_url(request, paper_url(found.paper_id)).split("#")[0]
-    return RedirectResponse(f"{target}#comment-{comment_id}", status_code=303)
+    return RedirectResponse(
+        _back_at(request, found.paper_id, f"comment-{comment_id}"), status_code=303
+    )
+
+
+def _back_at(request: Request, paper_id: str, anchor: str) -> str:
+    """The page the form was on (the paper page in the reader's comment order, say), at
+    ``anchor``; the paper page when the browser sent no Referer."""
+    return back_url(request, paper_url(paper_id)).split("#")[0] + "#" + anchor
 
 
 @routes.page("/comments/{comment_id}/report", methods=["POST"], csrf=True)

@@ -20,7 +20,14 @@ from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
 from paperscope.web.discussion_views import paper_discussion
 from paperscope.web.errors import ApiError
 from paperscope.web.hf_views import markdown_response, wants_markdown
-from paperscope.web.rendering import json_response, paper_url, render, templates, wants_json
+from paperscope.web.rendering import (
+    back_url,
+    json_response,
+    paper_url,
+    render,
+    templates,
+    wants_json,
+)
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import (
     PaperDetail,
@@ -35,7 +42,6 @@ from paperscope.web.security import csrf_token
 from paperscope.web.views import (
     LimitParam,
     PageParam,
-    back_url,
     cards_for,
     holding_links,
     load_paper,

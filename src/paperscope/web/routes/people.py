@@ -53,10 +53,17 @@ from paperscope.web.people_schemas import (
     ProfilePage,
 )
 from paperscope.web.people_views import user_url
-from paperscope.web.rendering import author_url, json_response, paper_url, render, templates
+from paperscope.web.rendering import (
+    author_url,
+    back_url,
+    json_response,
+    paper_url,
+    render,
+    templates,
+)
 from paperscope.web.routes.collections import summary
 from paperscope.web.routing import Routes
-from paperscope.web.views import back_url, cards_for, load_paper
+from paperscope.web.views import cards_for, load_paper
 
 routes = Routes()
 FollowKind = Literal["author", "user"]
@@ -151,6 +158,9 @@ def _follow_target(store: Store, kind: FollowKind, name: str) -> tuple[str, str,
 
 def _set_follow(store: Store, user: User, kind: FollowKind, name: str, on: bool) -> FollowState:
     target, label, _ = _follow_target(store, kind, name)
+    if on and target == target_of("user", user.user_id):
+        # Following yourself would only inflate your own follower count.
+        raise ApiError(422, "cannot_follow_self", f"You cannot follow your own account ({label}).")
     if on:
         try:
             follow(

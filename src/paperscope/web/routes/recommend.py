@@ -34,11 +34,11 @@ from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.followed import FollowedCard, followed_cards
-from paperscope.web.rendering import json_response, paper_url, render, templates
+from paperscope.web.rendering import back_url, json_response, paper_url, render, templates
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import PaperCard
 from paperscope.web.security import csrf_token
-from paperscope.web.views import back_url, cards_for
+from paperscope.web.views import cards_for
 
 routes = Routes()
 FeedbackKind = Literal["up", "down", "not_interested"]

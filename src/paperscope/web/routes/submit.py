@@ -29,11 +29,12 @@ from paperscope.web.schemas import SubmissionOut, SubmitPage
 from paperscope.web.views import cards_for
 
 routes = Routes()
+MAX_ID_CHARS = 300  # an arXiv URL with its version and query is far shorter
 
 
 class SubmitRequest(BaseModel):
     arxiv_id: str = Field(
-        max_length=300,
+        max_length=MAX_ID_CHARS,
         description="An arXiv id or URL: 2410.17243, arXiv:2410.17243v2, https://arxiv.org/abs/...",
     )
 
@@ -164,7 +165,9 @@ def submit_page(
     store: StoreDep,
     settings: SettingsDep,
     user: CurrentUser,
-    arxiv_id: str = Query("", max_length=300, description="Prefills the form (search links it)"),
+    arxiv_id: str = Query(
+        "", max_length=MAX_ID_CHARS, description="Prefills the form (search links it)"
+    ),
 ) -> Response:
     return render(
         request,
@@ -180,9 +183,17 @@ async def submit_form(
     store: StoreDep,
     settings: SettingsDep,
     user: CurrentUser,
-    arxiv_id: str = Form("", max_length=300),
+    # No max_length here: a refusal must come back on the form, not as an error page.
+    arxiv_id: str = Form(""),
 ) -> Response:
     try:
+        if len(arxiv_id) > MAX_ID_CHARS:
+            raise ApiError(
+                422,
+                "invalid_arxiv_id",
+                f"That is {len(arxiv_id)} characters long; an arXiv id or URL has at most "
+                f"{MAX_ID_CHARS}.",
+            )
         done = await submit_paper(
             request=request, store=store, settings=settings, user=user, text=arxiv_id
         )
@@ -191,7 +202,7 @@ async def submit_form(
         return render(
             request,
             "submit.html",
-            {"nav_id": "submit", "error": exc, "value": arxiv_id},
+            {"nav_id": "submit", "error": exc, "value": arxiv_id[:MAX_ID_CHARS]},
             json_model=page,
             status_code=exc.status,
         )
