@@ -58,7 +58,7 @@ def test_upload_a_bibliography(server: str, browser: Any, tmp_path: Path) -> Non
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "references-import-report.png"), full_page=True)
     summary = page.locator("[data-testid=import-summary]").inner_text()
-    assert "2 of 4 entries in your library: 2 added" in summary
+    assert "2 of 4 entries found 2 papers, now in your library: 2 added" in summary
     rows = page.locator("[data-testid=import-report] tbody tr")
     assert rows.count() == 4
     assert "arxiv-id" in rows.nth(0).inner_text()
