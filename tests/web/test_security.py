@@ -144,3 +144,19 @@ def test_session_cookie_flags(alice: TestClient) -> None:
     session = next(c for c in r.headers.get_list("set-cookie") if c.startswith("ps_session="))
     assert "HttpOnly" in session and "SameSite=lax" in session.replace("Lax", "lax")
     assert "Secure" not in session  # plain http in tests; https requests get Secure
+
+
+def test_anonymous_json_calls_need_no_csrf_token_but_forms_do(client: TestClient) -> None:
+    """Without a session a JSON call has no sign-in to borrow (and another site cannot
+    send JSON without a preflight): it is answered on its merits. Forms still need the
+    token, so another site cannot sign a visitor in to an account of its choosing."""
+    r = client.post("/api/v1/collections", json={"title": "x"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_signed_in"
+    r = client.post("/api/v1/password-reset", json={"email": "nobody@example.org"})
+    assert r.status_code == 202, r.text
+    r = client.post("/signin", data={"username": "alice", "password": "x"})
+    assert r.status_code == 403 and "expired or came from another site" in r.text
+    r = client.post(
+        "/api/v1/collections", content=b'{"title": "x"}', headers={"content-type": "text/plain"}
+    )
+    assert r.status_code == 403  # a body another site's form could send: the token rules

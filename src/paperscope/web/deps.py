@@ -109,13 +109,25 @@ def _token_call(request: Request) -> bool:
     return True
 
 
+def _sessionless_json(request: Request) -> bool:
+    """True for a JSON request without a session cookie. Another site's page cannot
+    send a JSON body without a CORS preflight, which this server never grants, and
+    with no session there is no sign-in for a forged request to borrow: a script
+    calling the API anonymously (a password reset, or a write that needs an account
+    and is answered 401) needs no CSRF token."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" and SESSION_COOKIE not in request.cookies
+
+
 async def verify_csrf(request: Request) -> None:
     """Refuse a state-changing request that does not carry this browser's CSRF token
     or that a page of another site sent (Origin, else Referer). API calls with a valid
-    Bearer token are exempt."""
+    Bearer token, and JSON calls without a session, are exempt."""
     if request.method in SAFE_METHODS or _token_call(request):
         return
     check_same_origin(request, get_settings(request))
+    if _sessionless_json(request):
+        return
     token = request.headers.get(CSRF_HEADER)
     if token is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
