@@ -16,7 +16,9 @@ from paperscope.store import Store
 from paperscope.store.accounts import create_user, get_user
 from paperscope.store.email_verification import verified_email
 from paperscope.store.follows import follow, target_of
+from paperscope.store.outbox import count_messages
 from paperscope.store.submissions import add_submission
+from paperscope.store.subscriptions import get_subscriber
 
 
 def _text(received: object) -> str:
@@ -58,6 +60,27 @@ def test_verification_link_goes_out_and_proves_the_address(
         for i in range(1, 7)
     ]
     assert sent == [True, True, True, True, False, False]
+
+
+def test_a_double_click_is_no_refusal(sample_store: Store, mail_settings: Settings) -> None:
+    now = datetime.now(UTC)
+    user = create_user(
+        store=sample_store, username="eve", email="eve@example.org", password_hash=None, now=now
+    )
+    twice = [
+        send_verification(store=sample_store, settings=mail_settings, user=user, now=now)
+        for _ in range(2)
+    ]
+    assert twice == [True, True]
+    subscriber = get_subscriber(store=sample_store, email="eve@example.org")
+    assert subscriber is not None
+    one_mail = count_messages(
+        store=sample_store,
+        subscriber_id=subscriber.subscriber_id,
+        kind="confirm",
+        since=now - timedelta(days=1),
+    )
+    assert one_mail == 1
 
 
 def test_followed_author_and_account_appear_in_the_digest(

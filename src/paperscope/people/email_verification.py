@@ -77,7 +77,9 @@ def send_verification(*, store: Store, settings: Settings, user: User, now: date
         idempotency_key=key,
         sent=now,
     )
-    return queue_mail(
+    # False only when this second's mail is queued already (a double click): a link
+    # is on its way either way, so that is no refusal.
+    queue_mail(
         store=store,
         mail=mail,
         key=key,
@@ -86,6 +88,7 @@ def send_verification(*, store: Store, settings: Settings, user: User, now: date
         recipient=address,
         now=now,
     )
+    return True
 
 
 def verify_email(*, store: Store, settings: Settings, token: str, now: datetime) -> int | None:
