@@ -141,6 +141,18 @@ def test_has_code_filter_on_lists_and_search(
     assert none["items"] == []
     page = client.get(f"/daily/{HF_DAY}", params={"has_code": "true"}).text
     assert 'aria-pressed="true"' in page
+    detail = client.get(f"/api/v1/papers/{PAPER}").json()
+    lists = (
+        "/api/v1/trending?window=month",
+        f"/api/v1/categories/{detail['categories'][0]}",
+        f"/api/v1/authors/{detail['authors'][0]}",
+    )
+    for path in lists:
+        coded = client.get(path, params={"has_code": "true"}).json()
+        assert [c["paper_id"] for c in coded["items"]] == [PAPER], path
+        assert coded["pagination"]["total"] == 1, path
+        page = client.get(path.replace("/api/v1", ""), params={"has_code": "true"}).text
+        assert 'aria-pressed="true">Has code' in page, path
 
 
 def test_cards_show_the_source_submitter_thumbnail_and_summary(

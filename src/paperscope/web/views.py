@@ -42,6 +42,7 @@ CARD_MEMO_SIZE = 4000
 DEFAULT_LIMIT = 30
 
 PageParam = Query(1, ge=1, le=10_000, description="Page number, from 1")
+HasCodeParam = Query(False, description="Only papers with a code link")
 LimitParam = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
 
 

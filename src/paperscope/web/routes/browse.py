@@ -15,7 +15,7 @@ from paperscope.web.people_views import author_page
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import BrowsePage
-from paperscope.web.views import LimitParam, PageParam, cards_for, pagination
+from paperscope.web.views import HasCodeParam, LimitParam, PageParam, cards_for, pagination
 
 routes = Routes()
 BrowseSort = Literal["newest", "oldest", "citations"]
@@ -30,6 +30,7 @@ def _browse_model(
     sort: BrowseSort,
     page: int,
     limit: int,
+    has_code: bool,
 ) -> BrowsePage:
     rows, total = search_titles(
         store=store,
@@ -40,6 +41,7 @@ def _browse_model(
         by_citations=sort == "citations",
         limit=limit,
         offset=(page - 1) * limit,
+        has_code=has_code,
     )
     feed_url, alert_url = browse_links(kind, name)
     return BrowsePage(
@@ -74,11 +76,12 @@ def author(
     sort: BrowseSort = Query("newest"),
     page: int = PageParam,
     limit: int = LimitParam,
+    has_code: bool = HasCodeParam,
 ) -> Response:
     """Papers by one author (matched ignoring case and accents), the accounts approved
     as this author, and whether you follow them."""
     _named(name, "author")
-    base = _browse_model(request, store, user, "author", name, sort, page, limit)
+    base = _browse_model(request, store, user, "author", name, sort, page, limit, has_code)
     model = author_page(store=store, user=user, base=base)
     return render(request, "people/author.html", {}, json_model=model)
 
@@ -98,8 +101,9 @@ def category(
     sort: BrowseSort = Query("newest"),
     page: int = PageParam,
     limit: int = LimitParam,
+    has_code: bool = HasCodeParam,
 ) -> Response:
     """Papers in one arXiv category, or a whole archive ("cs")."""
     _named(name, "category")
-    model = _browse_model(request, store, user, "category", name, sort, page, limit)
+    model = _browse_model(request, store, user, "category", name, sort, page, limit, has_code)
     return render(request, "browse.html", {}, json_model=model)

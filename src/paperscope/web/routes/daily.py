@@ -15,6 +15,7 @@ from paperscope.models import User
 from paperscope.rank.trending import rank_trending
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.store.paper_links import paper_ids_with_code
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
 from paperscope.web.feed_links import daily_links, trending_links
@@ -30,13 +31,19 @@ from paperscope.web.periods import (
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import DailyPage, PaperCard, TrendingPage
-from paperscope.web.views import DEFAULT_LIMIT, LimitParam, PageParam, cards_for, pagination
+from paperscope.web.views import (
+    DEFAULT_LIMIT,
+    HasCodeParam,
+    LimitParam,
+    PageParam,
+    cards_for,
+    pagination,
+)
 
 routes = Routes()
 
 Sort = Literal["upvotes", "trending", "newest"]
 SortParam = Query("upvotes", description="upvotes, trending or newest")
-HasCodeParam = Query(False, description="Only papers with a code link")
 SORT_OPTIONS = (("upvotes", "Most upvoted"), ("trending", "Trending"), ("newest", "Newest"))
 # Trending order within a period is computed over at most this many of its papers.
 MAX_RANKED = 5000
@@ -296,6 +303,7 @@ def trending(
     sort: TrendSort = Query("trending", description="trending, newest or upvotes"),
     page: int = PageParam,
     limit: int = LimitParam,
+    has_code: bool = HasCodeParam,
 ) -> Response:
     """Papers ranked by time-decayed activity (formula: docs/web.md)."""
     # The same for every reader at one data version, within a minute of decay.
@@ -305,6 +313,9 @@ def trending(
     )
     notice = None
     ids = [t.paper_id for t in ranked]
+    if has_code:
+        with_code = paper_ids_with_code(store)
+        ids = [pid for pid in ids if pid in with_code]
     scores = {t.paper_id: t.score for t in ranked}
     if not ids:
         notice = (
@@ -319,6 +330,7 @@ def trending(
             categories=settings.feed_categories,
             sort="newest",
             limit=limit * 5,
+            has_code=has_code,
         )
     items = _sorted_cards(store, user, ids, sort, page, limit)
     for c in items:
