@@ -86,6 +86,16 @@ def test_search_feed_and_markup_in_titles(web: TestClient) -> None:
     assert web.get("/search.atom?q=").status_code == 400
 
 
+def test_a_search_feed_keeps_the_search_pages_filters(web: TestClient) -> None:
+    page = web.get("/api/v1/search", params={"q": "Attention", "from": "2099-01-01"}).json()
+    assert page["items"] == []
+    assert page["feed_url"] == "/search.atom?q=Attention&from=2099-01-01"
+    assert _parse(web, page["feed_url"]).entries == []
+    assert _parse(web, "/search.atom?q=Attention").entries
+    coded = web.get("/api/v1/search", params={"q": "Attention", "has_code": "true"}).json()
+    assert coded["feed_url"] == "/search.atom?q=Attention&has_code=true"
+
+
 def test_conditional_requests_get_304(web: TestClient) -> None:
     first = web.get("/daily.atom")
     etag, modified = first.headers["etag"], first.headers["last-modified"]

@@ -135,17 +135,34 @@ def search_feed(
     q: str = Query("", description="Search query"),
     category: Annotated[list[str] | None, Query(description="Category filter")] = None,
     author: Annotated[list[str] | None, Query(description="Author filter")] = None,
+    date_from: date | None = Query(None, alias="from", description="Submitted on or after"),
+    date_to: date | None = Query(None, alias="to", description="Submitted on or before"),
+    has_code: bool = Query(False, description="Only papers with a code link"),
 ) -> Response:
+    """A search's best matches as a feed, narrowed by the search page's filters."""
     if not q.strip():
         raise ApiError(400, "missing_query", "Add a search query: /search.atom?q=your+topic")
     search: SearchService = request.app.state.search
     outcome = search.search(
         SearchQuery(
-            text=q, categories=tuple(category or ()), authors=tuple(author or ()), limit=FEED_SIZE
+            text=q,
+            categories=tuple(category or ()),
+            authors=tuple(author or ()),
+            date_from=date_from,
+            date_to=date_to,
+            has_code=has_code,
+            limit=FEED_SIZE,
         )
     )
+    narrowed = {"from": date_from, "to": date_to, "has_code": "true" if has_code else None}
     page = "/search?" + urlencode(
-        {"q": q, "category": category or [], "author": author or []}, doseq=True
+        {
+            "q": q,
+            "category": category or [],
+            "author": author or [],
+            **{k: str(v) for k, v in narrowed.items() if v},
+        },
+        doseq=True,
     )
     info = FeedInfo(f"paperscope search: {q}", f"Papers matching “{q}”.", page, _self_path(request))
     return _feed_response(request, settings, store, info, [h.paper_id for h in outcome.hits])

@@ -119,7 +119,7 @@ def search(
             model.items.append(found)
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
-    _describe(model, outcome)
+    _describe(model, outcome, has_code=has_code)
     return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
 
 
@@ -145,7 +145,7 @@ def _chart(facets: SearchFacets | None) -> dict[str, object] | None:
     return {"unit": "year", "bars": [(str(year), years.get(year, 0)) for year in span]}
 
 
-def _describe(model: SearchPage, outcome: SearchResults) -> None:
+def _describe(model: SearchPage, outcome: SearchResults, *, has_code: bool) -> None:
     """The honest count, facets, subscription links and, for no match, suggestions."""
     model.total = outcome.total
     model.total_is_estimate = outcome.total_is_estimate
@@ -157,7 +157,13 @@ def _describe(model: SearchPage, outcome: SearchResults) -> None:
     if identify(model.q) is None:
         model.alert_url = "/subscribe?" + urlencode({k: v for k, v in filters.items() if v})
         if model.q:
-            model.feed_url = "/search.atom?" + urlencode({k: v for k, v in filters.items() if v})
+            # The feed holds what this page holds; an alert has no dates to keep.
+            narrowed = filters | {
+                "from": model.date_from.isoformat() if model.date_from else None,
+                "to": model.date_to.isoformat() if model.date_to else None,
+                "has_code": "true" if has_code else None,
+            }
+            model.feed_url = "/search.atom?" + urlencode({k: v for k, v in narrowed.items() if v})
     spelled = _respelled(model, outcome)
     if outcome.total == 0:
         model.suggestions = _suggestions(model, spelled)
