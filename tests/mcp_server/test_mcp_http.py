@@ -154,3 +154,9 @@ def test_single_user_mode_needs_no_token(mcp_data: McpData) -> None:
         session = over_http(url=f"{url}/mcp", headers={}, calls=calls)
     assert session.answers["add"].data["user"] == "local"
     assert [i["id"] for i in session.answers["l"].data["items"]] == ["0704.0004"]
+
+
+def test_get_is_refused_at_once_not_left_open(server: str) -> None:
+    r = httpx.get(f"{server}/mcp", headers={"accept": "text/event-stream"}, timeout=5)
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert "stateless" in r.json()["error"]["message"]

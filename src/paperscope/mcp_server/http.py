@@ -77,4 +77,21 @@ class StreamableHttpEndpoint:
             )
             await response(scope, receive, send)
             return
+        if scope["type"] == "http" and scope["method"] == "GET":
+            # The spec lets a server without server-initiated messages refuse the GET
+            # event stream with a 405; stateless, this one has none to send, and an
+            # open stream would only hang the caller.
+            response = JSONResponse(
+                {
+                    "error": {
+                        "code": "method_not_allowed",
+                        "message": "This MCP endpoint is stateless and opens no event "
+                        "stream: send JSON-RPC requests with POST.",
+                    }
+                },
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+            await response(scope, receive, send)
+            return
         await self._app(scope, receive, send)
