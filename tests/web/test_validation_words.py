@@ -116,6 +116,10 @@ def test_reported_messages_read_as_sentences(alice: TestClient) -> None:
 
     r = alice.post("/api/v1/comments/1/upvote", json={"upvoted": None}, headers=headers)
     assert r.json()["error"]["message"] == "Upvoted must be true or false."
+    r = alice.post("/api/v1/papers/2410.17243/comments", json={"body": None}, headers=headers)
+    assert r.json()["error"]["message"] == "Body must be text."
+    r = alice.get("/api/v1/papers", params={"sort": "bogus"})
+    assert r.json()["error"]["message"] == "Sort must be one of 'newest', 'oldest' or 'citations'."
     r = alice.post("/api/v1/follows", json={"kind": "author", "name": ""}, headers=headers)
     assert r.json()["error"]["message"] == "Name must be at least 1 character."
     page = {"X-CSRF-Token": headers["X-CSRF-Token"]}

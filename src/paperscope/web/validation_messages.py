@@ -22,7 +22,10 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     # A field typed as a union gets one error per member, each located under the
     # member's schema tag ("literal['bibtex','ris']", "function-after[...]"); the
     # field is the same.
-    parts = [str(part) for part in loc if part not in _LOCATIONS and not _is_tag(part)]
+    # Only the first part names where the value was (a JSON field may itself be
+    # called "body").
+    rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
+    parts = [str(part) for part in rest if not _is_tag(part)]
     return ".".join(parts) or "request"
 
 

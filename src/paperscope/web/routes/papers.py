@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from fastapi import Form, Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -188,9 +189,8 @@ def list_papers(
     user: MaybeUser,
     category: str | None = Query(None, description="arXiv category, e.g. cs.LG"),
     author: str | None = Query(None, description="Author name (any case or accents)"),
-    sort: str = Query(
+    sort: Literal["newest", "oldest", "citations"] = Query(
         "newest",
-        pattern="^(newest|oldest|citations)$",
         description="newest, oldest, or citations (most cited first, by OpenAlex counts)",
     ),
     has_code: bool = Query(False, description="Only papers with a code link"),
