@@ -67,6 +67,8 @@ def test_open_accepts_settings_and_overrides(tmp_path: Path) -> None:
         (lambda ps: ps.search("x", limit=0), paperscope.InvalidArgument, "limit must be"),
         (lambda ps: ps.search("x", limit=5000), paperscope.InvalidArgument, "at most 1000"),
         (lambda ps: ps.search("x", sort="best"), paperscope.InvalidArgument, "sort 'best'"),
+        (lambda ps: ps.search("x", offset=10**20), paperscope.InvalidArgument, "offset must"),
+        (lambda ps: ps.daily(offset=10**20), paperscope.InvalidArgument, "offset must"),
         (lambda ps: ps.search("x", date_to="31/12/2024"), ValueError, "date_to '31/12/2024'"),
         (lambda ps: ps.daily(date="2024-02-30"), ValueError, "Not a valid date"),
         (lambda ps: ps.daily(week="2024-W01", month="2024-01"), ValueError, "not week and"),

@@ -61,6 +61,10 @@ FEED_SORTS = ("upvotes", "newest")
 TRENDING_WINDOWS = ("day", "week", "month")
 RECOMMEND_WINDOWS = ("day", "week", "month", "all")
 MAX_LIMIT = 1000  # the search engine's own ceiling (search/engine.py)
+# The deepest search result a caller may skip to: each retriever ranks offset + limit
+# candidates, so a deeper page would rank most of a large index to show a few hits.
+MAX_SEARCH_OFFSET = 100_000
+MAX_ROW_OFFSET = 2**63 - 1  # the largest integer both databases bind (store/database.py)
 
 
 class PaperscopeError(Exception):
@@ -230,7 +234,7 @@ class Paperscope:
             sort=_choice(sort, SORTS, "sort"),
             mode=_choice(mode, MODES, "mode"),
             limit=_limit(limit),
-            offset=_at_least(offset, 0, "offset"),
+            offset=_offset(offset, MAX_SEARCH_OFFSET),
         )
         if query.date_from and query.date_to and query.date_from > query.date_to:
             raise InvalidArgument(
@@ -287,7 +291,7 @@ class Paperscope:
             categories=self.settings.feed_categories,
             sort="newest" if _choice(sort, FEED_SORTS, "sort") == "newest" else "upvotes",
             limit=_limit(limit),
-            offset=_at_least(offset, 0, "offset"),
+            offset=_offset(offset, MAX_ROW_OFFSET),
         )
         return DailyPapers(period=period, papers=self.papers(ids), total=total)
 
@@ -365,7 +369,7 @@ class Paperscope:
             user_id=self._user(user).user_id,
             tag=tag.strip() if tag else None,
             limit=_limit(limit),
-            offset=_at_least(offset, 0, "offset"),
+            offset=_offset(offset, MAX_ROW_OFFSET),
         )
         papers = {p.paper_id: p for p in self.papers([i.paper_id for i in items])}
         return LibraryPage(items=items, papers=papers, total=total)
@@ -515,6 +519,13 @@ def _choice(value: str, allowed: Sequence[str], name: str) -> str:
 def _at_least(value: int, low: int, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise InvalidArgument(f"{name} must be a whole number of at least {low}, not {value!r}")
+    return value
+
+
+def _offset(value: int, maximum: int) -> int:
+    _at_least(value, 0, "offset")
+    if value > maximum:
+        raise InvalidArgument(f"offset must be at most {maximum:,}, not {value}")
     return value
 
 

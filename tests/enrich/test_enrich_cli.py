@@ -95,6 +95,36 @@ def test_a_stopped_run_exits_non_zero_and_says_how_to_resume(
     assert "Traceback" not in done.stderr
 
 
+def test_a_run_whose_batches_all_failed_exits_non_zero(
+    settings: Settings, openalex_server: ReplayServer, openalex: OpenAlexReplay
+) -> None:
+    # The endpoint answers HTML: the one batch fails, as surely as a refused connection.
+    _store_papers(settings, list(STORED))
+    openalex.inject(*[OpenAlexFault.NOT_JSON] * 10)
+    done = _run(settings.data_dir, openalex_server, "--limit", "2")
+    assert done.returncode == 1, done.stdout
+    assert "not JSON" in done.stderr and "enrichment incomplete" in done.stderr
+    assert "asked for again on the next run" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_refused_connection_also_exits_non_zero(
+    settings: Settings, openalex_server: ReplayServer
+) -> None:
+    _store_papers(settings, list(STORED))
+    with ReplayServer([]) as gone:
+        closed = gone.url  # nothing listens there once the block ends
+    env = {**_env(settings.data_dir, openalex_server), "PAPERSCOPE_OPENALEX_URL": closed}
+    done = subprocess.run(
+        [sys.executable, "-c", _MAIN, "enrich", "openalex", "--limit", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "enrichment stopped" in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["--since", "2024-13-01"], "--since"), (["--limit", "0"], "--limit")],

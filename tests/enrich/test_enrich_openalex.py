@@ -168,6 +168,18 @@ def test_a_malformed_response_is_reported_and_the_other_batches_kept(
     assert set(_stored(stored_papers)) == {*EXPECTED, "2401.00001"}
 
 
+def test_an_endpoint_that_never_answers_with_works_stops_the_run(
+    stored_papers: Store, openalex_settings: Settings, openalex: OpenAlexReplay
+) -> None:
+    # Every request is answered with an HTML page: three failed batches in a row stop
+    # the run instead of walking every paper through every retry.
+    openalex.inject(*[OpenAlexFault.NOT_JSON] * 50)
+    report = enrich_openalex(settings=openalex_settings, store=stored_papers, batch_size=1)
+    assert report.failed_batches == 3 and report.looked_up == 3
+    assert report.stopped is not None and "PAPERSCOPE_OPENALEX_URL" in report.stopped
+    assert not report.complete and _stored(stored_papers) == {}
+
+
 def test_an_unreadable_work_is_rejected_and_the_rest_saved(
     stored_papers: Store, openalex_settings: Settings, openalex: OpenAlexReplay
 ) -> None:

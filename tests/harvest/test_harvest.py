@@ -18,9 +18,9 @@ from paperscope.ingest.harvest import (
     checkpoint_name,
     harvest_oai,
 )
-from paperscope.ingest.harvest_http import retry_after_seconds
+from paperscope.ingest.harvest_http import PoliteClient, retry_after_seconds
 from paperscope.store import Store
-from paperscope.store.harvest_state import get_harvest_state
+from paperscope.store.harvest_state import get_harvest_state, list_harvest_states
 from paperscope.store.papers import count_papers, get_paper, list_paper_ids
 
 TOTAL = 158  # distinct records in the two shared pages
@@ -178,6 +178,43 @@ def test_unreachable_server_stops_cleanly(store: Store, harvest_settings: Settin
     with pytest.raises(HarvestIncomplete, match="cannot connect") as stopped:
         _harvest(dead, store)
     assert stopped.value.report.pages == 0 and stopped.value.report.retries == 3
+
+
+def test_an_unreachable_server_that_never_answered_leaves_no_checkpoint(
+    store: Store, harvest_settings: Settings
+) -> None:
+    dead = harvest_settings.model_copy(update={"arxiv_oai_url": "http://127.0.0.1:9/oai"})
+    with pytest.raises(HarvestIncomplete, match="no checkpoint was saved") as stopped:
+        _harvest(dead, store)
+    assert "resumes where" not in str(stopped.value)
+    assert list_harvest_states(store=store) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("not-a-url", "is not an http:// or https:// address"),
+        ("ftp://export.arxiv.org/oai2", "is not an http:// or https:// address"),
+        ("http:///oai2", "has no host name"),
+    ],
+)
+def test_an_address_no_retry_can_fix_fails_at_once(
+    store: Store, harvest_settings: Settings, url: str, reason: str
+) -> None:
+    retries: list[str] = []
+    with pytest.raises(HarvestError, match=reason) as failed:
+        _harvest(harvest_settings, store, url=url, on_retry=lambda r, _: retries.append(r))
+    assert not isinstance(failed.value, HarvestIncomplete)
+    assert retries == [] and list_harvest_states(store=store) == []
+
+
+def test_an_unsupported_protocol_is_not_retried(harvest_settings: Settings) -> None:
+    # Should an address reach the client unchecked, its refusal is final too.
+    retries: list[str] = []
+    client = PoliteClient(settings=harvest_settings, on_retry=lambda r, _: retries.append(r))
+    with client, pytest.raises(HarvestError, match="unsupported protocol"):
+        client._attempt("ftp://export.arxiv.org/oai2", {}, parse=bytes)
+    assert retries == [] and client.retries == 0
 
 
 def test_incremental_run_starts_where_the_last_one_ended(

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from harvest.replay_server import Fault, OaiRecord, ReplayServer, arxiv_ids
 from paperscope.config import Settings
 from paperscope.store import Store
@@ -59,6 +61,19 @@ def test_user_mistakes_are_one_line_without_traceback(
     assert done.returncode == 2
     assert "error: unknown metadata format 'marc'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("url", ["not-a-url", "ftp://export.arxiv.org/oai2"])
+def test_a_url_that_is_no_endpoint_is_refused_before_any_request(
+    settings: Settings, url: str
+) -> None:
+    args = [sys.executable, "-c", _MAIN, "harvest", "arxiv", "--url", url, "--set", "cs"]
+    done = _run(args, settings.data_dir)
+    assert done.returncode == 2
+    assert f"error: --url: {url!r} is not an http:// or https:// address" in done.stderr
+    assert "retrying" not in done.stderr and "Traceback" not in done.stderr
+    status = _run([sys.executable, "-c", _MAIN, "harvest", "status"], settings.data_dir)
+    assert "no harvests yet" in status.stdout
 
 
 def test_stopped_harvest_exits_non_zero_and_says_how_to_resume(

@@ -45,8 +45,10 @@ def enrich_openalex_command(
     ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Fetch citation counts and references from OpenAlex, resuming where the last
-    run stopped; counts older than OPENALEX_REFRESH_DAYS are fetched again."""
+    """Fetch citation counts and references from OpenAlex.
+
+    Resumes where the last run stopped; counts older than OPENALEX_REFRESH_DAYS are
+    fetched again. Exits 1 when OpenAlex kept failing for some papers."""
     from paperscope.ingest.enrich_openalex import enrich_openalex
     from paperscope.sources.openalex import OpenAlexError
     from paperscope.store.citations import citation_totals
@@ -82,6 +84,18 @@ def enrich_openalex_command(
     if report.stopped:
         err_console.print("[red]enrichment stopped:[/red] ", end="")
         err_console.print(report.stopped, markup=False, soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
+    if report.failed_batches:
+        # OpenAlex kept failing for these papers: as much a failure as a stopped run.
+        batches = "batch" if report.failed_batches == 1 else "batches"
+        err_console.print("[red]enrichment incomplete:[/red] ", end="")
+        err_console.print(
+            f"OpenAlex kept failing for {report.failed_batches} {batches} of papers "
+            "(listed above); they are asked for again on the next run",
+            markup=False,
+            soft_wrap=True,
+            highlight=False,
+        )
         raise typer.Exit(1)
 
 

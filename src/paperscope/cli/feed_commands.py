@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from paperscope.cli.common import DataDirOption, UserError, console, make_settings, open_store
+from paperscope.store.database import MAX_ROW_ID
 
 subscriptions_app = typer.Typer(help="Manage e-mail digest subscriptions.", no_args_is_help=True)
 digest_app = typer.Typer(help="Build and send e-mail digests.", no_args_is_help=True)
@@ -50,8 +51,10 @@ def add_command(
     ] = False,
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Subscribe an address. Without --confirmed a confirmation mail is queued and
-    nothing else is sent until the link in it is followed."""
+    """Subscribe an address to digests or alerts.
+
+    Without --confirmed a confirmation mail is queued and nothing else is sent until the
+    link in it is followed."""
     from paperscope.feeds.subscriptions import InvalidSubscription, describe, make_spec, subscribe
 
     settings = make_settings(data_dir)
@@ -121,8 +124,11 @@ def remove_command(
     from paperscope.store.subscriptions import delete_subscription
 
     settings = make_settings(data_dir)
+    # An id no database can hold names no subscription; asking would only overflow.
     with open_store(settings) as store:
-        if not delete_subscription(store=store, subscription_id=subscription_id):
+        if not 0 < subscription_id <= MAX_ROW_ID or not delete_subscription(
+            store=store, subscription_id=subscription_id
+        ):
             raise UserError(
                 f"no subscription {subscription_id}; `paperscope subscriptions list` shows them"
             )
@@ -160,8 +166,9 @@ def run_command(
 
 
 def worker_command(data_dir: Path | None = DataDirOption) -> None:
-    """Build and send digests in a loop (every DIGEST_WORKER_INTERVAL_SECONDS) until
-    stopped with Ctrl-C or SIGTERM."""
+    """Build and send digests in a loop until stopped.
+
+    A pass runs every DIGEST_WORKER_INTERVAL_SECONDS; Ctrl-C or SIGTERM stops it."""
     from paperscope.feeds.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

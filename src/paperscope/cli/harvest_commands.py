@@ -73,6 +73,11 @@ def harvest_arxiv(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Harvest arXiv metadata into the store, resuming an interrupted harvest."""
+    from paperscope.ingest.harvest_http import endpoint_problem
+
+    problem = endpoint_problem(url) if url is not None else None
+    if problem:
+        raise UserError(f"--url: {problem}; give the endpoint as http(s)://host/path")
     settings = make_settings(data_dir)
     if recent:
         _run_recent(settings, categories, via, url)

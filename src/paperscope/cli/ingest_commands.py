@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 # The terminal lists this many rejected records; --json lists all the import kept.
 SHOWN_REJECTIONS = 20
+# More than every arXiv category (about 160), so the whole list fits.
+MAX_TOP_CATEGORIES = 10_000
 
 db_app = typer.Typer(
     help="Database schema: upgrade it, show its revision, check it.", no_args_is_help=True
@@ -59,8 +61,10 @@ def import_command(
     ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Import papers from a file: arXiv snapshot, OAI-PMH XML, HF daily papers, text or
-    a paperscope export. Exits 1 when any record was rejected."""
+    """Import papers from a file, reporting the records it rejects.
+
+    Formats: arXiv snapshot, OAI-PMH XML, HF daily papers, text or a paperscope export.
+    Exits 1 when any record was rejected."""
     from paperscope.ingest.pipeline import SourceFileError, import_file
 
     settings = make_settings(data_dir)
@@ -124,7 +128,9 @@ def _export_to_file(store: Any, target: Path) -> int:
 
 
 def stats_command(
-    top: int = typer.Option(20, "--top", min=1, help="How many categories to list."),
+    top: int = typer.Option(
+        20, "--top", min=1, max=MAX_TOP_CATEGORIES, help="How many categories to list."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
@@ -179,8 +185,10 @@ def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
 
 
 def db_check(data_dir: Path | None = DataDirOption) -> None:
-    """Check the database (integrity, foreign keys, indexes) and the search indexes
-    against it; exit status 0 when all is well, 1 when something is wrong."""
+    """Check the database and the search indexes against it.
+
+    Checks integrity, foreign keys and indexes; exit status 0 when all is well, 1 when
+    something is wrong."""
     from paperscope.index.integrity import check_dense, check_lexical
     from paperscope.store.integrity import check_database
 

@@ -23,6 +23,7 @@ from paperscope.references import (
 )
 from paperscope.store import Store
 from paperscope.store.accounts import find_user
+from paperscope.store.library import list_tags
 
 library_app = typer.Typer(
     help="A reader's library: import a bibliography, export it.", no_args_is_help=True
@@ -47,8 +48,10 @@ def import_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Match a bibliography's entries to papers and save them to USER's library, with
-    the entries' keywords as tags and their notes; prints what matched and what did not."""
+    """Save a bibliography's papers to USER's library.
+
+    Entries are matched to papers; their keywords become tags and their notes are kept.
+    Prints what matched and what did not."""
     if fmt is not None and fmt not in FORMATS:
         raise UserError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     data = _read(file)
@@ -89,7 +92,10 @@ def export_command(
         raise UserError(f"--format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     settings = make_settings(data_dir)
     with open_store(settings) as store:
-        text = export_library(store=store, user_id=_user_id(store, user), fmt=fmt, tag=tag)
+        user_id = _user_id(store, user)
+        if tag is not None:
+            _check_tag(store, user, user_id, tag)
+        text = export_library(store=store, user_id=user_id, fmt=fmt, tag=tag)
     if output is None:
         typer.echo(text, nl=False)
         return
@@ -98,6 +104,16 @@ def export_command(
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror}") from None
     console.print(f"wrote {output}", markup=False)
+
+
+def _check_tag(store: Store, username: str, user_id: int, tag: str) -> None:
+    """A tag no saved paper carries is most likely mistyped: say so (exit 2) rather
+    than write an empty export."""
+    tags = [name for name, _ in list_tags(store=store, user_id=user_id)]
+    if tag in tags:
+        return
+    known = f"their tags: {', '.join(tags)}" if tags else "they have no tags yet"
+    raise UserError(f"{username} has no saved paper tagged {tag!r} ({known}); nothing exported")
 
 
 def _read(file: Path) -> bytes:

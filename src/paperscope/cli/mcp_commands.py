@@ -29,8 +29,10 @@ def mcp(
     ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Run an MCP server on stdin/stdout: search, papers, daily feed and trending, and
-    with --user or a token the reader's library and recommendations."""
+    """Run an MCP server on stdin/stdout for AI assistants.
+
+    Its tools search, show papers, the daily feed and trending, and with --user or a
+    token the reader's library and recommendations."""
     from paperscope.api_tokens import user_for_api_token
     from paperscope.instance import NotFound, Paperscope
     from paperscope.mcp_server import FixedIdentity, build_server

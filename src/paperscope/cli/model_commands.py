@@ -26,11 +26,15 @@ def distill(
         help="Folder to create; default DATA_DIR/models/all-MiniLM-L6-v2-static, the "
         "folder PAPERSCOPE_EMBEDDING_MODEL=all-MiniLM-L6-v2-static reads.",
     ),
-    dims: int = typer.Option(256, "--dims", help="Dimensions kept by PCA (at most 384)."),
+    dims: int = typer.Option(
+        256, "--dims", min=1, max=384, help="Dimensions kept by PCA (at most 384)."
+    ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Distil a static (model2vec) embedding model from the bundled all-MiniLM-L6-v2:
-    many times faster to embed with, at a quality cost (docs/embeddings.md)."""
+    """Distil a fast static (model2vec) embedding model from the bundled MiniLM.
+
+    The static model is many times faster to embed with, at a quality cost
+    (docs/embeddings.md)."""
     from paperscope.index.embedder import EmbedderError, distill_bundled_model
 
     settings = make_settings(data_dir)
@@ -47,7 +51,10 @@ def distill(
 
 def finetune(
     dataset: Path = typer.Argument(
-        ..., help="BEIR-format folder: corpus.jsonl, queries(.SPLIT).jsonl, qrels/SPLIT.tsv."
+        ...,
+        exists=True,
+        file_okay=False,
+        help="BEIR-format folder: corpus.jsonl, queries(.SPLIT).jsonl, qrels/SPLIT.tsv.",
     ),
     out_dir: Path = typer.Argument(..., help="Folder to create for the query encoder."),
     split: str = typer.Option("train", "--split", help="Judgements to train on."),
@@ -60,8 +67,10 @@ def finetune(
         None, "--work-dir", help="Keep the indexed corpus here (shared with `eval beir`)."
     ),
 ) -> None:
-    """Fine-tune a query encoder on judged queries against the corpus's paper vectors
-    (docs/search.md); select it with PAPERSCOPE_QUERY_EMBEDDING_MODEL."""
+    """Fine-tune a query encoder on a BEIR dataset's judged queries.
+
+    The encoder learns against the corpus's paper vectors (docs/search.md); select it
+    with PAPERSCOPE_QUERY_EMBEDDING_MODEL."""
     from paperscope.index.artifacts import IndexMismatchError
     from paperscope.index.embedder import EmbedderError
     from paperscope.index.query_encoder import TrainingSettings

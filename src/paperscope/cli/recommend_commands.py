@@ -136,4 +136,16 @@ def _print_table(username: str, result: Recommendations, titles: dict[str, str])
         table.add_row(str(rank), item.paper_id, item.day.isoformat(), title, item.reason.text)
     console.print(table)
     if not result.items:
-        console.print("no new papers in this window: try --window month or all")
+        console.print(_nothing_new(result.window))
+
+
+def _nothing_new(window: str) -> str:
+    """Suggest only windows wider than the one that found nothing."""
+    wider = list(WINDOWS[WINDOWS.index(window) + 1 :]) if window in WINDOWS else []
+    if not wider:
+        return (
+            "no papers to recommend in any window: import or harvest more papers, then "
+            "rebuild the candidates with `paperscope recommend --refresh`"
+        )
+    choices = wider[0] if len(wider) == 1 else f"{', '.join(wider[:-1])} or {wider[-1]}"
+    return f"no new papers in this window: try --window {choices}"

@@ -26,6 +26,7 @@ from paperscope.cli.common import (
     open_store,
 )
 from paperscope.config import Settings
+from paperscope.instance import MAX_SEARCH_OFFSET
 from paperscope.models import Facets, Hit, SearchQuery, SearchResults
 
 if TYPE_CHECKING:
@@ -172,7 +173,9 @@ def _progress() -> Iterator[Any]:
 def search(
     text: str = typer.Argument(..., help="Query, e.g. '\"state space\" au:gu -survey'."),
     limit: int = typer.Option(10, "--limit", min=1, max=1000, help="How many results."),
-    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many results."),
+    offset: int = typer.Option(
+        0, "--offset", min=0, max=MAX_SEARCH_OFFSET, help="Skip this many results."
+    ),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, bm25 or dense."),
     category: list[str] = typer.Option([], "--category", help="Only this category (repeatable)."),
     author: list[str] = typer.Option(
@@ -278,7 +281,10 @@ def similar(
 
 def eval_beir(
     directory: Path = typer.Argument(
-        ..., help="BEIR dataset folder (corpus.jsonl, queries, qrels/)."
+        ...,
+        exists=True,
+        file_okay=False,
+        help="BEIR dataset folder (corpus.jsonl, queries, qrels/).",
     ),
     split: str = typer.Option("test", "--split", help="train, dev or test."),
     mode: str = typer.Option("all", "--mode", help="bm25, dense, hybrid or all."),
@@ -307,6 +313,11 @@ def eval_beir(
     modes = MODES if mode == "all" else (mode,)
     if any(m not in MODES for m in modes):
         raise UserError(f"--mode {mode!r}: use bm25, dense, hybrid or all")
+    if not (directory / "qrels").is_dir():
+        raise UserError(
+            f"{directory} is not a BEIR dataset folder: it has no qrels/ folder "
+            "(expected corpus.jsonl, queries.jsonl and qrels/SPLIT.tsv)"
+        )
     try:
         with _progress() as callback:
             scores = evaluate_beir(

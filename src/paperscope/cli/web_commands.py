@@ -24,12 +24,12 @@ tokens_app = typer.Typer(help="Manage personal API tokens.", no_args_is_help=Tru
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     single_user: bool = typer.Option(
         False, "--single-user", help="No sign-in: everything belongs to one local user."
     ),
     workers: int = typer.Option(
-        1, min=1, help="Worker processes (each serves requests on its own core)."
+        1, min=1, max=256, help="Worker processes (each serves requests on its own core)."
     ),
     data_dir: Path | None = DataDirOption,
 ) -> None:

@@ -12,7 +12,9 @@ A run walks the papers without fresh counts in paper-id order, 50 at a time:
 
 Resumable: a paper is done once its row is saved, so a killed run continues with the
 papers it had not reached. A batch whose response holds an unreadable work marks only
-the papers it matched; the others are asked for again on the next run."""
+the papers it matched; the others are asked for again on the next run. A batch whose
+responses stay unreadable through every retry fails alone; several in a row stop the
+run, since the address then most likely is not OpenAlex's."""
 
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ from paperscope.store.citations import (
 
 # Papers per batch: each brings up to two filter values, and OpenAlex takes 100.
 BATCH_SIZE = 50
+# Failed batches in a row that stop the run: one is a damaged response, several in a
+# row an endpoint that does not answer with works (a wrong OPENALEX_URL).
+MAX_FAILED_BATCHES_IN_A_ROW = 3
 
 
 @dataclass
@@ -97,6 +102,7 @@ def enrich_openalex(
         to_do=count_papers_needing_citations(store=store, stale_before=stale_before, since=since)
     )
     after: str | None = None
+    failed_in_a_row = 0
     with OpenAlexClient(settings=settings, on_retry=on_retry) as client:
         while limit is None or report.looked_up < limit:
             size = batch_size if limit is None else min(batch_size, limit - report.looked_up)
@@ -108,8 +114,10 @@ def enrich_openalex(
             after = batch[-1].paper_id
             try:
                 _enrich_batch(client, store, batch, report, stale_before)
+                failed_in_a_row = 0
             except MalformedResponse as exc:
                 report.failed_batches += 1
+                failed_in_a_row += 1
                 where = f"papers {batch[0].paper_id} to {batch[-1].paper_id}"
                 report.rejected.append(Rejected(where, f"{exc}; asked for again next run"))
             except OpenAlexStopped as exc:
@@ -120,6 +128,13 @@ def enrich_openalex(
             report.looked_up += len(batch)
             if on_progress:
                 on_progress(report)
+            if failed_in_a_row >= MAX_FAILED_BATCHES_IN_A_ROW:
+                report.stopped = (
+                    f"OpenAlex answered {failed_in_a_row} batches in a row with responses "
+                    "that are not lists of works; check PAPERSCOPE_OPENALEX_URL, then run "
+                    "the same command again to resume"
+                )
+                break
     return report
 
 

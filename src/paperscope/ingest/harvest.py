@@ -26,6 +26,7 @@ from paperscope.ingest.harvest_http import (
     HarvestStopped,
     PoliteClient,
     RetryCallback,
+    check_endpoint,
 )
 from paperscope.ingest.harvest_recent import (
     RecentReport,
@@ -122,6 +123,7 @@ def harvest_oai(
     and HarvestIncomplete when the server stays unreachable through every retry."""
     _check_arguments(metadata_prefix, from_date, until_date)
     request = _Request(url or settings.arxiv_oai_url, metadata_prefix, set_spec)
+    check_endpoint(request.url)
     name = checkpoint_name(url=request.url, metadata_prefix=metadata_prefix, set_spec=set_spec)
     state = get_harvest_state(store=store, name=name) or {}
     run, resumed = _plan_run(state, from_date, until_date)
@@ -137,9 +139,7 @@ def harvest_oai(
             _harvest_pages(client, request, store, name, state, run, report, on_progress)
         except HarvestStopped as exc:
             raise HarvestIncomplete(
-                f"{exc}. Stopped after {report.pages} pages; the checkpoint is saved, so "
-                "running the same command again resumes where this one stopped.",
-                report=report,
+                f"{exc}. {_resume_hint(state, report)}", report=report
             ) from None
         finally:
             report.retries = client.retries
@@ -149,6 +149,19 @@ def harvest_oai(
     if on_progress:
         on_progress(report)
     return report
+
+
+def _resume_hint(state: dict[str, Any], report: HarvestReport) -> str:
+    """What a rerun does: resume from the saved checkpoint, or, when the endpoint never
+    answered and nothing was saved, start afresh."""
+    if report.pages or state.get("run"):
+        return (
+            f"Stopped after {report.pages} pages; the checkpoint is saved, so running the "
+            "same command again resumes where this one stopped."
+        )
+    return (
+        "Nothing was harvested and no checkpoint was saved; check the address, or try again later."
+    )
 
 
 def _check_arguments(metadata_prefix: str, from_date: date | None, until_date: date | None) -> None:

@@ -4,7 +4,8 @@ User-Agent, and bounded retries of transient failures.
 Transient: connection refused or reset, timeouts, HTTP 5xx, 429/503 with Retry-After,
 and a body that does not parse (a download cut short). Each retry waits for the
 server's Retry-After (capped) or an exponential backoff with jitter; after
-``harvest_max_retries`` the request fails with ``HarvestStopped`` instead of looping."""
+``harvest_max_retries`` the request fails with ``HarvestStopped`` instead of looping.
+An address that is not http(s) with a host fails at once: no retry can fix it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,26 @@ class HarvestStopped(HarvestError):
 RetryCallback = Callable[[str, float], None]
 
 
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an endpoint (not http or https, no host), or None."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return f"{url!r} is not a valid address ({exc})"
+    if parsed.scheme not in ("http", "https"):
+        return f"{url!r} is not an http:// or https:// address"
+    if not parsed.host:
+        return f"{url!r} has no host name"
+    return None
+
+
+def check_endpoint(url: str) -> None:
+    """Raise HarvestError when ``url`` cannot be an endpoint."""
+    problem = endpoint_problem(url)
+    if problem:
+        raise HarvestError(f"{problem}; give the endpoint as http(s)://host/path")
+
+
 def user_agent(settings: Settings) -> str:
     contact = (
         f" (+mailto:{settings.harvest_contact_email})" if settings.harvest_contact_email else ""
@@ -77,6 +98,7 @@ class PoliteClient:
 
     def get(self, url: str, params: dict[str, str], *, parse: Callable[[bytes], T]) -> T:
         """GET ``url`` and parse the body, retrying transient failures."""
+        check_endpoint(url)
         max_retries = self.settings.harvest_max_retries
 
         def attempt() -> T:
@@ -104,6 +126,9 @@ class PoliteClient:
         self._last_request = time.monotonic()
         try:
             response = self._client.get(url, params=params)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            # A wrong address, not a network blip: retrying cannot fix it.
+            raise HarvestError(f"{url}: {exc}; check the address") from exc
         except httpx.TransportError as exc:
             raise Transient(describe_transport_error(exc)) from exc
         if response.status_code in RETRY_STATUSES:
