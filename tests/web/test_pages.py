@@ -165,3 +165,13 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert not any(p.startswith("/papers") for p in spec["paths"]), "HTML routes stay out"
     docs = client.get("/docs")
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+
+
+def test_a_json_twin_pages_on_in_json(client: TestClient) -> None:
+    first = client.get("/categories/cs", params={"format": "json", "limit": 2}).json()
+    assert first["pagination"]["next"] == "/categories/cs?limit=2&page=2&format=json"
+    second = client.get(first["pagination"]["next"])
+    assert second.headers["content-type"].startswith("application/json")
+    assert second.json()["pagination"]["prev"] == "/categories/cs?limit=2&format=json"
+    html = client.get("/categories/cs", params={"limit": 2}).text
+    assert 'href="/categories/cs?limit=2&amp;page=2"' in html

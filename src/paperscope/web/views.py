@@ -256,12 +256,16 @@ def references_of(*, store: Store, paper_ids: Sequence[str]) -> list[PaperRefere
 
 def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagination:
     last = max(1, -(-total // limit))
+    # A JSON twin asked for with ?format=json pages on in JSON.
+    kept = request.query_params.get("format")
     return Pagination(
         page=page,
         limit=limit,
         total=total,
-        next=query_url(request, page=page + 1) if page < last else None,
-        prev=query_url(request, page=page - 1 if page > 2 else None) if page > 1 else None,
+        next=query_url(request, page=page + 1, format=kept) if page < last else None,
+        prev=query_url(request, page=page - 1 if page > 2 else None, format=kept)
+        if page > 1
+        else None,
     )
 
 
