@@ -78,6 +78,9 @@ def test_open_accepts_settings_and_overrides(tmp_path: Path) -> None:
         (lambda ps: ps.library("nobody"), paperscope.NotFound, "no user 'nobody'"),
         (lambda ps: ps.similar("2401.00001"), paperscope.NotReady, "need the search index"),
         (lambda ps: ps.import_path("missing.jsonl"), paperscope.InvalidArgument, "missing"),
+        (lambda ps: ps.search("x", date_from=20240101), paperscope.InvalidArgument, "date_from"),
+        (lambda ps: ps.search("x", categories=5), paperscope.InvalidArgument, "not int"),
+        (lambda ps: ps.ensure_user("bad name/.."), paperscope.InvalidArgument, "Usernames are"),
     ],
 )
 def test_mistakes_raise_errors_that_say_what_was_wrong(
@@ -87,3 +90,12 @@ def test_mistakes_raise_errors_that_say_what_was_wrong(
         call(ps)  # type: ignore[operator]
     assert reason in str(raised.value)
     assert isinstance(raised.value, paperscope.PaperscopeError)
+
+
+def test_too_many_tags_is_a_caller_mistake(tmp_path: Path) -> None:
+    with paperscope.open(tmp_path / "data", dev_mode=True) as ps:
+        ps.import_path(ROOT / "sample" / "arxiv-snapshot-head200.jsonl")
+        ps.ensure_user("ana")
+        paper = ps.daily(limit=1).papers[0].paper_id
+        with pytest.raises(paperscope.InvalidArgument, match="at most 20 tags"):
+            ps.save("ana", paper, tags=[f"t{i}" for i in range(50)])

@@ -349,11 +349,12 @@ class Paperscope:
         """The reader named ``username``, created when missing, without a password: a
         reader for scripts. People who sign in on the site get their account from
         `paperscope users add` or the sign-up page."""
-        from paperscope.store.accounts import ensure_user
+        from paperscope.store.accounts import USERNAME_PATTERN, USERNAME_RULE, ensure_user
 
-        return ensure_user(
-            store=self.store, username=_text(username, "username").strip(), now=datetime.now(UTC)
-        )
+        name = _text(username, "username").strip()
+        if not USERNAME_PATTERN.fullmatch(name):
+            raise InvalidArgument(f"username {name!r}: {USERNAME_RULE}")
+        return ensure_user(store=self.store, username=name, now=datetime.now(UTC))
 
     def _user(self, user: User | str) -> User:
         return user if isinstance(user, User) else self.user(user)
@@ -384,20 +385,23 @@ class Paperscope:
     ) -> LibraryItem:
         """Save a paper to a reader's library (again: given tags and note replace the
         old ones, omitted ones stay)."""
-        from paperscope.store.library import save_paper
+        from paperscope.store.library import InvalidTags, save_paper
 
         owner = self._user(user)
         paper = self.paper(paper_id)
         if isinstance(tags, str):
             tags = tags.split(",")
-        return save_paper(
-            store=self.store,
-            user_id=owner.user_id,
-            paper_id=paper.paper_id,
-            now=datetime.now(UTC),
-            tags=tags,
-            note=note,
-        )
+        try:
+            return save_paper(
+                store=self.store,
+                user_id=owner.user_id,
+                paper_id=paper.paper_id,
+                now=datetime.now(UTC),
+                tags=tags,
+                note=note,
+            )
+        except InvalidTags as exc:
+            raise InvalidArgument(f"tags: {exc}") from None
 
     def recommend(
         self, user: User | str, *, tag: str | None = None, window: str = "week", limit: int = 20
@@ -495,6 +499,8 @@ def _text(value: object, name: str, *, allow_empty: bool = False) -> str:
 
 
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    if not isinstance(value, (str, list, tuple)):
+        raise InvalidArgument(f"give names as text or a list of text, not {type(value).__name__}")
     items = [value] if isinstance(value, str) else list(value)
     return tuple(s.strip() for s in items if isinstance(s, str) and s.strip())
 
@@ -502,6 +508,8 @@ def _names(value: str | Sequence[str]) -> tuple[str, ...]:
 def _date(value: date | str | None, name: str) -> date | None:
     if value is None or isinstance(value, date):
         return value
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{name} must be a date or text such as 2024-10-25, not {value!r}")
     if not value.strip():
         return None
     try:

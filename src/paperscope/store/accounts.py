@@ -5,6 +5,7 @@ compares hashes only."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,13 @@ _TOKEN_TOUCH_INTERVAL = timedelta(hours=1)
 
 class DuplicateUsername(Exception):
     """The username is taken (compared case-insensitively)."""
+
+
+# Who may be named what: the sign-up page, `paperscope users add` and the Python API.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
+USERNAME_RULE = (
+    "Usernames are 2–32 letters, digits, '.', '_' or '-', starting with a letter or digit."
+)
 
 
 def _user(row: Any) -> User:

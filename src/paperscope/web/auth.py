@@ -30,7 +30,6 @@ from paperscope.web.security import (
     new_csrf_secret,
 )
 
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_PREFIX = "ps_"
 LOCAL_USERNAME = "local"
@@ -66,11 +65,8 @@ check_password_rules = _check_password_rules
 
 def sign_up(*, store: Store, username: str, email: str, password: str) -> User:
     username = username.strip()
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise AuthError(
-            "Usernames are 2–32 letters, digits, '.', '_' or '-', starting with a letter or digit.",
-            "username",
-        )
+    if not accounts.USERNAME_PATTERN.fullmatch(username):
+        raise AuthError(accounts.USERNAME_RULE, "username")
     email = _checked_email(email.strip())
     _check_password_rules(password)
     try:
