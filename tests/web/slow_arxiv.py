@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,7 +36,15 @@ class SlowArxiv:
             self.open += 1
             self.seen += 1
             self.most_open = max(self.most_open, self.open)
-        time.sleep(SLOW_SECONDS)
+        # Open until the client gives up and closes (or SLOW_SECONDS pass): a fetch the
+        # client dropped must not count as open, or a late fetch that took the freed
+        # slot would look like one too many.
+        conn.settimeout(SLOW_SECONDS)
+        try:
+            while conn.recv(65536):  # the request, then b"" once the client closes
+                pass
+        except OSError:  # the timeout, or a reset
+            pass
         conn.close()
         with self.lock:
             self.open -= 1
