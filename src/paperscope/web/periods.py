@@ -25,6 +25,7 @@ __all__ = [
     "parse_day",
     "parse_month",
     "parse_week",
+    "period_of",
     "switched_period",
     "week_period",
 ]
@@ -76,13 +77,14 @@ def switched_period(period: Period, kind: PeriodKind, *, today: date) -> Period 
     holds_today = period.start <= today <= period.end
     try:
         if holds_today or period.kind == "day" or kind == "day":
-            return _period_of(kind, today if holds_today else period.start)
-        return _period_of(kind, period.start + timedelta(days=3))
+            return period_of(kind, today if holds_today else period.start)
+        return period_of(kind, period.start + timedelta(days=3))
     except OverflowError:
         return None
 
 
-def _period_of(kind: PeriodKind, day: date) -> Period:
+def period_of(kind: PeriodKind, day: date) -> Period:
+    """The day, ISO week or month holding ``day`` (OverflowError past the calendar)."""
     if kind == "day":
         return day_period(day)
     return week_period(day) if kind == "week" else month_period(day)

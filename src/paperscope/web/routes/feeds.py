@@ -13,7 +13,7 @@ from fastapi import Query, Request, Response
 from paperscope.config import Settings
 from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, not_modified, render_feed
 from paperscope.models import SearchQuery
-from paperscope.periods import Period, PeriodKind, day_period, month_period, week_period
+from paperscope.periods import Period, PeriodKind, day_period
 from paperscope.rank.trending import rank_trending
 from paperscope.search.service import SearchService
 from paperscope.store import Store
@@ -24,6 +24,7 @@ from paperscope.store.subscriptions import (
 )
 from paperscope.web.deps import SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
+from paperscope.web.periods import period_of
 from paperscope.web.routing import Routes
 
 routes = Routes()
@@ -107,7 +108,7 @@ def _feed_period(kind: PeriodKind, day: date | None) -> Period | None:
     if day is None:
         return None
     try:
-        return {"day": day_period, "week": week_period, "month": month_period}[kind](day)
+        return period_of(kind, day)
     except OverflowError:
         return day_period(day)  # a week past the calendar's end: that day alone
 
