@@ -521,3 +521,14 @@ def test_compacting_a_base_and_delta_builds_one_graph(tmp_path: Path) -> None:
     for row in (1500, 2499, 2500, 2999):
         assert index.search(vectors[row], 1)[0][0] == ids[row]
     np.testing.assert_allclose(index.vectors(ids[1500:]), vectors[1500:], atol=2e-3)
+
+
+def test_every_row_added_to_a_graph_is_found_by_its_own_vector() -> None:
+    """usearch's concurrent add can strand a few rows where no search reaches them
+    (about 4 of 1,500 such random rows per build): the graph adds those again."""
+    for seed in range(5):
+        vectors = _unit(1500, seed=seed)
+        graph = dense.HnswGraph.create(DIM)
+        graph.upsert(np.arange(1500, dtype=np.int64), vectors)
+        for row in range(1500):
+            assert graph.search(vectors[row], 1)[0][0] == row, f"seed {seed}: row {row} lost"
