@@ -30,11 +30,11 @@ def test_page_and_json_twin_show_the_same_papers(client: TestClient) -> None:
 
 def test_day_navigation_links_neighbouring_days(client: TestClient) -> None:
     data = client.get(f"/api/v1/daily/{HF_DAY}").json()
-    assert data["prev_url"] == "/daily/2024-10-24"  # the old-style paper's feed day
+    assert data["prev_url"] == "/api/v1/daily/2024-10-24"  # the old-style paper's feed day
     assert data["next_url"] is None
     earlier = client.get("/api/v1/daily/2024-10-24").json()
     assert [i["paper_id"] for i in earlier["items"]] == ["hep-th/9901001"]
-    assert earlier["next_url"] == f"/daily/{HF_DAY}"
+    assert earlier["next_url"] == f"/api/v1/daily/{HF_DAY}"
 
 
 def test_week_and_month_views(client: TestClient) -> None:

@@ -66,7 +66,9 @@ def test_switch_leads_to_the_period_holding_the_anchor(
     expected = {"day": day or path, "week": week or path, "month": month or path}
     assert _switch(client.get(path).text) == expected
     data = client.get("/api/v1" + path).json()
-    assert {k: data[f"{k}_url"] for k in expected} == expected
+    assert {k: data[f"{k}_url"] for k in expected} == {
+        k: "/api/v1" + url for k, url in expected.items()
+    }
     for url in expected.values():
         page = client.get(url)
         assert page.status_code == 200 and "is in the future" not in page.text, url
@@ -111,11 +113,17 @@ def test_calendar_end_links_are_padded(client: TestClient) -> None:
         "week": "/daily/week/0001-W01",
         "month": "/daily/month/0001-01",
     }
-    assert client.get("/api/v1/daily/month/0001-02").json()["prev_url"] == "/daily/month/0001-01"
-    assert client.get("/api/v1/daily/week/0001-W02").json()["prev_url"] == "/daily/week/0001-W01"
+    assert (
+        client.get("/api/v1/daily/month/0001-02").json()["prev_url"]
+        == "/api/v1/daily/month/0001-01"
+    )
+    assert (
+        client.get("/api/v1/daily/week/0001-W02").json()["prev_url"]
+        == "/api/v1/daily/week/0001-W01"
+    )
     # The ISO week of 31 December 9999 ends in year 10000: no link to it.
     last = client.get("/api/v1/daily/9999-12-31").json()
-    assert last["week_url"] is None and last["month_url"] == "/daily/month/9999-12"
+    assert last["week_url"] is None and last["month_url"] == "/api/v1/daily/month/9999-12"
     assert _switch(client.get("/daily/9999-12-31").text)["week"] is None
 
 
@@ -129,16 +137,21 @@ def test_filters_survive_moving_between_periods(client: TestClient) -> None:
         "month": f"/daily/month/2024-10{query}",
     }
     data = client.get(f"/api/v1/daily/2024-10-24{query}").json()
-    assert data["next_url"] == f"/daily/{HF_DAY}{query}"
-    assert data["week_url"] == f"/daily/week/2024-W43{query}"
+    assert data["next_url"] == f"/api/v1/daily/{HF_DAY}{query}"
+    assert data["week_url"] == f"/api/v1/daily/week/2024-W43{query}"
     assert client.get(f"/api/v1/daily/{HF_DAY}?has_code=true").json()["prev_url"] == (
-        "/daily/2024-10-24?has_code=true"
+        "/api/v1/daily/2024-10-24?has_code=true"
     )
     week = client.get("/daily/week/2024-W44?sort=trending").text
     assert _arrows(week)[0] == "/daily/week/2024-W43?sort=trending"
     # Defaults stay out of the links; the page number never carries over.
     plain = client.get("/api/v1/daily/2024-10-24?sort=upvotes&page=2").json()
-    assert plain["next_url"] == f"/daily/{HF_DAY}" and plain["day_url"] == "/daily/2024-10-24"
+    assert plain["next_url"] == f"/api/v1/daily/{HF_DAY}"
+    assert plain["day_url"] == "/api/v1/daily/2024-10-24"
+    # A page asked for JSON links the JSON of its neighbours.
+    same = client.get("/daily/2024-10-24?sort=upvotes&format=json").json()
+    assert same["next_url"] == f"/daily/{HF_DAY}?format=json"
+    assert same["week_url"] == "/daily/week/2024-W43?format=json"
 
 
 @pytest.mark.parametrize(

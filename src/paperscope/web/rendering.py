@@ -66,6 +66,17 @@ def query_url(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def twin_url(request: Request, page_url: str | None) -> str | None:
+    """A link to another page that has a JSON twin, in the form this request came in:
+    the twin's API path (``/api/v1`` + the page's path) for an API call, the page with
+    ``format=json`` for a page asked for JSON, else the page itself."""
+    if page_url is None or not wants_json(request):
+        return page_url
+    if request.url.path.startswith("/api/"):
+        return "/api/v1" + page_url
+    return page_url + ("&" if "?" in page_url else "?") + "format=json"
+
+
 def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env

@@ -28,7 +28,7 @@ from paperscope.web.periods import (
     parse_week,
     switched_period,
 )
-from paperscope.web.rendering import render
+from paperscope.web.rendering import render, twin_url
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import DailyPage, PaperCard, TrendingPage
 from paperscope.web.views import (
@@ -195,11 +195,11 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
         start=period.start,
         end=period.end,
         sort=sort,
-        prev_url=prev_path + query if prev_path else None,
-        next_url=next_path + query if next_path else None,
-        day_url=_switch_url(period, "day", query),
-        week_url=_switch_url(period, "week", query),
-        month_url=_switch_url(period, "month", query),
+        prev_url=twin_url(request, prev_path + query if prev_path else None),
+        next_url=twin_url(request, next_path + query if next_path else None),
+        day_url=twin_url(request, _switch_url(period, "day", query)),
+        week_url=twin_url(request, _switch_url(period, "week", query)),
+        month_url=twin_url(request, _switch_url(period, "month", query)),
         alert_label=alert_label,
         notice=notice,
         in_future=in_future,
