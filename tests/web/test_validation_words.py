@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from web_samples import csrf_of
 
 from paperscope.emails import InvalidEmail, normalise_email
-from paperscope.web.validation_messages import describe
+from paperscope.validation_words import describe
 
 
 def test_page_out_of_range_in_words(client: TestClient) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 
 from paperscope import __version__
 from paperscope.config import Settings
@@ -20,6 +23,7 @@ from paperscope.mcp_server.tools import register_tools
 from paperscope.models import User
 from paperscope.search.service import SearchService
 from paperscope.store import Store
+from paperscope.validation_words import describe
 
 __all__ = [
     "PATH",
@@ -38,9 +42,38 @@ finds related work; daily_papers and trending_papers show what is new and popula
 library_list, library_add and recommend act for the signed-in reader."""
 
 
+class _Server(MCPServer[Any]):
+    """The SDK's server, with a tool call's argument errors said in words: "limit must
+    be at most 100 (got 500)" rather than pydantic's report with its links."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(_argument_errors(name, exc.__cause__)) from None
+            raise
+
+
+def _argument_errors(tool: str, error: ValidationError) -> str:
+    said = []
+    for item in error.errors():
+        # Located as a request body's fields are, so that an argument called "query"
+        # is not taken for where the value came from.
+        text = describe({**item, "loc": ("body", *item["loc"])}, {}, as_named=True)
+        shown = repr(item.get("input"))
+        if item.get("type") != "missing" and len(shown) <= 60:
+            text += f" (got {shown})"
+        said.append(text)
+    # Worded as the SDK words the tools' own errors.
+    return f"Error executing tool {tool}: " + "; ".join(said) + "."
+
+
 def build_server(*, api: Paperscope, identity: Identity) -> MCPServer[Any]:
     """An MCP server whose tools answer from ``api`` for ``identity``."""
-    server: MCPServer[Any] = MCPServer(
+    server: MCPServer[Any] = _Server(
         name="paperscope",
         title="paperscope",
         instructions=INSTRUCTIONS,

@@ -12,10 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperscope.validation_words import field_name
 from paperscope.web.errors import ApiError, NotSignedIn, error_body
 from paperscope.web.rendering import render_error, wants_json
 from paperscope.web.signin_links import here, signin_url
-from paperscope.web.validation_messages import declared_bounds, field_details, field_name
+from paperscope.web.validation_messages import declared_bounds, field_details
 
 log = logging.getLogger("paperscope.web")
 

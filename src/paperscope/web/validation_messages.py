@@ -1,7 +1,7 @@
-"""Request validation failures said in words ("Page must be between 1 and 500")
-instead of the validator's own phrasing, for error pages and the API's ``message``.
-The API's ``details.fields`` keep the machine-readable parts: the field, the error
-type and its limits."""
+"""Request validation failures said in words for error pages and the API's
+``message`` (the wording: paperscope/validation_words.py). The API's
+``details.fields`` keep the machine-readable parts: the field, the error type and its
+limits."""
 
 from __future__ import annotations
 
@@ -11,39 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 
-_LOCATIONS = ("body", "query", "path", "header", "cookie")
-
-
-# Words a label spells its own way.
-_SPELLING = {"arxiv": "arXiv", "doi": "DOI", "url": "URL"}
-
-
-def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    # A field typed as a union gets one error per member, each located under the
-    # member's schema tag ("literal['bibtex','ris']", "function-after[...]"); the
-    # field is the same.
-    # Only the first part names where the value was (a JSON field may itself be
-    # called "body").
-    rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
-    parts = [str(part) for part in rest if not _is_tag(part)]
-    return ".".join(parts) or "request"
-
-
-def _is_tag(part: object) -> bool:
-    return isinstance(part, str) and "[" in part and part.endswith("]")
-
-
-def _label(field: str) -> str:
-    """``date_from`` -> "Date from"; ``texts.0`` -> "Texts item 1"; ``arxiv_id`` ->
-    "arXiv id"."""
-    words = []
-    for part in field.split("."):
-        if part.isdigit():
-            words.append(f"item {int(part) + 1}")
-        else:
-            words.extend(_SPELLING.get(word, word) for word in part.split("_"))
-    text = " ".join(words)
-    return text if text.startswith("arXiv") else text[:1].upper() + text[1:]
+from paperscope.validation_words import describe, field_name
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -70,75 +38,6 @@ def declared_bounds(request: Request, name: str) -> dict[str, Any]:
                         bounds[key] = getattr(item, key)
             return bounds
     return {}
-
-
-def _range(label: str, bounds: Mapping[str, Any]) -> str | None:
-    low = bounds.get("ge", bounds.get("gt"))
-    high = bounds.get("le", bounds.get("lt"))
-    if "ge" in bounds and "le" in bounds:
-        return f"{label} must be between {low} and {high}"
-    if high is not None and low is None:
-        return f"{label} must be {'at most' if 'le' in bounds else 'less than'} {high}"
-    if low is not None and high is None:
-        return f"{label} must be {'at least' if 'ge' in bounds else 'more than'} {low}"
-    if low is not None and high is not None:
-        return f"{label} must be more than {low} and less than {high}"
-    return None
-
-
-_BY_TYPE = {
-    "missing": "{label} is required",
-    "int_parsing": "{label} must be a whole number",
-    "int_from_float": "{label} must be a whole number",
-    "float_parsing": "{label} must be a number",
-    "bool_parsing": "{label} must be true or false",
-    "bool_type": "{label} must be true or false",
-    "int_type": "{label} must be a whole number",
-    "float_type": "{label} must be a number",
-    "date_parsing": "{label} must be a date such as 2024-10-25",
-    "date_from_datetime_parsing": "{label} must be a date such as 2024-10-25",
-    "datetime_parsing": "{label} must be a date and time such as 2024-10-25T08:00:00Z",
-    "string_too_long": "{label} must be at most {max_length} {characters}",
-    "string_too_short": "{label} must be at least {min_length} {characters}",
-    "too_long": "{label} must have at most {max_length} {items}",
-    "too_short": "{label} must have at least {min_length} {items}",
-    "literal_error": "{label} must be one of {expected}",
-    "enum": "{label} must be one of {expected}",
-    "string_type": "{label} must be text",
-    "list_type": "{label} must be a list",
-    "json_invalid": "The request body is not valid JSON",
-    "model_attributes_type": "The request body must be a JSON object",
-    "dict_type": "{label} must be a JSON object",
-    "extra_forbidden": "{label} is not a known field",
-}
-_BOUNDED = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
-
-
-def describe(error: Mapping[str, Any], bounds: Mapping[str, Any]) -> str:
-    """One validation error as a sentence, e.g. "Page must be between 1 and 500"."""
-    field = field_name(error.get("loc", ()))
-    label = "The request body" if field == "request" else _label(field)
-    kind = str(error.get("type", ""))
-    ctx = dict(error.get("ctx") or {})
-    if kind in _BOUNDED:
-        said = _range(label, {**ctx, **bounds})
-        if said:
-            return said
-    template = _BY_TYPE.get(kind)
-    if template:
-        # "at least 1 character", "at most 2 items"
-        count = ctx.get("min_length", ctx.get("max_length"))
-        one = count == 1
-        try:
-            return template.format(
-                label=label,
-                characters="character" if one else "characters",
-                items="item" if one else "items",
-                **ctx,
-            )
-        except (KeyError, IndexError):
-            pass
-    return f"{label}: {error.get('msg', 'not valid')}"
 
 
 def field_details(error: Mapping[str, Any], bounds: Mapping[str, Any]) -> dict[str, Any]:

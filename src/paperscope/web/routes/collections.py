@@ -35,6 +35,7 @@ from paperscope.store.collections import (
     update_collection,
 )
 from paperscope.store.database import MAX_ROW_ID
+from paperscope.validation_words import describe
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, NotFound
@@ -61,7 +62,6 @@ from paperscope.web.rendering import (
 from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
 from paperscope.web.routes.references import ExportFormat, _download
 from paperscope.web.routing import Routes
-from paperscope.web.validation_messages import describe
 from paperscope.web.views import cards_for, holding_links, load_paper
 
 routes = Routes()
