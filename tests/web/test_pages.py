@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from web_samples import HF_DAY
+
+from paperscope.models import Paper
+from paperscope.store import Store
+from paperscope.store.accounts import create_user
+from paperscope.store.papers import upsert_papers
+from paperscope.store.upvotes import toggle_upvote
 
 
 def test_home_falls_back_to_latest_day_and_says_so(client: TestClient) -> None:
@@ -175,3 +183,36 @@ def test_a_json_twin_pages_on_in_json(client: TestClient) -> None:
     assert second.json()["pagination"]["prev"] == "/categories/cs?limit=2&format=json"
     html = client.get("/categories/cs", params={"limit": 2}).text
     assert 'href="/categories/cs?limit=2&amp;page=2"' in html
+
+
+def test_trending_with_code_lists_only_papers_with_code(
+    client: TestClient, loaded_store: Store
+) -> None:
+    coded = [
+        Paper(
+            paper_id=f"2410.9000{i}",
+            title=f"Coded {i}",
+            code_url=f"https://github.com/lab/coded-{i}",
+            feed_date=HF_DAY,
+            submitted_at=datetime(2024, 10, 24, i, tzinfo=UTC),
+            source="hf-daily",
+        )
+        for i in (1, 2)
+    ]
+    upsert_papers(store=loaded_store, papers_in=coded)
+    now = datetime.now(UTC)
+    reader = create_user(store=loaded_store, username="r", email=None, password_hash=None, now=now)
+    toggle_upvote(store=loaded_store, user_id=reader.user_id, paper_id="2410.17243", now=now)
+    # Activity, but none of it on a paper with code: the latest papers with code instead.
+    fallback = client.get("/api/v1/trending?window=day&has_code=true").json()
+    assert fallback["notice"] == (
+        "No paper with code has been upvoted, saved or submitted in the last day; "
+        "showing the latest papers with code instead."
+    )
+    assert [p["paper_id"] for p in fallback["items"]] == ["2410.90002", "2410.90001"]
+    toggle_upvote(store=loaded_store, user_id=reader.user_id, paper_id="2410.90001", now=now)
+    ranked = client.get("/api/v1/trending?window=day&has_code=true").json()
+    assert ranked["notice"] is None
+    assert [p["paper_id"] for p in ranked["items"]] == ["2410.90001"]
+    both = client.get("/api/v1/trending?window=day").json()
+    assert {p["paper_id"] for p in both["items"]} == {"2410.17243", "2410.90001"}

@@ -307,20 +307,22 @@ def trending(
 ) -> Response:
     """Papers ranked by time-decayed activity (formula: docs/web.md)."""
     # The same for every reader at one data version, within a minute of decay.
-    ranked = memo_for(store, "feeds", FEED_MEMO_SIZE).get_or_compute(
-        ("trending", window, int(time.time() // 60)),
+    memo = memo_for(store, "feeds", FEED_MEMO_SIZE)
+    where = (window, int(time.time() // 60))
+    ranked = memo.get_or_compute(
+        ("trending", *where),
         lambda: rank_trending(store=store, window=window, now=datetime.now(UTC)),
     )
     notice = None
     ids = [t.paper_id for t in ranked]
     if has_code:
-        with_code = paper_ids_with_code(store)
-        ids = [pid for pid in ids if pid in with_code]
+        ids = memo.get_or_compute(("trending with code", *where), lambda: _with_code(store, ids))
     scores = {t.paper_id: t.score for t in ranked}
     if not ids:
+        kind = " with code" if has_code and ranked else ""
         notice = (
-            f"Nothing has been upvoted, saved or submitted in the last {window}; "
-            "showing the latest papers instead."
+            f"No paper{kind} has been upvoted, saved or submitted in the last {window}; "
+            f"showing the latest papers{kind} instead."
         )
         ids, _ = list_feed(
             store=store,
@@ -346,6 +348,11 @@ def trending(
         notice=notice,
     )
     return render(request, "trending.html", {"nav_id": "trending"}, json_model=model)
+
+
+def _with_code(store: Store, ids: list[str]) -> list[str]:
+    with_code = paper_ids_with_code(store)
+    return [pid for pid in ids if pid in with_code]
 
 
 def _sorted_cards(
