@@ -134,6 +134,11 @@ def test_single_user_mode_needs_no_sign_in(settings: Settings, loaded_store: Sto
             "/api/v1/library/2410.17243", json={"tags": ["later"]}, headers={"X-CSRF-Token": token}
         )
         assert r.status_code == 200 and r.json()["tags"] == ["later"]
+        # every request acts as the local user: a bodyless write still needs the token
+        r = c.delete("/api/v1/library/2410.17243")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
+        r = c.delete("/api/v1/library/2410.17243", headers={"X-CSRF-Token": token})
+        assert r.status_code == 204
 
 
 def test_default_secret_refused_outside_dev_mode(settings: Settings, loaded_store: Store) -> None:

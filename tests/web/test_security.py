@@ -160,3 +160,20 @@ def test_anonymous_json_calls_need_no_csrf_token_but_forms_do(client: TestClient
         "/api/v1/collections", content=b'{"title": "x"}', headers={"content-type": "text/plain"}
     )
     assert r.status_code == 403  # a body another site's form could send: the token rules
+
+
+def test_anonymous_calls_without_a_body_are_answered_not_signed_in(client: TestClient) -> None:
+    """A DELETE or a bare POST from a script without a session is not a form either:
+    it gets the 401 that says what is missing, not a CSRF refusal."""
+    for method, path in (
+        ("DELETE", "/api/v1/library/2410.17243"),
+        ("DELETE", "/api/v1/papers/2410.17243/upvote"),
+        ("DELETE", "/api/v1/follows?kind=author&name=Ada%20Lovelace"),
+        ("POST", "/api/v1/collections/1/upvote"),
+        ("POST", "/api/v1/account/email/verify"),
+    ):
+        r = client.request(method, path)
+        assert r.status_code == 401, (method, path, r.text)
+        assert r.json()["error"]["code"] == "not_signed_in"
+    r = client.post("/api/v1/collections/1/upvote", headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "cross_origin"

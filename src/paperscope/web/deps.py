@@ -110,13 +110,24 @@ def _token_call(request: Request) -> bool:
 
 
 def _sessionless_json(request: Request) -> bool:
-    """True for a JSON request without a session cookie. Another site's page cannot
-    send a JSON body without a CORS preflight, which this server never grants, and
-    with no session there is no sign-in for a forged request to borrow: a script
-    calling the API anonymously (a password reset, or a write that needs an account
-    and is answered 401) needs no CSRF token."""
+    """True for a JSON request, or one with no body at all (a DELETE, a bare POST),
+    without a session cookie. Another site's page cannot send a JSON body without a
+    CORS preflight, which this server never grants, and with no session there is no
+    sign-in for a forged request to borrow: a script calling the API anonymously (a
+    password reset, or a write that needs an account and is answered 401) needs no
+    CSRF token. A bodyless request stays checked in single-user mode, where every
+    request acts as the local user and a plain cross-site POST could borrow it."""
+    if SESSION_COOKIE in request.cookies:
+        return False
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return kind == "application/json" and SESSION_COOKIE not in request.cookies
+    if kind == "application/json":
+        return True
+    bodyless = (
+        not kind
+        and request.headers.get("content-length", "0").strip() == "0"
+        and "transfer-encoding" not in request.headers
+    )
+    return bodyless and request.app.state.local_user is None
 
 
 async def verify_csrf(request: Request) -> None:
