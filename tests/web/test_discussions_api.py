@@ -233,6 +233,13 @@ def test_moderation_needs_an_admin(
     assert bob.get(f"/api/v1/papers/{PAPER}/comments").json()["items"][0]["state"] == "hidden"
     shown = bob.delete(f"/api/v1/comments/{cid}/hide", headers=_api(bob)).json()
     assert shown["state"] == "visible"
+    dismissed = bob.delete(f"/api/v1/comments/{cid}/reports", headers=_api(bob))
+    assert dismissed.json() == {"comment_id": cid, "dismissed": 0}  # hiding settled them
+    for path in ("/api/v1/comments/424242/reports", "/api/v1/comments/424242/hide"):
+        none = bob.delete(path, headers=_api(bob))
+        assert none.status_code == 404 and none.json()["error"]["code"] == "not_found", path
+    form = bob.post("/admin/comments/424242/dismiss", data={"csrf_token": csrf_of(bob)})
+    assert form.status_code == 404
 
     banned = bob.post("/api/v1/users/alice/ban", json={"reason": "spam"}, headers=_api(bob))
     assert banned.json() == {"username": "alice", "banned": True}

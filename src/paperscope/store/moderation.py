@@ -163,6 +163,8 @@ def set_hidden(*, store: Store, comment_id: int, hidden: bool, by: int, now: dat
 def dismiss_reports(*, store: Store, comment_id: int, now: datetime) -> int:
     """Settle a comment's open reports without hiding it; returns how many."""
     with store.write() as conn:
+        if load_comment(conn, comment_id) is None:
+            raise CommentNotFound(f"There is no comment {comment_id}.")
         return _resolve(conn, comment_id, now)
 
 

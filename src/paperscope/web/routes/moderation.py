@@ -130,7 +130,7 @@ def api_unhide(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Respons
 def api_dismiss(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     """Settle the open reports without hiding the comment."""
     require_admin(user)
-    count = dismiss_reports(store=store, comment_id=comment_id, now=now_utc())
+    count = refusals(lambda: dismiss_reports(store=store, comment_id=comment_id, now=now_utc()))
     return json_response({"comment_id": comment_id, "dismissed": count})
 
 
@@ -197,7 +197,7 @@ def hide_form(
 @routes.page("/admin/comments/{comment_id}/dismiss", methods=["POST"], csrf=True)
 def dismiss_form(comment_id: RowId, store: StoreDep, user: CurrentUser) -> Response:
     require_admin(user)
-    dismiss_reports(store=store, comment_id=comment_id, now=now_utc())
+    refusals(lambda: dismiss_reports(store=store, comment_id=comment_id, now=now_utc()))
     return RedirectResponse(f"{QUEUE}?done=dismissed", status_code=303)
 
 
