@@ -42,6 +42,9 @@ def test_respelling_offered_beside_results_only_for_plain_words(tmp_path: Path) 
     assert respelling_to_offer("memroy barriers", count, beside_results=True) == ("memory barriers")
     # Syntax could mean something else respelled: only when nothing matched.
     assert respelling_to_offer('"memroy" barriers', count, beside_results=True) is None
+    # A query made only of filters has no words to respell.
+    assert respelling_to_offer("au:memroy", count, beside_results=True) is None
+    assert respelling_to_offer("cat:cs.memroy", count, beside_results=True) is None
     assert respelling_to_offer('"memroy" barriers', count, beside_results=False) == (
         "memory barriers"
     )

@@ -25,7 +25,7 @@ def respelling_to_offer(
     usually not the ones meant). None for an arXiv id or DOI."""
     if identify(text) is not None:  # an id or DOI is not words to respell
         return None
-    if beside_results and broader_query(text) is not None:
+    if beside_results and not _plain_words(text):
         return None
     return spelling_suggestion(text, document_count)
 
@@ -68,6 +68,13 @@ def _edits(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
     inserts = {a + c + b for a, b in splits for c in _LETTERS}
     return (deletes | swaps | replaces | inserts) - {word}
+
+
+def _plain_words(text: str) -> bool:
+    """True when ``text`` is nothing but words to search (a query made only of filters,
+    such as ``cat:cs.CV`` or ``au:hinton``, has none)."""
+    plain = parse_query(text).semantic_text
+    return bool(plain) and plain == " ".join(text.split())
 
 
 def broader_query(text: str) -> str | None:
