@@ -100,6 +100,20 @@ def test_count_facets_and_links(searchable: TestClient) -> None:
     assert form.status_code == 200 and 'value="language model"' in form.text
 
 
+def test_facet_and_suggestion_links_keep_the_other_choices(searchable: TestClient) -> None:
+    params = {"q": "language model", "limit": "5", "sort": "newest", "has_code": "false"}
+    data = searchable.get("/api/v1/search", params=params).json()
+    assert data["has_code"] is False
+    link = parse_qs(urlsplit(data["facets"]["categories"][0]["url"]).query)
+    assert link["limit"] == ["5"] and link["sort"] == ["newest"] and "has_code" not in link
+    assert "page" not in link  # a narrower search starts at its first page
+    coded = {"q": "memroy", "has_code": "true", "category": "math.AG"}
+    data = searchable.get("/api/v1/search", params=coded).json()
+    assert data["has_code"] is True and data["total"] == 0
+    for suggestion in data["suggestions"]:
+        assert parse_qs(urlsplit(suggestion["url"]).query)["has_code"] == ["true"]
+
+
 def test_no_results_page_suggests_a_way_out(searchable: TestClient) -> None:
     params = {"q": "memroy", "category": "math.AG"}
     data = searchable.get("/api/v1/search", params=params).json()

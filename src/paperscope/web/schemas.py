@@ -193,6 +193,7 @@ class SearchPage(PaperList):
     date_from: date | None = Field(None, alias="from")
     date_to: date | None = Field(None, alias="to")
     sort: str
+    has_code: bool = False
     total: int = Field(0, description="Papers that match (pagination.total is the same)")
     total_is_estimate: bool = Field(
         False, description="True when total is a lower bound (shown as 'about N')"

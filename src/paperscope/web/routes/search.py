@@ -38,6 +38,7 @@ SEARCH_LIMIT_MAX = 50
 MAX_QUERY_LENGTH = 500
 MAX_CHART_BARS = 120
 SEARCH_MEMO_SIZE = 256
+DEFAULT_LIMIT = 20
 
 
 @routes.twin(
@@ -55,7 +56,7 @@ def search(
     sort: Literal["relevance", "newest", "oldest", "citations"] = Query("relevance"),
     has_code: bool = Query(False, description="Only papers with a code link"),
     page: int = Query(1, ge=1, le=500),
-    limit: int = Query(20, ge=1, le=SEARCH_LIMIT_MAX),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=SEARCH_LIMIT_MAX),
 ) -> Response:
     """Hybrid (keyword + semantic) search. A plain `def`: FastAPI runs it in the
     thread pool, so the engine's blocking work never stalls the event loop."""
@@ -67,6 +68,7 @@ def search(
         date_from=date_from,
         date_to=date_to,
         sort=sort,
+        has_code=has_code,
         items=[],
         pagination=pagination(request, page=page, limit=limit, total=0),
     )
@@ -119,7 +121,7 @@ def search(
             model.items.append(found)
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
-    _describe(model, outcome, has_code=has_code)
+    _describe(model, outcome)
     return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
 
 
@@ -145,7 +147,7 @@ def _chart(facets: SearchFacets | None) -> dict[str, object] | None:
     return {"unit": "year", "bars": [(str(year), years.get(year, 0)) for year in span]}
 
 
-def _describe(model: SearchPage, outcome: SearchResults, *, has_code: bool) -> None:
+def _describe(model: SearchPage, outcome: SearchResults) -> None:
     """The honest count, facets, subscription links and, for no match, suggestions."""
     model.total = outcome.total
     model.total_is_estimate = outcome.total_is_estimate
@@ -161,7 +163,7 @@ def _describe(model: SearchPage, outcome: SearchResults, *, has_code: bool) -> N
             narrowed = filters | {
                 "from": model.date_from.isoformat() if model.date_from else None,
                 "to": model.date_to.isoformat() if model.date_to else None,
-                "has_code": "true" if has_code else None,
+                "has_code": "true" if model.has_code else None,
             }
             model.feed_url = "/search.atom?" + urlencode({k: v for k, v in narrowed.items() if v})
     spelled = _respelled(model, outcome)
@@ -172,7 +174,9 @@ def _describe(model: SearchPage, outcome: SearchResults, *, has_code: bool) -> N
 
 
 def _search_url(model: SearchPage, **changes: str | None) -> str:
-    """The HTML search page for this search with some parameters changed (None drops)."""
+    """The HTML search page for this search with some parameters changed (None drops);
+    the page number starts again, every other choice is kept."""
+    limit = model.pagination.limit
     params: dict[str, str | None] = {
         "q": model.q,
         "category": model.category,
@@ -180,6 +184,8 @@ def _search_url(model: SearchPage, **changes: str | None) -> str:
         "from": model.date_from.isoformat() if model.date_from else None,
         "to": model.date_to.isoformat() if model.date_to else None,
         "sort": model.sort if model.sort != "relevance" else None,
+        "has_code": "true" if model.has_code else None,
+        "limit": str(limit) if limit != DEFAULT_LIMIT else None,
     }
     params.update(changes)
     return "/search?" + urlencode({k: v for k, v in params.items() if v})
