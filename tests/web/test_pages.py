@@ -65,6 +65,12 @@ def test_pagination_has_next_links(client: TestClient) -> None:
         for i in client.get(f"/api/v1/daily/{HF_DAY}?limit=4&page={p}").json()["items"]
     }
     assert len(seen) == 9
+    # Past the end, "previous" leads back to the last page with papers.
+    beyond = client.get(f"/api/v1/daily/{HF_DAY}?limit=4&page=40").json()
+    assert beyond["items"] == [] and beyond["pagination"]["next"] is None
+    assert beyond["pagination"]["prev"] == f"/api/v1/daily/{HF_DAY}?limit=4&page=3"
+    empty = client.get(f"/api/v1/daily/{HF_DAY}?limit=30&page=7").json()
+    assert empty["pagination"]["prev"] == f"/api/v1/daily/{HF_DAY}?limit=30"
 
 
 def test_sorts_everywhere(client: TestClient) -> None:

@@ -258,12 +258,14 @@ def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagina
     last = max(1, -(-total // limit))
     # A JSON twin asked for with ?format=json pages on in JSON.
     kept = request.query_params.get("format")
+    # Past the end, "previous" is the last page that has papers.
+    back = min(page - 1, last)
     return Pagination(
         page=page,
         limit=limit,
         total=total,
         next=query_url(request, page=page + 1, format=kept) if page < last else None,
-        prev=query_url(request, page=page - 1 if page > 2 else None, format=kept)
+        prev=query_url(request, page=back if back > 1 else None, format=kept)
         if page > 1
         else None,
     )
