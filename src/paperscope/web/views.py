@@ -265,9 +265,7 @@ def pagination(request: Request, *, page: int, limit: int, total: int) -> Pagina
         limit=limit,
         total=total,
         next=query_url(request, page=page + 1, format=kept) if page < last else None,
-        prev=query_url(request, page=back if back > 1 else None, format=kept)
-        if page > 1
-        else None,
+        prev=query_url(request, page=back if back > 1 else None, format=kept) if page > 1 else None,
     )
 
 
