@@ -222,3 +222,13 @@ def test_trending_with_code_lists_only_papers_with_code(
     assert [p["paper_id"] for p in ranked["items"]] == ["2410.90001"]
     both = client.get("/api/v1/trending?window=day").json()
     assert {p["paper_id"] for p in both["items"]} == {"2410.17243", "2410.90001"}
+
+
+def test_a_feed_asked_for_two_periods_at_once_is_refused(client: TestClient) -> None:
+    got = client.get("/api/v1/daily?date=2024-10-25&week=2024-W43")
+    assert got.status_code == 422
+    error = got.json()["error"]
+    assert error["message"] == "Give one of date, week or month, not date and week."
+    assert [f["field"] for f in error["details"]["fields"]] == ["date", "week"]
+    page = client.get("/daily?week=2024-W43&month=2024-10")
+    assert page.status_code == 422 and "not week and month" in page.text

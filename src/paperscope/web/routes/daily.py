@@ -18,6 +18,7 @@ from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.store.paper_links import paper_ids_with_code
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
+from paperscope.web.errors import ApiError
 from paperscope.web.feed_links import daily_links, trending_links
 from paperscope.web.periods import (
     Period,
@@ -221,6 +222,15 @@ def home(
     month: str | None = Query(None, description="A month: 2024-10"),
 ) -> Response:
     """Today's feed; when today has no papers yet, the most recent day that has."""
+    given = [name for name, value in (("date", date_), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        said = f"Give one of date, week or month, not {' and '.join(given)}."
+        raise ApiError(
+            422,
+            "invalid_request",
+            said,
+            {"fields": [{"field": name, "type": "one_of", "message": said} for name in given]},
+        )
     if week:
         return _daily(feed, parse_week(week))
     if month:
