@@ -45,8 +45,18 @@ def test_respelling_offered_beside_results_only_for_plain_words(tmp_path: Path) 
     # A query made only of filters has no words to respell.
     assert respelling_to_offer("au:memroy", count, beside_results=True) is None
     assert respelling_to_offer("cat:cs.memroy", count, beside_results=True) is None
+    # When nothing matched, the respelling keeps the query's syntax as typed.
     assert respelling_to_offer('"memroy" barriers', count, beside_results=False) == (
-        "memory barriers"
+        '"memory" barriers'
+    )
+    assert respelling_to_offer("au:memroy", count, beside_results=False) == "au:memory"
+    assert respelling_to_offer(
+        'ti:"memroy barier" -memroy OR (barriers AND NOT memroy)', count, beside_results=False
+    ) == ('ti:"memory barrier" -memory OR (barriers AND NOT memory)')
+    # A category is a label: never respelled, and it does not block the words' respelling.
+    assert respelling_to_offer("cat:cs.memroy", count, beside_results=False) is None
+    assert respelling_to_offer("memroy cat:cs.memroy", count, beside_results=False) == (
+        "memory cat:cs.memroy"
     )
     # An id or a DOI is never respelled.
     assert respelling_to_offer("arXiv:2312.99999", count, beside_results=False) is None

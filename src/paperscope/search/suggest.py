@@ -4,12 +4,13 @@ syntax)."""
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 
 from paperscope.index.analysis import WORD, analyze_word
 from paperscope.search.identifiers import identify
-from paperscope.search.query import parse_query
+from paperscope.search.query import FIELD_NAMES, parse_query
 
 _LETTERS = string.ascii_lowercase
 MAX_WORD = 24  # longer "words" are not typos worth correcting
@@ -33,20 +34,46 @@ def respelling_to_offer(
 def spelling_suggestion(text: str, document_count: Callable[[str], int]) -> str | None:
     """``text`` with each word the index does not know replaced by the known word one
     edit away (delete, swap, replace or insert a letter) that most papers contain;
-    None when no word could be corrected. ``document_count`` gives the number of
-    papers holding an index token."""
-    words = WORD.findall(text.lower())[:MAX_WORDS]
-    changed = False
-    corrected: list[str] = []
-    for word in words:
-        tokens = analyze_word(word)
-        if not tokens or any(document_count(token) for token in tokens) or len(word) > MAX_WORD:
-            corrected.append(word)
-            continue
-        best = _best_neighbour(word, document_count)
-        changed = changed or best is not None
-        corrected.append(best or word)
-    return " ".join(corrected) if changed else None
+    None when no word could be corrected. The query's syntax is kept as typed: quotes,
+    operators and field prefixes stay, and a category (``cat:cs.CV``) is a label, never
+    respelled. ``document_count`` gives the number of papers holding an index token."""
+    budget, changed = MAX_WORDS, False
+
+    def word(match: re.Match[str]) -> str:
+        nonlocal budget, changed
+        typed = match.group()
+        budget -= 1
+        lowered = typed.lower()
+        tokens = analyze_word(lowered)
+        if budget < 0 or not tokens or len(lowered) > MAX_WORD:
+            return typed
+        if any(document_count(token) for token in tokens):
+            return typed
+        best = _best_neighbour(lowered, document_count)
+        if best is None:
+            return typed
+        changed = True
+        return best
+
+    def piece(match: re.Match[str]) -> str:
+        prefix = match.group("field")
+        field = FIELD_NAMES.get((prefix or "").lower())
+        if field == "categories":
+            return match.group()
+        value = WORD.sub(word, match.group("value"))
+        if prefix is None:
+            return value
+        if field is None:  # not a field to the query parser either: its words are words
+            prefix = WORD.sub(word, prefix)
+        return f"{prefix}:{value}"
+
+    respelled = _PIECE.sub(piece, text.strip())
+    return respelled if changed else None
+
+
+# A field-prefixed term (its value a word run or a quoted phrase), or anything else up
+# to the next space.
+_PIECE = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?P<value>"[^"]*"?|[^\s"]+|")')
 
 
 def _best_neighbour(word: str, document_count: Callable[[str], int]) -> str | None:
