@@ -62,13 +62,11 @@ def test_text_contrast_is_aa(server: str, browser: Any, scheme: str, tmp_path: P
         context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
         page = context.new_page()
         for path in PUBLIC_PAGES:
-            page.goto(server + path)
-            page.wait_for_load_state("networkidle")
+            page.goto(server + path)  # to "load": deferred scripts (KaTeX) have run
             failures += [f"{path} {t}" for t in page.evaluate(CONTRAST_JS) if t["ratio"] < AA]
         _sign_up_and_upvote(page, server) if width == 1280 else None
         for path in [*SIGNED_IN_PAGES, "/daily/2024-10-25"] if width == 1280 else []:
-            page.goto(server + path)
-            page.wait_for_load_state("networkidle")
+            page.goto(server + path)  # to "load": deferred scripts (KaTeX) have run
             failures += [f"{path} {t}" for t in page.evaluate(CONTRAST_JS) if t["ratio"] < AA]
         page.screenshot(path=str(tmp_path / f"daily-{width}-{scheme}.png"))
         context.close()
@@ -90,7 +88,6 @@ def test_tap_targets_on_a_phone(server: str, browser: Any) -> None:
     failures: list[str] = []
     for path in PUBLIC_PAGES:
         page.goto(server + path)
-        page.wait_for_load_state("networkidle")
         for t in page.evaluate(MEASURE_JS, TARGETS):
             if t["height"] < 24:
                 failures.append(f"{path} {t}")
