@@ -87,3 +87,22 @@ def test_screenshots(server: str, browser: Any, scheme: str) -> None:
             assert overflow <= 1, f"{name} overflows by {overflow}px at {width}px"
             page.screenshot(path=str(ARTIFACTS / f"{name}-{device}-{scheme}.png"), full_page=False)
         context.close()
+
+
+def test_pictures_that_cannot_be_fetched_are_taken_out(server: str, browser: Any) -> None:
+    """Avatars and thumbnails come from Hugging Face; offline, none shows as broken."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    fetched: list[str] = []
+
+    def refuse(route: Any) -> None:
+        fetched.append(route.request.url)
+        route.abort()
+
+    page.route("https://**/*", refuse)
+    page.goto(server + "/daily/2024-10-25")
+    page.wait_for_function("() => !document.querySelector('.thumb, .has-thumb, img')")
+    page.goto(server + "/papers/2410.17243")
+    page.wait_for_function("() => document.querySelectorAll('img').length === 0")
+    assert any("huggingface.co" in url for url in fetched)
+    assert page.locator(".person", has_text="Zesen Cheng").is_visible()
+    page.close()

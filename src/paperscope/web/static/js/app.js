@@ -1,5 +1,6 @@
 // paperscope's only script. Everything works without it; it adds math rendering,
-// copy buttons and the CSRF header for htmx requests.
+// copy buttons, the CSRF header for htmx requests and the removal of pictures that
+// could not be fetched.
 (function () {
   "use strict";
 
@@ -62,7 +63,27 @@
     });
   }
 
+  // Avatars and thumbnails come from other sites (Hugging Face); one that cannot be
+  // fetched (a server or reader offline, a picture gone) is taken out rather than
+  // shown as a broken image.
+  function dropPicture(img) {
+    var card = img.closest(".has-thumb");
+    if (card) card.classList.remove("has-thumb");
+    var thumb = img.closest(".thumb");
+    (thumb || img).remove();
+  }
+  function dropBrokenPictures(root) {
+    root.querySelectorAll("img").forEach(function (img) {
+      if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) dropPicture(img);
+    });
+  }
+  // Errors do not bubble: listen in the capture phase for those still to come.
+  document.addEventListener("error", function (event) {
+    if (event.target instanceof HTMLImageElement) dropPicture(event.target);
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
+    dropBrokenPictures(document.body);
     foldOnPhone(document);
     renderMath(document.body);
     wireCopyButtons(document.body);
