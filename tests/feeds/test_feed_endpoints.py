@@ -65,6 +65,14 @@ def test_daily_feed_lists_todays_papers_by_upvotes(web: TestClient, kind: str) -
 
 
 @pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_a_feed_links_its_html_page_and_itself(web: TestClient, kind: str) -> None:
+    feed = _parse(web, f"/categories/hep-ph.{kind}")
+    assert feed.feed.link == "https://papers.example.org/categories/hep-ph"  # RSS <link> too
+    [self_link] = [link for link in feed.feed.links if link.rel == "self"]
+    assert self_link.href == f"https://papers.example.org/categories/hep-ph.{kind}"
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
 def test_category_and_author_feeds(web: TestClient, kind: str) -> None:
     category = _parse(web, f"/categories/hep-ph.{kind}")
     assert category.entries

@@ -71,10 +71,11 @@ def render_feed(
     fg.id(site_url(settings, info.self_path))
     fg.title(_clean(info.title))
     fg.subtitle(_clean(info.description))
-    fg.link(href=site_url(settings, info.page_path), rel="alternate", type="text/html")
     fg.link(
         href=site_url(settings, info.self_path), rel="self", type=MEDIA_TYPES[kind].split(";")[0]
     )
+    # The channel <link> of RSS is the last link added: the HTML page, not the feed itself.
+    fg.link(href=site_url(settings, info.page_path), rel="alternate", type="text/html")
     fg.language("en")
     fg.generator("paperscope")
     fg.updated(updated)
