@@ -61,6 +61,7 @@ def test_daily_feed_lists_todays_papers_by_upvotes(web: TestClient, kind: str) -
     assert first.link == "https://papers.example.org/papers/0704.0001"
     assert first.published_parsed[:3] == (2007, 4, 2)
     assert "perturbative quantum chromodynamics" in first.summary
+    assert [a.name for a in first.authors][:2] == ["C. Balázs", "E. L. Berger"]
     assert feed.feed.title.startswith("paperscope daily papers")
 
 

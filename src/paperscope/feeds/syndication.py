@@ -99,8 +99,11 @@ def _add_entry(fg: FeedGenerator, settings: Settings, paper: Paper) -> None:
     if summary:
         entry.summary(summary)
         entry.description(summary)
-    for name in paper.authors[:20]:
-        entry.author(name=_clean(name) or "unknown")
+    names = [_clean(name) or "unknown" for name in paper.authors[:20]]
+    for name in names:
+        entry.author(name=name)
+    if names:
+        entry.dc.dc_creator(names)  # RSS <author> needs an e-mail address: dc:creator instead
     for category in paper.categories:
         entry.category(term=category)
     entry.published(paper_date(paper))
