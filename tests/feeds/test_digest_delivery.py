@@ -61,6 +61,28 @@ def test_confirmed_subscriber_gets_one_correct_digest(
     assert len(smtp_sink.received) == 1
 
 
+def test_a_digest_is_dated_on_the_subscribers_own_calendar(
+    sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+) -> None:
+    subs.subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="tokyo@example.org",
+        spec=subs.make_spec(categories=["hep-ph"], time_zone="Asia/Tokyo"),
+        confirmed=True,
+    )
+    # the next 23:xx UTC (within a day of the sample's arrival): 08:xx the next day in Tokyo
+    now = datetime.now(UTC)
+    now += timedelta(hours=(23 - now.hour) % 24)
+    tokyo = (now + timedelta(hours=9)).date()
+    run_pass(store=sample_store, settings=mail_settings, force=True, now=now)
+    [mail] = smtp_sink.to("tokyo@example.org")
+    day = f"{tokyo:%A} {tokyo.day} {tokyo:%B %Y}"
+    assert mail.message["Subject"].endswith(f"({day})")
+    html, text = _html_and_text(mail)
+    assert text.startswith(f"paperscope · {day}") and day in html
+
+
 def test_nothing_is_sent_before_the_address_is_confirmed(
     sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
 ) -> None:

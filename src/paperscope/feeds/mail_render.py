@@ -19,6 +19,7 @@ import jinja2
 
 from paperscope.config import Settings
 from paperscope.feeds.content import Digest, DigestSection
+from paperscope.feeds.schedule import zone
 from paperscope.links import safe_url
 from paperscope.models import Paper
 
@@ -114,7 +115,12 @@ def digest_subject(digest: Digest) -> str:
     searches = [s for s in digest.sections if s.key == "search"]
     if len(digest.sections) == 1 and searches:
         return f"{n} new {noun} for your alert: {digest.subscription.spec.search_query}"
-    return f"Your paperscope digest: {n} {noun} ({_nice_date(digest.built_at)})"
+    return f"Your paperscope digest: {n} {noun} ({_nice_date(_local_time(digest))})"
+
+
+def _local_time(digest: Digest) -> datetime:
+    """When the digest was built, on the subscriber's clock (the day its period names)."""
+    return digest.built_at.astimezone(zone(digest.subscription.spec.time_zone))
 
 
 def _nice_date(moment: datetime) -> str:
@@ -141,7 +147,7 @@ def render_digest(
         "site_name": "paperscope",
         "site_url": site_url(settings, "/"),
         "subject": digest_subject(digest),
-        "date": _nice_date(digest.built_at),
+        "date": _nice_date(_local_time(digest)),
         "sections": _sections_view(settings, digest.sections),
         "paper_count": digest.paper_count,
         "email": digest.subscription.email,
