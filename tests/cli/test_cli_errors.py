@@ -28,3 +28,20 @@ def test_usage_errors_are_one_message(tmp_path: Path, args: list[str], message: 
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_data_folder_that_is_a_file_or_cannot_be_made_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from paperscope.cli import app
+    from paperscope.cli.common import run_app
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    for data_dir, message in (
+        (a_file, f"data folder {a_file} is a file"),
+        (a_file / "data", f"cannot create the data folder {a_file / 'data'}"),
+    ):
+        code = run_app(app, ["stats", "--data-dir", str(data_dir)])
+        err = " ".join(capsys.readouterr().err.split())
+        assert code == 2 and message in err

@@ -32,10 +32,24 @@ class UserError(Exception):
 
 def make_settings(data_dir: Path | None = None) -> Settings:
     try:
-        return Settings(data_dir=data_dir) if data_dir else Settings()
+        settings = Settings(data_dir=data_dir) if data_dir else Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         raise UserError(f"invalid setting {first['loc']}: {first['msg']}") from exc
+    _make_data_dir(settings.data_dir)
+    return settings
+
+
+def _make_data_dir(path: Path) -> None:
+    """Create the data folder, or say why it cannot be used (--data-dir naming a file)."""
+    if path.exists() and not path.is_dir():
+        raise UserError(
+            f"data folder {path} is a file; point --data-dir or PAPERSCOPE_DATA_DIR at a folder"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the data folder {path}: {exc.strerror}") from exc
 
 
 @contextmanager
