@@ -141,3 +141,12 @@ def test_eval_beir_names_a_missing_folder(
     code = run_app(app, ["eval", "beir", str(tmp_path)])
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and "is not a BEIR dataset folder" in err and "split name" not in err
+
+
+def test_search_refuses_a_date_range_ending_before_it_starts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ("search", "graphs", "--from", "2024-02-01", "--to", "2024-01-01")
+    code, out, err = _run(capsys, tmp_path / "data", *args)
+    assert code == 2 and out == ""
+    assert "--from 2024-02-01 is after --to 2024-01-01; swap them" in err

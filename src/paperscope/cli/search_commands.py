@@ -197,12 +197,15 @@ def search(
         raise UserError(f"--mode {mode!r}: use hybrid, bm25 or dense")
     if sort not in ("relevance", "newest", "oldest", "citations"):
         raise UserError(f"--sort {sort!r}: use relevance, newest, oldest or citations")
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    if start and end and start > end:
+        raise UserError(f"--from {date_from} is after --to {date_to}; swap them")
     query = SearchQuery(
         text=text,
         categories=tuple(category),
         authors=tuple(author),
-        date_from=_date(date_from, "--from"),
-        date_to=_date(date_to, "--to"),
+        date_from=start,
+        date_to=end,
         sort=sort,
         mode=mode,
         limit=limit,
