@@ -10,11 +10,14 @@ from feeds_helpers import SmtpSink
 
 from paperscope.config import Settings
 from paperscope.feeds import subscriptions as subs
+from paperscope.feeds.content import Digest, DigestItem, DigestSection
+from paperscope.feeds.digest import mail_links
+from paperscope.feeds.mail_render import render_digest
 from paperscope.feeds.runner import run_pass
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.outbox import count_by_state, list_messages
-from paperscope.store.papers import upsert_papers
+from paperscope.store.papers import get_papers, upsert_papers
 from paperscope.store.subscriptions import get_subscriber, get_subscription
 
 
@@ -81,6 +84,35 @@ def test_a_digest_is_dated_on_the_subscribers_own_calendar(
     assert mail.message["Subject"].endswith(f"({day})")
     html, text = _html_and_text(mail)
     assert text.startswith(f"paperscope · {day}") and day in html
+
+
+def test_a_digest_names_its_frequency_in_plain_words(
+    sample_store: Store, mail_settings: Settings
+) -> None:
+    subscription = subs.subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="w@example.org",
+        spec=subs.make_spec(categories=["hep-ph"], frequency="weekdays"),
+        confirmed=True,
+    ).subscription
+    [paper] = get_papers(store=sample_store, paper_ids=["0704.0001"])
+    digest = Digest(
+        subscription,
+        "2026-12-07",
+        (DigestSection("follow", "New in hep-ph", (DigestItem(paper),)),),
+        datetime(2026, 12, 7, 8, tzinfo=UTC),
+    )
+    message = render_digest(
+        settings=mail_settings,
+        digest=digest,
+        links=mail_links(mail_settings, subscription),
+        idempotency_key="digest:1:2026-12-07",
+    )
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Your weekday digest" in text and "Your weekday digest" in html
+    assert "weekdays digest" not in text + html
 
 
 def test_nothing_is_sent_before_the_address_is_confirmed(

@@ -140,6 +140,10 @@ def _sections_view(settings: Settings, sections: tuple[DigestSection, ...]) -> l
     ]
 
 
+# "Your weekday digest", not "Your weekdays digest".
+_FREQUENCY_WORDS = {"daily": "daily", "weekdays": "weekday", "weekly": "weekly"}
+
+
 def render_digest(
     *, settings: Settings, digest: Digest, links: MailLinks, idempotency_key: str
 ) -> EmailMessage:
@@ -151,7 +155,9 @@ def render_digest(
         "sections": _sections_view(settings, digest.sections),
         "paper_count": digest.paper_count,
         "email": digest.subscription.email,
-        "frequency": digest.subscription.spec.frequency,
+        "frequency": _FREQUENCY_WORDS.get(
+            digest.subscription.spec.frequency, digest.subscription.spec.frequency
+        ),
         "links": links,
     }
     message = _message(
