@@ -55,6 +55,7 @@ def test_confirmed_subscriber_gets_one_correct_digest(
     assert "Calculation of prompt diphoton production cross sections" in text
     assert "C. Balázs" in html and "https://arxiv.org/pdf/0704.0001" in html
     assert "https://papers.example.org/papers/0704.0001" in text
+    assert "arXiv: https://arxiv.org/abs/0704.0001" in text  # the plain-text part too
     assert "Trending today" in html and "New in hep-ph" in html
     assert "/subscriptions/manage/" in text and "/unsubscribe/" in html
 
