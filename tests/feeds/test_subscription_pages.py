@@ -12,6 +12,7 @@ from feeds_helpers import SmtpSink
 
 from paperscope.config import Settings
 from paperscope.feeds.runner import run_pass
+from paperscope.feeds.subscriptions import make_spec, subscribe
 from paperscope.store import Store
 from paperscope.store.subscriptions import get_subscriber, list_subscriptions
 from paperscope.web.app import create_app
@@ -203,3 +204,14 @@ def test_a_refused_alert_keeps_the_form_and_says_why(web: TestClient) -> None:
         if "time_zone" in changed:  # what the reader typed is still there
             assert 'value="Mars/Olympus"' in r.text and 'value="diphoton production"' in r.text
     assert web.get("/settings/subscriptions?format=json").json()["subscriptions"] == []
+
+
+def test_the_confirmation_mail_describes_the_whole_subscription(
+    sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+) -> None:
+    spec = make_spec(search="diphoton", categories=["hep-ph"], frequency="weekly", weekly_day=2)
+    subscribe(store=sample_store, settings=mail_settings, email="c@example.org", spec=spec)
+    run_pass(store=sample_store, settings=mail_settings, force=True)
+    [confirmation] = smtp_sink.to("c@example.org")
+    text = " ".join(confirmation.message.get_body(("plain",)).get_content().split())
+    assert "new papers matching “diphoton” in hep-ph, every Wednesday at 08:00 UTC" in text

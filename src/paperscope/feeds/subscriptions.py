@@ -147,24 +147,29 @@ def _parse_time(text: str) -> tuple[int, int]:
     return hour, minute
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def describe(spec: SubscriptionSpec) -> str:
     """One line for humans: 'daily: trending today, alerts for "x", new in cs.LG'."""
     parts = []
     if spec.trending:
         parts.append("trending papers of the " + spec.trending)
+    # the categories and authors narrow a saved search, or are followed on their own
+    narrowed = ([f"in {', '.join(spec.categories)}"] if spec.categories else []) + (
+        [f"by {', '.join(spec.authors)}"] if spec.authors else []
+    )
     if spec.search_query:
-        parts.append(f"new papers matching “{spec.search_query}”")
-    elif spec.categories or spec.authors:
-        parts.append(
-            "new papers "
-            + " ".join(
-                ([f"in {', '.join(spec.categories)}"] if spec.categories else [])
-                + ([f"by {', '.join(spec.authors)}"] if spec.authors else [])
-            )
-        )
+        parts.append(" ".join([f"new papers matching “{spec.search_query}”", *narrowed]))
+    elif narrowed:
+        parts.append(" ".join(["new papers", *narrowed]))
     if spec.recommendations:
         parts.append("personal recommendations")
-    when = {"daily": "every day", "weekdays": "on weekdays", "weekly": "weekly"}[spec.frequency]
+    when = {
+        "daily": "every day",
+        "weekdays": "on weekdays",
+        "weekly": f"every {_WEEKDAYS[spec.weekly_day]}",
+    }[spec.frequency]
     at = f"{spec.send_hour:02d}:{spec.send_minute:02d} {spec.time_zone}"
     return f"a digest of {', '.join(parts)}, {when} at {at}"
 
