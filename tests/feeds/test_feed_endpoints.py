@@ -154,5 +154,7 @@ def test_public_tag_feed_shows_only_published_tags(web: TestClient, sample_store
         follow_redirects=False,
     )
     assert r.status_code == 303
-    [entry] = _parse(web, "/tags/colliders.rss").entries
+    rss = _parse(web, "/tags/colliders.rss")
+    [entry] = rss.entries
     assert entry.link.endswith("/papers/0704.0001")
+    assert rss.feed.link == "https://papers.example.org/"  # an HTML page, not a feed

@@ -196,7 +196,7 @@ def tag_feed(request: Request, store: StoreDep, settings: SettingsDep, tag: str)
     info = FeedInfo(
         f"paperscope tag: {tag}",
         f"Papers readers filed under “{tag}”.",
-        f"/tags/{quote(tag, safe='')}.atom",
+        "/",  # a public tag has no HTML page: the site stands in for it
         _self_path(request),
     )
     return _feed_response(request, settings, store, info, ids)
