@@ -45,3 +45,25 @@ def test_a_data_folder_that_is_a_file_or_cannot_be_made_is_one_line(
         code = run_app(app, ["stats", "--data-dir", str(data_dir)])
         err = " ".join(capsys.readouterr().err.split())
         assert code == 2 and message in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["library", "export", "nobody"],
+        ["recommend", "--user", "nobody"],
+        ["users", "admin", "nobody"],
+        ["tokens", "create", "nobody"],
+        ["users", "reset-password", "nobody", "--password", "a-long-password"],
+    ],
+)
+def test_every_command_names_an_unknown_user_the_same_way(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str]
+) -> None:
+    from paperscope.cli import app
+    from paperscope.cli.common import run_app
+
+    code = run_app(app, [*args, "--data-dir", str(tmp_path / "data")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2
+    assert err == "error: no user 'nobody' (`paperscope users list` shows them)"

@@ -30,6 +30,11 @@ class UserError(Exception):
     """An error caused by the user's input: printed as one line, exit code 2."""
 
 
+def no_such_user(username: str) -> UserError:
+    """The one wording, in every command, for a username that no account has."""
+    return UserError(f"no user {username!r} (`paperscope users list` shows them)")
+
+
 def make_settings(data_dir: Path | None = None) -> Settings:
     try:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()

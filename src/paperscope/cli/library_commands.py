@@ -11,7 +11,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperscope.cli.common import DataDirOption, UserError, console, make_settings, open_store
+from paperscope.cli.common import (
+    DataDirOption,
+    UserError,
+    console,
+    make_settings,
+    no_such_user,
+    open_store,
+)
 from paperscope.references import (
     EXPORT_FORMATS,
     FORMATS,
@@ -132,7 +139,7 @@ def _read(file: Path) -> bytes:
 def _user_id(store: Store, username: str) -> int:
     found = find_user(store=store, username=username)
     if found is None:
-        raise UserError(f"no user {username!r}: check the name")
+        raise no_such_user(username)
     return found[0].user_id
 
 

@@ -10,7 +10,14 @@ import orjson
 import typer
 from rich.table import Table
 
-from paperscope.cli.common import DataDirOption, UserError, console, make_settings, open_store
+from paperscope.cli.common import (
+    DataDirOption,
+    UserError,
+    console,
+    make_settings,
+    no_such_user,
+    open_store,
+)
 from paperscope.rank.recommend import (
     WINDOWS,
     CandidatesError,
@@ -88,7 +95,7 @@ def _ids(result: Recommendations) -> list[str]:
 def _user_id(store: Store, username: str) -> int:
     found = find_user(store=store, username=username)
     if found is None:
-        raise UserError(f"no user {username!r}: check the name (`paperscope users list`)")
+        raise no_such_user(username)
     return found[0].user_id
 
 

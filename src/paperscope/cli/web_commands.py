@@ -14,6 +14,7 @@ from paperscope.cli.common import (
     console,
     err_console,
     make_settings,
+    no_such_user,
     open_store,
 )
 from paperscope.cli.public_address import listening_url, public_address_warning
@@ -107,7 +108,7 @@ def users_admin(
     with open_store(make_settings(data_dir)) as store:
         user = set_admin(store=store, username=username, is_admin=not revoke)
     if user is None:
-        raise UserError(f"no user {username!r}; list accounts with `paperscope users list`")
+        raise no_such_user(username)
     state = "is no longer" if revoke else "is now"
     console.print(f"{user.username} {state} an administrator")
 
@@ -138,6 +139,8 @@ def users_reset_password(
         try:
             user = reset_by_admin(store=store, username=username, password=password)
         except AuthError as exc:
+            if exc.field == "username":
+                raise no_such_user(username) from exc
             raise UserError(exc.message) from exc
     console.print(f"new password set for {user.username}; every session was signed out")
 
@@ -154,9 +157,7 @@ def tokens_create(
     with open_store(make_settings(data_dir)) as store:
         found = find_user(store=store, username=username)
         if found is None:
-            raise UserError(
-                f"no user {username!r}; create it with `paperscope users add {username}`"
-            )
+            raise no_such_user(username)
         _token, secret = create_api_token(store=store, user=found[0], name=name)
     console.print(secret, highlight=False, soft_wrap=True)
 
