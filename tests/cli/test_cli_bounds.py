@@ -150,3 +150,20 @@ def test_search_refuses_a_date_range_ending_before_it_starts(
     code, out, err = _run(capsys, tmp_path / "data", *args)
     assert code == 2 and out == ""
     assert "--from 2024-02-01 is after --to 2024-01-01; swap them" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--frequency", "hourly"], "--frequency 'hourly': use daily, weekdays or weekly"),
+        (["--trending-window", "month"], "--trending-window 'month': use day or week"),
+        (["--min-score", "5"], "Invalid value for '--min-score'"),
+    ],
+)
+def test_a_subscription_option_out_of_its_choices_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    base = ["subscriptions", "add", "a@example.org", "--search", "graphs", "--trending"]
+    code, out, err = _run(capsys, tmp_path / "data", *base, *args)
+    assert code == 2 and out == ""
+    assert message in err

@@ -44,7 +44,10 @@ def add_command(
     at: Annotated[str, typer.Option("--at", help="Local send time, HH:MM.")] = "08:00",
     time_zone: Annotated[str, typer.Option("--time-zone", help="e.g. Europe/Paris.")] = "UTC",
     min_score: Annotated[
-        float | None, typer.Option("--min-score", help="Saved-search relevance threshold.")
+        float | None,
+        typer.Option(
+            "--min-score", min=-1.0, max=1.0, help="Saved-search relevance threshold, -1 to 1."
+        ),
     ] = None,
     confirmed: Annotated[
         bool, typer.Option("--confirmed", help="Skip the confirmation mail (operator).")
@@ -55,8 +58,13 @@ def add_command(
 
     Without --confirmed a confirmation mail is queued and nothing else is sent until the
     link in it is followed."""
+    from paperscope.feeds.schedule import FREQUENCIES
     from paperscope.feeds.subscriptions import InvalidSubscription, describe, make_spec, subscribe
 
+    if frequency not in FREQUENCIES:
+        raise UserError(f"--frequency {frequency!r}: use daily, weekdays or weekly")
+    if trending_window not in ("day", "week"):
+        raise UserError(f"--trending-window {trending_window!r}: use day or week")
     settings = make_settings(data_dir)
     try:
         spec = make_spec(
