@@ -49,6 +49,10 @@ def test_confirmed_subscriber_gets_one_correct_digest(
     assert re.fullmatch(
         r"<https://papers\.example\.org/unsubscribe/\S+>", message["List-Unsubscribe"]
     )
+    # as sent: one plain line, not RFC 2047 encoded words that mail clients do not decode
+    assert re.search(
+        rb"\r\nList-Unsubscribe: <https://papers\.example\.org/unsubscribe/\S+>\r\n", mail.raw
+    )
     assert message["Message-ID"].endswith("@papers.example.org>")
     html, text = _html_and_text(mail)
     # the first record of the snapshot is hep-ph; its title, authors and links appear

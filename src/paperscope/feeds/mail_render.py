@@ -9,8 +9,9 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -46,6 +47,27 @@ class PaperView:
     abs_url: str | None
     pdf_url: str | None
     code_url: str | None
+
+
+class _OneLineHeader(UnstructuredHeader, BaseHeader):
+    """A header written on one line as given. The email package folds a long header
+    without spaces into RFC 2047 encoded words, and mail clients do not decode those in
+    List-Unsubscribe: its <https://...> link must stay readable (RFC 2369, RFC 8058)."""
+
+    def fold(self, *, policy: Policy) -> str:
+        value = str(self)
+        if not value.isascii() or len(self.name) + 2 + len(value) > 998:
+            return BaseHeader.fold(self, policy=policy)
+        return f"{self.name}: {value}{policy.linesep}"
+
+
+def _mail_policy() -> Policy:
+    headers = HeaderRegistry()
+    headers.map_to_type("list-unsubscribe", _OneLineHeader)
+    return SMTP.clone(header_factory=headers)
+
+
+_MAIL_POLICY = _mail_policy()
 
 
 @lru_cache(maxsize=1)
@@ -287,7 +309,7 @@ def _message(
     context: Mapping[str, object],
 ) -> EmailMessage:
     env = _environment()
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_MAIL_POLICY)
     message["From"] = settings.smtp_sender
     message["To"] = to
     message["Subject"] = subject
