@@ -120,6 +120,29 @@ def test_a_digest_names_its_frequency_in_plain_words(
     assert "weekdays digest" not in text + html
 
 
+def test_an_alert_on_a_query_with_line_breaks_still_renders(
+    sample_store: Store, mail_settings: Settings
+) -> None:
+    subscription = subs.subscribe(
+        store=sample_store,
+        settings=mail_settings,
+        email="q@example.org",
+        spec=subs.make_spec(search="diphoton\r\nBcc: other@example.org"),
+        confirmed=True,
+    ).subscription
+    [paper] = get_papers(store=sample_store, paper_ids=["0704.0001"])
+    section = DigestSection("search", "New for “diphoton”", (DigestItem(paper, 0.6),))
+    digest = Digest(subscription, "2026-12-07", (section,), datetime(2026, 12, 7, 8, tzinfo=UTC))
+    message = render_digest(
+        settings=mail_settings,
+        digest=digest,
+        links=mail_links(mail_settings, subscription),
+        idempotency_key="digest:1:2026-12-07",
+    )
+    assert message["Subject"] == "1 new paper for your alert: diphoton Bcc: other@example.org"
+    assert message["Bcc"] is None and b"\r\nBcc:" not in message.as_bytes()
+
+
 def test_nothing_is_sent_before_the_address_is_confirmed(
     sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
 ) -> None:

@@ -136,7 +136,9 @@ def digest_subject(digest: Digest) -> str:
     noun = "paper" if n == 1 else "papers"
     searches = [s for s in digest.sections if s.key == "search"]
     if len(digest.sections) == 1 and searches:
-        return f"{n} new {noun} for your alert: {digest.subscription.spec.search_query}"
+        # one line: a header cannot hold the line breaks a typed query may carry
+        query = " ".join((digest.subscription.spec.search_query or "").split())
+        return f"{n} new {noun} for your alert: {query}"
     return f"Your paperscope digest: {n} {noun} ({_nice_date(_local_time(digest))})"
 
 
