@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from web_samples import HF_DAY
 
@@ -232,3 +233,18 @@ def test_a_feed_asked_for_two_periods_at_once_is_refused(client: TestClient) -> 
     assert [f["field"] for f in error["details"]["fields"]] == ["date", "week"]
     page = client.get("/daily?week=2024-W43&month=2024-10")
     assert page.status_code == 422 and "not week and month" in page.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/", f"/daily/{HF_DAY}", "/api/v1/trending", "/papers/2410.17243", "/daily.atom"]
+)
+def test_head_gets_the_headers_of_get_without_the_body(client: TestClient, path: str) -> None:
+    got, head = client.get(path), client.head(path)
+    assert got.status_code == head.status_code == 200 and got.content and not head.content
+    for name in ("content-type", "etag", "cache-control", "content-security-policy"):
+        assert head.headers.get(name) == got.headers.get(name), name
+
+
+def test_head_of_a_missing_page_or_a_post_only_path(client: TestClient) -> None:
+    assert client.head("/papers/9999.99999").status_code == 404
+    assert client.head("/signout").status_code == 405

@@ -21,6 +21,7 @@ from paperscope.web.arxiv_fetches import ArxivFetches
 from paperscope.web.auth import ensure_local_user
 from paperscope.web.deps import reject_control_characters
 from paperscope.web.error_handlers import install_error_handlers
+from paperscope.web.head_requests import HeadAsGetMiddleware
 from paperscope.web.page_cache import PageCacheMiddleware
 from paperscope.web.rendering import STATIC_DIR
 from paperscope.web.routes import routers
@@ -75,7 +76,7 @@ class PaperscopeApp(FastAPI):
     500 page (sent from there) would go out without the security headers."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        inner = super().build_middleware_stack()
+        inner = HeadAsGetMiddleware(super().build_middleware_stack())
         return SecurityMiddleware(inner, cookie_secure=self.state.settings.cookie_secure)
 
 
