@@ -67,3 +67,21 @@ def test_every_command_names_an_unknown_user_the_same_way(
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2
     assert err == "error: no user 'nobody' (`paperscope users list` shows them)"
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_claims_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from paperscope.cli import app
+    from paperscope.cli.common import run_app
+
+    monkeypatch.setenv("PAPERSCOPE_DEV_MODE", "1")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code = run_app(app, ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")])
+    out = capsys.readouterr()
+    assert code == 2 and "running at" not in out.out
+    err = " ".join(out.err.split())
+    assert f"error: cannot listen on 127.0.0.1:{port} (--host, --port):" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def serve(
         resolve_secret_key(settings)  # checked once here, before any worker starts
     except ConfigurationError as exc:
         raise UserError(str(exc)) from exc
+    _check_can_listen(host, port)
     warning = public_address_warning(settings, host, port)
     if warning:
         err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
@@ -71,6 +73,19 @@ def serve(
     if single_user:
         os.environ["PAPERSCOPE_SINGLE_USER"] = "1"
     uvicorn.run("paperscope.web.app:app_from_environment", factory=True, workers=workers, **options)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind the address once, as the server will, so a port in use or a host that is
+    not this machine's is one error line before anything claims to be running."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(f"cannot listen on {host}:{port} (--host, --port): {reason}") from exc
 
 
 def users_add(
