@@ -107,6 +107,18 @@ def test_papers_missing_from_the_indexes_and_stale_ones(settings: Settings, stor
     assert out.count(f"1 stale id(s) no longer stored: {ids[9]}") == 2
 
 
+def test_an_unreadable_index_manifest_is_a_problem_not_a_crash(
+    settings: Settings, store: Store
+) -> None:
+    _fill(settings, store)
+    for directory in (lexical_index_dir(settings), dense_index_dir(settings)):
+        (directory / "manifest.json").write_text("{broken")
+    code, out = _check(settings.data_dir)
+    assert code == 1, out
+    assert "lexical index: PROBLEMS" in out and "dense index: PROBLEMS" in out
+    assert out.count("the index manifest is unreadable") == 2
+
+
 def test_the_same_checks_on_each_backend(settings: Settings, any_store: Store) -> None:
     ids = _fill(settings, any_store)
     assert check_database(store=any_store).ok

@@ -63,10 +63,10 @@ def check_lexical(*, settings: Settings, store: Store) -> CheckSection:
 
     section = CheckSection("lexical index")
     directory = lexical_index_dir(settings)
-    if artifacts.read_manifest(directory) is None:
-        section.notes.append("not built yet")
-        return section
     try:
+        if artifacts.read_manifest(directory) is None:
+            section.notes.append("not built yet")
+            return section
         index = LexicalIndex.open(directory, create=False)
     except (ArtifactError, IndexMismatchError) as exc:
         section.problems.append(str(exc))
