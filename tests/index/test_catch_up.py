@@ -98,6 +98,16 @@ def test_rebuild_starts_over(settings: Settings, store: Store) -> None:
     assert rebuilt.lexical_indexed == 3 and rebuilt.lexical_count == 3
 
 
+def test_a_lexical_only_rebuild_keeps_the_dense_index(settings: Settings, store: Store) -> None:
+    upsert_papers(store=store, papers_in=papers(3))
+    catch_up_indexes(settings=settings, store=store, dense=False)
+    kept = dense_index_dir(settings) / "manifest.json"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text("{}")
+    rebuilt = catch_up_indexes(settings=settings, store=store, dense=False, rebuild=True)
+    assert rebuilt.lexical_indexed == 3 and kept.read_text() == "{}"
+
+
 def test_dense_index_follows_the_store(settings: Settings, store: Store, tmp_path: Path) -> None:
     from paperscope.index.dense import DenseIndex
 

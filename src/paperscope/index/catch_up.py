@@ -84,7 +84,10 @@ def catch_up_indexes(
     ``checkpoint_seconds=0``); ``dense=False`` updates only the lexical index."""
     started = time.perf_counter()
     if rebuild:
-        shutil.rmtree(index_root(settings), ignore_errors=True)
+        # Without the dense stage only the lexical index is rebuilt: the vectors stay
+        # (re-embedding them is the slow part).
+        dropped = index_root(settings) if dense else lexical_index_dir(settings)
+        shutil.rmtree(dropped, ignore_errors=True)
     report_progress = progress or (lambda stage, done, total: None)
     lexical = _open_lexical(settings)
     try:
