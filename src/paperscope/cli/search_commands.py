@@ -48,7 +48,11 @@ def register(app: typer.Typer) -> None:
 
 
 def index(
-    rebuild: bool = typer.Option(False, "--rebuild", help="Drop both indexes and rebuild them (with --lexical-only, the lexical one)."),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Drop both indexes and rebuild them (with --lexical-only, the lexical one).",
+    ),
     lexical_only: bool = typer.Option(
         False, "--lexical-only", help="Skip the dense index (no embedding model needed)."
     ),
