@@ -167,3 +167,13 @@ def test_a_subscription_option_out_of_its_choices_is_named(
     code, out, err = _run(capsys, tmp_path / "data", *base, *args)
     assert code == 2 and out == ""
     assert message in err
+
+
+def test_recommend_names_a_tag_the_reader_does_not_have_like_library_export(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    _reader_with_a_tagged_paper(data)
+    code, out, err = _run(capsys, data, "recommend", "--user", "bob", "--tag", "nonexist")
+    assert code == 2 and out == ""
+    assert err == "error: bob has no saved paper tagged 'nonexist' (their tags: rl)"

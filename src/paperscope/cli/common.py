@@ -35,6 +35,15 @@ def no_such_user(username: str) -> UserError:
     return UserError(f"no user {username!r} (`paperscope users list` shows them)")
 
 
+def no_such_tag(store: Store, username: str, user_id: int, tag: str) -> UserError:
+    """A tag none of the reader's saved papers carries, with the tags they do have."""
+    from paperscope.store.library import list_tags
+
+    tags = [name for name, _ in list_tags(store=store, user_id=user_id)]
+    known = f"their tags: {', '.join(tags)}" if tags else "they have no tags yet"
+    return UserError(f"{username} has no saved paper tagged {tag!r} ({known})")
+
+
 def make_settings(data_dir: Path | None = None) -> Settings:
     try:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()

@@ -16,6 +16,7 @@ from paperscope.cli.common import (
     UserError,
     console,
     make_settings,
+    no_such_tag,
     no_such_user,
     open_store,
 )
@@ -116,11 +117,10 @@ def export_command(
 def _check_tag(store: Store, username: str, user_id: int, tag: str) -> None:
     """A tag no saved paper carries is most likely mistyped: say so (exit 2) rather
     than write an empty export."""
-    tags = [name for name, _ in list_tags(store=store, user_id=user_id)]
-    if tag in tags:
+    if tag in (name for name, _ in list_tags(store=store, user_id=user_id)):
         return
-    known = f"their tags: {', '.join(tags)}" if tags else "they have no tags yet"
-    raise UserError(f"{username} has no saved paper tagged {tag!r} ({known}); nothing exported")
+    error = no_such_tag(store, username, user_id, tag)
+    raise UserError(f"{error}; nothing exported")
 
 
 def _read(file: Path) -> bytes:

@@ -15,6 +15,7 @@ from paperscope.cli.common import (
     UserError,
     console,
     make_settings,
+    no_such_tag,
     no_such_user,
     open_store,
 )
@@ -72,7 +73,9 @@ def recommend(
             result = recommender.recommend(
                 user_id=user_id, tag=tag, window=_window(window), limit=limit
             )
-        except (UnknownTag, CandidatesError) as exc:
+        except UnknownTag as exc:
+            raise no_such_tag(store, user, user_id, tag or "") from exc
+        except CandidatesError as exc:
             raise UserError(str(exc)) from exc
         titles = {p.paper_id: p.title for p in get_papers(store=store, paper_ids=_ids(result))}
         if as_json:
