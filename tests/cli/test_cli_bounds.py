@@ -177,3 +177,11 @@ def test_recommend_names_a_tag_the_reader_does_not_have_like_library_export(
     code, out, err = _run(capsys, data, "recommend", "--user", "bob", "--tag", "nonexist")
     assert code == 2 and out == ""
     assert err == "error: bob has no saved paper tagged 'nonexist' (their tags: rl)"
+
+
+def test_search_facets_print_what_the_help_promises(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run_app(app, ["search", "--help"]) == 0
+    helped = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "per category and year (and month, with --json)" in helped

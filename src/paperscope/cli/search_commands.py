@@ -191,7 +191,9 @@ def search(
         "relevance", "--sort", help="relevance, newest, oldest or citations (most cited first)."
     ),
     facets: bool = typer.Option(
-        False, "--facets", help="Also count the matches per category, year and month."
+        False,
+        "--facets",
+        help="Also count the matches per category and year (and month, with --json).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     data_dir: Path | None = DataDirOption,
