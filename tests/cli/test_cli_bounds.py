@@ -185,3 +185,16 @@ def test_search_facets_print_what_the_help_promises(
     assert run_app(app, ["search", "--help"]) == 0
     helped = " ".join(capsys.readouterr().out.replace("│", " ").split())
     assert "per category and year (and month, with --json)" in helped
+
+
+@pytest.mark.parametrize(
+    "command", [["eval", "beir"], ["models", "finetune"]], ids=["eval", "finetune"]
+)
+def test_a_half_that_is_not_all_even_or_odd_names_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "qrels").mkdir()
+    out_dir = [str(tmp_path / "encoder")] if command[0] == "models" else []
+    code = run_app(app, [*command, str(tmp_path), *out_dir, "--half", "first"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and err == "error: --half 'first': use all, even or odd"

@@ -44,6 +44,12 @@ def no_such_tag(store: Store, username: str, user_id: int, tag: str) -> UserErro
     return UserError(f"{username} has no saved paper tagged {tag!r} ({known})")
 
 
+def check_half(half: str) -> None:
+    """--half of `eval beir` and `models finetune`: which of a dataset's queries to use."""
+    if half not in ("all", "even", "odd"):
+        raise UserError(f"--half {half!r}: use all, even or odd")
+
+
 def make_settings(data_dir: Path | None = None) -> Settings:
     try:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()

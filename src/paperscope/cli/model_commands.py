@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from paperscope.cli.common import DataDirOption, UserError, console, make_settings
+from paperscope.cli.common import DataDirOption, UserError, check_half, console, make_settings
 
 models_app = typer.Typer(help="Embedding models kept on this machine.", no_args_is_help=True)
 
@@ -61,8 +61,10 @@ def finetune(
     half: str = typer.Option(
         "all", "--half", help="all, or only the queries at even or odd positions."
     ),
-    epochs: int = typer.Option(2, "--epochs", min=1, max=50),
-    learning_rate: float = typer.Option(2e-5, "--learning-rate", min=1e-7, max=1e-2),
+    epochs: int = typer.Option(2, "--epochs", min=1, max=50, help="Passes over the queries."),
+    learning_rate: float = typer.Option(
+        2e-5, "--learning-rate", min=1e-7, max=1e-2, help="Step size of the training."
+    ),
     work_dir: Path | None = typer.Option(
         None, "--work-dir", help="Keep the indexed corpus here (shared with `eval beir`)."
     ),
@@ -76,6 +78,8 @@ def finetune(
     from paperscope.index.query_encoder import TrainingSettings
     from paperscope.search.eval_beir import BeirError
     from paperscope.search.query_tuning import finetune_on_beir
+
+    check_half(half)
 
     def report(epoch: int, loss: float) -> None:
         console.print(f"epoch {epoch}/{epochs}: mean loss {loss:.3f}")

@@ -20,6 +20,7 @@ from rich.text import Text
 from paperscope.cli.common import (
     DataDirOption,
     UserError,
+    check_half,
     console,
     err_console,
     make_settings,
@@ -319,6 +320,7 @@ def eval_beir(
     from paperscope.index.embedder import EmbedderError
     from paperscope.search.eval_beir import MODES, BeirError, evaluate_beir
 
+    check_half(half)
     modes = MODES if mode == "all" else (mode,)
     if any(m not in MODES for m in modes):
         raise UserError(f"--mode {mode!r}: use bm25, dense, hybrid or all")
