@@ -110,10 +110,11 @@ def test_conditional_requests_get_304(web: TestClient) -> None:
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     assert web.get("/daily.atom").content == first.content  # stable body, stable ETag
     assert web.get("/daily.atom", headers={"If-None-Match": etag}).status_code == 304
-    assert web.get("/daily.atom", headers={"If-Modified-Since": modified}).status_code == 304
-    old = "Mon, 01 Jan 2001 00:00:00 GMT"
-    assert web.get("/daily.atom", headers={"If-Modified-Since": old}).status_code == 200
     assert web.get("/daily.atom", headers={"If-None-Match": '"other"'}).status_code == 200
+    # A date alone never gets a 304: the feed can change while its newest entry's date
+    # stays (an upvote reorders it), so only the body's ETag says it is the same.
+    same_date = web.get("/daily.atom", headers={"If-Modified-Since": modified})
+    assert same_date.status_code == 200 and same_date.content == first.content
 
 
 def test_public_tag_feed_shows_only_published_tags(web: TestClient, sample_store: Store) -> None:

@@ -4,7 +4,7 @@ public tag), with HTTP caching. Thin: each route calls feeds/ or store/."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
@@ -45,22 +45,9 @@ def _feed_response(
         "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
         "Cache-Control": "public, max-age=300",
     }
-    since = _http_date(request.headers.get("if-modified-since"))
-    if not_modified(
-        feed, if_none_match=request.headers.get("if-none-match"), if_modified_since=since
-    ):
+    if not_modified(feed, if_none_match=request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     return Response(feed.body, media_type=feed.media_type, headers=headers)
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None  # an unreadable date is ignored, as RFC 9110 asks
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _self_path(request: Request) -> str:
