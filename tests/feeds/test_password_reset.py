@@ -137,5 +137,7 @@ def test_admin_resets_from_the_command_line(
             ["users", "reset-password", "nobody", "--data-dir", data_dir],
             input=f"{NEW}\n{NEW}\n",
         )
-        # `paperscope` (cli.main) prints a UserError as one line and exits 1.
+        # `paperscope` (cli.main) prints a UserError as one line and exits 1; the
+        # password is not asked for an account that does not exist.
         assert missing.exit_code != 0 and "no user 'nobody'" in str(missing.exception)
+        assert "New password" not in missing.output

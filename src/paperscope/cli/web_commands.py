@@ -141,16 +141,22 @@ def users_list(data_dir: Path | None = DataDirOption) -> None:
 
 def users_reset_password(
     username: str = typer.Argument(..., help="The account's login name."),
-    password: str = typer.Option(
-        ..., prompt="New password", hide_input=True, confirmation_prompt=True, help="New password."
+    password: str | None = typer.Option(
+        None, help="New password (asked for, twice and hidden, when not given)."
     ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Set a new password for an account, sign it out everywhere and lift a sign-in lock."""
+    from paperscope.store.accounts import find_user
     from paperscope.web.account_recovery import reset_by_admin
     from paperscope.web.auth import AuthError
 
     with open_store(make_settings(data_dir)) as store:
+        # Asked only once the account is known to exist.
+        if password is None:
+            if find_user(store=store, username=username) is None:
+                raise no_such_user(username)
+            password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
         try:
             user = reset_by_admin(store=store, username=username, password=password)
         except AuthError as exc:
