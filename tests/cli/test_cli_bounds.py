@@ -169,6 +169,15 @@ def test_a_subscription_option_out_of_its_choices_is_named(
     assert message in err
 
 
+def test_a_trending_window_alone_asks_for_trending(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["subscriptions", "add", "a@example.org", "--trending-window", "week", "--confirmed"]
+    code, out, err = _run(capsys, tmp_path / "data", *args)
+    assert code == 0, err
+    assert "a digest of trending papers of the week" in " ".join(out.split())
+
+
 def test_recommend_names_a_tag_the_reader_does_not_have_like_library_export(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -28,8 +28,12 @@ def add_command(
         bool, typer.Option("--trending", help="Include the top trending papers.")
     ] = False,
     trending_window: Annotated[
-        str, typer.Option("--trending-window", help="Trending of the 'day' or 'week'.")
-    ] = "day",
+        str | None,
+        typer.Option(
+            "--trending-window",
+            help="Trending of the 'day' (default) or 'week'; implies --trending.",
+        ),
+    ] = None,
     category: Annotated[
         list[str] | None,
         typer.Option("--category", help="Category (repeatable). With --search: a filter."),
@@ -63,13 +67,13 @@ def add_command(
 
     if frequency not in FREQUENCIES:
         raise UserError(f"--frequency {frequency!r}: use daily, weekdays or weekly")
-    if trending_window not in ("day", "week"):
+    if trending_window not in (None, "day", "week"):
         raise UserError(f"--trending-window {trending_window!r}: use day or week")
     settings = make_settings(data_dir)
     try:
         spec = make_spec(
             search=search,
-            trending=trending_window if trending else None,
+            trending=(trending_window or "day") if trending or trending_window else None,
             categories=category or (),
             authors=author or (),
             frequency=frequency,
