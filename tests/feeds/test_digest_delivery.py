@@ -60,6 +60,7 @@ def test_confirmed_subscriber_gets_one_correct_digest(
     assert "C. Balázs" in html and "https://arxiv.org/pdf/0704.0001" in html
     assert "https://papers.example.org/papers/0704.0001" in text
     assert "arXiv: https://arxiv.org/abs/0704.0001" in text  # the plain-text part too
+    assert "\n  hep-ph\r\n" in text  # and its categories (lines end in CRLF as sent)
     assert "Trending today" in html and "New in hep-ph" in html
     assert "/subscriptions/manage/" in text and "/unsubscribe/" in html
 
