@@ -36,6 +36,23 @@ def test_json_detail_in_words_and_machine_readable(client: TestClient) -> None:
     assert fields["page"]["message"] == "Page must be between 1 and 10000"
 
 
+def test_hand_checked_values_are_reported_like_validated_ones(client: TestClient) -> None:
+    """A malformed week or an unknown comment order gets the same details as a value
+    the schema refuses: details.fields with field, type and message."""
+    for path, field, kind in (
+        ("/api/v1/daily/week/2024-W60", "week", "week_parsing"),
+        ("/api/v1/daily?date=2024-13-45", "date", "date_parsing"),
+        ("/api/v1/papers/2410.17243/comments?order=best", "order", "literal_error"),
+    ):
+        r = client.get(path)
+        assert r.status_code == 422, path
+        error = r.json()["error"]
+        assert error["code"] == "invalid_request"
+        assert error["details"] == {
+            "fields": [{"field": field, "type": kind, "message": error["message"]}]
+        }, path
+
+
 def test_json_body_errors_in_words(alice: TestClient) -> None:
     headers = {"X-CSRF-Token": csrf_of(alice, "/"), "content-type": "application/json"}
     r = alice.post("/api/v1/for-you/interests", content=b"{not json", headers=headers)

@@ -37,7 +37,7 @@ from paperscope.store.discussions import (
 from paperscope.store.moderation import ReportRefused
 from paperscope.web.data_cache import memo_for
 from paperscope.web.discussion_schemas import CommentAuthor, CommentOut, CommentPage
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.markup import render_comment
 from paperscope.web.rendering import paper_url, render
 from paperscope.web.views import pagination
@@ -169,11 +169,8 @@ def parse_order(value: str | None) -> Order:
     if value is None or value == "":
         return "newest"
     if value not in ORDERS:
-        raise ApiError(
-            422,
-            "invalid_request",
-            f"Unknown order {value!r}: use newest, oldest or top.",
-            {"field": "order"},
+        raise invalid_field(
+            "order", f"Unknown order {value!r}: use newest, oldest or top.", kind="literal_error"
         )
     return value
 

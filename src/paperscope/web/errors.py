@@ -30,5 +30,12 @@ class NotFound(ApiError):
         super().__init__(404, "not_found", message, details)
 
 
+def invalid_field(field: str, message: str, *, kind: str = "value_error") -> ApiError:
+    """A 422 about one field, with the details request validation gives
+    (``details.fields``: field, type, message), so a client reads every refusal one way."""
+    entry = {"field": field, "type": kind, "message": message}
+    return ApiError(422, "invalid_request", message, {"fields": [entry]})
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}

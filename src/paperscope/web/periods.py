@@ -15,7 +15,7 @@ from paperscope.periods import (
     month_period,
     week_period,
 )
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import invalid_field
 
 __all__ = [
     "Period",
@@ -31,30 +31,28 @@ __all__ = [
 ]
 
 
-def _parsed(parse: Callable[[str], Period], value: str) -> Period:
+def _parsed(parse: Callable[[str], Period], value: str, field: str) -> Period:
     try:
         return parse(value)
     except PeriodError as exc:
-        raise ApiError(
-            422, "invalid_request", str(exc), {"field": exc.kind, "value": exc.value}
-        ) from None
+        raise invalid_field(field, str(exc), kind=f"{exc.kind}_parsing") from None
     except OverflowError:
         # The last days of year 9999: the period's end falls off the calendar.
-        raise ApiError(
-            422, "invalid_request", f"{value} is too far in the future.", {"value": value}
+        raise invalid_field(
+            field, f"{value} is too far in the future.", kind="out_of_range"
         ) from None
 
 
 def parse_day(value: str) -> Period:
-    return _parsed(periods.parse_day, value)
+    return _parsed(periods.parse_day, value, "date")
 
 
 def parse_week(value: str) -> Period:
-    return _parsed(periods.parse_week, value)
+    return _parsed(periods.parse_week, value, "week")
 
 
 def parse_month(value: str) -> Period:
-    return _parsed(periods.parse_month, value)
+    return _parsed(periods.parse_month, value, "month")
 
 
 def switched_period(period: Period, kind: PeriodKind, *, today: date) -> Period | None:

@@ -19,7 +19,7 @@ from paperscope.web.auth import now_utc
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
 from paperscope.web.discussion_views import paper_discussion
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.hf_views import markdown_response, wants_markdown
 from paperscope.web.rendering import (
     back_url,
@@ -234,7 +234,7 @@ def _set_links(store: Store, user: User, paper_id: str, body: PaperLinksIn) -> P
             edited_by=user.username,
         )
     except NotAnHttpUrl as exc:
-        raise ApiError(422, "invalid_request", str(exc), {"field": str(exc).split()[0]}) from exc
+        raise invalid_field(str(exc).split()[0], str(exc), kind="url_scheme") from exc
 
 
 @routes.api(
