@@ -81,6 +81,14 @@ def test_gzip_is_read_transparently_and_a_cut_gzip_keeps_what_was_read(
     assert result.format == "arxiv-snapshot"
     assert 0 < result.report.unchanged < 200
     assert "damaged" in result.report.rejected[-1].reason
+    # Cut inside the first 64 KiB (what format detection reads): the records before
+    # the cut are still imported, the cut reported.
+    early = tmp_path / "early.gz"
+    early.write_bytes(packed[:3000])
+    result = import_file(store=store, path=early)
+    assert result.format == "arxiv-snapshot"
+    assert result.report.unchanged >= 3 and result.report.new == 0
+    assert "damaged" in result.report.rejected[-1].reason
 
 
 def test_progress_reports_bytes_up_to_the_file_size(store: Store, shared_data: Path) -> None:

@@ -108,10 +108,24 @@ def open_source(path: Path) -> Iterator[OpenedSource]:
             yield OpenedSource(stream=stream, size=size, position=raw.tell, compressed=compressed)
 
 
+_HEAD_CHUNK = 1024
+
+
 def read_head(path: Path) -> bytes:
     """The first HEAD_BYTES of the content (decompressed), for format detection."""
+    head = bytearray()
     with open_source(path) as source:
         try:
-            return source.stream.read(HEAD_BYTES)
+            # In small reads: a gzip stream cut short raises on the read that reaches the
+            # cut, and the bytes of that read are lost with it.
+            while len(head) < HEAD_BYTES:
+                chunk = source.stream.read(min(_HEAD_CHUNK, HEAD_BYTES - len(head)))
+                if not chunk:
+                    break
+                head += chunk
         except (OSError, EOFError) as exc:
-            raise SourceFileError(f"cannot read {path}: {exc}") from None
+            if not head:
+                raise SourceFileError(f"cannot read {path}: {exc}") from None
+            # Cut short after some records: tell the format from those; the import
+            # keeps them and reports the cut as it reaches it.
+    return bytes(head)
