@@ -81,14 +81,12 @@ def test_count_facets_and_links(searchable: TestClient) -> None:
     assert sum(month["count"] for month in facets["months"]) == data["total"]
     assert facets["categories"][0]["count"] >= facets["categories"][-1]["count"]
     link = facets["categories"][0]
-    narrowed = searchable.get(link["url"].replace("/search", "/api/v1/search")).json()
+    assert link["url"].startswith("/api/v1/search?")  # an API answer links API answers
+    narrowed = searchable.get(link["url"]).json()
     assert narrowed["total"] == link["count"]
     year = facets["years"][0]
     assert parse_qs(urlsplit(year["url"]).query)["from"] == [f"{year['label']}-01-01"]
-    assert (
-        searchable.get(year["url"].replace("/search", "/api/v1/search")).json()["total"]
-        == (year["count"])
-    )
+    assert searchable.get(year["url"]).json()["total"] == (year["count"])
     page = searchable.get("/search", params={"q": "language model"})
     assert f"{data['total']:,} matching papers" in page.text
     assert '<svg viewBox="0 0' in page.text and "<rect" in page.text
@@ -154,8 +152,11 @@ def test_a_typo_beside_matching_words_is_respelled_above_the_results(
     assert data["total"] > 0  # "models" alone matches
     assert data["did_you_mean"] == {
         "q": "language models",
-        "url": "/search?q=language+models",
+        "url": "/api/v1/search?q=language+models",
     }
+    # The page asked for JSON links the pages' JSON.
+    same = searchable.get("/search", params={"q": "langauge models", "format": "json"}).json()
+    assert same["did_you_mean"]["url"] == "/search?q=language+models&format=json"
     assert data["suggestions"] == []
     page = searchable.get("/search", params={"q": "langauge models", "category": "cs.CL"})
     assert 'Did you mean <a href="/search?q=language+models&amp;category=cs.CL">' in page.text

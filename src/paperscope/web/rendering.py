@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
@@ -66,6 +66,10 @@ def query_url(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+@overload
+def twin_url(request: Request, page_url: str) -> str: ...
+@overload
+def twin_url(request: Request, page_url: str | None) -> str | None: ...
 def twin_url(request: Request, page_url: str | None) -> str | None:
     """A link to another page that has a JSON twin, in the form this request came in:
     the twin's API path (``/api/v1`` + the page's path) for an API call, the page with

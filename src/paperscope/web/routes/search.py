@@ -21,7 +21,7 @@ from paperscope.store import Store
 from paperscope.web.data_cache import VersionedMemo, memo_for
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
-from paperscope.web.rendering import paper_url, render, wants_json
+from paperscope.web.rendering import paper_url, render, twin_url, wants_json
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import (
     FacetLink,
@@ -121,7 +121,7 @@ def search(
             model.items.append(found)
     model.pagination = pagination(request, page=page, limit=limit, total=outcome.total)
     model.notice = outcome.notice
-    _describe(model, outcome)
+    _describe(request, model, outcome)
     return render(request, "search.html", {"chart": _chart(model.facets)}, json_model=model)
 
 
@@ -147,13 +147,13 @@ def _chart(facets: SearchFacets | None) -> dict[str, object] | None:
     return {"unit": "year", "bars": [(str(year), years.get(year, 0)) for year in span]}
 
 
-def _describe(model: SearchPage, outcome: SearchResults) -> None:
+def _describe(request: Request, model: SearchPage, outcome: SearchResults) -> None:
     """The honest count, facets, subscription links and, for no match, suggestions."""
     model.total = outcome.total
     model.total_is_estimate = outcome.total_is_estimate
     model.exact_match = outcome.exact_match
     if outcome.facets is not None and outcome.total:
-        model.facets = _facets(model, outcome.facets)
+        model.facets = _facets(request, model, outcome.facets)
     filters = {"q": model.q, "category": model.category, "author": model.author}
     # An id or DOI names one paper: no new paper will ever match it.
     if identify(model.q) is None:
@@ -166,16 +166,17 @@ def _describe(model: SearchPage, outcome: SearchResults) -> None:
                 "has_code": "true" if model.has_code else None,
             }
             model.feed_url = "/search.atom?" + urlencode({k: v for k, v in narrowed.items() if v})
-    spelled = _respelled(model, outcome)
+    spelled = _respelled(request, model, outcome)
     if outcome.total == 0:
-        model.suggestions = _suggestions(model, spelled)
+        model.suggestions = _suggestions(request, model, spelled)
     else:
         model.did_you_mean = spelled
 
 
-def _search_url(model: SearchPage, **changes: str | None) -> str:
-    """The HTML search page for this search with some parameters changed (None drops);
-    the page number starts again, every other choice is kept."""
+def _search_url(request: Request, model: SearchPage, **changes: str | None) -> str:
+    """This search with some parameters changed (None drops): the page, or for a JSON
+    answer its JSON (web/rendering.twin_url); the page number starts again, every
+    other choice is kept."""
     limit = model.pagination.limit
     params: dict[str, str | None] = {
         "q": model.q,
@@ -188,20 +189,22 @@ def _search_url(model: SearchPage, **changes: str | None) -> str:
         "limit": str(limit) if limit != DEFAULT_LIMIT else None,
     }
     params.update(changes)
-    return "/search?" + urlencode({k: v for k, v in params.items() if v})
+    return twin_url(request, "/search?" + urlencode({k: v for k, v in params.items() if v}))
 
 
-def _facets(model: SearchPage, facets: Facets) -> SearchFacets:
+def _facets(request: Request, model: SearchPage, facets: Facets) -> SearchFacets:
     return SearchFacets(
         categories=[
-            FacetLink(label=name, count=count, url=_search_url(model, category=name))
+            FacetLink(label=name, count=count, url=_search_url(request, model, category=name))
             for name, count in facets.categories
         ],
         years=[
             FacetLink(
                 label=str(year),
                 count=count,
-                url=_search_url(model, **{"from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}),
+                url=_search_url(
+                    request, model, **{"from": f"{year:04d}-01-01", "to": f"{year:04d}-12-31"}
+                ),
             )
             for year, count in facets.years
         ],
@@ -210,7 +213,9 @@ def _facets(model: SearchPage, facets: Facets) -> SearchFacets:
     )
 
 
-def _suggestions(model: SearchPage, spelled: Respelling | None) -> list[Suggestion]:
+def _suggestions(
+    request: Request, model: SearchPage, spelled: Respelling | None
+) -> list[Suggestion]:
     """For an identifier, ways to get that paper; otherwise drop a filter, a
     respelling from the index's own words, a broader query."""
     named = identify(model.q) if model.q else None
@@ -226,7 +231,8 @@ def _suggestions(model: SearchPage, spelled: Respelling | None) -> list[Suggesti
         if value:
             out.append(
                 Suggestion(
-                    label=f"without the {label} filter", url=_search_url(model, **{key: None})
+                    label=f"without the {label} filter",
+                    url=_search_url(request, model, **{key: None}),
                 )
             )
     if spelled:
@@ -234,7 +240,9 @@ def _suggestions(model: SearchPage, spelled: Respelling | None) -> list[Suggesti
     broader = broader_query(model.q) if model.q else None
     if broader:
         out.append(
-            Suggestion(label=f"any of the words: {broader}", url=_search_url(model, q=broader))
+            Suggestion(
+                label=f"any of the words: {broader}", url=_search_url(request, model, q=broader)
+            )
         )
     return out
 
@@ -253,9 +261,9 @@ def _elsewhere(named: Identifier) -> list[Suggestion]:
     ]
 
 
-def _respelled(model: SearchPage, outcome: SearchResults) -> Respelling | None:
+def _respelled(request: Request, model: SearchPage, outcome: SearchResults) -> Respelling | None:
     spelled = outcome.did_you_mean
-    return Respelling(q=spelled, url=_search_url(model, q=spelled)) if spelled else None
+    return Respelling(q=spelled, url=_search_url(request, model, q=spelled)) if spelled else None
 
 
 def _refuse(request: Request, model: SearchPage, message: str) -> Response:
