@@ -11,7 +11,7 @@ from feeds_helpers import SmtpSink, snapshot_papers
 
 from paperscope.config import Settings
 from paperscope.feeds.runner import run_pass
-from paperscope.feeds.subscriptions import make_spec, subscribe
+from paperscope.feeds.subscriptions import InvalidSubscription, make_spec, subscribe
 from paperscope.index.catch_up import catch_up_indexes
 from paperscope.store import Store
 from paperscope.store.papers import upsert_papers
@@ -58,3 +58,10 @@ def test_alerts_send_strong_matches_only_once_indexed(
     assert first.startswith("Calculation of prompt diphoton production cross sections")
     assert "Sparsity-certifying Graph Decompositions" not in text
     assert smtp_sink.to("poet@example.org") == []
+
+
+@pytest.mark.parametrize("query", ["au:", '""', "NOT", "()"])
+def test_a_saved_search_with_nothing_to_look_for_is_refused(query: str) -> None:
+    with pytest.raises(InvalidSubscription, match="has nothing to look for"):
+        make_spec(search=query)
+    assert make_spec(search="au:hinton").search_query == "au:hinton"

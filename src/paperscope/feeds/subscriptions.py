@@ -13,7 +13,7 @@ from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import render_confirmation, site_url
 from paperscope.feeds.schedule import FREQUENCIES, zone
 from paperscope.feeds.signing import LinkClaim, make_token, read_token
-from paperscope.search.query import MAX_QUERY_CHARS
+from paperscope.search.query import MAX_QUERY_CHARS, parse_query
 from paperscope.store import Store
 from paperscope.store.outbox import count_messages
 from paperscope.store.subscriptions import (
@@ -102,6 +102,11 @@ def make_spec(
         raise InvalidSubscription(
             f"the search is {len(search)} characters long; at most {MAX_QUERY_CHARS}, "
             "as in the search box"
+        )
+    if search and parse_query(search).is_empty:
+        raise InvalidSubscription(
+            f"the search {search!r} has nothing to look for: give words, or a field with "
+            "its value (au:hinton, ti:transformer)"
         )
     hour, minute = _parse_time(send_time)
     try:
