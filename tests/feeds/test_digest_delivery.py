@@ -61,6 +61,11 @@ def test_confirmed_subscriber_gets_one_correct_digest(
     assert "https://papers.example.org/papers/0704.0001" in text
     assert "arXiv: https://arxiv.org/abs/0704.0001" in text  # the plain-text part too
     assert "\n  hep-ph\r\n" in text  # and its categories (lines end in CRLF as sent)
+    # what the mail leaves out is one click away, on the category's page
+    assert re.search(
+        r"\.\.\. and \d+ more: https://papers\.example\.org/categories/hep-ph\r\n", text
+    )
+    assert 'href="https://papers.example.org/categories/hep-ph"' in html
     assert "Trending today" in html and "New in hep-ph" in html
     assert "/subscriptions/manage/" in text and "/unsubscribe/" in html
 

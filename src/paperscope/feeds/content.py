@@ -43,7 +43,7 @@ class DigestSection:
     title: str
     items: tuple[DigestItem, ...]
     more: int = 0  # matches left out to keep the mail short
-    more_url: str | None = None
+    more_url: str | None = None  # a path on the site listing the rest
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 
 from paperscope.config import Settings
 from paperscope.feeds.content import (
@@ -133,7 +134,13 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
     sections: list[DigestSection] = []
     shown: set[str] = set()
 
-    def add(key: str, title: str, ranked: list[tuple[str, float | None]], limit: int) -> None:
+    def add(
+        key: str,
+        title: str,
+        ranked: list[tuple[str, float | None]],
+        limit: int,
+        more_path: str | None = None,
+    ) -> None:
         fresh = [(pid, score) for pid, score in ranked if pid not in shown]
         papers = {p.paper_id: p for p in source.papers([pid for pid, _ in fresh[:limit]])}
         items = tuple(
@@ -141,26 +148,43 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
         )
         if items:
             shown.update(i.paper.paper_id for i in items)
-            sections.append(DigestSection(key, title, items, more=max(0, len(fresh) - limit)))
+            more = max(0, len(fresh) - limit)
+            sections.append(
+                DigestSection(key, title, items, more=more, more_url=more_path if more else None)
+            )
 
     if spec.trending:
         already = set(subscription.last_paper_ids)
         ranked = source.trending(spec.trending, spec.trending_limit + len(already))
         top = [(pid, score) for pid, score in ranked if pid not in already]
         label = "today" if spec.trending == "day" else "this week"
-        add("trending", f"Trending {label}", list(top), spec.trending_limit)
+        add(
+            "trending",
+            f"Trending {label}",
+            list(top),
+            spec.trending_limit,
+            f"/trending?window={spec.trending}",
+        )
     if spec.search_query:
         hits = source.search(subscription, since)
-        add("search", f"New for “{spec.search_query}”", list(hits), MAX_PER_SECTION)
+        title = f"New for “{spec.search_query}”"
+        add("search", title, list(hits), MAX_PER_SECTION, _search_path(subscription))
     elif spec.categories or spec.authors:
         ids = source.arrived(since, spec.categories, spec.authors)
-        add("follow", _follow_title(subscription), [(i, None) for i in ids], MAX_PER_SECTION)
+        title = _follow_title(subscription)
+        add("follow", title, [(i, None) for i in ids], MAX_PER_SECTION, _follow_path(subscription))
     if spec.recommendations:
         _add_followed(source, subscription, since, add)
     if spec.recommendations:
         already = set(subscription.last_paper_ids)
         ids = [i for i in source.recommended(subscription, MAX_PER_SECTION * 2) if i not in already]
-        add("recommended", "Recommended for you", [(i, None) for i in ids], MAX_PER_SECTION)
+        add(
+            "recommended",
+            "Recommended for you",
+            [(i, None) for i in ids],
+            MAX_PER_SECTION,
+            "/for-you",
+        )
     return Digest(subscription, period, tuple(sections), source.now)
 
 
@@ -177,6 +201,29 @@ def _add_followed(
         groups.setdefault(item.reason, []).append((item.paper_id, None))
     for reason, ids in groups.items():
         add("followed", reason, ids, MAX_PER_SECTION)
+
+
+def _search_path(subscription: Subscription) -> str:
+    """The site's search for a saved search's matches, newest first (the search page
+    takes one category and one author: the first of each)."""
+    spec = subscription.spec
+    params = {"q": spec.search_query or "", "sort": "newest"}
+    if spec.categories:
+        params["category"] = spec.categories[0]
+    if spec.authors:
+        params["author"] = spec.authors[0]
+    return "/search?" + urlencode(params)
+
+
+def _follow_path(subscription: Subscription) -> str | None:
+    """Where the rest of a followed category or author is listed: its page when there is
+    one of them alone."""
+    spec = subscription.spec
+    if len(spec.categories) == 1 and not spec.authors:
+        return "/categories/" + quote(spec.categories[0], safe="")
+    if len(spec.authors) == 1 and not spec.categories:
+        return "/authors/" + quote(spec.authors[0], safe="")
+    return None
 
 
 def _follow_title(subscription: Subscription) -> str:

@@ -158,7 +158,7 @@ def _sections_view(settings: Settings, sections: tuple[DigestSection, ...]) -> l
             "key": s.key,
             "papers": [paper_view(settings, i.paper) for i in s.items],
             "more": s.more,
-            "more_url": s.more_url,
+            "more_url": site_url(settings, s.more_url) if s.more_url else None,
         }
         for s in sections
     ]
