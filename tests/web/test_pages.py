@@ -248,3 +248,11 @@ def test_head_gets_the_headers_of_get_without_the_body(client: TestClient, path:
 def test_head_of_a_missing_page_or_a_post_only_path(client: TestClient) -> None:
     assert client.head("/papers/9999.99999").status_code == 404
     assert client.head("/signout").status_code == 405
+
+
+def test_the_abstract_reads_without_the_sources_line_wraps(client: TestClient) -> None:
+    """Hugging Face and arXiv wrap abstracts at ~80 characters; the page reflows them
+    (its abstract block keeps line breaks, for paragraphs)."""
+    page = client.get("/papers/2410.17243").text
+    assert "representation learning, where larger batch sizes" in page
+    assert "where\nlarger" not in page

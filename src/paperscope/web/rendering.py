@@ -4,6 +4,7 @@ page has a JSON twin computed by the same code."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, overload
@@ -99,8 +100,22 @@ def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
     bodies = CardBodies(env)
     env.globals.update(card_body=bodies, reader_card=ReaderCards(env, bodies))
     # safe_url: every outside link is checked again as it is written (http(s) only).
-    env.filters.update(date=format_date, paper_url=paper_url, safe_url=safe_url)
+    env.filters.update(
+        date=format_date, paper_url=paper_url, safe_url=safe_url, unwrapped=unwrapped
+    )
     return templates
+
+
+# A blank line, or a line break before an indented line (arXiv's paragraph mark).
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]{2,}\S)")
+
+
+def unwrapped(text: str) -> str:
+    """Abstract text without the source's hard line wraps (arXiv and Hugging Face break
+    abstracts at about 80 characters), its paragraphs kept as blank lines for a
+    ``white-space: pre-line`` block."""
+    paragraphs = _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n"))
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 # Stateless: the loader and pure helpers only; per-request data arrives in the context.
