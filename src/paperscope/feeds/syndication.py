@@ -108,17 +108,3 @@ def _add_entry(fg: FeedGenerator, settings: Settings, paper: Paper) -> None:
         entry.category(term=category)
     entry.published(paper_date(paper))
     entry.updated(paper_updated(paper))
-
-
-def not_modified(feed: RenderedFeed, *, if_none_match: str | None) -> bool:
-    """Whether the reader's copy (If-None-Match) is this body.
-
-    If-Modified-Since is not honoured: Last-Modified is the newest entry's date, and a
-    feed can change without it moving (an upvote reorders the daily feed, an older
-    paper joins a search, a tag or a small category), so a date alone could keep a
-    reader on a stale copy. A 200 with the body is never wrong: it is what a server
-    that does not evaluate the condition answers."""
-    if if_none_match is None:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return "*" in tags or feed.etag in tags

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Query, Request, Response
 
 from paperscope.config import Settings
-from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, not_modified, render_feed
+from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, render_feed
 from paperscope.models import SearchQuery
 from paperscope.periods import Period, PeriodKind, day_period
 from paperscope.rank.trending import rank_trending
@@ -24,6 +24,7 @@ from paperscope.store.subscriptions import (
 )
 from paperscope.web.deps import SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
+from paperscope.web.page_cache import etag_matches
 from paperscope.web.periods import period_of
 from paperscope.web.routing import Routes
 
@@ -45,7 +46,15 @@ def _feed_response(
         "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
         "Cache-Control": "public, max-age=300",
     }
-    if not_modified(feed, if_none_match=request.headers.get("if-none-match")):
+    # Only the ETag says the reader's copy is this body. If-Modified-Since is not
+    # honoured: Last-Modified is the newest entry's date, and a feed changes without it
+    # moving (an upvote reorders the daily feed, an older paper joins a search, a tag or
+    # a small category), so a date alone could keep a reader on a stale copy; a 200 is
+    # what a server that does not evaluate the condition answers.
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and etag_matches(
+        if_none_match.encode("latin-1"), feed.etag.encode("latin-1")
+    ):
         return Response(status_code=304, headers=headers)
     return Response(feed.body, media_type=feed.media_type, headers=headers)
 
