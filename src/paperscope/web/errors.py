@@ -4,6 +4,7 @@ shape of the API or an error page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -30,11 +31,15 @@ class NotFound(ApiError):
         super().__init__(404, "not_found", message, details)
 
 
-def invalid_field(field: str, message: str, *, kind: str = "value_error") -> ApiError:
-    """A 422 about one field, with the details request validation gives
-    (``details.fields``: field, type, message), so a client reads every refusal one way."""
-    entry = {"field": field, "type": kind, "message": message}
-    return ApiError(422, "invalid_request", message, {"fields": [entry]})
+def invalid_field(
+    field: str | Sequence[str], message: str, *, kind: str = "value_error"
+) -> ApiError:
+    """A 422 about one field (or several at once), with the details request validation
+    gives (``details.fields``: field, type, message), so a client reads every refusal
+    one way."""
+    fields = [field] if isinstance(field, str) else list(field)
+    entries = [{"field": name, "type": kind, "message": message} for name in fields]
+    return ApiError(422, "invalid_request", message, {"fields": entries})
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.store.paper_links import paper_ids_with_code
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import invalid_field
 from paperscope.web.feed_links import daily_links, trending_links
 from paperscope.web.periods import (
     Period,
@@ -225,12 +225,7 @@ def home(
     given = [name for name, value in (("date", date_), ("week", week), ("month", month)) if value]
     if len(given) > 1:
         said = f"Give one of date, week or month, not {' and '.join(given)}."
-        raise ApiError(
-            422,
-            "invalid_request",
-            said,
-            {"fields": [{"field": name, "type": "one_of", "message": said} for name in given]},
-        )
+        raise invalid_field(given, said, kind="one_of")
     if week:
         return _daily(feed, parse_week(week))
     if month:
