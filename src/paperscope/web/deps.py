@@ -109,7 +109,7 @@ def _token_call(request: Request) -> bool:
     return True
 
 
-def _sessionless_json(request: Request) -> bool:
+def _sessionless_script_call(request: Request) -> bool:
     """True for a JSON request, or one with no body at all (a DELETE, a bare POST),
     without a session cookie. Another site's page cannot send a JSON body without a
     CORS preflight, which this server never grants, and with no session there is no
@@ -133,11 +133,11 @@ def _sessionless_json(request: Request) -> bool:
 async def verify_csrf(request: Request) -> None:
     """Refuse a state-changing request that does not carry this browser's CSRF token
     or that a page of another site sent (Origin, else Referer). API calls with a valid
-    Bearer token, and JSON calls without a session, are exempt."""
+    Bearer token, and JSON or bodyless calls without a session, are exempt."""
     if request.method in SAFE_METHODS or _token_call(request):
         return
     check_same_origin(request, get_settings(request))
-    if _sessionless_json(request):
+    if _sessionless_script_call(request):
         return
     token = request.headers.get(CSRF_HEADER)
     if token is None and request.headers.get("content-type", "").startswith(
