@@ -211,15 +211,28 @@ def _quantise_int8(source: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with atomic_write(target) as tmp:
-        quantize_dynamic(
-            str(source),
-            str(tmp),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            # The fused contrib ops have no ONNX type inference; their outputs are float.
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+    logger.info("quantising %s to int8 in %s (once)", source.name, target.parent)
+    root = logging.getLogger()
+    root.addFilter(_no_preprocessing_advice)
+    try:
+        with atomic_write(target) as tmp:
+            quantize_dynamic(
+                str(source),
+                str(tmp),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                # The fused contrib ops have no ONNX type inference; their outputs are float.
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
+    finally:
+        root.removeFilter(_no_preprocessing_advice)
+
+
+def _no_preprocessing_advice(record: logging.LogRecord) -> bool:
+    """onnxruntime's quantiser advises shape pre-processing on the root logger, meant
+    for convolutional models; it does not apply to this graph, and a server would
+    print it on its first search."""
+    return not record.getMessage().startswith("Please consider to run pre-processing")
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -64,13 +64,14 @@ class SemanticSide:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                from paperscope.index.embedder import load_embedder
+                from paperscope.index.embedder import load_embedder, query_settings
 
                 settings = self._settings
                 if not settings.embedding_threads:
                     # One short query at a time: a second ONNX thread only spins
                     # (measured: 5.4 against 10.8 ms of CPU per query, docs/performance.md).
                     settings = settings.model_copy(update={"embedding_threads": 1})
+                settings = query_settings(settings)
                 if settings.query_embedding_model.strip():
                     embedder = self._query_encoder(settings)
                 else:

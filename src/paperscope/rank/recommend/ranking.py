@@ -282,9 +282,9 @@ def lazy_query_embedder(settings: Settings) -> QueryEmbedder:
         if not loaded:
             try:
                 # Imported here: loading the model stack is only worth it on first use.
-                from paperscope.index.embedder import load_embedder
+                from paperscope.index.embedder import load_embedder, query_settings
 
-                loaded.append(load_embedder(settings))
+                loaded.append(load_embedder(query_settings(settings)))
             except Exception as exc:  # missing module, model files, backend ...
                 raise EmbedderUnavailable(f"embedding model unavailable: {exc}") from exc
         return np.asarray(loaded[0].encode_query(text), dtype=np.float32).ravel()
