@@ -15,6 +15,7 @@ from paperscope.index.embedder import (
     _length_batches,
     load_embedder,
     paper_text,
+    query_settings,
 )
 
 TEXTS = [
@@ -115,6 +116,45 @@ def test_int8_stays_close_to_fp32(
     int8 = load_embedder(_settings(tmp_path, model_cache, embedding_precision="int8"))
     cosines = (int8.encode(TEXTS) * onnx_embedder.encode(TEXTS)).sum(axis=1)
     assert cosines.min() > 0.95, cosines
+
+
+@pytest.mark.parametrize(
+    ("backend", "query_precision", "expected"),
+    [
+        ("auto", "int8", "int8"),  # the defaults
+        ("onnx", "int8", "int8"),
+        ("onnx", "fp32", "fp32"),
+        ("onnx", "", "fp32"),  # empty: as EMBEDDING_PRECISION
+        ("torch", "int8", "fp32"),  # torch has no int8: queries follow the papers
+    ],
+)
+def test_queries_are_embedded_in_the_query_precision(
+    onnx_embedder: Embedder,
+    model_cache: Path,
+    tmp_path: Path,
+    backend: str,
+    query_precision: str,
+    expected: str,
+) -> None:
+    from paperscope.search.semantic import SemanticSide
+
+    settings = _settings(
+        tmp_path,
+        model_cache,
+        embedding_backend=backend,
+        embedding_precision="fp32",
+        query_embedding_precision=query_precision,
+    )
+    assert query_settings(settings).embedding_precision == expected
+    if backend == "torch":
+        return  # (loading torch here would only repeat the agreement test above)
+    side = SemanticSide(settings=settings, directory=tmp_path / "dense")
+    reference = load_embedder(
+        _settings(tmp_path, model_cache, embedding_backend="onnx", embedding_precision=expected)
+    )
+    np.testing.assert_allclose(side.embed_query(TEXTS[0]), reference.encode_query(TEXTS[0]))
+    other = onnx_embedder.encode_query(TEXTS[0])  # fp32
+    assert (expected == "fp32") == bool(np.allclose(side.embed_query(TEXTS[0]), other))
 
 
 def test_auto_uses_torch_bf16_for_large_batches_where_the_cpu_has_it(
