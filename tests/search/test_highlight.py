@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from paperscope.search import highlight
 from paperscope.search.highlight import SNIPPET_CHARS, highlight_paper, query_tokens
 
 
@@ -42,3 +45,23 @@ def test_long_abstract_without_matches_starts_at_the_beginning() -> None:
     marked = highlight_paper("Title", abstract, query_tokens(["absent"]))
     assert marked.abstract_html.startswith("first word")
     assert marked.abstract_html.endswith(" …")
+
+
+def test_only_whole_words_are_marked() -> None:
+    # Words are runs of letters and digits: "_" and "-" part them, "remodel" is its own.
+    marked = highlight_paper("remodel model_x x-model models2 Model", "", query_tokens(["model"]))
+    assert marked.title_html == (
+        "remodel <mark>model</mark>_x x-<mark>model</mark> models2 <mark>Model</mark>"
+    )
+
+
+def test_marks_stay_right_when_the_word_list_starts_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The process-wide list of words met is bounded; starting afresh in the middle of a
+    # text must not lose the text's words that were filed before.
+    monkeypatch.setattr(highlight._Vocabulary, "MAX_WORDS", 8)
+    monkeypatch.setattr(highlight, "_VOCABULARY", highlight._Vocabulary())
+    tokens = query_tokens(["graph"])
+    for n in range(30):
+        marked = highlight_paper(f"graph a{n} Graphs b{n}", "", tokens)
+        assert marked.title_html == f"<mark>graph</mark> a{n} <mark>Graphs</mark> b{n}"
+    assert len(highlight._VOCABULARY._state[0]) <= 8

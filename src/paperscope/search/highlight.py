@@ -4,6 +4,8 @@ that match the query (after the index's own stemming) wrapped in ``<mark>``."""
 from __future__ import annotations
 
 import html
+import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,61 +35,112 @@ def highlight_paper(title: str, abstract: str, tokens: frozenset[str]) -> Highli
 
 
 class Highlighter:
-    """Highlights the papers of one page for one query, working out whether a word
-    matches once per distinct word of the page: a page shows a few thousand words,
-    mostly repeats, and analysing each one again was most of the cost."""
+    """Highlights the papers of one page for one query. Which words of a text match
+    is worked out with set operations against the words met so far (``_Vocabulary``),
+    and where they are by a regex of those words, so no Python code runs per word of
+    the text: a page of 20 abstracts holds a few thousand words, ~1,500 distinct."""
 
     def __init__(self, tokens: frozenset[str]) -> None:
-        self._marks = _Matches(tokens)
+        self._tokens = tokens
+        self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
 
     def paper(self, title: str, abstract: str) -> Highlighted:
         matched: dict[str, None] = {}
-        title_html = _mark(title, self._marks, matched)
-        start, end = _snippet_window(abstract, self._marks)
-        body = _mark(abstract[start:end], self._marks, matched)
+        title_html = _mark(title, self._pattern(title), matched)
+        pattern = self._pattern(abstract)
+        start, end = _snippet_window(abstract, pattern)
+        # The window is cut between words, so the abstract's pattern serves it too.
+        body = _mark(abstract[start:end], pattern, matched)
         prefix = "… " if start > 0 else ""
         suffix = " …" if end < len(abstract) else ""
         return Highlighted(title_html, f"{prefix}{body}{suffix}", tuple(matched))
 
+    def _pattern(self, text: str) -> re.Pattern[str] | None:
+        """Whole-word occurrences of ``text``'s matching words, or None without any."""
+        if not self._tokens:
+            return None
+        words = _VOCABULARY.matching(set(WORD.findall(text)), self._tokens)
+        if not words:
+            return None
+        pattern = self._patterns.get(words)
+        if pattern is None:
+            alternatives = "|".join(re.escape(word) for word in sorted(words))
+            # A word is a run of WORD characters: nothing of WORD's on either side.
+            pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+            self._patterns[words] = pattern
+        return pattern
 
-class _Matches(dict[str, bool]):
-    """Whether each word seen so far matches the query's tokens."""
 
-    def __init__(self, tokens: frozenset[str]) -> None:
-        super().__init__()
-        self.tokens = tokens
-
-    def __missing__(self, word: str) -> bool:
-        found = bool(self.tokens) and not self.tokens.isdisjoint(analyze_word(word))
-        self[word] = found
-        return found
-
-
-def _mark(text: str, marks: _Matches, matched: dict[str, None]) -> str:
-    if not marks.tokens:
+def _mark(text: str, pattern: re.Pattern[str] | None, matched: dict[str, None]) -> str:
+    if pattern is None:
         return html.escape(text)
     out: list[str] = []
     last = 0
-    for match in WORD.finditer(text):
+    for match in pattern.finditer(text):
         word = match.group()
-        if marks[word]:
-            out.append(html.escape(text[last : match.start()]))
-            out.append(f"<mark>{html.escape(word)}</mark>")
-            matched[word.lower()] = None
-            last = match.end()
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f"<mark>{html.escape(word)}</mark>")
+        matched[word.lower()] = None
+        last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
-def _snippet_window(text: str, marks: _Matches) -> tuple[int, int]:
-    """The ~SNIPPET_CHARS stretch of ``text`` with the most matches, cut at word
-    boundaries; the start of the text when nothing matches."""
+class _Vocabulary:
+    """Every word highlighting has met, filed under each index token it analyses to
+    ("Models" under "model"). The words of a text that match a query are then the
+    text's words among those filed under the query's tokens: set operations in C.
+    Only words never met before go through the analyser. Shared by all searches of
+    the process; started afresh past MAX_WORDS, so memory stays bounded."""
+
+    MAX_WORDS = 100_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: tuple[set[str], dict[str, set[str]]] = (set(), {})
+
+    def matching(self, words: set[str], tokens: frozenset[str]) -> frozenset[str]:
+        state = self._state
+        unknown = words - state[0]
+        if unknown:
+            state = self._learn(words, unknown, state)
+        by_token = state[1]
+        found: set[str] = set()
+        for token in tokens:
+            found |= words.intersection(by_token.get(token, ()))
+        return frozenset(found)
+
+    def _learn(
+        self,
+        words: set[str],
+        unknown: set[str],
+        state: tuple[set[str], dict[str, set[str]]],
+    ) -> tuple[set[str], dict[str, set[str]]]:
+        """File ``unknown`` (all of ``words`` when the vocabulary was started afresh
+        meanwhile) and return the state that holds them."""
+        with self._lock:
+            if self._state is not state:
+                unknown = words
+            if len(self._state[0]) + len(unknown) > self.MAX_WORDS:
+                self._state, unknown = (set(), {}), words
+            seen, by_token = self._state
+            for word in unknown:
+                for token in analyze_word(word):
+                    by_token.setdefault(token, set()).add(word)
+            # Filed before marked as seen: a reader that finds a word seen finds it filed.
+            seen.update(unknown)
+            return self._state
+
+
+_VOCABULARY = _Vocabulary()
+
+
+def _snippet_window(text: str, pattern: re.Pattern[str] | None) -> tuple[int, int]:
+    """The ~SNIPPET_CHARS stretch of ``text`` with the most matches of ``pattern``,
+    cut at word boundaries; the start of the text when nothing matches."""
     if len(text) <= SNIPPET_CHARS + 80:
         return 0, len(text)
-    if not marks.tokens:
-        positions: list[int] = []
-    else:
-        positions = [m.start() for m in WORD.finditer(text) if marks[m.group()]]
+    positions = [] if pattern is None else [m.start() for m in pattern.finditer(text)]
     best_start, best_count = 0, -1
     # Two pointers over the sorted positions: ``after`` is the first match at or
     # beyond SNIPPET_CHARS from ``position``, so each window count costs O(1).
