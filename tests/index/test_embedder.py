@@ -15,6 +15,7 @@ from paperscope.index.embedder import (
     _length_batches,
     load_embedder,
     paper_text,
+    prepare_query_model,
     query_settings,
 )
 
@@ -212,3 +213,34 @@ def test_length_batches_cover_rows_once_and_group_similar_lengths() -> None:
     assert all(len(batch) <= 3 for batch in batches)
     widths = [max(lengths[row] for row in batch) for batch in batches]
     assert widths == sorted(widths)
+
+
+@pytest.mark.parametrize(
+    ("backend", "query_precision", "made"),
+    [
+        ("auto", "int8", True),
+        ("onnx", "fp32", False),  # the fp32 file is there already: nothing to make
+        ("torch", "int8", False),
+    ],
+)
+def test_indexing_prepares_the_query_model(
+    onnx_embedder: Embedder,
+    model_cache: Path,
+    tmp_path: Path,
+    backend: str,
+    query_precision: str,
+    made: bool,
+) -> None:
+    # A cache holding only the fp32 export, as `paperscope index` leaves it.
+    exported = next(model_cache.glob("*/model.fp32.onnx"))
+    cache = tmp_path / "models"
+    (cache / exported.parent.name).mkdir(parents=True)
+    (cache / exported.parent.name / exported.name).symlink_to(exported)
+    settings = _settings(
+        tmp_path,
+        cache,
+        embedding_backend=backend,
+        query_embedding_precision=query_precision,
+    )
+    prepare_query_model(settings)
+    assert (cache / exported.parent.name / "model.int8.onnx").is_file() == made

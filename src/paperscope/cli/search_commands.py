@@ -83,6 +83,7 @@ def index(
                 raise UserError(str(exc)) from exc
             if not lexical_only:
                 _refresh_recommendations(settings, store)
+                _prepare_query_model(settings)
         console.print(
             f"indexed {report.lexical_indexed:,} papers (lexical), embedded "
             f"{report.embedded:,}, removed {report.removed:,} in {report.seconds:.1f} s; "
@@ -92,6 +93,17 @@ def index(
             console.print(ray_note)
         if settings.index_url:
             _publish(settings)
+
+
+def _prepare_query_model(settings: Settings) -> None:
+    """The search queries' model file, made now rather than on a server's first search;
+    indexing is done either way, so a failure here is only a warning."""
+    from paperscope.index.embedder import EmbedderError, prepare_query_model
+
+    try:
+        prepare_query_model(settings)
+    except EmbedderError as exc:
+        err_console.print(f"search queries' model not prepared: {exc}", markup=False)
 
 
 def _publish(settings: Settings) -> None:

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.index.onnx_export import (
+    PRECISIONS,
     ExportError,
     ModelFiles,
     ensure_onnx_model,
@@ -138,6 +139,26 @@ def query_settings(settings: Settings) -> Settings:
     if not settings.query_embedding_precision or backend not in ("auto", "onnx"):
         return settings
     return settings.model_copy(update={"embedding_precision": settings.query_embedding_precision})
+
+
+def prepare_query_model(settings: Settings) -> None:
+    """Write the ONNX file that search queries will use, if missing, so a server's
+    first search does not wait for it: the int8 model is quantised from the fp32 one
+    on first use (a few seconds). Nothing to do for torch or a static model."""
+    settings = query_settings(settings)
+    if settings.embedding_backend.strip().lower() not in ("auto", "onnx"):
+        return
+    if _static_model_folder(settings) is not None:
+        return
+    precision = settings.embedding_precision.strip().lower()
+    precision = DEFAULT_ONNX_PRECISION if precision == "auto" else precision
+    if precision not in PRECISIONS:
+        return
+    name = settings.query_embedding_model.strip() or settings.embedding_model
+    try:
+        ensure_onnx_model(resolve_model(name), cache_dir=_cache_dir(settings), precision=precision)
+    except ExportError as exc:
+        raise EmbedderError(str(exc)) from exc
 
 
 def _build(settings: Settings, backend: str, precision: str) -> Embedder:
