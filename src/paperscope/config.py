@@ -74,8 +74,8 @@ class Settings(BaseSettings):
         default="int8",
         description=(
             "Number format of the ONNX model that embeds search queries (papers keep "
-            "EMBEDDING_PRECISION's vectors): int8, a third of fp32's CPU per query for "
-            "the same hybrid nDCG@10 on SciFact; fp32; or empty to follow "
+            "EMBEDDING_PRECISION's vectors): int8, about half of fp32's CPU per search "
+            "for the same hybrid nDCG@10 on SciFact; fp32; or empty to follow "
             "EMBEDDING_PRECISION (docs/embeddings.md)."
         ),
     )

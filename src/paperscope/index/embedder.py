@@ -134,7 +134,8 @@ def query_settings(settings: Settings) -> Settings:
     """``settings`` for embedding search queries: QUERY_EMBEDDING_PRECISION replaces
     EMBEDDING_PRECISION where queries go through ONNX (backend auto or onnx). A query
     of a few tokens is bound by reading the weights, so int8's quarter-size weights
-    take a third of fp32's CPU; papers keep the index's vectors either way."""
+    take about half of fp32's CPU inside a search (docs/embeddings.md); papers keep
+    the index's vectors either way."""
     backend = settings.embedding_backend.strip().lower()
     if not settings.query_embedding_precision or backend not in ("auto", "onnx"):
         return settings
