@@ -38,7 +38,7 @@ from paperscope.store.moderation import (
     unban_user,
 )
 from paperscope.store.paper_links import comment_counts
-from paperscope.store.papers import upsert_papers
+from paperscope.store.papers import get_papers, upsert_papers
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 LIMITS = BodyLimits(max_chars=1000, per_hour=100)
@@ -265,7 +265,8 @@ def test_counts_and_author_badges(ready: tuple[Store, int, int]) -> None:
     store, ann, ben = ready
     by_ann = _post(store, ann, "I wrote this paper")
     _post(store, ben, "reader")
-    assert comment_counts(store, ["2401.00001", "hep-th/9901001"]) == {
+    papers = get_papers(store=store, paper_ids=["2401.00001", "hep-th/9901001"])
+    assert comment_counts(store, papers) == {
         "2401.00001": 3 + 2,  # the source site's count plus the visible local ones
         "hep-th/9901001": 0,
     }

@@ -9,6 +9,7 @@ so neither can be raced past by sending many requests at once."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -16,9 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
+    Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -479,17 +483,24 @@ def visible_comment_counts(*, store: Store, paper_ids: Sequence[str]) -> dict[st
     ids = list(dict.fromkeys(paper_ids))
     with store.read() as conn:
         for start in range(0, len(ids), _CHUNK):
-            rows = conn.execute(
-                select(comments.c.paper_id, func.count())
-                .where(
-                    comments.c.paper_id.in_(ids[start : start + _CHUNK]),
-                    comments.c.deleted_at.is_(None),
-                    comments.c.hidden_at.is_(None),
-                )
-                .group_by(comments.c.paper_id)
-            )
+            rows = conn.execute(_visible_counts(), {"ids": ids[start : start + _CHUNK]})
             out.update({paper_id: int(n) for paper_id, n in rows})
     return out
+
+
+@functools.cache
+def _visible_counts() -> Select[Any]:
+    """Built once: every list of cards asks for its papers' comment counts."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return (
+        select(comments.c.paper_id, func.count())
+        .where(
+            comments.c.paper_id.in_(ids),
+            comments.c.deleted_at.is_(None),
+            comments.c.hidden_at.is_(None),
+        )
+        .group_by(comments.c.paper_id)
+    )
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,10 @@ filter, and the comment counts shown beside a paper."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 
 from paperscope.links import safe_url
 from paperscope.models import Paper, User
@@ -19,8 +17,6 @@ from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import get_paper, has_code_condition, resolve_paper_id
 from paperscope.store.schema import papers
 from paperscope.store.schema_accounts import submissions
-
-_CHUNK = 900
 
 
 class UnknownPaper(LookupError):
@@ -96,25 +92,11 @@ def set_paper_links(
     return paper
 
 
-@functools.cache
-def _source_comments() -> Select[Any]:
-    """Built once: every list of cards asks for its papers' comment counts."""
-    ids: BindParameter[Any] = bindparam("ids", expanding=True)
-    return select(papers.c.paper_id, papers.c.source_comments).where(papers.c.paper_id.in_(ids))
-
-
-def comment_counts(store: Store, paper_ids: Sequence[str]) -> dict[str, int]:
+def comment_counts(store: Store, papers_in: Sequence[Paper]) -> dict[str, int]:
     """Comments per paper, as shown on cards and in the Hugging Face compatible API:
-    the count the source site gave (Hugging Face's numComments), plus the visible
-    comments posted here (deleted and hidden ones do not count). Every id given is in
-    the result."""
-    counts = dict.fromkeys(paper_ids, 0)
-    ids = list(counts)
-    with store.read() as conn:
-        for start in range(0, len(ids), _CHUNK):
-            rows = conn.execute(_source_comments(), {"ids": ids[start : start + _CHUNK]})
-            for paper_id, source_count in rows:
-                counts[paper_id] += source_count or 0
-    for paper_id, local in visible_comment_counts(store=store, paper_ids=ids).items():
+    the count the source site gave (Hugging Face's numComments, loaded with the paper),
+    plus the visible comments posted here (deleted and hidden ones do not count)."""
+    counts = {p.paper_id: p.source_comments or 0 for p in papers_in}
+    for paper_id, local in visible_comment_counts(store=store, paper_ids=list(counts)).items():
         counts[paper_id] += local
     return counts

@@ -24,7 +24,7 @@ def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
     """Each paper's listing, in a few batched queries whatever the number of papers."""
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
-    counts = comment_counts(store, ids)
+    counts = comment_counts(store, papers)
     participating = author_participating(
         store=store, claimants=claimants_by_paper(store=store, paper_ids=ids)
     )

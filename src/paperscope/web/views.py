@@ -172,7 +172,7 @@ def _build_cards(
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     citations = cited_by_counts(store=store, paper_ids=ids)
-    comments = comment_counts(store, ids)
+    comments = comment_counts(store, papers)
     by = local_submitters(store=store, papers=papers)
     return [
         card(
