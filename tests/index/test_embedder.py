@@ -17,6 +17,7 @@ from paperscope.index.embedder import (
     paper_text,
     prepare_query_model,
     query_settings,
+    resolve_model,
 )
 
 TEXTS = [
@@ -232,10 +233,11 @@ def test_indexing_prepares_the_query_model(
     made: bool,
 ) -> None:
     # A cache holding only the fp32 export, as `paperscope index` leaves it.
-    exported = next(model_cache.glob("*/model.fp32.onnx"))
+    folder = resolve_model(Settings().embedding_model).cache_key()
+    exported = model_cache / folder / "model.fp32.onnx"  # made by onnx_embedder
     cache = tmp_path / "models"
-    (cache / exported.parent.name).mkdir(parents=True)
-    (cache / exported.parent.name / exported.name).symlink_to(exported)
+    (cache / folder).mkdir(parents=True)
+    (cache / folder / exported.name).symlink_to(exported)
     settings = _settings(
         tmp_path,
         cache,
@@ -243,4 +245,4 @@ def test_indexing_prepares_the_query_model(
         query_embedding_precision=query_precision,
     )
     prepare_query_model(settings)
-    assert (cache / exported.parent.name / "model.int8.onnx").is_file() == made
+    assert (cache / folder / "model.int8.onnx").is_file() == made
