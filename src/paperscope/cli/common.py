@@ -4,7 +4,7 @@ turning expected errors into one clear line instead of a traceback."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,13 +35,27 @@ def no_such_user(username: str) -> UserError:
     return UserError(f"no user {username!r} (`paperscope users list` shows them)")
 
 
-def no_such_tag(store: Store, username: str, user_id: int, tag: str) -> UserError:
-    """A tag none of the reader's saved papers carries, with the tags they do have."""
-    from paperscope.store.library import list_tags
+def user_id_of(store: Store, username: str) -> int:
+    """The account id of ``username``, or the one wording for a name no account has."""
+    from paperscope.store.accounts import find_user
 
-    tags = [name for name, _ in list_tags(store=store, user_id=user_id)]
+    found = find_user(store=store, username=username)
+    if found is None:
+        raise no_such_user(username)
+    return found[0].user_id
+
+
+def no_such_tag(username: str, tag: str, tags: Sequence[str]) -> UserError:
+    """A tag none of the reader's saved papers carries, with the ``tags`` they do have."""
     known = f"their tags: {', '.join(tags)}" if tags else "they have no tags yet"
     return UserError(f"{username} has no saved paper tagged {tag!r} ({known})")
+
+
+def reader_tags(store: Store, user_id: int) -> list[str]:
+    """The tags the reader has put on saved papers."""
+    from paperscope.store.library import list_tags
+
+    return [name for name, _ in list_tags(store=store, user_id=user_id)]
 
 
 def check_half(half: str) -> None:

@@ -17,8 +17,9 @@ from paperscope.cli.common import (
     console,
     make_settings,
     no_such_tag,
-    no_such_user,
     open_store,
+    reader_tags,
+    user_id_of,
 )
 from paperscope.references import (
     EXPORT_FORMATS,
@@ -30,8 +31,6 @@ from paperscope.references import (
     import_references,
 )
 from paperscope.store import Store
-from paperscope.store.accounts import find_user
-from paperscope.store.library import list_tags
 
 library_app = typer.Typer(
     help="A reader's library: import a bibliography, export it.", no_args_is_help=True
@@ -65,7 +64,7 @@ def import_command(
     data = _read(file)
     settings = make_settings(data_dir)
     with open_store(settings) as store:
-        user_id = _user_id(store, user)
+        user_id = user_id_of(store, user)
         try:
             report = import_references(
                 store=store,
@@ -100,7 +99,7 @@ def export_command(
         raise UserError(f"--format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     settings = make_settings(data_dir)
     with open_store(settings) as store:
-        user_id = _user_id(store, user)
+        user_id = user_id_of(store, user)
         if tag is not None:
             _check_tag(store, user, user_id, tag)
         text = export_library(store=store, user_id=user_id, fmt=fmt, tag=tag)
@@ -117,10 +116,9 @@ def export_command(
 def _check_tag(store: Store, username: str, user_id: int, tag: str) -> None:
     """A tag no saved paper carries is most likely mistyped: say so (exit 2) rather
     than write an empty export."""
-    if tag in (name for name, _ in list_tags(store=store, user_id=user_id)):
-        return
-    error = no_such_tag(store, username, user_id, tag)
-    raise UserError(f"{error}; nothing exported")
+    tags = reader_tags(store, user_id)
+    if tag not in tags:
+        raise UserError(f"{no_such_tag(username, tag, tags)}; nothing exported")
 
 
 def _read(file: Path) -> bytes:
@@ -134,13 +132,6 @@ def _read(file: Path) -> bytes:
         return file.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {file}: {exc.strerror}") from None
-
-
-def _user_id(store: Store, username: str) -> int:
-    found = find_user(store=store, username=username)
-    if found is None:
-        raise no_such_user(username)
-    return found[0].user_id
 
 
 def _print_report(user: str, file: Path, report: ReferenceImportReport) -> None:

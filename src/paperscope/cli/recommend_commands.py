@@ -16,8 +16,9 @@ from paperscope.cli.common import (
     console,
     make_settings,
     no_such_tag,
-    no_such_user,
     open_store,
+    reader_tags,
+    user_id_of,
 )
 from paperscope.rank.recommend import (
     WINDOWS,
@@ -29,8 +30,6 @@ from paperscope.rank.recommend import (
     lazy_query_embedder,
     refresh_candidates_from_index,
 )
-from paperscope.store import Store
-from paperscope.store.accounts import find_user
 from paperscope.store.papers import get_papers
 
 
@@ -65,7 +64,7 @@ def recommend(
             console.print(f"recommendation candidates: {len(built):,} papers, {built.dim}-d")
         if user is None:
             return
-        user_id = _user_id(store, user)
+        user_id = user_id_of(store, user)
         recommender = Recommender.open(
             settings=settings, store=store, embed_query=lazy_query_embedder(settings)
         )
@@ -74,7 +73,7 @@ def recommend(
                 user_id=user_id, tag=tag, window=_window(window), limit=limit
             )
         except UnknownTag as exc:
-            raise no_such_tag(store, user, user_id, tag or "") from exc
+            raise no_such_tag(user, tag or "", reader_tags(store, user_id)) from exc
         except CandidatesError as exc:
             raise UserError(str(exc)) from exc
         titles = {p.paper_id: p.title for p in get_papers(store=store, paper_ids=_ids(result))}
@@ -93,13 +92,6 @@ def _window(text: str) -> Window:
 
 def _ids(result: Recommendations) -> list[str]:
     return [item.paper_id for item in result.items]
-
-
-def _user_id(store: Store, username: str) -> int:
-    found = find_user(store=store, username=username)
-    if found is None:
-        raise no_such_user(username)
-    return found[0].user_id
 
 
 def payload(username: str, result: Recommendations, titles: dict[str, str]) -> dict[str, Any]:
