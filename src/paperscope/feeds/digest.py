@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from paperscope.config import Settings
 from paperscope.feeds.content import (
@@ -23,6 +23,7 @@ from paperscope.feeds.content import (
 from paperscope.feeds.mail_render import MailLinks, render_digest, site_url
 from paperscope.feeds.schedule import due_period, period_length
 from paperscope.feeds.signing import LinkClaim, make_token
+from paperscope.site_paths import author_url, category_url
 from paperscope.store import Store
 from paperscope.store.outbox import NewMessage, record_period
 from paperscope.store.subscriptions import Subscription, iter_deliverable_subscriptions
@@ -220,9 +221,9 @@ def _follow_path(subscription: Subscription) -> str | None:
     one of them alone."""
     spec = subscription.spec
     if len(spec.categories) == 1 and not spec.authors:
-        return "/categories/" + quote(spec.categories[0], safe="")
+        return category_url(spec.categories[0])
     if len(spec.authors) == 1 and not spec.categories:
-        return "/authors/" + quote(spec.authors[0], safe="")
+        return author_url(spec.authors[0])
     return None
 
 

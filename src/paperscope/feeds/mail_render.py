@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP, Policy
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -23,6 +23,7 @@ from paperscope.feeds.content import Digest, DigestSection
 from paperscope.feeds.schedule import zone
 from paperscope.links import safe_url
 from paperscope.models import Paper
+from paperscope.site_paths import paper_url
 
 ABSTRACT_CHARS = 320
 MAX_AUTHORS = 6
@@ -124,7 +125,7 @@ def _paper_view(base_url: str, paper: Paper) -> PaperView:
         abstract=abstract,
         abstract_text="\n  ".join(textwrap.wrap(abstract, 74)),
         categories=paper.categories[:3],
-        page_url=base_url.rstrip("/") + "/papers/" + quote(paper.paper_id, safe="/"),
+        page_url=base_url.rstrip("/") + paper_url(paper.paper_id),
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
         code_url=safe_url(paper.code_url),  # http(s) only, checked again as written

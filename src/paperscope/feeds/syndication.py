@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 from paperscope.config import Settings
 from paperscope.feeds.mail_render import site_url
 from paperscope.models import Paper
+from paperscope.site_paths import paper_url
 
 FeedKind = Literal["rss", "atom"]
 MEDIA_TYPES: dict[str, str] = {
@@ -89,7 +90,7 @@ def render_feed(
 
 
 def _add_entry(fg: FeedGenerator, settings: Settings, paper: Paper) -> None:
-    page = site_url(settings, "/papers/" + paper.paper_id)
+    page = site_url(settings, paper_url(paper.paper_id))
     entry = fg.add_entry()
     entry.id(page)
     entry.guid(page, permalink=True)

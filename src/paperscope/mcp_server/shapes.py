@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
 from paperscope.config import Settings
 from paperscope.models import Hit, LibraryItem, Paper, PaperStats
+from paperscope.site_paths import paper_url as site_paper_url
 
 SHOWN_AUTHORS = 3
 SUMMARY_CHARS = 200
@@ -17,8 +17,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
 def paper_url(settings: Settings, paper_id: str) -> str:
-    # Old-style ids keep their slash, as on the site: /papers/hep-th/9901001
-    return f"{settings.public_base_url.rstrip('/')}/papers/{quote(paper_id, safe='/')}"
+    return settings.public_base_url.rstrip("/") + site_paper_url(paper_id)
 
 
 def one_line(paper: Paper) -> str:

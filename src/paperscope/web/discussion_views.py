@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from paperscope.config import Settings
 from paperscope.models import User
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.discussions import (
     ORDERS,
@@ -39,7 +40,7 @@ from paperscope.web.data_cache import memo_for
 from paperscope.web.discussion_schemas import CommentAuthor, CommentOut, CommentPage
 from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.markup import render_comment
-from paperscope.web.rendering import paper_url, render
+from paperscope.web.rendering import render
 from paperscope.web.views import pagination
 
 THREADS_PER_PAGE = 20

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, time
 from fastapi import Request, Response
 
 from paperscope.models import Paper
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.discussions import author_participating, claimants_by_paper
 from paperscope.store.paper_links import comment_counts
 from paperscope.store.upvotes import get_stats
 from paperscope.web.hf_format import Listing, paper_markdown, submitter_object
-from paperscope.web.rendering import paper_url
 from paperscope.web.views import local_submitters
 
 MARKDOWN = "text/markdown; charset=utf-8"

@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, overload
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 from fastapi import Request
@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
 from paperscope.links import safe_url
+from paperscope.site_paths import author_url, category_url, paper_url
 from paperscope.web.auth import resolve_user
 from paperscope.web.card_fragments import CardBodies, ReaderCards
 from paperscope.web.security import csrf_token
@@ -26,21 +27,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def paper_url(paper_id: str) -> str:
-    # Old-style ids keep their slash: /papers/hep-th/9901001
-    return "/papers/" + quote(paper_id, safe="/")
-
-
 def collection_url(collection_id: int) -> str:
     return f"/collections/{collection_id}"
-
-
-def author_url(name: str) -> str:
-    return "/authors/" + quote(name, safe="")
-
-
-def category_url(category: str) -> str:
-    return "/categories/" + quote(category, safe="")
 
 
 def format_date(value: date | datetime | str | None, style: str = "medium") -> str:

@@ -12,6 +12,7 @@ from fastapi import Query, Request
 from paperscope.links import HF_SITE, avatar_href, safe_url
 from paperscope.models import LibraryItem, Paper, PaperCitations, PaperStats, Profile, User
 from paperscope.references.bibtex import bibtex_entry
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.citations import cited_by_counts, get_paper_citations
@@ -24,7 +25,7 @@ from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats
 from paperscope.web.data_cache import VersionedMemo, current_version, memo_for
 from paperscope.web.errors import NotFound
-from paperscope.web.rendering import collection_url, paper_url, query_url
+from paperscope.web.rendering import collection_url, query_url
 from paperscope.web.schemas import (
     LibraryEntry,
     Pagination,

@@ -16,6 +16,7 @@ from paperscope.feeds.reply_mail import (
     unsubscribe_from_replies,
 )
 from paperscope.models import User
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.database import MAX_ROW_ID
 from paperscope.store.discussions import (
@@ -56,7 +57,7 @@ from paperscope.web.discussion_views import (
     refusals,
 )
 from paperscope.web.errors import ApiError
-from paperscope.web.rendering import back_url, json_response, paper_url, render
+from paperscope.web.rendering import back_url, json_response, render
 from paperscope.web.routing import Routes
 from paperscope.web.views import LimitParam, PageParam, load_paper
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from paperscope.models import User
 from paperscope.references import MAX_FILE_BYTES, export_library
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.library import (
     InvalidTags,
@@ -24,7 +25,7 @@ from paperscope.store.library import (
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import ApiError, NotFound
-from paperscope.web.rendering import json_response, paper_url, render
+from paperscope.web.rendering import json_response, render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import LibraryItemOut, LibraryPage, TagCount, TagList
 from paperscope.web.views import LimitParam, PageParam, cards_for, load_paper, pagination

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from paperscope.models import Paper, User
 from paperscope.references.bibtex import bibtex_entry
 from paperscope.search.service import SearchService
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.paper_links import NotAnHttpUrl, can_edit_links, set_paper_links
 from paperscope.store.title_search import search_titles
@@ -21,14 +22,7 @@ from paperscope.web.deps import CurrentUser, MaybeUser, StoreDep
 from paperscope.web.discussion_views import paper_discussion
 from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.hf_views import markdown_response, wants_markdown
-from paperscope.web.rendering import (
-    back_url,
-    json_response,
-    paper_url,
-    render,
-    templates,
-    wants_json,
-)
+from paperscope.web.rendering import back_url, json_response, render, templates, wants_json
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import (
     PaperDetail,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.people.claims import ClaimRefused, claim_paper
+from paperscope.site_paths import author_url, paper_url
 from paperscope.store import Store
 from paperscope.store.accounts import find_user
 from paperscope.store.claims import (
@@ -53,14 +54,7 @@ from paperscope.web.people_schemas import (
     ProfilePage,
 )
 from paperscope.web.people_views import user_url
-from paperscope.web.rendering import (
-    author_url,
-    back_url,
-    json_response,
-    paper_url,
-    render,
-    templates,
-)
+from paperscope.web.rendering import back_url, json_response, render, templates
 from paperscope.web.routes.collections import summary
 from paperscope.web.routing import Routes
 from paperscope.web.views import cards_for, load_paper

@@ -20,6 +20,7 @@ from paperscope.rank.recommend import (
     Window,
     lazy_query_embedder,
 )
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.feedback import (
     add_interests,
@@ -34,7 +35,7 @@ from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
 from paperscope.web.errors import ApiError, NotFound
 from paperscope.web.followed import FollowedCard, followed_cards
-from paperscope.web.rendering import back_url, json_response, paper_url, render, templates
+from paperscope.web.rendering import back_url, json_response, render, templates
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import PaperCard
 from paperscope.web.security import csrf_token

@@ -17,11 +17,12 @@ from paperscope.models import Facets, SearchQuery, SearchResults
 from paperscope.search.identifiers import Identifier, identify
 from paperscope.search.service import SearchService
 from paperscope.search.suggest import broader_query
+from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.web.data_cache import VersionedMemo, memo_for
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import ApiError
-from paperscope.web.rendering import paper_url, render, twin_url, wants_json
+from paperscope.web.rendering import render, twin_url, wants_json
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import (
     FacetLink,

@@ -1,0 +1,19 @@
+"""The site's own paths for a paper, an author and a category: one spelling for the
+pages, the JSON API's links, the mails and feeds, and the MCP server's answers."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def paper_url(paper_id: str) -> str:
+    # Old-style ids keep their slash: /papers/hep-th/9901001
+    return "/papers/" + quote(paper_id, safe="/")
+
+
+def author_url(name: str) -> str:
+    return "/authors/" + quote(name, safe="")
+
+
+def category_url(category: str) -> str:
+    return "/categories/" + quote(category, safe="")
