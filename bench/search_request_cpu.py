@@ -74,7 +74,7 @@ def _instrument() -> None:
         (engine_module, "fuse", "fusion"),
         (engine_module.SearchEngine, "_exact_title_first", "exact-title lookup"),
         (engine_module, "get_papers", "papers of the page (store)"),
-        (engine_module, "_hit", "highlights and snippets"),
+        (engine_module, "_highlight", "highlights and snippets"),
         (route_module, "cards_for", "cards (store: stats, citations)"),
         (route_module, "render", "template rendering"),
     ]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperscope.search import highlight
-from paperscope.search.highlight import SNIPPET_CHARS, highlight_paper, query_tokens
+from paperscope.search.highlight import SNIPPET_CHARS, Highlighter, highlight_paper, query_tokens
 
 
 def test_query_tokens_are_index_tokens() -> None:
@@ -65,3 +65,24 @@ def test_marks_stay_right_when_the_word_list_starts_afresh(monkeypatch: pytest.M
         marked = highlight_paper(f"graph a{n} Graphs b{n}", "", tokens)
         assert marked.title_html == f"<mark>graph</mark> a{n} <mark>Graphs</mark> b{n}"
     assert len(highlight._VOCABULARY._state[0]) <= 8
+
+
+def test_a_page_is_marked_as_each_of_its_papers_alone() -> None:
+    # One pattern serves the whole page: a word matched in one paper is not marked
+    # inside a longer word of another ("Subgraph", "subnetworks").
+    tokens = query_tokens(["graph", "networks"])
+    texts = [
+        ("Graph networks", "A graph."),
+        ("Subgraph mining", "subnetworks, graphs and a network_x"),
+        ("Nothing", "here"),
+    ]
+    page = Highlighter(tokens).papers(texts)
+    assert page == [highlight_paper(title, abstract, tokens) for title, abstract in texts]
+    assert [h.title_html for h in page] == [
+        "<mark>Graph</mark> <mark>networks</mark>",
+        "Subgraph mining",
+        "Nothing",
+    ]
+    assert page[1].abstract_html == "subnetworks, <mark>graphs</mark> and a <mark>network</mark>_x"
+    assert page[1].matched_terms == ("graphs", "network")
+    assert Highlighter(tokens).papers([]) == []

@@ -72,7 +72,7 @@ from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
 from paperscope.search.common_words import COMMON_WORD_SHARE, without_common_words
 from paperscope.search.feedback import FeedbackSettings, expand
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
-from paperscope.search.highlight import Highlighter, query_tokens
+from paperscope.search.highlight import Highlighted, Highlighter, query_tokens
 from paperscope.search.identifiers import (
     Identifier,
     exact_hit,
@@ -494,11 +494,11 @@ class SearchEngine:
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page.hits])
         }
-        plain = Highlighter(frozenset())
+        shown = [(n, pid) for n, (pid, _) in enumerate(page.hits) if pid in papers]
+        marked = _highlight(Highlighter(frozenset()), [papers[pid] for _, pid in shown])
         hits = [
-            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, plain)
-            for n, (pid, _) in enumerate(page.hits)
-            if pid in papers
+            _hit(papers[pid], query.offset + n + 1, 0.0, None, None, text)
+            for (n, pid), text in zip(shown, marked, strict=True)
         ]
         facets = None
         if query.facets:
@@ -548,7 +548,9 @@ class SearchEngine:
         papers = {
             p.paper_id: p for p in get_papers(store=self.store, paper_ids=[p for p, _ in page])
         }
+        shown = [(n, pid, score) for n, (pid, score) in enumerate(page) if pid in papers]
         marker = Highlighter(query_tokens(parsed.highlight_words))
+        marked = _highlight(marker, [papers[pid] for _, pid, _ in shown])
         hits = [
             _hit(
                 papers[pid],
@@ -556,10 +558,9 @@ class SearchEngine:
                 score,
                 found.bm25.get(pid),
                 found.semantic.get(pid),
-                marker,
+                text,
             )
-            for n, (pid, score) in enumerate(page)
-            if pid in papers
+            for (n, pid, score), text in zip(shown, marked, strict=True)
         ]
         hits = [
             dataclasses.replace(h, exact=True) if h.paper_id == found.exact else h for h in hits
@@ -645,7 +646,8 @@ class SearchEngine:
             for p in get_papers(store=self.store, paper_ids=[p for p, _ in neighbours.scored])
         }
         semantic = neighbours.method == "semantic"
-        plain = Highlighter(frozenset())
+        shown = [(r, pid, s) for r, (pid, s) in enumerate(neighbours.scored, 1) if pid in papers]
+        marked = _highlight(Highlighter(frozenset()), [papers[pid] for _, pid, _ in shown])
         return [
             _hit(
                 papers[pid],
@@ -653,10 +655,9 @@ class SearchEngine:
                 score,
                 None if semantic else score,
                 score if semantic else None,
-                plain,
+                text,
             )
-            for rank, (pid, score) in enumerate(neighbours.scored, start=1)
-            if pid in papers
+            for (rank, pid, score), text in zip(shown, marked, strict=True)
         ]
 
 
@@ -709,9 +710,8 @@ def _hit(
     score: float,
     bm25: float | None,
     semantic: float | None,
-    marker: Highlighter,
+    marked: Highlighted,
 ) -> Hit:
-    marked = marker.paper(paper.title, paper.abstract)
     return Hit(
         paper_id=paper.paper_id,
         score=round(float(score), 6),
@@ -722,6 +722,10 @@ def _hit(
         abstract_html=marked.abstract_html,
         matched_terms=marked.matched_terms,
     )
+
+
+def _highlight(marker: Highlighter, papers: list[Paper]) -> list[Highlighted]:
+    return marker.papers([(paper.title, paper.abstract) for paper in papers])
 
 
 def _ms(since: float) -> float:

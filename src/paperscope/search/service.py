@@ -168,10 +168,11 @@ class SearchService:
             offset=query.offset,
             has_code=query.has_code,
         )
-        marker = Highlighter(query_tokens(words))
+        highlighted = Highlighter(query_tokens(words)).papers([(t, a) for _, t, a in found])
         hits = []
-        for rank, (paper_id, title, abstract) in enumerate(found, start=query.offset + 1):
-            marked = marker.paper(title, abstract)
+        for rank, ((paper_id, _, _), marked) in enumerate(
+            zip(found, highlighted, strict=True), start=query.offset + 1
+        ):
             hits.append(
                 Hit(
                     paper_id=paper_id,
