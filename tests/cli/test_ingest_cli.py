@@ -143,7 +143,7 @@ def test_stats_and_show(data_dir: Path, shared_data: Path) -> None:
         code, out = _invoke(data_dir, "show", spelling)
         assert code == 0, spelling
         assert "Calculation of prompt diphoton production cross sections" in out
-        assert "C. Balázs, E. L. Berger, P. M. Nadolsky, C. -P. Yuan" in out
+        assert "C. Balázs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan" in out
     code, out = _invoke(data_dir, "show", "0704.0001", "--json")
     shown = orjson.loads(out)
     assert (

@@ -12,7 +12,12 @@ import pytest
 from paperscope.models import Paper, Rejected
 from paperscope.sources import arxiv_oai
 from paperscope.sources.arxiv_categories import category_code, category_from_set_spec
-from paperscope.sources.arxiv_fields import detex_name, name_from_sorted, split_authors
+from paperscope.sources.arxiv_fields import (
+    detex_name,
+    forenames,
+    name_from_sorted,
+    split_authors,
+)
 from paperscope.sources.arxiv_oai import MalformedXml, parse_page, read_records, sniff
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv"
@@ -96,7 +101,8 @@ def test_arxiv_format_fixture() -> None:
     ]
     assert page.next_token is None
     diphoton = papers["0704.0001"]
-    assert diphoton.authors[0] == "C. Balázs"
+    # The arXiv format writes "C.-P." as forenames "C. -P.": rejoined, as in the byline.
+    assert diphoton.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan")
     assert diphoton.title.endswith("at Tevatron and LHC energies")
     assert (diphoton.journal_ref, diphoton.doi, diphoton.report_no) == (
         "Phys.Rev.D76:013009,2007",
@@ -231,6 +237,12 @@ def test_detex_name(tex: str, plain: str) -> None:
 
 
 def test_author_helpers() -> None:
+    assert [forenames(f) for f in ("C. -P.", "J.  -N.", "A. B.", "Jean-Pierre")] == [
+        "C.-P.",
+        "J.-N.",
+        "A. B.",
+        "Jean-Pierre",
+    ]
     assert name_from_sorted("Ivanov, Mikhail") == "Mikhail Ivanov"
     assert name_from_sorted("King, Martin Luther, Jr.") == "Martin Luther King Jr."
     assert name_from_sorted("Collaboration") == "Collaboration"

@@ -41,7 +41,7 @@ def test_maps_fields_of_a_record(sample: bytes) -> None:
     first = _split(_read(sample))[0][0]
     assert first.paper_id == first.arxiv_id == "0704.0001"
     # authors_parsed gives the accented name the raw string spells in LaTeX.
-    assert first.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan")
+    assert first.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan")
     assert first.title == (
         "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
     )

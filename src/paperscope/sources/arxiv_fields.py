@@ -42,6 +42,7 @@ _LETTERS = {
 }
 _LETTER = re.compile(r"\{?(\\(?:ss|aa|AA|ae|AE|o|O|l|L|i))(?![A-Za-z])\}?")
 _AND = re.compile(r"\s+and\s+|\s*;\s*", re.IGNORECASE)
+_SPLIT_INITIALS = re.compile(r"\. +-(?=\w)")
 
 
 def clean_text(text: str | None) -> str:
@@ -58,6 +59,13 @@ def detex_name(name: str) -> str:
     # A dotless i (from \i) takes the accent as a plain i: \'\i -> í.
     name = _ACCENT.sub(lambda m: m.group(2).replace("ı", "i") + _ACCENTS[m.group(1)], name)
     return unicodedata.normalize("NFC", name.replace("{", "").replace("}", ""))
+
+
+def forenames(text: str) -> str:
+    """arXiv's parsed forenames with hyphenated initials rejoined: its parser writes
+    "C.-P. Yuan" apart, as forenames "C. -P." (the snapshot's authors_parsed and the
+    OAI ``arXiv`` format alike)."""
+    return _SPLIT_INITIALS.sub(".-", text)
 
 
 def name_from_sorted(sorted_name: str) -> str:

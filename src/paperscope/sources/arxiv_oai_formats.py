@@ -17,6 +17,7 @@ from paperscope.sources.arxiv_fields import (
     clean_text,
     detex_name,
     doi_from_text,
+    forenames,
     name_from_sorted,
     parse_datetime,
     split_authors,
@@ -168,7 +169,9 @@ def paper_from_arxiv(metadata: Element, *, identifier: str, set_specs: Sequence[
 def _structured_author(author: Element) -> str:
     parts = {etree.QName(p).localname: clean_text(p.text) for p in author if isinstance(p.tag, str)}
     name = " ".join(
-        p for p in (parts.get("forenames"), parts.get("keyname"), parts.get("suffix")) if p
+        p
+        for p in (forenames(parts.get("forenames", "")), parts.get("keyname"), parts.get("suffix"))
+        if p
     )
     return detex_name(name)
 

@@ -17,7 +17,7 @@ import orjson
 
 from paperscope.arxiv_ids import parse_arxiv_id
 from paperscope.models import Paper, Rejected, Version
-from paperscope.sources.arxiv_fields import with_text_links
+from paperscope.sources.arxiv_fields import forenames, with_text_links
 
 FORMAT = "arxiv-snapshot"
 _SNIFF_LINES = 5
@@ -138,7 +138,8 @@ def _authors(record: dict[str, Any]) -> tuple[str, ...]:
         names = []
         for parts in parsed:
             if isinstance(parts, list) and parts and all(isinstance(p, str) for p in parts[:3]):
-                name = " ".join(f"{_at(parts, 1)} {parts[0]} {_at(parts, 2)}".split())
+                first = forenames(_at(parts, 1))
+                name = " ".join(f"{first} {parts[0]} {_at(parts, 2)}".split())
                 if name:
                     names.append(name)
         return tuple(names)
