@@ -11,7 +11,7 @@ _LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
 # Words a label spells its own way.
-_SPELLING = {"arxiv": "arXiv", "doi": "DOI", "url": "URL"}
+_SPELLING = {"arxiv": "arXiv", "doi": "DOI", "url": "URL", "q": "query"}
 
 
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -23,6 +23,37 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
     parts = [str(part) for part in rest if not _is_tag(part)]
     return ".".join(parts) or "request"
+
+
+def error_field(error: Mapping[str, Any]) -> str:
+    """The field one validation error is about. A body that is not JSON at all is
+    located at ("body", <character position>): the field is the body, and the
+    position is not a field's name."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    return field_name(error.get("loc", ()))
+
+
+def _json_position(error: Mapping[str, Any]) -> int | None:
+    loc = tuple(error.get("loc", ()))
+    if len(loc) == 2 and loc[0] == "body" and isinstance(loc[1], int):
+        return loc[1]
+    return None
+
+
+def _not_json(error: Mapping[str, Any]) -> str:
+    """A body that is not JSON, in words: "The request body is not valid JSON: expecting
+    ',' delimiter, at character 12" (the decoder's reason and where it stopped, when
+    they are known)."""
+    said = "The request body is not valid JSON"
+    reason = str(dict(error.get("ctx") or {}).get("error") or "").strip().rstrip(".")
+    position = _json_position(error)
+    if reason:
+        said += f": {reason[:1].lower()}{reason[1:]}"
+    if position is not None:
+        # the decoder counts from 0; people count characters from 1
+        said += f"{',' if reason else ''} at character {position + 1}"
+    return said
 
 
 def _is_tag(part: object) -> bool:
@@ -76,7 +107,6 @@ _BY_TYPE = {
     "enum": "{label} must be one of {expected}",
     "string_type": "{label} must be text",
     "list_type": "{label} must be a list",
-    "json_invalid": "The request body is not valid JSON",
     "model_attributes_type": "The request body must be a JSON object",
     "dict_type": "{label} must be a JSON object",
     "extra_forbidden": "{label} is not a known field",
@@ -88,11 +118,13 @@ def describe(error: Mapping[str, Any], bounds: Mapping[str, Any], *, as_named: b
     """One validation error as a sentence, e.g. "Page must be between 1 and 500";
     ``as_named`` calls the field by its own name ("page_size must ...") rather than in
     words, for callers that write the name themselves (a tool's arguments)."""
-    field = field_name(error.get("loc", ()))
+    kind = str(error.get("type", ""))
+    if kind == "json_invalid":
+        return _not_json(error)
+    field = error_field(error)
     label = field if as_named else _label(field)
     if field == "request":
         label = "The request body"
-    kind = str(error.get("type", ""))
     ctx = dict(error.get("ctx") or {})
     if kind in _BOUNDED:
         said = _range(label, {**ctx, **bounds})

@@ -1,4 +1,5 @@
-"""`paperscope users add --admin` and `paperscope users admin NAME [--revoke]`."""
+"""`paperscope users add --admin`, `paperscope users admin NAME [--revoke]` and the
+password rules of `users add` and `users reset-password`."""
 
 from __future__ import annotations
 
@@ -46,3 +47,21 @@ def test_admins_are_made_and_unmade(tmp_path: Path) -> None:
     # main() prints a UserError as one line; under CliRunner it is the exception
     result = CliRunner().invoke(app, ["users", "admin", "ghost", "--data-dir", str(data)])
     assert isinstance(result.exception, UserError) and "no user 'ghost'" in str(result.exception)
+
+
+def test_blank_passwords_are_refused_from_the_command_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    rule = "Use at least one character that is not a space for the password."
+    result = CliRunner().invoke(
+        app, ["users", "add", "blank", "--password", " " * 8, "--data-dir", str(data)]
+    )
+    assert isinstance(result.exception, UserError) and str(result.exception) == rule
+    code, out = _run(data, "users", "list")
+    assert code == 0 and "blank" not in out
+    code, _ = _run(data, "users", "add", "kept", "--password", "correct horse battery")
+    assert code == 0
+    result = CliRunner().invoke(
+        app,
+        ["users", "reset-password", "kept", "--password", "\t" * 10, "--data-dir", str(data)],
+    )
+    assert isinstance(result.exception, UserError) and str(result.exception) == rule

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from web_samples import PASSWORD, csrf_of, sign_up
 
 from paperscope.config import Settings
-from paperscope.store import Store
+from paperscope.feeds.password_reset import make_reset_token
+from paperscope.store import Store, accounts
 from paperscope.store.outbox import list_messages
 from paperscope.store.schema_accounts import api_tokens, sessions, users
 from paperscope.web.app import ConfigurationError, create_app
@@ -54,6 +55,54 @@ def test_duplicate_and_weak_sign_ups_are_refused(client: TestClient) -> None:
             "/signup", data={"csrf_token": token, "username": "erin", "password": "short"}
         )
         assert r.status_code == 400 and "at least 8" in r.text
+
+
+BLANK = " " * 8
+BLANK_RULE = "Use at least one character that is not a space for the password."
+
+
+def test_blank_passwords_are_refused_wherever_one_is_set(
+    settings: Settings, loaded_store: Store
+) -> None:
+    """Eight spaces are long enough but no password: sign-up, a change and a reset
+    (page and API) all refuse one that is blank once stripped, with the length rules."""
+    with TestClient(create_app(settings, store=loaded_store)) as c:
+        token = csrf_of(c, "/signup")
+        for blank in (BLANK, "\t \n" * 4):
+            r = c.post("/signup", data={"csrf_token": token, "username": "gina", "password": blank})
+            assert r.status_code == 400 and BLANK_RULE in r.text
+        assert c.get("/api/v1/users/gina").status_code == 404  # no account was made
+        r = c.post("/signup", data={"csrf_token": token, "username": "gina", "password": "   "})
+        assert r.status_code == 400 and "at least 8" in r.text  # the length rule comes first
+
+        sign_up(c, "gina")
+        token = csrf_of(c, "/account")
+        r = c.post(
+            "/account/password",
+            data={"csrf_token": token, "current_password": PASSWORD, "new_password": BLANK},
+        )
+        assert r.status_code == 400 and BLANK_RULE in r.text
+
+        found = accounts.find_user(store=loaded_store, username="gina")
+        assert found is not None
+        reset = make_reset_token(settings, found[0].user_id, found[1])
+        r = c.post(
+            f"/api/v1/password-reset/{reset}",
+            json={"password": BLANK},
+            headers={"X-CSRF-Token": token},
+        )
+        assert r.status_code == 400
+        assert r.json()["error"] == {
+            "code": "invalid_request",
+            "message": BLANK_RULE,
+            "details": {
+                "fields": [{"field": "password", "type": "value_error", "message": BLANK_RULE}]
+            },
+        }
+        token = csrf_of(c, f"/reset-password/{reset}")
+        r = c.post(f"/reset-password/{reset}", data={"csrf_token": token, "password": BLANK})
+        assert r.status_code == 400 and BLANK_RULE in r.text
+    assert _sign_in(TestClient(create_app(settings, store=loaded_store)), "gina", PASSWORD) == 303
 
 
 def test_password_change_signs_out_other_devices(settings: Settings, loaded_store: Store) -> None:
@@ -218,7 +267,15 @@ def test_changing_the_address_unproves_it_and_mails_the_new_one(
         "/api/v1/account/email", json={"email": "a@b.example.org"}, headers=headers
     )
     assert no_password.status_code == 401
-    assert no_password.json()["error"]["details"] == {"field": "current_password"}
+    assert no_password.json()["error"]["details"] == {
+        "fields": [
+            {
+                "field": "current_password",
+                "type": "invalid_credentials",
+                "message": "The current password is not right.",
+            }
+        ]
+    }
     missing = alice.put("/api/v1/account/email", json={}, headers=headers)
     assert missing.status_code == 422
     # Sign-up lets two accounts share an address, so a change does too.

@@ -64,6 +64,30 @@ def test_redirect_to_signin_says_why(client: TestClient) -> None:
     assert "locked" not in page
 
 
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ("/collections", "Sign in to see your collections."),
+        ("/library", "Sign in to see your library."),
+        ("/submit", "Sign in to submit a paper."),
+        ("/for-you?window=week", "Sign in to see papers picked for you."),
+        ("/account", "Sign in to see your account."),
+        ("/account/email", "Sign in to see your account."),
+        ("/settings/subscriptions", "Sign in to manage your digests and alerts."),
+        ("/admin/moderation", "Sign in as an administrator"),
+        ("/admin/claims?status=all", "Sign in as an administrator"),
+    ],
+)
+def test_every_signed_in_page_says_why(client: TestClient, page: str, reason: str) -> None:
+    r = client.get(page, follow_redirects=False)
+    assert r.status_code == 303, page
+    location = r.headers["location"]
+    assert parse_qs(urlsplit(location).query)["next"] == [page]
+    signin = client.get(location).text
+    assert reason in signin and "Sign in to see that page." not in signin, page
+    assert _next_field(signin) == page
+
+
 def test_signin_link_on_a_page_returns_to_it(client: TestClient) -> None:
     html = client.get("/papers/2410.17243").text
     assert 'href="/signin?next=%2Fpapers%2F2410.17243&amp;reason=save"' in html

@@ -5,10 +5,13 @@ refused with a reason instead of being accepted or silently cut."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from web_samples import csrf_of
 
 from paperscope.emails import InvalidEmail, normalise_email
 from paperscope.validation_words import describe
+
+PAPERS = ("2410.17243", "2410.18533")
 
 
 def test_page_out_of_range_in_words(client: TestClient) -> None:
@@ -53,13 +56,106 @@ def test_hand_checked_values_are_reported_like_validated_ones(client: TestClient
         }, path
 
 
+def _named(r: Response, status: int, code: str) -> dict[str, str]:
+    """The refusal's fields by name, after checking it has the one shape of
+    ``details.fields`` (field, type, message) and no other details."""
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["code"] == code, error
+    assert set(error["details"]) == {"fields"}, error
+    for entry in error["details"]["fields"]:
+        assert set(entry) == {"field", "type", "message"}, error
+        assert entry["message"] == error["message"], error
+    return {f["field"]: f["type"] for f in error["details"]["fields"]}
+
+
+def test_refusals_with_codes_of_their_own_name_their_fields(
+    alice: TestClient, bob: TestClient
+) -> None:
+    """Tags, an order, a comment, an arXiv id, a follow: refused by a later check, each
+    names its field in details.fields like the schema's refusals."""
+    h = {"X-CSRF-Token": csrf_of(alice, "/")}
+    r = alice.put("/api/v1/library/2410.17243", json={"tags": ["x" * 500]}, headers=h)
+    assert _named(r, 422, "invalid_tags") == {"tags": "value_error"}
+
+    made = alice.post("/api/v1/collections", json={"title": "Order"}, headers=h).json()
+    alice.post(f"/api/v1/collections/{made['id']}/items", json={"paper_id": PAPERS[0]}, headers=h)
+    r = alice.put(
+        f"/api/v1/collections/{made['id']}/order", json={"paper_ids": [PAPERS[1]]}, headers=h
+    )
+    assert _named(r, 422, "bad_order") == {"paper_ids": "value_error"}
+
+    comments = f"/api/v1/papers/{PAPERS[0]}/comments"
+    r = alice.post(comments, json={"body": "   "}, headers=h)
+    assert _named(r, 422, "invalid_comment") == {"body": "value_error"}
+    first = alice.post(comments, json={"body": "A comment"}, headers=h).json()["comment_id"]
+    r = alice.post(f"/api/v1/comments/{first}/report", json={"reason": "mine"}, headers=h)
+    assert _named(r, 422, "invalid_comment") == {"comment_id": "value_error"}
+    hb = {"X-CSRF-Token": csrf_of(bob, "/")}
+    r = bob.post(f"/api/v1/comments/{first}/report", json={"reason": " "}, headers=hb)
+    assert _named(r, 422, "invalid_comment") == {"reason": "value_error"}
+    alice.delete(f"/api/v1/comments/{first}", headers=h)
+    r = bob.post(comments, json={"body": "A reply", "parent_id": first}, headers=hb)
+    assert _named(r, 422, "invalid_comment") == {"parent_id": "value_error"}
+
+    r = alice.post("/api/v1/submit", json={"arxiv_id": "not an id"}, headers=h)
+    assert _named(r, 422, "invalid_arxiv_id") == {"arxiv_id": "value_error"}
+    r = alice.post("/api/v1/follows", json={"kind": "user", "name": "alice"}, headers=h)
+    assert _named(r, 422, "cannot_follow_self") == {"name": "value_error"}
+    r = alice.post("/api/v1/follows", json={"kind": "author", "name": " "}, headers=h)
+    assert _named(r, 422, "invalid_request") == {"name": "value_error"}
+
+    # a form refused by the API's schema, answered in JSON, names the field too
+    r = alice.post("/collections?format=json", data={"title": ""}, headers=h)
+    assert _named(r, 422, "invalid_request") == {"title": "string_too_short"}
+    r = alice.put("/api/v1/account/email", json={"email": "a@b.example.org"}, headers=h)
+    assert _named(r, 401, "invalid_credentials") == {"current_password": "invalid_credentials"}
+
+
 def test_json_body_errors_in_words(alice: TestClient) -> None:
     headers = {"X-CSRF-Token": csrf_of(alice, "/"), "content-type": "application/json"}
     r = alice.post("/api/v1/for-you/interests", content=b"{not json", headers=headers)
     assert r.status_code == 422
-    assert r.json()["error"]["message"] == "The request body is not valid JSON."
+    message = r.json()["error"]["message"]
+    assert message.startswith("The request body is not valid JSON: ") and "character 2" in message
     r = alice.post("/api/v1/for-you/interests", json={"texts": "one"}, headers=headers)
     assert r.json()["error"]["message"] == "Texts must be a list."
+
+
+def test_malformed_json_body_is_named_body_not_its_position(alice: TestClient) -> None:
+    """A body that is not JSON is located at ("body", <character>): the field is the
+    body, on every endpoint that takes one, and the message says where it broke."""
+    headers = {"X-CSRF-Token": csrf_of(alice, "/"), "content-type": "application/json"}
+    for method, path in (
+        ("POST", "/api/v1/papers/2410.17243/comments"),
+        ("PUT", "/api/v1/library/2410.17243"),
+        ("POST", "/api/v1/collections"),
+        ("POST", "/api/v1/password-reset"),
+    ):
+        r = alice.request(method, path, content=b"{bad json", headers=headers)
+        assert r.status_code == 422, path
+        error = r.json()["error"]
+        assert error["code"] == "invalid_request"
+        assert error["message"] == (
+            "The request body is not valid JSON: expecting property name enclosed in"
+            " double quotes, at character 2."
+        ), path
+        [field] = error["details"]["fields"]
+        assert field["field"] == "body" and field["type"] == "json_invalid", path
+        assert field["message"] == error["message"].rstrip("."), path
+    # a list body's item keeps its index as its name
+    r = alice.post("/api/v1/for-you/interests", json={"texts": [1]}, headers=headers)
+    assert r.json()["error"]["details"]["fields"][0]["field"] == "texts.0"
+
+
+def test_json_decode_error_in_words() -> None:
+    cut = {"loc": ("body", 41), "type": "json_invalid", "ctx": {"error": "Expecting ',' delimiter"}}
+    assert describe(cut, {}) == (
+        "The request body is not valid JSON: expecting ',' delimiter, at character 42"
+    )
+    assert describe({"loc": ("body",), "type": "json_invalid"}, {}) == (
+        "The request body is not valid JSON"
+    )
 
 
 def _sign_up(client: TestClient, email: str) -> tuple[int, str]:

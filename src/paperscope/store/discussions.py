@@ -62,7 +62,12 @@ class DiscussionError(Exception):
 
 
 class CommentRefused(DiscussionError):
-    """The comment itself is not acceptable (empty, too long, bad parent)."""
+    """The comment itself is not acceptable (empty, too long, bad parent); ``field``
+    names what was refused: the ``body``, or the ``parent_id`` of a reply."""
+
+    def __init__(self, message: str, field: str = "body") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class CommentNotFound(DiscussionError):
@@ -212,10 +217,13 @@ def _parent_fields(conn: Connection, paper_id: str, parent_id: int) -> dict[str,
     if parent is None or parent.paper_id != paper_id:
         raise CommentNotFound(f"There is no comment {parent_id} on this paper to reply to.")
     if parent.state != "visible":
-        raise CommentRefused(f"Comment {parent_id} was {parent.state}; it takes no more replies.")
+        raise CommentRefused(
+            f"Comment {parent_id} was {parent.state}; it takes no more replies.", "parent_id"
+        )
     if parent.depth + 1 > MAX_DEPTH:
         raise CommentRefused(
-            f"Replies nest at most {MAX_DEPTH} deep; reply to a comment higher up the thread."
+            f"Replies nest at most {MAX_DEPTH} deep; reply to a comment higher up the thread.",
+            "parent_id",
         )
     return {
         "parent_id": parent.comment_id,

@@ -29,7 +29,12 @@ MAX_REASON_CHARS = 200
 
 
 class ReportRefused(ValueError):
-    """A report that cannot be taken (empty reason, the reporter's own comment)."""
+    """A report that cannot be taken (empty reason, the reporter's own comment);
+    ``field`` names what was refused: the ``reason`` or the ``comment_id``."""
+
+    def __init__(self, message: str, field: str = "reason") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +136,9 @@ def report_comment(
         if found is None or found.deleted_at is not None:
             raise CommentNotFound(f"There is no comment {comment_id} to report.")
         if found.user_id == user_id:
-            raise ReportRefused("You cannot report your own comment; edit or delete it instead.")
+            raise ReportRefused(
+                "You cannot report your own comment; edit or delete it instead.", "comment_id"
+            )
         return insert_ignoring_duplicates(
             conn,
             comment_reports,

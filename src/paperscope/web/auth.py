@@ -14,7 +14,7 @@ from paperscope.emails import InvalidEmail, normalise_email
 from paperscope.models import ApiToken, User
 from paperscope.store import Store, accounts
 from paperscope.store.moderation import is_banned
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -42,13 +42,16 @@ def now_utc() -> datetime:
 
 
 class AuthError(ApiError):
+    """A refused account form; its details name the field as request validation does
+    (``details.fields``)."""
+
     def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(
-            status,
-            "invalid_credentials" if status == 401 else "invalid_request",
-            message,
-            {"field": field} if field else None,
-        )
+        code = "invalid_credentials" if status == 401 else "invalid_request"
+        details = None
+        if field:
+            kind = code if status == 401 else "value_error"
+            details = invalid_field(field, message, kind=kind, code=code, status=status).details
+        super().__init__(status, code, message, details)
         self.field = field
 
 
@@ -57,6 +60,8 @@ def _check_password_rules(password: str, field: str = "password") -> None:
         raise AuthError(f"Use at least {MIN_PASSWORD_LENGTH} characters for the password.", field)
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AuthError(f"Use at most {MAX_PASSWORD_LENGTH} characters for the password.", field)
+    if not password.strip():
+        raise AuthError("Use at least one character that is not a space for the password.", field)
 
 
 # The same rules for every way a password is set (sign-up, change, reset).

@@ -61,7 +61,7 @@ def api_error(exc: DiscussionError | ReportRefused) -> ApiError:
     if isinstance(exc, AccountBanned):
         return ApiError(403, "account_banned", str(exc))
     if isinstance(exc, CommentRefused | ReportRefused):
-        return ApiError(422, "invalid_comment", str(exc))
+        return invalid_field(exc.field, str(exc), code="invalid_comment")
     return ApiError(400, "invalid_request", str(exc))
 
 

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperscope.validation_words import field_name
+from paperscope.validation_words import error_field
 from paperscope.web.errors import ApiError, NotSignedIn, error_body
 from paperscope.web.rendering import render_error, wants_json
 from paperscope.web.signin_links import here, signin_url
@@ -51,7 +51,7 @@ def _respond(request: Request, error: ApiError) -> Response:
 def _validation_details(request: Request, exc: RequestValidationError) -> dict[str, Any]:
     fields = []
     for err in exc.errors():
-        bounds = declared_bounds(request, field_name(err.get("loc", ())))
+        bounds = declared_bounds(request, error_field(err))
         fields.append(field_details(err, bounds))
     return {"fields": fields}
 

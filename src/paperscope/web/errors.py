@@ -4,7 +4,7 @@ shape of the API or an error page."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -32,14 +32,22 @@ class NotFound(ApiError):
 
 
 def invalid_field(
-    field: str | Sequence[str], message: str, *, kind: str = "value_error"
+    field: str | Sequence[str],
+    message: str,
+    *,
+    kind: str = "value_error",
+    code: str = "invalid_request",
+    status: int = 422,
+    extra: Mapping[str, Any] | None = None,
 ) -> ApiError:
-    """A 422 about one field (or several at once), with the details request validation
-    gives (``details.fields``: field, type, message), so a client reads every refusal
-    one way."""
+    """An error about one field (or several at once), with the details request
+    validation gives (``details.fields``: field, type, message), so a client reads every
+    refusal one way. ``code`` and ``status`` name a more specific refusal
+    (``invalid_tags``, ``bad_order``, a 400 or 401 of a form); ``extra`` adds details
+    beside the fields."""
     fields = [field] if isinstance(field, str) else list(field)
     entries = [{"field": name, "type": kind, "message": message} for name in fields]
-    return ApiError(422, "invalid_request", message, {"fields": entries})
+    return ApiError(status, code, message, {**(extra or {}), "fields": entries})
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

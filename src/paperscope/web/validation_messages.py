@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 
-from paperscope.validation_words import describe, field_name
+from paperscope.validation_words import describe, error_field
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -43,7 +43,7 @@ def declared_bounds(request: Request, name: str) -> dict[str, Any]:
 def field_details(error: Mapping[str, Any], bounds: Mapping[str, Any]) -> dict[str, Any]:
     """The machine-readable account of one error for ``details.fields``."""
     out: dict[str, Any] = {
-        "field": field_name(error.get("loc", ())),
+        "field": error_field(error),
         "type": str(error.get("type", "invalid")),
         "message": describe(error, bounds),
     }

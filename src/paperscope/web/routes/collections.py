@@ -35,10 +35,10 @@ from paperscope.store.collections import (
     update_collection,
 )
 from paperscope.store.database import MAX_ROW_ID
-from paperscope.validation_words import describe
+from paperscope.validation_words import describe, error_field
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
-from paperscope.web.errors import ApiError, NotFound
+from paperscope.web.errors import ApiError, NotFound, invalid_field
 from paperscope.web.people_schemas import (
     CollectionChange,
     CollectionIn,
@@ -166,8 +166,9 @@ def _form_value(model: type[FormModel], **values: object) -> FormModel:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        said = describe(exc.errors()[0], {})
-        raise ApiError(422, "invalid_request", f"{said}.") from None
+        first = exc.errors()[0]
+        said = describe(first, {})
+        raise invalid_field(error_field(first), f"{said}.", kind=first["type"]) from None
 
 
 # ---------------------------------------------------------------- lists and creation
@@ -248,7 +249,9 @@ def add_from_card(
     elif collection_id.isdigit() and int(collection_id) <= MAX_ROW_ID:
         target = _owned(store, int(collection_id), user)
     else:
-        raise ApiError(422, "invalid_request", "Choose a collection or name a new one.")
+        raise invalid_field(
+            ("collection_id", "new_title"), "Choose a collection or name a new one.", kind="missing"
+        )
     _add(store, target, paper.paper_id, None)
     if request.headers.get("hx-request"):
         context: dict[str, object] = {
@@ -436,7 +439,9 @@ def note_form(
     try:
         body = NoteIn(note=note)
     except ValidationError:
-        raise ApiError(422, "invalid_request", "Note must be at most 2000 characters.") from None
+        raise invalid_field(
+            "note", "Note must be at most 2000 characters.", kind="string_too_long"
+        ) from None
     set_item_note(
         store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
     )
@@ -476,7 +481,9 @@ def api_order(collection_id: RowId, body: OrderIn, store: StoreDep, user: Curren
     if not reorder_items(
         store=store, collection_id=collection_id, paper_ids=body.paper_ids, now=now_utc()
     ):
-        raise ApiError(422, "bad_order", "paper_ids must list every item of the collection once.")
+        raise invalid_field(
+            "paper_ids", "paper_ids must list every item of the collection once.", code="bad_order"
+        )
     return json_response(_page_model(store, c, user))
 
 

@@ -24,7 +24,7 @@ from paperscope.store.library import (
 )
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
-from paperscope.web.errors import ApiError, NotFound
+from paperscope.web.errors import NotFound, invalid_field
 from paperscope.web.rendering import json_response, render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import LibraryItemOut, LibraryPage, TagCount, TagList
@@ -177,7 +177,7 @@ def _save(
             note=note,
         )
     except InvalidTags as exc:
-        raise ApiError(422, "invalid_tags", str(exc), {"field": "tags"}) from exc
+        raise invalid_field("tags", str(exc), code="invalid_tags") from exc
 
 
 def _item_model(store: Store, user: User, paper_id: str) -> LibraryItemOut:

@@ -30,7 +30,7 @@ from paperscope.web.discussion_schemas import (
     ReportEntry,
 )
 from paperscope.web.discussion_views import comment_out, refusals
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.rendering import json_response, render
 from paperscope.web.routing import Routes
 
@@ -141,7 +141,7 @@ def _ban(store: Store, admin: User, username: str, banned: bool, reason: str) ->
         raise ApiError(404, "not_found", f"There is no account named {username!r}.")
     target = found[0]
     if banned and target.user_id == admin.user_id:
-        raise ApiError(422, "invalid_request", "You cannot ban your own account.")
+        raise invalid_field("username", "You cannot ban your own account.")
     if banned:
         ban_user(
             store=store,

@@ -35,6 +35,7 @@ from paperscope.web.schemas import (
 )
 from paperscope.web.security import csrf_token
 from paperscope.web.views import (
+    MAX_LIMIT,
     LimitParam,
     PageParam,
     cards_for,
@@ -47,6 +48,10 @@ from paperscope.web.views import (
 routes = Routes()
 SIMILAR_COUNT = 8
 SIMILAR_MEMO_SIZE = 2000
+# The same bounds as every list's limit (1 to MAX_LIMIT); a paper page shows SIMILAR_COUNT.
+SimilarLimitParam = Query(
+    SIMILAR_COUNT, ge=1, le=MAX_LIMIT, description=f"How many papers, 1 to {MAX_LIMIT}"
+)
 
 
 def _canonical_redirect(
@@ -61,19 +66,25 @@ def _canonical_redirect(
     return RedirectResponse(target, status_code=301)
 
 
-def _similar_cards(request: Request, store: Store, user: User | None, paper_id: str) -> SimilarPage:
+def _similar_cards(
+    request: Request,
+    store: Store,
+    user: User | None,
+    paper_id: str,
+    limit: int = SIMILAR_COUNT,
+) -> SimilarPage:
     search: SearchService = request.app.state.search
     # The same for every reader until the data (or, within a minute, the index) changes.
     memo = memo_for(store, "similar", SIMILAR_MEMO_SIZE)
     ids: list[str] | None = memo.get_or_compute(
-        (paper_id, int(time.time() // 60)),
-        lambda: search.similar(paper_id, limit=SIMILAR_COUNT + 1),
+        (paper_id, limit, int(time.time() // 60)),
+        lambda: search.similar(paper_id, limit=limit + 1),
     )
     notice = None
     if ids is None:
         notice = "Similar papers appear once the search index is built (`paperscope index`)."
         ids = []
-    ids = [i for i in ids if i != paper_id][:SIMILAR_COUNT]
+    ids = [i for i in ids if i != paper_id][:limit]
     return SimilarPage(
         paper_id=paper_id, items=cards_for(store=store, paper_ids=ids, user=user), notice=notice
     )
@@ -86,14 +97,22 @@ def _similar_cards(request: Request, store: Store, user: User | None, paper_id: 
     summary="Similar papers",
     tags=["papers"],
 )
-def similar_papers(request: Request, paper_id: str, store: StoreDep, user: MaybeUser) -> Response:
+def similar_papers(
+    request: Request,
+    paper_id: str,
+    store: StoreDep,
+    user: MaybeUser,
+    limit: int = SimilarLimitParam,
+) -> Response:
     """Papers most like this one (semantic neighbours from the search index)."""
     paper = load_paper(store, paper_id)
     redirect = _canonical_redirect(request, paper_id, paper, "/similar")
     if redirect:
         return redirect
     return render(
-        request, "similar.html", json_model=_similar_cards(request, store, user, paper.paper_id)
+        request,
+        "similar.html",
+        json_model=_similar_cards(request, store, user, paper.paper_id, limit),
     )
 
 

@@ -42,7 +42,7 @@ from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.discussion_views import comment_out
-from paperscope.web.errors import ApiError, NotFound
+from paperscope.web.errors import ApiError, NotFound, invalid_field
 from paperscope.web.people_schemas import (
     ClaimIn,
     ClaimList,
@@ -146,7 +146,7 @@ def _follow_target(store: Store, kind: FollowKind, name: str) -> tuple[str, str,
         account = _account(store, name)
         return target_of("user", account.user_id), account.username, user_url(account.username)
     if not name.strip() or len(name) > 300:
-        raise ApiError(422, "invalid_request", "An author name has 1 to 300 characters.")
+        raise invalid_field("name", "An author name has 1 to 300 characters.")
     return target_of("author", name), name.strip(), author_url(name.strip())
 
 
@@ -154,7 +154,9 @@ def _set_follow(store: Store, user: User, kind: FollowKind, name: str, on: bool)
     target, label, _ = _follow_target(store, kind, name)
     if on and target == target_of("user", user.user_id):
         # Following yourself would only inflate your own follower count.
-        raise ApiError(422, "cannot_follow_self", f"You cannot follow your own account ({label}).")
+        raise invalid_field(
+            "name", f"You cannot follow your own account ({label}).", code="cannot_follow_self"
+        )
     if on:
         try:
             follow(

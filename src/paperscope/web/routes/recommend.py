@@ -33,7 +33,7 @@ from paperscope.store.feedback import (
 from paperscope.store.papers import get_paper, get_papers, list_paper_ids
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, StoreDep
-from paperscope.web.errors import ApiError, NotFound
+from paperscope.web.errors import NotFound, invalid_field
 from paperscope.web.followed import FollowedCard, followed_cards
 from paperscope.web.rendering import back_url, json_response, render, templates
 from paperscope.web.routing import Routes
@@ -279,8 +279,8 @@ def _apply_interests(store: Store, user: User, body: InterestsRequest) -> None:
     known = {c for c, _ in known_categories(store=store, limit=10_000)}
     unknown = [c for c in body.categories if c not in known]
     if unknown:
-        raise ApiError(422, "unknown_category", f"No papers in category {unknown[0]!r} here.",
-                       {"categories": unknown})  # fmt: skip
+        raise invalid_field("categories", f"No papers in category {unknown[0]!r} here.",
+                            code="unknown_category", extra={"categories": unknown})  # fmt: skip
     if body.categories:
         add_interests(store=store, user_id=user.user_id, kind="category",
                       values=body.categories, now=now)  # fmt: skip

@@ -26,7 +26,7 @@ from paperscope.search.service import SearchService
 from paperscope.store.papers import get_papers
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, SettingsDep, StoreDep
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.rendering import render, wants_json
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import ReferenceImportOut
@@ -53,7 +53,9 @@ def _read_upload(upload: UploadFile) -> bytes:
             "MB: split the bibliography and import it in parts.",
         )
     if not data:
-        raise ApiError(422, "empty_file", "Choose a BibTeX, RIS or CSL-JSON file to import.")
+        raise invalid_field(
+            "file", "Choose a BibTeX, RIS or CSL-JSON file to import.", code="empty_file"
+        )
     return data
 
 
@@ -98,7 +100,7 @@ def import_bibliography(
     except ReferenceFormatError as exc:
         name = file.filename or "the file"
         if wants_json(request):
-            raise ApiError(422, "unusable_file", f"{name}: {exc}") from None
+            raise invalid_field("file", f"{name}: {exc}", code="unusable_file") from None
         context = {
             "error": f"{name}: {exc}",
             "filename": name,
@@ -164,7 +166,12 @@ def export_search(
     """The top results of a search, in ranking order."""
     text = q.strip()
     if not text and not (category or author):
-        raise ApiError(422, "empty_query", "Give a search (q) or a category or author filter.")
+        raise invalid_field(
+            ("q", "category", "author"),
+            "Give a search (q) or a category or author filter.",
+            kind="missing",
+            code="empty_query",
+        )
     service: SearchService = request.app.state.search
     try:
         outcome = service.search(
