@@ -184,3 +184,42 @@ def test_sampled_facets_say_they_are_estimates(
     page = searchable.get("/search", params=params).text
     assert f"Counts estimated from 1 in {step} of the matches." in page
     assert f"{data['total']:,} matching papers" in page  # the total stays exact
+
+
+def test_a_pasted_abstract_is_cut_with_a_notice_not_refused(searchable: TestClient) -> None:
+    abstract = "We study memory efficient attention for long context language models. " * 40
+    data = searchable.get("/api/v1/search", params={"q": abstract}).json()
+    assert len(abstract) > 2_000 and data["total"] > 0
+    assert "query shortened to its first 1000 characters" in data["notice"]
+    page = searchable.get("/search", params={"q": abstract})
+    assert page.status_code == 200 and "query shortened" in page.text
+    # Past the hard limit a request is refused, and says which parameter.
+    refused = searchable.get("/api/v1/search", params={"q": "a" * 20_001})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"]["fields"][0]["field"] == "q"
+
+
+@pytest.mark.parametrize("text", ["🤖", "((", "AND AND", '"', "au:"])
+def test_nothing_to_search_for_is_not_the_whole_library(searchable: TestClient, text: str) -> None:
+    data = searchable.get("/api/v1/search", params={"q": text}).json()
+    assert data["items"] == [] and data["total"] == 0
+    assert data["notice"].startswith(f"There is nothing to search for in “{text}”.")
+    page = searchable.get("/search", params={"q": text})
+    assert page.status_code == 200
+    assert "matching paper" not in page.text and 'class="cards"' not in page.text
+    # With a filter, the words are not needed: the filter's papers are listed.
+    listed = searchable.get("/api/v1/search", params={"q": text, "category": "cs.CL"}).json()
+    assert listed["total"] > 0
+
+
+def test_dates_the_wrong_way_round_name_both_fields(searchable: TestClient) -> None:
+    params = {"q": "memory", "from": "2024-05-01", "to": "2023-01-01"}
+    refused = searchable.get("/api/v1/search", params=params)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert [f["field"] for f in error["details"]["fields"]] == ["from", "to"]
+    assert "swap them" in error["message"]
+    page = searchable.get("/search", params=params)
+    assert page.status_code == 422 and "swap them" in page.text
+    # The page does not go on to say that no paper matches, or what to try instead.
+    assert "No paper matches" not in page.text and "Try other" not in page.text

@@ -52,6 +52,9 @@ class Group:
 Node = Text | Group
 
 MAX_QUERY_CHARS = 1_000
+# Longer texts are cut to MAX_QUERY_CHARS with a notice (a pasted abstract still
+# searches); past this, a request is refused, which bounds the work of reading it.
+QUERY_HARD_LIMIT = 20_000
 MAX_CLAUSES = 64  # BM25 over more clauses only slows down; SciFact claims have ~15 words
 
 FIELD_NAMES: dict[str, Field] = {

@@ -14,11 +14,12 @@ from fastapi.responses import RedirectResponse
 
 from paperscope.models import SearchQuery
 from paperscope.rank.trending import rank_trending
+from paperscope.search.query import MAX_QUERY_CHARS, QUERY_HARD_LIMIT
 from paperscope.search.service import SearchService
 from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.store.papers import get_papers
 from paperscope.web.deps import SettingsDep, StoreDep
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import invalid_field
 from paperscope.web.hf_format import daily_entry, paper_object
 from paperscope.web.hf_views import listings, markdown_response
 from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
@@ -95,7 +96,11 @@ def daily_papers(
 def search_papers(
     request: Request,
     store: StoreDep,
-    q: str = Query("", max_length=500, description="Words, a phrase, or a question"),
+    q: str = Query(
+        "",
+        max_length=QUERY_HARD_LIMIT,
+        description=f"Words, a phrase, or a question (cut at {MAX_QUERY_CHARS:,} characters)",
+    ),
     limit: int = Query(20, ge=1, le=100),
 ) -> Response:
     """Search results as daily-papers entries, best first (the site's hybrid search,
@@ -104,7 +109,8 @@ def search_papers(
     try:
         found = service.search(SearchQuery(text=q.strip(), limit=limit))
     except ValueError as exc:
-        raise ApiError(422, "invalid_query", f"This query could not be run: {exc}") from exc
+        said = f"This query could not be run: {exc}"
+        raise invalid_field("q", said, code="invalid_query") from exc
     return _entries(store, [h.paper_id for h in found.hits])
 
 

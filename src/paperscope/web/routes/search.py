@@ -15,13 +15,14 @@ from fastapi.responses import RedirectResponse
 from paperscope.arxiv_ids import abs_url
 from paperscope.models import Facets, SearchQuery, SearchResults
 from paperscope.search.identifiers import Identifier, identify
+from paperscope.search.query import MAX_QUERY_CHARS, QUERY_HARD_LIMIT, parse_query
 from paperscope.search.service import SearchService
 from paperscope.search.suggest import broader_query
 from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.web.data_cache import VersionedMemo, memo_for
 from paperscope.web.deps import MaybeUser, StoreDep
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import invalid_field
 from paperscope.web.rendering import render, twin_url, wants_json
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import (
@@ -36,7 +37,6 @@ from paperscope.web.views import cards_for, pagination
 
 routes = Routes()
 SEARCH_LIMIT_MAX = 50
-MAX_QUERY_LENGTH = 500
 MAX_CHART_BARS = 120
 SEARCH_MEMO_SIZE = 256
 DEFAULT_LIMIT = 20
@@ -49,7 +49,11 @@ def search(
     request: Request,
     store: StoreDep,
     user: MaybeUser,
-    q: str = Query("", max_length=MAX_QUERY_LENGTH, description="Words, a phrase, or a question"),
+    q: str = Query(
+        "",
+        max_length=QUERY_HARD_LIMIT,
+        description=f"Words, a phrase, or a question (cut at {MAX_QUERY_CHARS:,} characters)",
+    ),
     category: str | None = Query(None, description="arXiv category, e.g. cs.CL"),
     author: str | None = Query(None, description="Author name"),
     date_from: date | None = Query(None, alias="from", description="Submitted on or after"),
@@ -73,13 +77,16 @@ def search(
         items=[],
         pagination=pagination(request, page=page, limit=limit, total=0),
     )
-    if not text and not (category or author):
-        model.notice = (
-            "Type a few words to search titles and abstracts, or filter by category or author."
-        )
+    if not (category or author) and parse_query(text).is_empty:
+        # Text that holds nothing to search for ("🤖", "((") gets the empty search
+        # box's answer, not a listing of the whole library counted as matches.
+        prompt = "Type a few words to search titles and abstracts, or filter by category or author."
+        shown = text if len(text) <= 80 else text[:80] + "…"
+        model.notice = f"There is nothing to search for in “{shown}”. {prompt}" if text else prompt
         return render(request, "search.html", {}, json_model=model)
     if date_from and date_to and date_from > date_to:
-        return _refuse(request, model, "The 'from' date is after the 'to' date; swap them.")
+        said = "The 'from' date is after the 'to' date; swap them."
+        return _refuse(request, model, said, fields=("from", "to"))
     service: SearchService = request.app.state.search
     try:
         outcome = _search(
@@ -267,10 +274,15 @@ def _respelled(request: Request, model: SearchPage, outcome: SearchResults) -> R
     return Respelling(q=spelled, url=_search_url(request, model, q=spelled)) if spelled else None
 
 
-def _refuse(request: Request, model: SearchPage, message: str) -> Response:
-    """A query we cannot run: the API's error object, or the page with the message
-    and the query still in the box."""
+def _refuse(
+    request: Request, model: SearchPage, message: str, *, fields: tuple[str, ...] = ()
+) -> Response:
+    """A query we cannot run: the API's error object (naming ``fields`` when the
+    parameters are at fault, not the query), or the page with the message and the
+    query still in the box."""
     if wants_json(request):
-        raise ApiError(422, "invalid_query", message, {"q": model.q})
+        if fields:
+            raise invalid_field(fields, message)
+        raise invalid_field("q", message, code="invalid_query")
     model.error = message
     return render(request, "search.html", {}, json_model=model, status_code=422)
