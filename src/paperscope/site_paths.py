@@ -1,8 +1,10 @@
-"""The site's own paths for a paper, an author and a category: one spelling for the
-pages, the JSON API's links, the mails and feeds, and the MCP server's answers."""
+"""The site's own paths for a paper, an author, a category and a day of the feed: one
+spelling for the pages, the JSON API's links, the mails and feeds, and the MCP
+server's answers."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
 
@@ -17,3 +19,7 @@ def author_url(name: str) -> str:
 
 def category_url(category: str) -> str:
     return "/categories/" + quote(category, safe="")
+
+
+def day_url(day: date) -> str:
+    return "/daily/" + day.isoformat()

@@ -30,6 +30,22 @@ def test_submission_enters_todays_feed(alice: TestClient) -> None:
     assert status == 409 and "already in today's feed" in body["error"]["message"]
 
 
+def test_a_paper_put_forward_before_is_not_brought_back(alice: TestClient) -> None:
+    # On Hugging Face's listing of 25 October 2024: a submission today would put it
+    # at the top of today's feed with that day's upvotes.
+    status, body = _submit(alice, "https://arxiv.org/abs/2410.17243v2")
+    assert status == 409 and body["error"]["code"] == "already_featured"
+    assert "25 October 2024" in body["error"]["message"]
+    assert "/daily/2024-10-25" in body["error"]["message"]
+    assert body["error"]["details"]["feed_date"] == "2024-10-25"
+    today = datetime.now(UTC).date().isoformat()
+    assert alice.get(f"/api/v1/daily/{today}").json()["pagination"]["total"] == 0
+    page = alice.post(
+        "/submit", data={"arxiv_id": "2410.17243", "csrf_token": csrf_of(alice, "/submit")}
+    )
+    assert page.status_code == 409 and "25 October 2024" in page.text
+
+
 def test_malformed_ids_and_the_daily_cap(settings: Settings, loaded_store: Store) -> None:
     capped = settings.model_copy(update={"submissions_per_day": 1})
     with TestClient(create_app(capped, store=loaded_store)) as c:
@@ -37,8 +53,8 @@ def test_malformed_ids_and_the_daily_cap(settings: Settings, loaded_store: Store
         status, body = _submit(c, "not an id")
         assert status == 422 and body["error"]["code"] == "invalid_arxiv_id"
         assert "2410.17243" in body["error"]["message"]  # says what a valid one looks like
-        assert _submit(c, "2410.17243")[0] == 201
-        status, body = _submit(c, "hep-th/9901001")
+        assert _submit(c, "hep-th/9901001")[0] == 201
+        status, body = _submit(c, "2410.99999")
         assert status == 429 and "submissions" in body["error"]["message"]
         page = c.get("/submit").text
         assert "0 of 1 submissions left" in page

@@ -230,3 +230,18 @@ def in_feed(
             conn.scalar(select(cand.c.paper_id).where(cand.c.paper_id == paper_id).limit(1))
             is not None
         )
+
+
+def submitted_day(*, store: Store, paper_id: str) -> date | None:
+    """The first day ``paper_id`` was put forward for the feed by the community (a
+    submission here, or Hugging Face's daily listing), or None. The categories' new
+    papers do not count: a paper of the firehose may still be put forward later."""
+    # The paper's id in each arm (an indexed look-up in each), not around the union.
+    arms = [
+        arm.where(arm.selected_columns.paper_id == paper_id)
+        for arm, _ in _arms("submissions", (), None, None)
+    ]
+    rows = union_all(*arms).subquery()
+    with store.read() as conn:
+        found: date | None = conn.scalar(select(func.min(rows.c.day)))
+    return found

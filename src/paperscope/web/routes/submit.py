@@ -9,8 +9,9 @@ from starlette.concurrency import run_in_threadpool
 from paperscope.arxiv_ids import parse_arxiv_id
 from paperscope.config import Settings
 from paperscope.models import Paper, User
+from paperscope.site_paths import day_url
 from paperscope.store import Store
-from paperscope.store.daily_feed import in_feed
+from paperscope.store.daily_feed import in_feed, submitted_day
 from paperscope.store.papers import get_paper, upsert_papers
 from paperscope.store.submissions import (
     AlreadySubmitted,
@@ -22,7 +23,7 @@ from paperscope.store.submissions import (
 from paperscope.web.arxiv_fetches import ArxivFetches, FetchBusy, FetchFailed
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, SettingsDep, StoreDep
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.rendering import json_response, render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import SubmissionOut, SubmitPage
@@ -43,11 +44,10 @@ def _check(store: Store, settings: Settings, user: User, text: str) -> tuple[str
     """The id's base form and the paper when already stored; 422 or 429 first."""
     parsed = parse_arxiv_id(text)
     if parsed is None:
-        raise ApiError(
-            422,
-            "invalid_arxiv_id",
+        raise invalid_field(
+            "arxiv_id",
             f"{text.strip()[:100]!r} is not an arXiv id or URL. Use e.g. 2410.17243 or https://arxiv.org/abs/2410.17243.",
-            {"field": "arxiv_id"},
+            code="invalid_arxiv_id",
         )
     left = submissions_left(
         store=store, user_id=user.user_id, now=now_utc(), daily_cap=settings.submissions_per_day
@@ -126,6 +126,17 @@ def _record(store: Store, settings: Settings, user: User, paper: Paper) -> Submi
         categories=settings.feed_categories,
     ):
         raise duplicate
+    earlier = submitted_day(store=store, paper_id=paper.paper_id)
+    if earlier is not None:
+        # Put forward once: brought back, it would top a later day with the upvotes of
+        # its first (and under its first submitter's name).
+        raise ApiError(
+            409,
+            "already_featured",
+            f"{paper.paper_id} was put forward for the feed of {earlier.day} "
+            f"{earlier:%B %Y} already: see {day_url(earlier)}.",
+            {"paper_id": paper.paper_id, "feed_date": earlier.isoformat()},
+        )
     try:
         sub = add_submission(
             store=store,
@@ -188,11 +199,12 @@ async def submit_form(
 ) -> Response:
     try:
         if len(arxiv_id) > MAX_ID_CHARS:
-            raise ApiError(
-                422,
-                "invalid_arxiv_id",
+            raise invalid_field(
+                "arxiv_id",
                 f"That is {len(arxiv_id)} characters long; an arXiv id or URL has at most "
                 f"{MAX_ID_CHARS}.",
+                kind="string_too_long",
+                code="invalid_arxiv_id",
             )
         done = await submit_paper(
             request=request, store=store, settings=settings, user=user, text=arxiv_id
