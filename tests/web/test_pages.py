@@ -118,7 +118,17 @@ def test_an_archive_page_lists_its_categories_and_a_blank_name_is_not_found(
     cs = client.get("/api/v1/categories/cs").json()["pagination"]["total"]
     cv = client.get("/api/v1/categories/cs.CV").json()["pagination"]["total"]
     assert cs > cv > 0
-    assert client.get("/api/v1/categories/c").json()["pagination"]["total"] == 0
+    # Not an archive: no papers, and no arXiv category of that name to follow.
+    made_up = client.get("/api/v1/categories/c")
+    assert made_up.status_code == 404 and "like cs.LG" in made_up.json()["error"]["message"]
+    # An arXiv category without papers here yet is still a page (to follow).
+    assert client.get("/api/v1/categories/astro-ph.CO").json()["pagination"]["total"] == 0
+    page = client.get("/categories/nonexistent.XX")
+    assert page.status_code == 404 and "No category “nonexistent.XX”" in page.text
+    assert "Get these by mail" not in page.text
+    nobody = client.get("/authors/%3Cscript%3E")
+    assert nobody.status_code == 404 and "No paper by “&lt;script&gt;”" in nobody.text
+    assert client.get("/api/v1/authors/Nobody%20Atall").status_code == 404
     for path in ("/authors/%20", "/api/v1/authors/%20", "/categories/%20"):
         r = client.get(path)
         assert r.status_code == 404 and "names no" in r.text, path

@@ -38,7 +38,7 @@ def test_author_page_lists_papers_and_paginates(client: TestClient) -> None:
     assert data["accounts"] == [] and data["following"] is None
     page = client.get("/authors/zesen%20cheng?limit=1")
     assert page.status_code == 200 and "Breaking the Memory Barrier" in page.text
-    assert client.get("/api/v1/authors/Nobody%20Here").json()["pagination"]["total"] == 0
+    assert client.get("/api/v1/authors/Nobody%20Here").status_code == 404
     # The Atom feed of the author still answers at its own path.
     assert "atom" in client.get("/authors/Zesen%20Cheng.atom").headers["content-type"]
 
@@ -181,10 +181,11 @@ def test_you_cannot_follow_yourself(alice: TestClient, bob: TestClient) -> None:
     assert r.status_code == 422 and "You cannot follow your own account (alice)" in r.text
     api = bob.post("/api/v1/follows", json={"kind": "user", "name": "BOB"}, headers=_h(bob))
     assert api.status_code == 422
+    said = "You cannot follow your own account (bob)."
     assert api.json()["error"] == {
         "code": "cannot_follow_self",
-        "message": "You cannot follow your own account (bob).",
-        "details": {},
+        "message": said,
+        "details": {"fields": [{"field": "name", "type": "value_error", "message": said}]},
     }
     assert bob.get("/api/v1/users/bob").json()["followers"] == 0
     assert bob.get("/api/v1/follows").json()["follows"] == []

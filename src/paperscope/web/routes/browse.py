@@ -6,6 +6,7 @@ from typing import Literal
 
 from fastapi import Query, Request, Response
 
+from paperscope.sources.arxiv_categories import is_category
 from paperscope.store.title_search import search_titles
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import NotFound
@@ -83,6 +84,13 @@ def author(
     _named(name, "author")
     base = _browse_model(request, store, user, "author", name, sort, page, limit, has_code)
     model = author_page(store=store, user=user, base=base)
+    if not (model.pagination.total or has_code or model.accounts or model.followers):
+        # Kept for a name someone follows, so that they can stop.
+        raise NotFound(
+            f"No paper by “{name}” here (names match ignoring case and accents): "
+            "try part of the name in the search box.",
+            {"author": name},
+        )
     return render(request, "people/author.html", {}, json_model=model)
 
 
@@ -106,4 +114,11 @@ def category(
     """Papers in one arXiv category, or a whole archive ("cs")."""
     _named(name, "category")
     model = _browse_model(request, store, user, "category", name, sort, page, limit, has_code)
+    if not (model.pagination.total or has_code or is_category(name)):
+        # An arXiv category without papers yet is a page to follow; a made-up one is not.
+        raise NotFound(
+            f"No category “{name}”: arXiv's look like cs.LG, hep-th or math.CO "
+            "(a whole archive such as cs works too).",
+            {"category": name},
+        )
     return render(request, "browse.html", {}, json_model=model)
