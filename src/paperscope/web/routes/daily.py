@@ -208,7 +208,13 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
     return render(
         request,
         "daily.html",
-        {"nav_id": "daily", "sort_options": SORT_OPTIONS, "period": period},
+        # current: the period holds today, so an empty one may still fill ("yet").
+        {
+            "nav_id": "daily",
+            "sort_options": SORT_OPTIONS,
+            "period": period,
+            "current": not in_future and period.end >= today(),
+        },
         json_model=model,
     )
 
