@@ -110,3 +110,22 @@ def test_claim_approved_by_an_admin_shows_on_author_page_and_profile(
     assert "Breaking the Memory Barrier" in page.locator("#claimed").inner_text()
     page.screenshot(path=str(tmp_path / "profile.png"), full_page=True)
     assert problems == [] and admin_problems == []
+
+
+def test_a_card_saves_its_paper_in_place(
+    site: tuple[str, Store],
+    sign_up: Callable[[str, str], tuple[Any, list[str]]],
+    tmp_path: Path,
+) -> None:
+    url, _ = site
+    page, problems = sign_up(url, "saver")
+    first = page.locator("li.card").first
+    paper_id = first.get_attribute("data-paper-id")
+    first.locator("[data-testid=save-paper]").click()
+    first.locator(".chip.tag", has_text="in library").wait_for()
+    assert page.url.rstrip("/") == url  # saved where the reader is, no page change
+    assert first.locator("[data-testid=save-paper]").count() == 0
+    page.screenshot(path=str(tmp_path / "card-saved.png"))
+    page.goto(url + "/library")
+    assert page.locator(f"li.card[data-paper-id='{paper_id}']").count() == 1
+    assert not problems, problems

@@ -92,7 +92,9 @@ def test_reader_cards_fill_in_each_readers_own_parts() -> None:
     assert 'aria-pressed="true"' in alice and "in library" in alice
     assert 'aria-pressed="false"' in bob and "in library" not in bob
     assert alice.count('value="tok-alice"') == 2 and "tok-alice" not in bob  # upvote, menu
-    assert bob.count('value="tok&#34;bob"') == 2  # escaped as the template escapes it
+    # escaped as the template escapes it; upvote, "Save" (not in bob's library), menu
+    assert bob.count('value="tok&#34;bob"') == 3 and 'data-testid="save-paper"' in bob
+    assert 'data-testid="save-paper"' not in alice
     assert '<option value="7">Alice&#39;s &lt;list&gt;</option>' in alice
     assert '<select name="collection_id">' in alice and "<select" not in bob and "Alice" not in bob
     # the same card and marks later: the kept rendering, with this request's parts

@@ -43,6 +43,30 @@ def test_form_on_the_paper_page_saves_and_removes(alice: TestClient) -> None:
     assert alice.get("/api/v1/library/hep-th/9901001").status_code == 404
 
 
+def test_a_cards_save_button_adds_the_paper_as_it_is(alice: TestClient) -> None:
+    daily = alice.get("/daily/2024-10-25").text
+    assert 'action="/library/2410.17243"' in daily and 'data-testid="save-paper"' in daily
+    token = csrf_of(alice, "/daily/2024-10-25")
+    # htmx gets the mark that replaces the button
+    r = alice.post(
+        "/library/2410.17243",
+        data={"csrf_token": token, "action": "add"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and r.text == '<span class="chip tag">in library</span>'
+    assert alice.get("/api/v1/library/2410.17243").json()["tags"] == []
+    daily = alice.get("/daily/2024-10-25").text
+    assert 'action="/library/2410.17243"' not in daily
+    # saved already, with tags and a note: a card's Save changes none of it
+    _save(alice, "2410.17243", tags=["memory"], note="tile trick")
+    r = alice.post("/library/2410.17243", data={"csrf_token": token, "action": "add"})
+    assert r.status_code == 200 and "#library-panel" in str(r.url)
+    item = alice.get("/api/v1/library/2410.17243").json()
+    assert item["tags"] == ["memory"] and item["note"] == "tile trick"
+    bad = alice.post("/library/2410.17243", data={"csrf_token": token, "action": "keep"})
+    assert bad.status_code == 422
+
+
 def test_export_json_and_bibtex(alice: TestClient) -> None:
     _save(alice, "2410.17243", tags=["x"], note="note")
     _save(alice, "hep-th/9901001")

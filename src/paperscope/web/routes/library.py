@@ -4,9 +4,11 @@ answer 404, exactly like items that do not exist."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import orjson
 from fastapi import Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from paperscope.models import User
@@ -142,17 +144,23 @@ def export_bibtex(store: StoreDep, user: CurrentUser) -> Response:
 
 @routes.page("/library/{paper_id:path}", methods=["POST"], csrf=True)
 def library_form(
+    request: Request,
     paper_id: str,
     store: StoreDep,
     user: CurrentUser,
-    action: str = Form("save"),
+    action: Literal["save", "add", "remove"] = Form("save"),
     tags: str = Form(""),
     note: str = Form("", max_length=MAX_NOTE_LENGTH),
     is_read: str = Form(""),
 ) -> Response:
-    """The paper page's library form: save or update (tags, note, read) or remove."""
+    """The paper page's library form: save or update (tags, note, read) or remove; and
+    a card's "Save" (``add``: into the library as it is, nothing of an item changed)."""
     paper = load_paper(store, paper_id)
-    if action == "remove":
+    if action == "add":
+        _save(store, user, paper.paper_id, None, None)
+        if request.headers.get("hx-request"):
+            return HTMLResponse('<span class="chip tag">in library</span>')
+    elif action == "remove":
         remove_paper(store=store, user_id=user.user_id, paper_id=paper.paper_id)
     else:
         existing = get_item(store=store, user_id=user.user_id, paper_id=paper.paper_id)
