@@ -237,8 +237,12 @@ def test_an_account_without_an_address_adds_one(alice: TestClient, loaded_store:
     assert alice.get("/account?format=json").json()["email"] == "alice@lab.example.org"
     account = alice.get("/account").text
     assert 'data-testid="account-email"' in account and 'data-testid="reply-mail"' in account
+    assert 'data-testid="email-unverified"' in account  # the account page says so too
+    assert alice.get("/account?format=json").json()["email_verified"] is False
     assert alice.get(_outbox_link(loaded_store, "alice@lab.example.org")).status_code == 200
     assert alice.get("/api/v1/account/email").json()["verified_at"] is not None
+    assert alice.get("/account?format=json").json()["email_verified"] is True
+    assert 'data-testid="email-unverified"' not in alice.get("/account").text
 
 
 def test_changing_the_address_unproves_it_and_mails_the_new_one(

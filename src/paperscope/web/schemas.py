@@ -288,6 +288,9 @@ class TokenOut(BaseModel):
 class AccountPage(BaseModel):
     username: str
     email: str | None
+    email_verified: bool = Field(
+        False, description="Whether the address is proven by a link mailed to it"
+    )
     tokens: list[TokenOut]
     new_token: str | None = Field(None, description="Shown once, right after creation")
 

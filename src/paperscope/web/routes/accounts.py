@@ -13,6 +13,7 @@ from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.accounts import list_api_tokens, revoke_api_token
 from paperscope.store.discussions import reply_mail_enabled
+from paperscope.store.email_verification import verified_email
 from paperscope.web import auth
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
 from paperscope.web.errors import ApiError
@@ -151,7 +152,13 @@ def _account_model(store: Store, user: User, new_token: str | None = None) -> Ac
         )
         for t in list_api_tokens(store=store, user_id=user.user_id)
     ]
-    return AccountPage(username=user.username, email=user.email, tokens=tokens, new_token=new_token)
+    return AccountPage(
+        username=user.username,
+        email=user.email,
+        email_verified=verified_email(store=store, user_id=user.user_id) is not None,
+        tokens=tokens,
+        new_token=new_token,
+    )
 
 
 @routes.page("/account")
