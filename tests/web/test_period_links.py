@@ -157,7 +157,7 @@ def test_filters_survive_moving_between_periods(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "feed", "label"),
     [
-        (f"/daily/{HF_DAY}", "/daily.atom", "Get these by mail"),
+        (f"/daily/{HF_DAY}", "/daily.atom", "Top 10 of the day by mail"),
         ("/daily/week/2024-W43", "/daily.atom?period=week", "Top 10 of the week by mail"),
         ("/daily/month/2024-10", "/daily.atom?period=month", "Top 10 of the week by mail"),
     ],

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-MAIL_LABEL = "Get these by mail"
-
 
 def daily_links(kind: str = "day") -> tuple[str, str, str]:
     """A day's, week's or month's feed page: the Atom feed of the latest period of the
-    same kind, the subscription form and what it sends. No mail sends a week's or a
-    month's whole list and none comes monthly, so a week's and a month's pages offer
-    the nearest there is, the week's top 10, and say so."""
+    same kind, the subscription form and what it sends. No mail sends a past day again,
+    a week's or a month's whole list, and none comes monthly, so the pages offer the
+    nearest there is, each day's or the week's top 10, and say so."""
     if kind == "day":
-        return "/daily.atom", "/subscribe?" + urlencode({"trending": "day"}), MAIL_LABEL
+        day_mail = "/subscribe?" + urlencode({"trending": "day"})
+        return "/daily.atom", day_mail, "Top 10 of the day by mail"
     return (
         "/daily.atom?" + urlencode({"period": kind}),
         "/subscribe?" + urlencode({"trending": "week", "frequency": "weekly"}),
