@@ -3,6 +3,7 @@ dates and links, and HTTP caching (ETag / Last-Modified / 304)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -93,6 +94,24 @@ def test_search_feed_and_markup_in_titles(web: TestClient) -> None:
     [entry] = [e for e in feed.entries if e.link.endswith("2401.99999")]
     assert entry.title == HOSTILE  # carried as text, not markup
     assert web.get("/search.atom?q=").status_code == 400
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_markup_in_an_abstract_is_text_in_both_kinds(web: TestClient, kind: str) -> None:
+    # RSS readers take a description for HTML: the abstract's "<i>" must arrive as the
+    # characters a reader sees, not as markup (Atom says type="text" instead).
+    feed = _parse(web, f"/search.{kind}?q=Attention")
+    [entry] = [e for e in feed.entries if e.link.endswith("2401.99999")]
+    if kind == "atom":
+        assert entry.summary_detail.type == "text/plain" and entry.summary == "A & B <i>c</i>"
+    else:  # HTML whose text is the abstract, with no element in it
+        assert entry.summary_detail.type == "text/html" and "<" not in entry.summary
+        assert html.unescape(entry.summary) == "A & B <i>c</i>"
+    raw = web.get(f"/search.{kind}?q=Attention").text
+    if kind == "rss":
+        assert "A &amp;amp; B &amp;lt;i&amp;gt;c&amp;lt;/i&amp;gt;" in raw
+    else:
+        assert raw.count("A &amp; B &lt;i&gt;c&lt;/i&gt;") == 1  # a summary, no copy as content
 
 
 def test_a_search_feed_keeps_the_search_pages_filters(web: TestClient) -> None:

@@ -5,6 +5,7 @@ ETag is a hash of the body and a feed reader polling an unchanged feed gets a 30
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,13 +84,13 @@ def render_feed(
     fg.lastBuildDate(updated)
     # feedgen prepends entries: add in reverse so the output keeps the given order.
     for paper in reversed(papers):
-        _add_entry(fg, settings, paper)
+        _add_entry(fg, settings, paper, kind)
     body = fg.rss_str(pretty=True) if kind == "rss" else fg.atom_str(pretty=True)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return RenderedFeed(body, MEDIA_TYPES[kind], etag, updated.replace(microsecond=0))
 
 
-def _add_entry(fg: FeedGenerator, settings: Settings, paper: Paper) -> None:
+def _add_entry(fg: FeedGenerator, settings: Settings, paper: Paper, kind: FeedKind) -> None:
     page = site_url(settings, paper_url(paper.paper_id))
     entry = fg.add_entry()
     entry.id(page)
@@ -97,9 +98,12 @@ def _add_entry(fg: FeedGenerator, settings: Settings, paper: Paper) -> None:
     entry.title(_clean(paper.title) or paper.paper_id)
     entry.link(href=page, rel="alternate", type="text/html")
     summary = _clean(paper.ai_summary or paper.abstract)
-    if summary:
-        entry.summary(summary)
-        entry.description(summary)
+    if summary and kind == "atom":
+        entry.summary(summary)  # type "text": shown as written
+    elif summary:
+        # RSS readers take a description for HTML: the plain text is escaped as such,
+        # so "x<y" or a "<b>" in an abstract is read as text, never as markup.
+        entry.description(html.escape(summary))
     names = [_clean(name) or "unknown" for name in paper.authors[:20]]
     for name in names:
         entry.author(name=name)
