@@ -20,7 +20,13 @@ from paperscope.rank.recommend import Recommender, UnknownTag, candidates_folder
 from paperscope.rank.recommend.candidates import build_candidates
 from paperscope.store import Store
 from paperscope.store.accounts import ensure_user
-from paperscope.store.feedback import add_interests, load_models, set_feedback
+from paperscope.store.feedback import (
+    UNDATED,
+    add_interests,
+    load_models,
+    ranking_dates,
+    set_feedback,
+)
 from paperscope.store.library import save_paper
 from paperscope.store.papers import upsert_papers
 
@@ -274,3 +280,39 @@ def test_cli_prints_recommendations_with_reasons(recommender, store, settings, c
     assert isinstance(missing.exception, UserError) and "no user 'nobody'" in str(missing.exception)
     bad_tag = runner.invoke(app, [*base, "--tag", "nope"])
     assert isinstance(bad_tag.exception, UserError) and "nope" in str(bad_tag.exception)
+
+
+def test_undated_papers_never_crowd_a_recent_window(settings, store, corpus):
+    # Plain-text imports have no date of their own: stored today, they must not become
+    # "this week" and push the dated papers out of it.
+    papers, vectors = corpus
+    undated = [
+        Paper(paper_id=f"ps-undated-{n}", title=f"Undated {n}", abstract=p.abstract)
+        for n, p in enumerate(papers[:20])
+    ]
+    upsert_papers(store=store, papers_in=[*papers, *undated])
+    ids, dates = ranking_dates(store=store)
+    dated = dict(zip(ids, dates, strict=True))
+    assert all(dated[p.paper_id] == UNDATED for p in undated)
+    assert dated[papers[0].paper_id] == papers[0].feed_date
+    # each undated paper borrows the vector of the dated paper its abstract came from
+    rows = {p.paper_id: i for i, p in enumerate(papers)}
+    rows |= {u.paper_id: i for i, u in enumerate(undated)}
+    build_candidates(
+        folder=candidates_folder(settings),
+        paper_ids=ids,
+        dates=dates,
+        vectors=np.stack([vectors[rows[pid]] for pid in ids]),
+        model_name=settings.embedding_model,
+        store_seq=1,
+        dim=64,
+    )
+    recommender = Recommender.open(settings=settings, store=store, embed_query=embed_query)
+    ivy = user(store, "ivy")
+    save_paper(store=store, user_id=ivy, paper_id=by_category(corpus, "gr-qc")[0], now=NOW)
+    day = recommender.recommend(user_id=ivy, window="day", limit=500)
+    assert day.since == date(2007, 4, 2) and day.items
+    assert not any(r.paper_id.startswith("ps-undated") for r in day.items)
+    everything = recommender.recommend(user_id=ivy, window="all", limit=500)
+    shown = [r for r in everything.items if r.paper_id.startswith("ps-undated")]
+    assert shown and all(r.day is None for r in shown)  # not "0001-01-01"

@@ -161,6 +161,8 @@ def test_periods_submitter_sort_and_pages(api: Any, source: list[dict[str, Any]]
     name = source[0]["submittedBy"]["name"]
     theirs = {e["paper"]["id"] for e in source if e["submittedBy"]["name"] == name}
     assert {p.id for p in api.list_daily_papers(date=DAY, submitter=name)} == theirs
+    # a Hugging Face submitter in any case, as an account here
+    assert {p.id for p in api.list_daily_papers(date=DAY, submitter=name.swapcase())} == theirs
     assert [p.id for p in api.list_daily_papers(date=DAY, submitter="ADA")] == ["2410.18533"]
     assert list(api.list_daily_papers(date=DAY, submitter="nobody-here")) == []
     trending = [p.id for p in api.list_daily_papers(date=DAY, sort="trending")]

@@ -266,3 +266,16 @@ def test_the_abstract_reads_without_the_sources_line_wraps(client: TestClient) -
     page = client.get("/papers/2410.17243").text
     assert "representation learning, where larger batch sizes" in page
     assert "where\nlarger" not in page
+
+
+def test_papers_without_a_date_come_last_in_both_orders(
+    client: TestClient, loaded_store: Store
+) -> None:
+    # A plain-text import has no date of its own: stored today, it is not the newest.
+    undated = Paper(paper_id="ps-undated-1", title="Notes without a date", abstract="Text.")
+    upsert_papers(store=loaded_store, papers_in=[undated])
+    for sort in ("newest", "oldest"):
+        items = client.get("/api/v1/papers", params={"sort": sort, "limit": 100}).json()["items"]
+        assert len(items) > 2 and items[-1]["paper_id"] == "ps-undated-1", sort
+        dated = [i["submitted_at"] for i in items[:-1]]
+        assert dated == sorted(dated, reverse=sort == "newest"), sort

@@ -106,7 +106,7 @@ def payload(username: str, result: Recommendations, titles: dict[str, str]) -> d
             {
                 "paper_id": item.paper_id,
                 "title": titles.get(item.paper_id, ""),
-                "date": item.day.isoformat(),
+                "date": item.day.isoformat() if item.day else None,
                 "score": round(item.score, 4),
                 "reason": {
                     "group": item.reason.group,
@@ -135,7 +135,8 @@ def _print_table(username: str, result: Recommendations, titles: dict[str, str])
         table.add_column(column, overflow="fold")
     for rank, item in enumerate(result.items, start=1):
         title = titles.get(item.paper_id, "")
-        table.add_row(str(rank), item.paper_id, item.day.isoformat(), title, item.reason.text)
+        day = item.day.isoformat() if item.day else "undated"
+        table.add_row(str(rank), item.paper_id, day, title, item.reason.text)
     console.print(table)
     if not result.items:
         console.print(_nothing_new(result.window))

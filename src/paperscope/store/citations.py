@@ -23,6 +23,7 @@ from sqlalchemy import (
 from paperscope.models import PaperCitations
 from paperscope.store.database import Store
 from paperscope.store.page_versions import bump_page_version
+from paperscope.store.papers import listing_day
 from paperscope.store.schema import papers
 from paperscope.store.schema_citations import openalex_works, paper_citations, paper_references
 
@@ -50,7 +51,7 @@ class FoundWork:
 
 
 def _paper_date() -> ColumnElement[datetime]:
-    return func.coalesce(papers.c.submitted_at, papers.c.created_at)
+    return listing_day()
 
 
 def _wanted(since: date | None, stale_before: datetime) -> list[ColumnElement[bool]]:

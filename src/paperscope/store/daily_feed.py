@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from paperscope.store.database import Store
-from paperscope.store.papers import has_code_condition
+from paperscope.store.papers import has_code_condition, listing_day
 from paperscope.store.schema import paper_categories, paper_sources, papers
 from paperscope.store.schema_accounts import paper_stats, submissions, users
 
@@ -114,7 +114,10 @@ def submitted_by_condition(name: str) -> ColumnElement[bool]:
     they were imported from (Hugging Face's submitter)."""
     local = select(submissions.c.paper_id).join(users, users.c.user_id == submissions.c.user_id)
     local = local.where(func.lower(users.c.username) == name.strip().lower())
-    return or_(papers.c.submitted_by_name == name.strip(), papers.c.paper_id.in_(local))
+    # Any case on both sides, as usernames are; it narrows a feed's candidates already
+    # chosen by day, so the index on the name is not needed.
+    hf = func.lower(papers.c.submitted_by_name) == name.strip().lower()
+    return or_(hf, papers.c.paper_id.in_(local))
 
 
 def list_feed(
@@ -141,7 +144,7 @@ def list_feed(
         if submitter:
             narrowed = narrowed.where(submitted_by_condition(submitter))
         cand = narrowed.subquery()
-    newest = func.coalesce(papers.c.submitted_at, papers.c.created_at)
+    newest = listing_day()
     order = (
         [total_upvotes_expr().desc(), newest.desc()]
         if sort == "upvotes"

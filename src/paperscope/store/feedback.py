@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, insert, select, update
 
 from paperscope.store.database import Store
+from paperscope.store.papers import listing_day
 from paperscope.store.schema import paper_categories, papers
 from paperscope.store.schema_accounts import library_items, library_tags, upvotes
 from paperscope.store.schema_feedback import (
@@ -224,14 +225,19 @@ def save_models(
 # ---------------------------------------------------------------- paper look-ups
 
 
+UNDATED = date.min  # never in a recent window, nor the newest paper they count back from
+
+
 def ranking_dates(*, store: Store) -> tuple[list[str], list[date]]:
     """Every paper with the day it counts as new for "recent" windows: the day it
-    entered the daily feed, else its first submission, else when we first stored it."""
+    entered the daily feed, else its first submission. A paper with neither (a
+    plain-text import) is UNDATED: the day it was stored says nothing of when it was
+    written, and counted as new it would crowd every real paper out of the week."""
     day = func.coalesce(papers.c.feed_date, func.date(papers.c.submitted_at))
     with store.read() as conn:
-        rows = conn.execute(select(papers.c.paper_id, day, papers.c.created_at)).all()
+        rows = conn.execute(select(papers.c.paper_id, day)).all()
     ids = [row[0] for row in rows]
-    return ids, [_as_date(row[1]) or row[2].date() for row in rows]
+    return ids, [_as_date(row[1]) or UNDATED for row in rows]
 
 
 def _as_date(value: object) -> date | None:
@@ -250,7 +256,7 @@ def papers_in_categories(
     """Up to ``per_category`` of the newest papers in each category (for the category
     centroids of cold start)."""
     found: dict[str, list[str]] = defaultdict(list)
-    newest = func.coalesce(papers.c.submitted_at, papers.c.created_at).desc()
+    newest = listing_day().desc()
     with store.read() as conn:
         for category in categories:
             q = (

@@ -565,10 +565,23 @@ def list_paper_ids(
                 )
             )
         )
-    sort_col = func.coalesce(papers.c.submitted_at, papers.c.created_at)
-    q = q.order_by(sort_col.asc() if order == "oldest" else sort_col.desc(), papers.c.paper_id)
+    q = q.order_by(*date_order(newest_first=order != "oldest"), papers.c.paper_id)
     with store.read() as conn:
         return list(conn.scalars(q.limit(limit).offset(offset)))
+
+
+def listing_day() -> ColumnElement[Any]:
+    """The date lists sort and filter papers by: the first version's, else the day the
+    paper was stored."""
+    return func.coalesce(papers.c.submitted_at, papers.c.created_at)
+
+
+def date_order(*, newest_first: bool) -> tuple[ColumnElement[Any], ...]:
+    """ORDER BY terms for newest or oldest first. Papers without a date of their own
+    (plain-text imports) come after the dated ones either way: the day they were
+    stored says nothing of when they were written."""
+    day = listing_day()
+    return papers.c.submitted_at.is_(None), day.desc() if newest_first else day.asc()
 
 
 def has_code_condition() -> ColumnElement[bool]:

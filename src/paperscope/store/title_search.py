@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 
 from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
-from paperscope.store.papers import author_key, has_code_condition
+from paperscope.store.papers import author_key, date_order, has_code_condition, listing_day
 from paperscope.store.schema import paper_authors, paper_categories, papers
 from paperscope.store.schema_citations import paper_citations
 
@@ -60,19 +60,19 @@ def search_titles(
                 )
             )
         )
-    day = func.coalesce(papers.c.submitted_at, papers.c.created_at)
+    day = listing_day()
     if date_from:
         conds.append(day >= datetime.combine(date_from, time(), tzinfo=UTC))
     if date_to:
         conds.append(day < datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC))
     where = and_(True, *conds)
     q = select(papers.c.paper_id, papers.c.title, papers.c.abstract).where(where)
-    by_day = day.desc() if newest_first else day.asc()
+    by_date = date_order(newest_first=newest_first)
     if by_citations:
         q = q.select_from(papers.outerjoin(paper_citations))
-        q = q.order_by(citations_sort_key().desc(), by_day, papers.c.paper_id)
+        q = q.order_by(citations_sort_key().desc(), *by_date, papers.c.paper_id)
     else:
-        q = q.order_by(by_day, papers.c.paper_id)
+        q = q.order_by(*by_date, papers.c.paper_id)
     with store.read() as conn:
         total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
         rows = conn.execute(q.limit(limit).offset(offset)).all()

@@ -44,7 +44,7 @@ from paperscope.rank.recommend.groups import (
 )
 from paperscope.rank.recommend.scan import top_columns
 from paperscope.store import Store
-from paperscope.store.feedback import UserSignals, load_user_signals, ranking_dates
+from paperscope.store.feedback import UNDATED, UserSignals, load_user_signals, ranking_dates
 from paperscope.store.papers import max_seq
 
 Window = Literal["day", "week", "month", "all"]
@@ -102,7 +102,7 @@ def _short(title: str, limit: int = 90) -> str:
 class Recommendation:
     paper_id: str
     score: float
-    day: date
+    day: date | None  # None for a paper without a date of its own (store.feedback.UNDATED)
     reason: Reason
 
 
@@ -217,12 +217,16 @@ class Recommender:
             Recommendation(
                 paper_id=candidates.paper_id(int(row)),
                 score=float(score),
-                day=candidates.date_of(int(row)),
+                day=_dated(candidates.date_of(int(row))),
                 reason=explain(candidates, trained[int(g)], int(row)),
             )
             for row, score, g in zip(rows, scores, best, strict=True)
         ]
         return Recommendations(items, window, tag, since, False, empty.candidates, retrained)
+
+
+def _dated(day: date) -> date | None:
+    return None if day == UNDATED else day
 
 
 def window_start(candidates: Candidates, window: Window, today: date | None) -> date | None:
