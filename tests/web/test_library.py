@@ -90,3 +90,12 @@ def test_other_users_library_is_never_visible(alice: TestClient, bob: TestClient
     assert r.status_code == 404
     assert alice.get("/api/v1/library/2410.17243").json()["note"] == "private note"
     assert bob.get("/api/v1/papers/2410.17243").json()["saved"] is False
+
+
+def test_tags_keep_plus_and_hash_and_their_links_work(alice: TestClient) -> None:
+    item = _save(alice, "2410.17243", tags=["C++", "C#", "Reading List"])
+    assert item["tags"] == ["c#", "c++", "reading-list"]
+    page = alice.get("/library").text
+    assert 'href="/library?tag=c%2B%2B"' in page and 'href="/library?tag=c%23"' in page
+    only = alice.get("/api/v1/library", params={"tag": "c++"}).json()["items"]
+    assert [i["paper"]["paper_id"] for i in only] == ["2410.17243"]

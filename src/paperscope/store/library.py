@@ -26,14 +26,15 @@ class InvalidTags(ValueError):
 
 def normalise_tags(raw: Iterable[str], *, strict: bool = False) -> tuple[str, ...]:
     """Lower-case, hyphenated, de-duplicated tags ("Reading List" -> "reading-list");
-    anything but letters, digits, '-', '_', '.' and '/' is dropped. Tags a reader
+    anything but letters, digits, '-', '_', '.', '/', '+' and '#' is dropped (so that
+    "C++" and "C#" stay themselves). Tags a reader
     typed are ``strict``: one too long, or too many, is refused rather than cut (an
     imported file's keywords are cut, so one long keyword never stops an import)."""
     out: dict[str, None] = {}
     for text in raw:
         for part in text.split(","):
             tag = re.sub(r"\s+", "-", part.strip().casefold())
-            tag = re.sub(r"[^\w\-./]", "", tag).strip("-")
+            tag = re.sub(r"[^\w\-./+#]", "", tag).strip("-")
             if strict and len(tag) > MAX_TAG_LENGTH:
                 raise InvalidTags(
                     f"The tag {tag[:20]}… is {len(tag)} characters long; "
