@@ -99,3 +99,9 @@ def test_too_many_tags_is_a_caller_mistake(tmp_path: Path) -> None:
         paper = ps.daily(limit=1).papers[0].paper_id
         with pytest.raises(paperscope.InvalidArgument, match="at most 20 tags"):
             ps.save("ana", paper, tags=[f"t{i}" for i in range(50)])
+
+
+def test_a_data_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(paperscope.InvalidArgument, match="is a file"):
+        paperscope.open(tmp_path / "file")

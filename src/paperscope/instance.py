@@ -55,7 +55,7 @@ __all__ = [
 
 log = logging.getLogger("paperscope")
 
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "citations")
 MODES = ("hybrid", "bm25", "dense")
 FEED_SORTS = ("upvotes", "newest")
 TRENDING_WINDOWS = ("day", "week", "month")
@@ -132,6 +132,8 @@ class Paperscope:
         """``store`` and ``search`` share an app's open store and search service (the
         web app's, so one process loads the indexes and model once); they are not
         closed here."""
+        if store is None:
+            _check_data_dir(settings.data_dir)
         self.settings = settings
         self._store = store
         self._owns_store = store is None
@@ -171,6 +173,8 @@ class Paperscope:
             if self._store is None:
                 from paperscope.store import Store
 
+                if self.settings.is_sqlite:
+                    _make_data_dir(self.settings.data_dir)
                 self._store = Store.open(self.settings)
                 self._owns_store = True
             return self._store
@@ -516,6 +520,26 @@ def _date(value: date | str | None, name: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidArgument(f"{name} {value!r} is not a date: use the form 2024-10-25") from None
+
+
+def _check_data_dir(path: Path) -> None:
+    """A data folder that names a file is refused in the command line's words."""
+    if path.exists() and not path.is_dir():
+        raise InvalidArgument(
+            f"data folder {path} is a file; point paperscope.open() or PAPERSCOPE_DATA_DIR "
+            "at a folder"
+        )
+
+
+def _make_data_dir(path: Path) -> None:
+    """Create the data folder, or say why it cannot be used."""
+    _check_data_dir(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PaperscopeError(
+            f"cannot create the data folder {path}: {exc.strerror or exc}"
+        ) from exc
 
 
 def _choice(value: str, allowed: Sequence[str], name: str) -> str:

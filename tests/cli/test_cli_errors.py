@@ -30,6 +30,29 @@ def test_usage_errors_are_one_message(tmp_path: Path, args: list[str], message: 
     assert "Traceback" not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["harvest", "arxiv", "--from", "2024-02-30"],
+        ["harvest", "arxiv", "--until", "2024-02-30"],
+        ["enrich", "openalex", "--since", "2024-02-30"],
+        ["search", "transformer", "--from", "2024-02-30"],
+        ["search", "transformer", "--to", "2024-02-30"],
+    ],
+)
+def test_every_date_option_says_the_same(tmp_path: Path, args: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERSCOPE_")}
+    env.update(PAPERSCOPE_DATA_DIR=str(tmp_path / "data"), COLUMNS="200")
+    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    said = " ".join(done.stderr.split())
+    assert (
+        f"Invalid value for '{args[-2]}': 2024-02-30 is not a date: use YYYY-MM-DD, e.g. 2024-10-25"
+        in said
+    )
+    assert "%Y" not in said and "Traceback" not in said
+
+
 def test_a_data_folder_that_is_a_file_or_cannot_be_made_is_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

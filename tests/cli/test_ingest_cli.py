@@ -106,6 +106,53 @@ def test_unusable_input_is_one_line_and_exit_2(data_dir: Path, tmp_path: Path) -
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+BIBLIOGRAPHIES = {
+    "lib.bib": (
+        "BibTeX",
+        "@article{vaswani2017,\n  title = {Attention Is All You Need},\n"
+        "  author = {Vaswani, Ashish},\n  year = {2017},\n  eprint = {1706.03762},\n}\n",
+    ),
+    "lib.ris": (
+        "RIS",
+        "TY  - JOUR\nTI  - Attention Is All You Need\nAU  - Vaswani, Ashish\nPY  - 2017\nER  - \n",
+    ),
+    "my lib.json": (
+        "CSL-JSON",
+        '[{"id": "v2017", "type": "article-journal", "title": "Attention Is All You Need", '
+        '"author": [{"family": "Vaswani", "given": "Ashish"}], '
+        '"issued": {"date-parts": [[2017]]}}]',
+    ),
+}
+
+
+def test_an_empty_path_is_said_to_be_empty(data_dir: Path) -> None:
+    for args in (["import", ""], ["library", "import", "alice", " "]):
+        done = _run(data_dir, *args)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: the path is empty: name the ")
+        assert "directory" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(BIBLIOGRAPHIES))
+def test_a_bibliography_is_sent_to_library_import(
+    data_dir: Path, tmp_path: Path, name: str
+) -> None:
+    kind, text = BIBLIOGRAPHIES[name]
+    path = tmp_path / name
+    path.write_text(text)
+    done = _run(data_dir, "import", str(path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {name} is a {kind} bibliography, not a collection")
+    assert f"`paperscope library import USER '{path}'`" in done.stderr or (
+        f"`paperscope library import USER {path}`" in done.stderr
+    )
+    # Other JSON that detection does not know is not taken for a bibliography.
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}')
+    done = _run(data_dir, "import", str(other))
+    assert "cannot tell the format of other.json" in done.stderr and "library" not in done.stderr
+
+
 def test_export_import_export_is_identical(
     data_dir: Path, shared_data: Path, tmp_path: Path
 ) -> None:

@@ -65,3 +65,26 @@ def test_blank_passwords_are_refused_from_the_command_line(tmp_path: Path) -> No
         ["users", "reset-password", "kept", "--password", "\t" * 10, "--data-dir", str(data)],
     )
     assert isinstance(result.exception, UserError) and str(result.exception) == rule
+
+
+def test_a_refused_name_is_said_before_the_password_is_asked(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    # No --password and no input: the name is refused before any prompt.
+    for name, reason in (("bad name/..", "Usernames are"), ("Kept", "is taken")):
+        if name == "Kept":
+            assert _run(data, "users", "add", "kept", "--password", "correct horse battery")[0] == 0
+        result = CliRunner().invoke(app, ["users", "add", name, "--data-dir", str(data)], input="")
+        assert isinstance(result.exception, UserError), result.output
+        assert reason in str(result.exception) and "Password" not in result.output
+
+
+def test_input_that_ends_at_the_password_prompt_is_a_mistake(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = CliRunner().invoke(app, ["users", "add", "eve", "--data-dir", str(data)], input="")
+    assert isinstance(result.exception, UserError)
+    assert str(result.exception).startswith("no password given: the input ended")
+    code, out = _run(data, "users", "list")
+    assert code == 0 and "eve" not in out
+    typed = "correct horse battery\ncorrect horse battery\n"
+    result = CliRunner().invoke(app, ["users", "add", "eve", "--data-dir", str(data)], input=typed)
+    assert result.exit_code == 0 and "created user eve" in result.output

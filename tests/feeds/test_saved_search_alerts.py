@@ -65,3 +65,15 @@ def test_a_saved_search_with_nothing_to_look_for_is_refused(query: str) -> None:
     with pytest.raises(InvalidSubscription, match="has nothing to look for"):
         make_spec(search=query)
     assert make_spec(search="au:hinton").search_query == "au:hinton"
+
+
+def test_a_category_that_can_never_match_is_refused(
+    sample_store: Store, settings: Settings
+) -> None:
+    spec = make_spec(categories=["zz.ZZ"])
+    with pytest.raises(InvalidSubscription, match=r"'zz\.ZZ'.*not an arXiv category"):
+        subscribe(
+            store=sample_store, settings=settings, email="a@example.org", spec=spec, confirmed=True
+        )
+    # arXiv's spelling is stored whatever the case typed, so it matches papers.
+    assert make_spec(categories=["CS.lg", "cs.LG", "HEP-TH"]).categories == ("cs.LG", "hep-th")

@@ -32,6 +32,7 @@ class Answer:
 class Session:
     tools: list[str]
     answers: dict[str, Answer]
+    input_schemas: dict[str, dict[str, Any]]
 
 
 def answer(result: CallToolResult) -> Answer:
@@ -46,7 +47,11 @@ async def _run(session: ClientSession, calls: Calls) -> Session:
     answers = {}
     for label, tool, arguments in calls:
         answers[label] = answer(await session.call_tool(tool, arguments))
-    return Session(tools=[t.name for t in listed.tools], answers=answers)
+    return Session(
+        tools=[t.name for t in listed.tools],
+        answers=answers,
+        input_schemas={t.name: t.input_schema for t in listed.tools},
+    )
 
 
 def over_stdio(*, src: Path, args: Sequence[str], env: dict[str, str], calls: Calls) -> Session:

@@ -3,6 +3,7 @@ filters, and the tool errors a malformed call gets."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -32,6 +33,9 @@ CALLS = [
         {"query": "", "date_from": "2007-04-01", "date_to": "2007-04-01", "sort": "newest"},
     ),
     ("search_author", "search_papers", {"query": "", "author": "Nadolsky"}),
+    ("search_cited", "search_papers", {"query": "quark", "sort": "citations", "limit": 5}),
+    ("search_no_category", "search_papers", {"query": "quark", "category": "zz.ZZ"}),
+    ("search_arxiv_category", "search_papers", {"query": "quark", "category": "cs.LG"}),
     ("paper", "get_paper", {"paper_id": "arXiv:0704.0001v2"}),
     ("similar", "similar_papers", {"paper_id": SAVED[0], "limit": 4}),
     ("daily_day", "daily_papers", {"date": "2007-04-02", "limit": 100}),
@@ -58,6 +62,9 @@ CALLS = [
     ("limit_zero", "trending_papers", {"limit": 0}),
     ("bad_sort", "search_papers", {"query": "x", "sort": "random"}),
     ("missing_arg", "get_paper", {}),
+    ("unknown_arg", "search_papers", {"bogus_arg": 1}),
+    ("unknown_args", "get_paper", {"paper_id": "0704.0001", "id": "x", "verbose": True}),
+    ("unknown_and_bad", "trending_papers", {"limit": 0, "windw": "day"}),
     ("add_unknown", "library_add", {"paper_id": "0000.00000"}),
     ("unknown_tag", "recommend", {"tag": "no-such-tag"}),
 ]
@@ -120,6 +127,41 @@ def test_search_filters(alice_session: Session, api: Paperscope) -> None:
     assert by_author and all(
         any("Nadolsky" in a for a in api.paper(r["id"]).authors) for r in by_author
     )
+
+
+def test_search_sorts_by_citations_as_the_site_does(
+    alice_session: Session, api: Paperscope
+) -> None:
+    cited = alice_session.answers["search_cited"]
+    assert not cited.is_error, cited.text
+    expected = api.search("quark", sort="citations", limit=5)
+    assert [r["id"] for r in cited.data["results"]] == [h.paper_id for h in expected.hits]
+    assert cited.data["results"]
+
+
+def test_a_category_no_paper_has_gets_a_notice(alice_session: Session) -> None:
+    unknown = alice_session.answers["search_no_category"]
+    assert not unknown.is_error, unknown.text
+    assert unknown.data["total"] == 0
+    assert "'zz.ZZ'" in unknown.data["notice"] and "not an arXiv category" in unknown.data["notice"]
+    # An arXiv category is a fine filter even when no paper here is in it yet.
+    arxiv = alice_session.answers["search_arxiv_category"]
+    assert arxiv.data["total"] == 0 and arxiv.data["notice"] is None
+
+
+def test_answers_are_compact_json(alice_session: Session) -> None:
+    firsts = {"search": "query", "paper": "id", "daily_week": "period", "library": "user"}
+    for label, first in firsts.items():
+        got = alice_session.answers[label]
+        assert not got.is_error, got.text
+        # No indentation, no space after separators (a newline inside a value is \n).
+        assert "\n" not in got.text and got.text.startswith(f'{{"{first}":')
+        assert json.loads(got.text) == got.data
+
+
+def test_tool_schemas_refuse_other_arguments(alice_session: Session) -> None:
+    for tool in TOOLS:
+        assert alice_session.input_schemas[tool]["additionalProperties"] is False
 
 
 def test_get_paper_is_complete(alice_session: Session, api: Paperscope) -> None:
@@ -204,8 +246,22 @@ def test_recommend(alice_session: Session) -> None:
         ("swapped", "date_from 2008-01-01 is after date_to 2007-01-01"),
         ("limit_high", "search_papers: limit must be at most 100 (got 5000)."),
         ("limit_zero", "trending_papers: limit must be at least 1 (got 0)."),
-        ("bad_sort", "sort must be one of 'relevance', 'newest' or 'oldest' (got 'random')"),
+        (
+            "bad_sort",
+            "sort must be one of 'relevance', 'newest', 'oldest' or 'citations' (got 'random')",
+        ),
         ("missing_arg", "get_paper: paper_id is required."),
+        (
+            "unknown_arg",
+            "search_papers: search_papers takes no argument 'bogus_arg' (its arguments: "
+            "query, category, author, date_from, date_to, sort, limit).",
+        ),
+        ("unknown_args", "get_paper takes no arguments 'id', 'verbose' (its arguments: paper_id)"),
+        (
+            "unknown_and_bad",
+            "trending_papers takes no argument 'windw' (its arguments: window, limit); "
+            "limit must be at least 1 (got 0).",
+        ),
         ("add_unknown", "no paper '0000.00000'"),
         ("unknown_tag", 'no papers tagged "no-such-tag"'),
     ],

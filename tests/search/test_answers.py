@@ -288,3 +288,23 @@ def test_exact_title_first_even_when_words_rank_it_lower(small_engine: SearchEng
     results = small_engine.search(SearchQuery(text="parrots", mode="bm25"))
     assert results.hits[0].paper_id == "2101.00002" and results.hits[0].exact
     assert results.total == 2
+
+
+def test_a_category_that_matches_nothing_is_named(engine: SearchEngine) -> None:
+    unknown = engine.search(SearchQuery(text="learning", categories=("zz.ZZ",)))
+    assert unknown.total == 0
+    assert unknown.notice is not None and "'zz.ZZ'" in unknown.notice
+    assert "not an arXiv category" in unknown.notice
+    # arXiv's categories in any case, held here or not, are not flagged.
+    for categories in (("CS.lg",), ("math.CO",), ("hep-th",)):
+        results = engine.search(SearchQuery(text="learning", categories=categories))
+        assert results.notice is None or "arXiv category" not in results.notice, categories
+    assert engine.search(SearchQuery(text="learning", categories=("CS.lg",))).total > 0
+
+
+def test_the_store_fallback_names_an_unknown_category(settings: Settings, store: Store) -> None:
+    upsert_papers(store=store, papers_in=[OLD_STYLE, WITH_DOI])
+    service = SearchService(settings=settings, store=store)
+    results = service.search(SearchQuery(text="parrots", categories=("nope",)))
+    assert results.notice is not None
+    assert results.notice.startswith(FALLBACK_NOTICE) and "'nope'" in results.notice

@@ -3,10 +3,14 @@ turning expected errors into one clear line instead of a traceback."""
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -28,6 +32,74 @@ DataDirOption = typer.Option(
 
 class UserError(Exception):
     """An error caused by the user's input: printed as one line, exit code 2."""
+
+
+DAY_FORMAT = "YYYY-MM-DD"
+
+
+def parse_day(value: str | date) -> date:
+    """A day given on the command line: every date option reads it this way and
+    refuses anything else with the same words."""
+    if isinstance(value, date):
+        return value
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        shown = text or repr(value)
+        raise typer.BadParameter(
+            f"{shown} is not a date: use {DAY_FORMAT}, e.g. 2024-10-25"
+        ) from None
+
+
+def day_option(flag: str, help: str) -> Any:
+    """An option whose value is a day (YYYY-MM-DD), None when not given."""
+    return typer.Option(None, flag, parser=parse_day, metavar=DAY_FORMAT, help=help)
+
+
+def given_path(text: str, what: str) -> Path:
+    """A path argument as typed; an empty one is said to be empty (as a Path it would
+    be ".", the current folder). ``what``: "the file to import"."""
+    if not text.strip():
+        raise UserError(f"the path is empty: name {what}")
+    return Path(text)
+
+
+def ask_password(label: str = "Password") -> str:
+    """A new password, typed twice and hidden. The prompt ends the same way on Ctrl+C
+    and at the end of the input (Ctrl+D, or a pipe with nothing more in it); only the
+    first is an interrupt: the second means no password was given, said as a mistake
+    (exit 2)."""
+    with _noting_interrupts() as interrupted:
+        try:
+            return str(typer.prompt(label, hide_input=True, confirmation_prompt=True))
+        except typer.Abort:
+            if interrupted:
+                raise
+            raise UserError(
+                "no password given: the input ended at the password prompt "
+                "(type it when asked, or give --password)"
+            ) from None
+
+
+@contextmanager
+def _noting_interrupts() -> Iterator[list[bool]]:
+    """Whether Ctrl+C was pressed inside the block (a list that is then not empty)."""
+    noted: list[bool] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        noted.append(True)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, note)
+    except ValueError:  # not the main thread: every ending counts as an interrupt
+        yield [True]
+        return
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def no_such_user(username: str) -> UserError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from paperscope.cli.common import (
     DataDirOption,
     UserError,
     console,
+    day_option,
     err_console,
     make_settings,
     open_store,
@@ -34,11 +35,8 @@ def register(app: typer.Typer) -> None:
 
 @enrich_app.command("openalex")
 def enrich_openalex_command(
-    since: datetime | None = typer.Option(
-        None,
-        "--since",
-        formats=["%Y-%m-%d"],
-        help="Only papers submitted on or after this day (YYYY-MM-DD).",
+    since: date | None = day_option(
+        "--since", "Only papers submitted on or after this day (YYYY-MM-DD)."
     ),
     limit: int | None = typer.Option(
         None, "--limit", min=1, help="Look up at most this many papers in this run."
@@ -65,7 +63,7 @@ def enrich_openalex_command(
             report = enrich_openalex(
                 settings=settings,
                 store=store,
-                since=since.date() if since else None,
+                since=since,
                 limit=limit,
                 on_progress=on_progress,
                 on_retry=print_retry,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from paperscope.cli.common import (
     DataDirOption,
     UserError,
     console,
+    day_option,
     err_console,
     make_settings,
     open_store,
@@ -39,17 +40,11 @@ def harvest_arxiv(
     set_spec: str | None = typer.Option(
         None, "--set", help="OAI-PMH set: an archive such as cs, math or physics:hep-th."
     ),
-    from_date: datetime | None = typer.Option(
-        None,
-        "--from",
-        formats=["%Y-%m-%d"],
-        help="First datestamp (YYYY-MM-DD). Default: where the last harvest ended.",
+    from_date: date | None = day_option(
+        "--from", "First datestamp (YYYY-MM-DD). Default: where the last harvest ended."
     ),
-    until_date: datetime | None = typer.Option(
-        None,
-        "--until",
-        formats=["%Y-%m-%d"],
-        help="Last datestamp (YYYY-MM-DD). Default: open-ended.",
+    until_date: date | None = day_option(
+        "--until", "Last datestamp (YYYY-MM-DD). Default: open-ended."
     ),
     metadata_format: str = typer.Option(
         "arXiv", "--format", help="OAI-PMH metadata format: arXiv, arXivRaw or oai_dc."
@@ -87,8 +82,8 @@ def harvest_arxiv(
     _run_oai(
         settings,
         set_spec=set_spec,
-        from_date=from_date.date() if from_date else None,
-        until_date=until_date.date() if until_date else None,
+        from_date=from_date,
+        until_date=until_date,
         metadata_format=metadata_format,
         url=url,
     )

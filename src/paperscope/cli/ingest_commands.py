@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from paperscope.cli.common import (
     UserError,
     console,
     err_console,
+    given_path,
     make_settings,
     open_store,
 )
@@ -49,7 +51,9 @@ class ImportFormat(StrEnum):
 
 
 def import_command(
-    path: Path = typer.Argument(..., help="File to import; gzip-compressed files are read as is."),
+    path_text: str = typer.Argument(
+        ..., metavar="PATH", help="File to import; gzip-compressed files are read as is."
+    ),
     format_name: ImportFormat = typer.Option(
         ImportFormat.auto, "--format", help="Format of the file; auto detects it from the content."
     ),
@@ -67,6 +71,10 @@ def import_command(
     Exits 1 when any record was rejected."""
     from paperscope.ingest.pipeline import SourceFileError, import_file
 
+    path = given_path(path_text, "the file to import")
+    chosen = format_name.value
+    if format_name is ImportFormat.auto:
+        chosen = _detected_format(path)
     settings = make_settings(data_dir)
     with (
         open_store(settings) as store,
@@ -76,7 +84,7 @@ def import_command(
             result = import_file(
                 store=store,
                 path=path,
-                format_name=format_name.value,
+                format_name=chosen,
                 strict=strict,
                 on_progress=on_progress,
                 max_line_bytes=settings.import_max_line_bytes,
@@ -89,6 +97,60 @@ def import_command(
         print_import(result)
     if result.report.rejected:
         raise typer.Exit(1)
+
+
+def _detected_format(path: Path) -> str:
+    """The format of the papers in ``path``. A file in none of the formats is refused,
+    and a bibliography (a reader's references, not a collection of papers) is sent to
+    `paperscope library import`."""
+    from paperscope.ingest.formats import SourceFileError, detect_format, read_head
+
+    try:
+        head = read_head(path)
+    except SourceFileError as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        return detect_format(head, name=path.name)
+    except SourceFileError as exc:
+        bibliography = _bibliography_format(path)
+        if bibliography is None:
+            raise UserError(str(exc)) from exc
+        raise UserError(
+            f"{path.name} is a {bibliography} bibliography, not a collection of papers: "
+            f"to save its papers to a reader's library, run "
+            f"`paperscope library import USER {shlex.quote(str(path))}`"
+        ) from exc
+
+
+_BIBLIOGRAPHIES = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
+
+
+def _bibliography_format(path: Path) -> str | None:
+    """BibTeX, RIS or CSL-JSON when ``path`` reads as one (JSON only when its entries
+    name papers as CSL-JSON does), else None."""
+    from paperscope.references import (
+        MAX_FILE_BYTES,
+        ReferenceFormatError,
+        guess_format,
+        read_references,
+    )
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        found = guess_format(data.decode("utf-8", errors="replace"))
+        if found == "csl-json":
+            # Any JSON would do for the guess: some entry must name a paper.
+            entries = read_references(data, format=found).references
+            if not any(e.title or e.doi or e.arxiv_id for e in entries):
+                return None
+    except ReferenceFormatError:
+        return None
+    return _BIBLIOGRAPHIES.get(found)
 
 
 def export_command(

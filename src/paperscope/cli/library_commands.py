@@ -15,6 +15,7 @@ from paperscope.cli.common import (
     DataDirOption,
     UserError,
     console,
+    given_path,
     make_settings,
     no_such_tag,
     open_store,
@@ -45,7 +46,9 @@ def register(app: typer.Typer) -> None:
 @library_app.command("import")
 def import_command(
     user: str = typer.Argument(..., help="Username whose library receives the papers."),
-    file: Path = typer.Argument(..., help="A BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) file."),
+    file_text: str = typer.Argument(
+        ..., metavar="FILE", help="A BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) file."
+    ),
     fmt: str | None = typer.Option(
         None, "--format", help="bibtex, ris or csl-json. Default: guessed from the file."
     ),
@@ -61,6 +64,7 @@ def import_command(
     Prints what matched and what did not."""
     if fmt is not None and fmt not in FORMATS:
         raise UserError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    file = given_path(file_text, "the bibliography to import")
     data = _read(file)
     settings = make_settings(data_dir)
     with open_store(settings) as store:

@@ -22,6 +22,7 @@ from paperscope.cli.common import (
     UserError,
     check_half,
     console,
+    day_option,
     err_console,
     make_settings,
     open_store,
@@ -198,8 +199,8 @@ def search(
     author: list[str] = typer.Option(
         [], "--author", help="Only papers by this author (repeatable)."
     ),
-    date_from: str = typer.Option(None, "--from", help="Submitted on or after (YYYY-MM-DD)."),
-    date_to: str = typer.Option(None, "--to", help="Submitted on or before (YYYY-MM-DD)."),
+    date_from: date | None = day_option("--from", "Submitted on or after (YYYY-MM-DD)."),
+    date_to: date | None = day_option("--to", "Submitted on or before (YYYY-MM-DD)."),
     sort: str = typer.Option(
         "relevance", "--sort", help="relevance, newest, oldest or citations (most cited first)."
     ),
@@ -216,15 +217,14 @@ def search(
         raise UserError(f"--mode {mode!r}: use hybrid, bm25 or dense")
     if sort not in ("relevance", "newest", "oldest", "citations"):
         raise UserError(f"--sort {sort!r}: use relevance, newest, oldest or citations")
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    if start and end and start > end:
+    if date_from and date_to and date_from > date_to:
         raise UserError(f"--from {date_from} is after --to {date_to}; swap them")
     query = SearchQuery(
         text=text,
         categories=tuple(category),
         authors=tuple(author),
-        date_from=start,
-        date_to=end,
+        date_from=date_from,
+        date_to=date_to,
         sort=sort,
         mode=mode,
         limit=limit,
@@ -377,15 +377,6 @@ def _engine(settings: Settings, store: Store) -> SearchEngine:
         return open_engine(settings=settings, store=store)[0]
     except (ArtifactError, IndexMismatchError, PublishError) as exc:
         raise UserError(str(exc)) from exc
-
-
-def _date(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise UserError(f"{option} {text!r}: expected a date like 2024-01-31") from exc
 
 
 def _titles(store: Store, ids: list[str]) -> dict[str, str]:

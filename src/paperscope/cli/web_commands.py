@@ -12,6 +12,7 @@ import typer
 from paperscope.cli.common import (
     DataDirOption,
     UserError,
+    ask_password,
     console,
     err_console,
     make_settings,
@@ -91,17 +92,26 @@ def _check_can_listen(host: str, port: int) -> None:
 def users_add(
     username: str = typer.Argument(..., help="Login name."),
     email: str = typer.Option("", help="Email address (for digests)."),
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Password."
+    password: str | None = typer.Option(
+        None, help="Password (asked for, twice and hidden, when not given)."
     ),
     admin: bool = typer.Option(False, "--admin", help="Make the account an administrator."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Create an account."""
+    from paperscope.store.accounts import USERNAME_PATTERN, USERNAME_RULE, find_user
     from paperscope.store.moderation import set_admin
     from paperscope.web.auth import AuthError, sign_up
 
+    # The name is checked before the password is asked for: nobody types a password
+    # twice to learn that the name was refused.
+    if not USERNAME_PATTERN.fullmatch(username.strip()):
+        raise UserError(USERNAME_RULE)
     with open_store(make_settings(data_dir)) as store:
+        if password is None:
+            if find_user(store=store, username=username.strip()) is not None:
+                raise UserError(f"The username {username.strip()!r} is taken; choose another.")
+            password = ask_password()
         try:
             user = sign_up(store=store, username=username, email=email, password=password)
         except AuthError as exc:
@@ -156,7 +166,7 @@ def users_reset_password(
         if password is None:
             if find_user(store=store, username=username) is None:
                 raise no_such_user(username)
-            password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+            password = ask_password("New password")
         try:
             user = reset_by_admin(store=store, username=username, password=password)
         except AuthError as exc:

@@ -13,8 +13,11 @@ from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import render_confirmation, site_url
 from paperscope.feeds.schedule import FREQUENCIES, zone
 from paperscope.feeds.signing import LinkClaim, make_token, read_token
+from paperscope.search.categories import unknown_categories, unknown_categories_notice
 from paperscope.search.query import MAX_QUERY_CHARS, parse_query
+from paperscope.sources.arxiv_categories import arxiv_spelling
 from paperscope.store import Store
+from paperscope.store.feedback import papers_in_categories
 from paperscope.store.outbox import count_messages
 from paperscope.store.subscriptions import (
     Subscriber,
@@ -117,7 +120,9 @@ def make_spec(
         trending=trending,
         trending_limit=trending_limit,
         search_query=search or None,
-        categories=_clean(categories, "categories"),
+        categories=tuple(
+            dict.fromkeys(_arxiv_spelling(c) for c in _clean(categories, "categories"))
+        ),
         authors=_clean(authors, "authors"),
         min_score=min_score,
         recommendations=recommendations,
@@ -139,6 +144,25 @@ def make_spec(
             "categories, authors or recommendations"
         )
     return spec
+
+
+def _arxiv_spelling(category: str) -> str:
+    """An arXiv category as arXiv spells it ("CS.lg" -> "cs.LG"): papers are matched
+    to followed categories as stored. Other names are kept as given."""
+    return arxiv_spelling(category) or category
+
+
+def check_categories(store: Store, spec: SubscriptionSpec) -> None:
+    """Refuse a category that can never match: neither arXiv's (a category, or a whole
+    archive such as cs) nor one that papers here have (text imports may carry their
+    own)."""
+
+    def held(name: str) -> bool:
+        return bool(papers_in_categories(store=store, categories=[name], per_category=1).get(name))
+
+    said = unknown_categories_notice(unknown_categories(spec.categories, held))
+    if said:
+        raise InvalidSubscription(said)
 
 
 def _parse_time(text: str) -> tuple[int, int]:
@@ -189,12 +213,14 @@ def subscribe(
     confirmed: bool = False,
     now: datetime | None = None,
 ) -> SubscribeResult:
-    """Add a subscription. It starts at once only when ``confirmed`` (an operator) or
+    """Add a subscription (InvalidSubscription for a category that can never match:
+    check_categories). It starts at once only when ``confirmed`` (an operator) or
     when ``user_id`` is the signed-in owner of this already proven address; otherwise a
     confirmation mail goes out and nothing is sent until its link is followed, so
     nobody can subscribe someone else's address to anything."""
     now = now or datetime.now(UTC)
     address = normalise_email(email)
+    check_categories(store, spec)
     subscriber = ensure_subscriber(
         store=store, email=address, now=now, user_id=user_id, confirmed=confirmed
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, InputRequiredResult
+from mcp.server.mcpserver.tools import Tool
+from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import ValidationError
 
 from paperscope import __version__
@@ -19,7 +21,7 @@ from paperscope.config import Settings
 from paperscope.instance import Paperscope
 from paperscope.mcp_server.http import PATH, StreamableHttpEndpoint
 from paperscope.mcp_server.identity import BearerIdentity, FixedIdentity, Identity
-from paperscope.mcp_server.tools import register_tools
+from paperscope.mcp_server.tools import Tools, register_tools
 from paperscope.models import User
 from paperscope.search.service import SearchService
 from paperscope.store import Store
@@ -44,22 +46,37 @@ library_list, library_add and recommend act for the signed-in reader."""
 
 class _Server(MCPServer[Any]):
     """The SDK's server, with a tool call's argument errors said in words: "limit must
-    be at most 100 (got 500)" rather than pydantic's report with its links."""
+    be at most 100 (got 500)" rather than pydantic's report with its links; and with
+    the text of each answer compact JSON, as a model reads many of them (the SDK
+    indents it)."""
+
+    def __init__(self, *, tools: list[Tool], **options: Any) -> None:
+        super().__init__(tools=tools, **options)
+        self._arguments = {tool.name: tuple(tool.parameters["properties"]) for tool in tools}
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
-                raise ToolError(_argument_errors(name, exc.__cause__)) from None
+                said = _argument_errors(name, exc.__cause__, self._arguments.get(name, ()))
+                raise ToolError(said) from None
             raise
+        if isinstance(result, CallToolResult) and result.structured_content is not None:
+            compact = orjson.dumps(result.structured_content).decode()
+            result = result.model_copy(update={"content": [TextContent(text=compact)]})
+        return result
 
 
-def _argument_errors(tool: str, error: ValidationError) -> str:
+def _argument_errors(tool: str, error: ValidationError, arguments: tuple[str, ...]) -> str:
     said = []
+    unknown = []
     for item in error.errors():
+        if item.get("type") == "extra_forbidden":
+            unknown.append(".".join(str(part) for part in item["loc"]))
+            continue
         # Located as a request body's fields are, so that an argument called "query"
         # is not taken for where the value came from.
         text = describe({**item, "loc": ("body", *item["loc"])}, {}, as_named=True)
@@ -67,13 +84,21 @@ def _argument_errors(tool: str, error: ValidationError) -> str:
         if item.get("type") != "missing" and len(shown) <= 60:
             text += f" (got {shown})"
         said.append(text)
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        known = ", ".join(arguments) if arguments else "none"
+        noun = "argument" if len(unknown) == 1 else "arguments"
+        said.insert(0, f"{tool} takes no {noun} {names} (its arguments: {known})")
     # Worded as the SDK words the tools' own errors.
     return f"Error executing tool {tool}: " + "; ".join(said) + "."
 
 
 def build_server(*, api: Paperscope, identity: Identity) -> MCPServer[Any]:
     """An MCP server whose tools answer from ``api`` for ``identity``."""
-    server: MCPServer[Any] = _Server(
+    tools = Tools()
+    register_tools(tools, api=api, identity=identity)
+    return _Server(
+        tools=tools.tools,
         name="paperscope",
         title="paperscope",
         instructions=INSTRUCTIONS,
@@ -81,8 +106,6 @@ def build_server(*, api: Paperscope, identity: Identity) -> MCPServer[Any]:
         website_url=api.settings.public_base_url,
         log_level="WARNING",
     )
-    register_tools(server, api=api, identity=identity)
-    return server
 
 
 def http_endpoint(

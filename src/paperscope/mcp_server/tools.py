@@ -1,18 +1,21 @@
 """The MCP tools: each validates its arguments (the SDK checks types and ranges from
-the annotations), makes one call into the Python API (paperscope/instance.py) and
-shapes the answer (shapes.py). A mistake in the call comes back as a tool error
-(``isError``) that names what was wrong; it never ends the server."""
+the annotations, and refuses an argument the tool does not take), makes one call into
+the Python API (paperscope/instance.py) and shapes the answer (shapes.py). A mistake in
+the call comes back as a tool error (``isError``) that names what was wrong; it never
+ends the server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from paperscope.instance import Paperscope, PaperscopeError
 from paperscope.mcp_server import shapes
@@ -34,6 +37,43 @@ PaperId = Annotated[
     ),
 ]
 Day = Annotated[str | None, Field(description="Day as YYYY-MM-DD, e.g. 2024-10-25.", max_length=40)]
+SearchSort = Literal["relevance", "newest", "oldest", "citations"]
+ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Any])
+
+
+class Tools:
+    """The tools, built as the SDK's ``@server.tool()`` builds them but with strict
+    arguments: the SDK's argument model ignores a name the tool does not take, so a
+    mistyped argument (``serach_papers {"querry": ...}``) would quietly search for
+    nothing; here pydantic refuses it (``extra="forbid"``) and the tool input schema
+    says so (``additionalProperties: false``). ``tools`` go to the server's
+    constructor."""
+
+    def __init__(self) -> None:
+        self.tools: list[Tool] = []
+
+    def tool(self, *, annotations: ToolAnnotations) -> Callable[[ToolFunction], ToolFunction]:
+        def add(fn: ToolFunction) -> ToolFunction:
+            self.tools.append(_strict(Tool.from_function(fn, annotations=annotations)))
+            return fn
+
+        return add
+
+
+def _strict(tool: Tool) -> Tool:
+    """``tool`` with an argument model that refuses unknown arguments."""
+    loose = tool.fn_metadata.arg_model
+    strict = cast(
+        type[ArgModelBase],
+        type(
+            loose.__name__,
+            (loose,),
+            {"model_config": ConfigDict(extra="forbid"), "__module__": loose.__module__},
+        ),
+    )
+    metadata = tool.fn_metadata.model_copy(update={"arg_model": strict})
+    schema = strict.model_json_schema(by_alias=True)
+    return tool.model_copy(update={"fn_metadata": metadata, "parameters": schema})
 
 
 @contextmanager
@@ -45,7 +85,7 @@ def reported() -> Iterator[None]:
         raise ToolError(str(exc)) from None
 
 
-def register_tools(server: MCPServer[Any], *, api: Paperscope, identity: Identity) -> None:
+def register_tools(server: Tools, *, api: Paperscope, identity: Identity) -> None:
     """Add every paperscope tool to ``server``."""
     settings = api.settings
 
@@ -67,7 +107,10 @@ def register_tools(server: MCPServer[Any], *, api: Paperscope, identity: Identit
         ] = None,
         date_from: Day = None,
         date_to: Day = None,
-        sort: Literal["relevance", "newest", "oldest"] = "relevance",
+        sort: Annotated[
+            SearchSort,
+            Field(description="relevance, newest, oldest, or citations (most cited first)."),
+        ] = "relevance",
         limit: Limit = 10,
     ) -> dict[str, Any]:
         """Search the papers of this paperscope (hybrid keyword + semantic search).
@@ -168,7 +211,7 @@ def register_tools(server: MCPServer[Any], *, api: Paperscope, identity: Identit
     register_user_tools(server, api=api, identity=identity)
 
 
-def register_user_tools(server: MCPServer[Any], *, api: Paperscope, identity: Identity) -> None:
+def register_user_tools(server: Tools, *, api: Paperscope, identity: Identity) -> None:
     """The tools that act for one reader: their library and recommendations."""
     settings = api.settings
 

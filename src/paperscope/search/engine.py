@@ -12,7 +12,8 @@ API::
     results.total_is_estimate   # True: total is a lower bound, shown as "about N"
     results.exact_match # paper id when the query is an id, a DOI or an exact title
     results.facets      # Facets per category, year and month (SearchQuery(facets=True))
-    results.notice      # what was repaired or ignored in the query, or None
+    results.notice      # what was repaired or ignored in the query, or None; also
+                        #   a category filter neither arXiv's nor any paper's here
     engine.similar(paper_id, limit=10)   # list[Hit], the paper itself excluded
     engine.embed_query(text)             # float32 (dim,), L2-normalised
     engine.paper_vectors(paper_ids)      # float32 rows of the ids that are embedded
@@ -69,6 +70,7 @@ from paperscope.index.embedder import available_cores
 from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
+from paperscope.search.categories import unknown_categories, unknown_categories_notice
 from paperscope.search.common_words import COMMON_WORD_SHARE, without_common_words
 from paperscope.search.feedback import FeedbackSettings, expand
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
@@ -254,6 +256,9 @@ class SearchEngine:
         if identifier is not None:
             return self._identified(query, identifier, timings, started)
         parsed, filters, mode = self._prepare(query, notices)
+        unknown = unknown_categories(query.categories, self._has_category)
+        if unknown:
+            notices.append(str(unknown_categories_notice(unknown)))
         timings["parse"] = _ms(started)
         if parsed.is_empty:
             return self._listing(query, filters, notices, timings)
@@ -280,6 +285,11 @@ class SearchEngine:
             return []
         found = self._relevance(query, mode, parsed, filters, {}, spare_core)
         return found.ranked[: query.offset + query.limit]
+
+    def _has_category(self, name: str) -> bool:
+        """Whether any indexed paper is in category ``name`` (or the archive): the
+        index's filter count, remembered until the index changes."""
+        return self.lexical.count(Filters(categories=(name,))) > 0
 
     def _scope(self, query: SearchQuery) -> frozenset[str] | None:
         """The ids a search may return: ``paper_ids`` narrowed by ``has_code``."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from paperscope.config import Settings
 from paperscope.models import Hit, SearchQuery, SearchResults
+from paperscope.search.categories import unknown_categories, unknown_categories_notice
 from paperscope.search.highlight import Highlighter, query_tokens
 from paperscope.search.identifiers import (
     Identifier,
@@ -185,4 +186,10 @@ class SearchService:
                     matched_terms=marked.matched_terms,
                 )
             )
-        return SearchResults(hits=hits, total=total, query=query, notice=FALLBACK_NOTICE)
+        unknown = unknown_categories(query.categories, self._has_category)
+        notice = "; ".join(filter(None, (FALLBACK_NOTICE, unknown_categories_notice(unknown))))
+        return SearchResults(hits=hits, total=total, query=query, notice=notice)
+
+    def _has_category(self, name: str) -> bool:
+        """Whether any paper in the store is in category ``name`` (or the archive)."""
+        return search_titles(store=self._store, terms=[], categories=[name], limit=1)[1] > 0

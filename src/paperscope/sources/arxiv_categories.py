@@ -231,6 +231,20 @@ def is_category(code: str) -> bool:
     return code in _names()
 
 
+def arxiv_spelling(name: str) -> str | None:
+    """arXiv's spelling of a category or whole archive named in any case ("CS.lg" ->
+    "cs.LG", "HEP-TH" -> "hep-th"), or None when arXiv has no such category."""
+    name = name.strip()
+    archive, dot, subject = name.partition(".")
+    spellings = [name, name.lower()]
+    if dot:
+        spellings += [
+            f"{archive.lower()}.{subject.upper()}",
+            f"{archive.lower()}.{subject.lower()}",
+        ]
+    return next((spelling for spelling in spellings if is_category(spelling)), None)
+
+
 def category_from_set_spec(set_spec: str) -> str | None:
     """The most specific archive or category an OAI-PMH setSpec names.
 
