@@ -75,6 +75,26 @@ def test_invalid_utf8_rejects_only_its_record(sample: bytes) -> None:
     assert rejected.location == "page.txt:19" and "invalid UTF-8 on line 19" in rejected.reason
 
 
+def test_bytes_that_are_not_text_are_rejected_as_such_and_quoted_short() -> None:
+    garbage = bytes(range(128, 228))  # no UTF-8 anywhere: a paragraph shaped as a title
+    records = _read(b"A Title\n\nIts abstract.\n\n" + garbage + b"\n\nNext\n\nAnother one.\n")
+    [rejected] = _rejected(records)
+    assert (rejected.location, rejected.reason) == ("page.txt:5", "invalid UTF-8 on line 5")
+    assert [p.title for p in _papers(records)] == ["A Title", "Next"]
+    [lone] = _rejected(_read(b"Word " * 49))  # a 244-character title, nothing after it
+    assert lone.reason.startswith("title without abstract at end of file: 'Word Word")
+    assert len(lone.reason) < 200 and lone.reason.endswith("…'")
+
+
+def test_a_file_without_blank_lines_is_rejected_in_bounded_memory() -> None:
+    endless = b"A Title\n\n" + b"one more line of an abstract that never ends\n" * 50_000
+    records = _read(endless + b"\nNext Title\n\nIts abstract.\n")
+    [rejected] = _rejected(records)
+    assert rejected.location == "page.txt:1"
+    assert "paragraph from line 3 longer than 100,000 characters" in rejected.reason
+    assert [p.title for p in _papers(records)] == ["Next Title"]
+
+
 def test_file_without_header_and_with_wrapped_abstracts() -> None:
     text = (
         b"A Title\n\nFirst line of the abstract,\nwrapped onto a second line.\n\n"

@@ -8,7 +8,7 @@ same title when it has one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -23,6 +23,11 @@ _TITLE_MAX_CHARS = 250
 _TITLE_MAX_LINES = 2
 # A header longer than this is not a header: the file has none.
 _HEADER_MAX_PARAGRAPHS = 50
+# A paragraph is kept up to this many characters (the longest arXiv abstracts are
+# about 2,000): past it, the rest is read but not held, and the record is rejected, so
+# a file without blank lines costs bounded memory.
+_PARAGRAPH_MAX_CHARS = 100_000
+_SHOWN_CHARS = 120  # of a title quoted in a rejection
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,7 @@ class _Paragraph:
     text: str  # lines joined by single spaces
     line_count: int
     bad_line: int | None  # first line that was not UTF-8
+    too_long: bool = False  # cut at _PARAGRAPH_MAX_CHARS
 
     @property
     def looks_like_title(self) -> bool:
@@ -66,21 +72,46 @@ def read_records(stream: BinaryIO, *, name: str) -> Iterator[Paper | Rejected]:
             continue
         if paragraph.looks_like_title:
             # Two titles in a row: the first lost its abstract; pair up from here.
-            yield Rejected(f"{name}:{title.line_no}", f"title without abstract: {title.text!r}")
+            yield _lone_title(name, title, "title without abstract")
             title = paragraph
             continue
         yield _record(name, title, paragraph)
         title = None
     if title is not None:
-        yield Rejected(
-            f"{name}:{title.line_no}", f"title without abstract at end of file: {title.text!r}"
-        )
+        yield _lone_title(name, title, "title without abstract at end of file")
 
 
-def _record(name: str, title: _Paragraph, abstract: _Paragraph) -> Paper | Rejected:
+def _lone_title(name: str, title: _Paragraph, reason: str) -> Rejected:
+    """A title-like paragraph with no abstract after it; one that is not text at all
+    (bytes that are not UTF-8, an endless paragraph) is rejected for that instead."""
+    return _unreadable(name, title, title) or Rejected(
+        f"{name}:{title.line_no}", f"{reason}: {_shown(title.text)}"
+    )
+
+
+def _unreadable(name: str, title: _Paragraph, abstract: _Paragraph) -> Rejected | None:
     bad = title.bad_line or abstract.bad_line
     if bad is not None:
         return Rejected(f"{name}:{title.line_no}", f"invalid UTF-8 on line {bad}")
+    long = next((p for p in (title, abstract) if p.too_long), None)
+    if long is not None:
+        return Rejected(
+            f"{name}:{title.line_no}",
+            f"paragraph from line {long.line_no} longer than {_PARAGRAPH_MAX_CHARS:,} "
+            "characters (no blank line between papers?)",
+        )
+    return None
+
+
+def _shown(text: str) -> str:
+    """A title as quoted in a rejection, cut so one line of the report stays one line."""
+    return repr(text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…")
+
+
+def _record(name: str, title: _Paragraph, abstract: _Paragraph) -> Paper | Rejected:
+    unreadable = _unreadable(name, title, abstract)
+    if unreadable is not None:
+        return unreadable
     return Paper(
         paper_id=text_paper_id(title.text),
         title=title.text,
@@ -113,7 +144,7 @@ def _skip_header(paragraphs: Iterator[_Paragraph]) -> Iterator[_Paragraph]:
 
 def _paragraphs(stream: BinaryIO) -> Iterator[_Paragraph]:
     lines: list[str] = []
-    start, bad = 0, None
+    start, bad, count, size = 0, None, 0, 0
     for line_no, raw in enumerate(stream, 1):
         try:
             text, valid = raw.decode("utf-8"), True
@@ -121,17 +152,21 @@ def _paragraphs(stream: BinaryIO) -> Iterator[_Paragraph]:
             text, valid = raw.decode("utf-8", "replace"), False
         text = " ".join(text.split())
         if text:
-            if not lines:
+            if not count:
                 start = line_no
-            lines.append(text)
+            count += 1
+            if size <= _PARAGRAPH_MAX_CHARS:
+                lines.append(text)
+                size += len(text) + 1
             bad = bad or (None if valid else line_no)
-        elif lines:
-            yield _paragraph(start, lines, bad)
-            lines, bad = [], None
-    if lines:
-        yield _paragraph(start, lines, bad)
+        elif count:
+            yield _paragraph(start, lines, count, bad)
+            lines, bad, count, size = [], None, 0, 0
+    if count:
+        yield _paragraph(start, lines, count, bad)
 
 
-def _paragraph(start: int, lines: Iterable[str], bad: int | None) -> _Paragraph:
-    collected = list(lines)
-    return _Paragraph(start, " ".join(collected), len(collected), bad)
+def _paragraph(start: int, lines: list[str], count: int, bad: int | None) -> _Paragraph:
+    text = " ".join(lines)
+    too_long = len(text) > _PARAGRAPH_MAX_CHARS
+    return _Paragraph(start, text[:_PARAGRAPH_MAX_CHARS], count, bad, too_long)
