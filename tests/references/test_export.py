@@ -133,7 +133,13 @@ def test_library_export_round_trips_tags_and_notes(
         note="Pebble games, section 4 & appendix",
     )
     save_paper(
-        store=papers_store, user_id=reader, paper_id="0704.0006", now=NOW, tags=["cold-atoms"]
+        store=papers_store,
+        user_id=reader,
+        paper_id="0704.0006",
+        now=NOW,
+        tags=["cold-atoms"],
+        # typed on the library page (a textarea sends CRLF): every character comes back
+        note="  line1\r\n\r\n50% of {cases}, $\\alpha$, Müller, a <b> c, x < y & z\n<p>text</p>",
     )
     save_paper(store=papers_store, user_id=reader, paper_id="0704.0010", now=NOW)
     whole = export_library(store=papers_store, user_id=reader, fmt=fmt)

@@ -153,7 +153,8 @@ def test_hostile_strings_stay_data() -> None:
     refs, rejected = parse_bibtex(text)
     assert not rejected
     assert refs[0].title.startswith("<script>alert(1)</script> Über")
-    assert refs[0].note == "Read me"  # markup dropped from notes, the text kept
+    # Not HTML (no block tag first): text, shown escaped like every note.
+    assert refs[0].note == "<img src=x onerror=alert(1)>Read me"
     assert refs[0].keywords == ("'", "DROP TABLE papers", "\u2013")  # LaTeX's -- is a dash
 
 

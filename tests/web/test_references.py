@@ -26,7 +26,7 @@ ZOTERO_BIB = b"""@misc{chengBreakingMemoryBarrier2024,
   author = {Huang, Baixiang and Chen, Canyu},
   year = {2024},
   keywords = {hallucination},
-  annote = {<b>Compare</b> with ROME}
+  annote = {<p><b>Compare</b> with ROME</p>}
 }
 
 @article{broken,

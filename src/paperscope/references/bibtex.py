@@ -3,7 +3,9 @@ library, tag, collection and search exports all call ``bibtex_entry``/``write_bi
 
 Reading uses bibtexparser 2, which reports a malformed entry with its line and goes on
 with the next one; LaTeX in the fields used (``Sch{\\"o}lkopf``) is decoded to Unicode
-with pylatexenc."""
+with pylatexenc. Notes are free text and have their own, narrower escapes
+(``_decode_note``/``_encode_note``), so that a note exported and imported again is the
+same text."""
 
 from __future__ import annotations
 
@@ -16,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from paperscope.arxiv_ids import abs_url
 from paperscope.models import Paper, Rejected
+from paperscope.references.notes import note_field, read_notes
 from paperscope.references.records import (
     MAX_AUTHORS,
     Reference,
     arxiv_id_in,
     clean_doi,
-    clean_note,
     clean_title,
     doi_arxiv_id,
     eprint_arxiv_id,
@@ -80,9 +82,8 @@ def _failure_reason(block: object) -> str:
 
 # Only the fields a reference is built from are decoded from LaTeX: decoding every
 # field (abstracts, file paths) tripled the parse time of a 2,000-entry file.
-_DECODED = frozenset(
-    {"title", "author", "keywords", "mendeley-tags", "annote", "annotation", "note"}
-)
+_DECODED = frozenset({"title", "author", "keywords", "mendeley-tags"})
+_NOTES = ("annote", "annotation", "note")
 _LATEX_MARKS = re.compile(r"[\\$~]|--")
 
 
@@ -107,6 +108,9 @@ def _reference(fields: Mapping[str, Field], key: str, start_line: int | None) ->
     value = {name.casefold(): str(f.value) for name, f in fields.items()}
     for name in _DECODED & value.keys():
         value[name] = _decode(value[name])
+    for name in _NOTES:
+        if name in value:
+            value[name] = _decode_note(value[name])
     doi = clean_doi(value.get("doi"))
     prefix = value.get("archiveprefix") or value.get("eprinttype")
     arxiv = (
@@ -123,13 +127,97 @@ def _reference(fields: Mapping[str, Field], key: str, start_line: int | None) ->
         doi=doi,
         arxiv_id=arxiv,
         keywords=split_keywords([value.get("keywords"), value.get("mendeley-tags")]),
-        note=clean_note([value.get("annote"), value.get("annotation"), value.get("note")]),
+        note=read_notes(value.get(name) for name in _NOTES),
     )
 
 
 def _authors(field: str) -> tuple[str, ...]:
     names = re.split(r"\s+and\s+", field.strip())[:MAX_AUTHORS]
     return tuple(n for n in (person_name(raw) for raw in names) if n and n != "others")
+
+
+# ---------------------------------------------------------------- notes
+
+# A note is free text: decoding it as the other fields (pylatexenc) would turn $\alpha$
+# into α, -- into a dash and drop braces. Only what reference managers escape in notes
+# is decoded (Zotero: \& \% \_ {\textless} {\"u} and \{\vphantom{\}} for a brace), and
+# _encode_note escapes exactly what this decoding or a BibTeX parser would change.
+_SYMBOLS = {
+    "textbackslash": "\\",
+    "textbraceleft": "{",
+    "textbraceright": "}",
+    "textless": "<",
+    "textgreater": ">",
+    "textbar": "|",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
+    "textunderscore": "_",
+    "textdollar": "$",
+}
+_NOTE_ESCAPE = re.compile(
+    r"\\(?P<special>[&%#_$@{}])"
+    r"|\\(?P<phantom>vphantom\{\\[{}]\})"
+    # symbols and accents, also in braces: {\textless}, {\"u}
+    r"|(?P<open>\{)?\\(?:"
+    rf"(?P<symbol>{'|'.join(_SYMBOLS)})(?(open)(?=\}})|(?:\{{\}}|(?![A-Za-z])))"
+    # accents with their letter ("u "{u} c{c}, Zotero's {\c c}, "\i) and LaTeX's letters
+    r"""|(?P<accent>['"`^~=.](?:[A-Za-z]|\{[A-Za-z]\}|\\[ij](?![A-Za-z])|\{\\[ij]\})"""
+    r"|[cvuHkrdb](?:\{[A-Za-z]\}|\{\\[ij]\}|\x20[A-Za-z])"
+    r"|(?:ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j)(?![A-Za-z])(?:\{\})?)"
+    r")(?(open)\})"
+)
+
+
+def _decode_one(m: re.Match[str]) -> str:
+    if m["special"] or m["phantom"]:
+        return m["special"] or ""
+    if m["symbol"]:
+        return _SYMBOLS[m["symbol"]]
+    return unicodedata.normalize("NFC", str(_latex_decoder().latex_to_text(m.group())))
+
+
+def _decode_note(text: str) -> str:
+    """Escaped specials, text symbols and accents decoded; the rest (math, commands,
+    braces, line breaks) as written."""
+    return _NOTE_ESCAPE.sub(_decode_one, text) if "\\" in text else text
+
+
+def _encode_note(text: str) -> str:
+    r"""A field value that _decode_note turns back into ``text`` and that BibTeX and
+    bibtexparser read as one field: ``& % #`` escaped as LaTeX wants them; a backslash
+    as \textbackslash{} only where it would start an escape or end the value; unmatched
+    braces as \textbraceleft{}/\textbraceright{}; ``@`` as \@ where it starts a line
+    (a parser would see a new entry there). Math, commands and line breaks stay."""
+    unmatched = _unmatched_braces(text)
+    out = []
+    line_start = True  # only spaces so far on this line
+    for i, char in enumerate(text):
+        if char == "\\" and (i == len(text) - 1 or _NOTE_ESCAPE.match(text, i)):
+            out.append(r"\textbackslash{}")
+        elif char in "&%#":
+            out.append("\\" + char)
+        elif i in unmatched:
+            out.append(r"\textbraceleft{}" if char == "{" else r"\textbraceright{}")
+        elif char == "@" and line_start:
+            out.append(r"\@")
+        else:
+            out.append(char)
+        line_start = char == "\n" or (line_start and char.isspace())
+    return "".join(out)
+
+
+def _unmatched_braces(text: str) -> set[int]:
+    opened: list[int] = []
+    unmatched: set[int] = set()
+    for i, char in enumerate(text):
+        if char == "{":
+            opened.append(i)
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                unmatched.add(i)
+    return unmatched | set(opened)
 
 
 # ---------------------------------------------------------------- writing
@@ -158,15 +246,26 @@ def _name(author: str) -> str:
     return re.sub(r"\band\b", "{and}", _clean(name))
 
 
+# Latin letters that Unicode does not decompose into a letter and an accent.
+_TRANSLITERATE = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th"}
+    | dict(zip("øØłŁđĐðÐħĦıŀĿ", "oOlLdDdDhHilL", strict=True))
+)
+
+
+def _ascii(text: str) -> str:
+    """Latin text in ASCII letters: "Müller" -> "Muller", "Øster" -> "Oster"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+    return decomposed.encode("ascii", "ignore").decode()
+
+
 def citation_key(paper: Paper) -> str:
     """surname + year + first long title word: "vaswani2017attention"."""
-    first = paper.authors[0] if paper.authors else "anon"
-    surname = first.split()[-1] if first.split() else "anon"
-    ascii_name = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z]", "", ascii_name).lower() or "anon"
+    surname = paper.authors[0].split()[-1] if paper.authors and paper.authors[0].split() else ""
+    name = re.sub(r"[^A-Za-z]", "", _ascii(surname)).lower() or "anon"
     year = paper.submitted_at.year if paper.submitted_at else ""
-    word = next((w for w in re.findall(r"[A-Za-z]{4,}", paper.title)), "paper").lower()
-    return f"{name}{year}{word}"
+    words = re.findall(r"[A-Za-z]{4,}", _ascii(paper.title))
+    return f"{name}{year}{(words[0] if words else 'paper').lower()}"
 
 
 def bibtex_entry(
@@ -180,10 +279,9 @@ def bibtex_entry(
     """One ``@misc`` (or ``@article`` when published) entry for ``paper``. Exports to
     reference managers carry the abstract; ``abstract=False`` gives the entry a
     paper's own .bib wants (the paper page's Cite box), as arXiv's export does."""
-    fields: list[tuple[str, str]] = [
-        ("title", "{" + _clean(paper.title) + "}"),
-        ("author", " and ".join(_name(a) for a in paper.authors) or "Unknown"),
-    ]
+    fields: list[tuple[str, str]] = [("title", "{" + _clean(paper.title) + "}")]
+    if paper.authors:  # a placeholder ("Unknown") would be cited as an author
+        fields.append(("author", " and ".join(_name(a) for a in paper.authors)))
     if paper.submitted_at:
         fields.append(("year", str(paper.submitted_at.year)))
     if paper.arxiv_id:
@@ -200,7 +298,7 @@ def bibtex_entry(
     if tags:
         fields.append(("keywords", _clean(", ".join(tags))))
     if note:
-        fields.append(("annote", _clean(note)))
+        fields.append(("annote", _encode_note(note_field(note))))
     entry = "article" if paper.journal_ref else "misc"
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{entry}{{{key or citation_key(paper)},\n{body}\n}}\n"
@@ -208,13 +306,16 @@ def bibtex_entry(
 
 def write_bibtex(entries: Sequence[ExportEntry]) -> str:
     """A BibTeX file; citation keys are made unique with a, b, c ... suffixes."""
-    used: dict[str, int] = {}
+    suffixes: dict[str, int] = {}  # the last suffix tried per key, so each try is new
+    used: set[str] = set()
     out = []
     for item in entries:
-        base = citation_key(item.paper)
-        n = used.get(base, 0)
-        used[base] = n + 1
-        key = base if n == 0 else f"{base}{_suffix(n)}"
+        base = key = citation_key(item.paper)
+        # A suffixed key may be another paper's own key ("smith2020deep" + "a"): skip it.
+        while key in used:
+            suffixes[base] = suffixes.get(base, 0) + 1
+            key = f"{base}{_suffix(suffixes[base])}"
+        used.add(key)
         out.append(bibtex_entry(item.paper, key=key, tags=item.tags, note=item.note))
     return "\n".join(out)
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from paperscope.arxiv_ids import abs_url
 from paperscope.models import Rejected
+from paperscope.references.notes import note_field, read_notes
 from paperscope.references.records import (
     MAX_AUTHORS,
     Reference,
     arxiv_id_in,
     clean_doi,
-    clean_note,
     clean_title,
     doi_arxiv_id,
     parse_year,
@@ -101,7 +101,7 @@ def _reference(item: dict[str, Any], where: str) -> Reference:
         doi=doi,
         arxiv_id=arxiv,
         keywords=split_keywords([_text(item, "keyword") if keywords else None, *tag_list]),
-        note=clean_note([_text(item, "note"), _text(item, "annote")]),
+        note=read_notes([_text(item, "note"), _text(item, "annote")]),
     )
 
 
@@ -131,7 +131,7 @@ def write_csl_json(entries: Sequence[ExportEntry]) -> str:
         if entry.tags:
             item["keyword"] = ", ".join(entry.tags)
         if entry.note:
-            item["note"] = entry.note
+            item["note"] = note_field(entry.note)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 

@@ -3,15 +3,12 @@ rules that pull identifiers out of the fields reference managers write them to."
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from paperscope.arxiv_ids import parse_arxiv_id
-
-MAX_NOTE_LENGTH = 10_000  # as for notes typed on the library page
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +42,6 @@ _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#}\"'<>]+)", re.IGNORECAS
 _CORR = re.compile(r"^abs/(\d{4}\.\d{4,5})$")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-# A note that only restates the arXiv id (Zotero writes "arXiv:2401.12345 [cs]" there).
-_HTML_NOTE = re.compile(r"^\s*<[A-Za-z!]|</[A-Za-z][\w-]*\s*>")
-_ID_ONLY_NOTE = re.compile(r"^\s*arxiv:\s*\S+(\s*\[[^\]]*\])?\s*$", re.IGNORECASE)
 
 
 def arxiv_id_in(texts: Iterable[str | None]) -> str | None:
@@ -114,23 +108,6 @@ def split_keywords(values: Iterable[str | None]) -> tuple[str, ...]:
             if word:
                 out[word] = None
     return tuple(out)
-
-
-def clean_note(values: Iterable[str | None]) -> str:
-    """The entry's own notes as plain text; identifier-only notes are left out. Zotero
-    writes notes as HTML, whose tags are dropped (the text stays data, escaped on
-    output); a note that does not look like HTML keeps its angle brackets ("a<b")."""
-    parts = []
-    for value in values:
-        if not value or _ID_ONLY_NOTE.match(value):
-            continue
-        text = value
-        if _HTML_NOTE.search(text):
-            text = html.unescape(re.sub(r"<[^<>]{0,500}>", " ", text))
-        text = "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
-        if text:
-            parts.append(text)
-    return "\n\n".join(parts)[:MAX_NOTE_LENGTH]
 
 
 def clean_title(text: str | None) -> str:

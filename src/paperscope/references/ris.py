@@ -4,18 +4,19 @@ and writes the export."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from paperscope.arxiv_ids import abs_url
 from paperscope.models import Rejected
+from paperscope.references.notes import note_field, read_notes
 from paperscope.references.records import (
     MAX_AUTHORS,
     Reference,
     arxiv_id_in,
     clean_doi,
-    clean_note,
     clean_title,
     doi_arxiv_id,
     parse_year,
@@ -36,7 +37,9 @@ def _records(text: str) -> Iterator[tuple[int, list[str]] | Rejected]:
     start: int | None = None
     lines: list[str] = []
     stray: int | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Only CR and LF end a line: str.splitlines would also cut at U+2028 and the like,
+    # which a field (a note, an abstract) may hold.
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         line = raw.rstrip()
         m = _TAG.match(line)
         tag = m.group(1) if m else None
@@ -70,7 +73,7 @@ def parse_ris(text: str) -> tuple[list[Reference], list[Rejected]]:
             continue
         start, lines = record
         try:
-            parsed = rispy.loads("\n".join(lines) + "\n")
+            parsed = rispy.loads("\n".join(lines) + "\n", implementation=_note_parser())
         except Exception as exc:  # rispy raises plain IOError/ValueError subclasses
             rejected.append(Rejected(f"line {start}", f"malformed RIS record ({exc})"))
             continue
@@ -79,6 +82,25 @@ def parse_ris(text: str) -> tuple[list[Reference], list[Rejected]]:
             continue
         references.append(_reference(parsed[0], start))
     return references, rejected
+
+
+@functools.cache
+def _note_parser() -> type[Any]:
+    import rispy
+
+    class NoteRisParser(rispy.RisParser):  # type: ignore[misc]
+        """Lines that continue an ``N1`` belong to that note: Zotero writes a note's HTML
+        over several lines, which rispy would make notes of their own."""
+
+        def _add_tag(
+            self, record: dict[str, Any], tag: str, content: str, extend_multiline: bool = False
+        ) -> None:
+            if extend_multiline and tag == "N1" and record.get("notes"):
+                record["notes"][-1] += "\n" + content
+            else:
+                super()._add_tag(record, tag, content, extend_multiline)
+
+    return NoteRisParser
 
 
 def _first(record: dict[str, Any], *names: str) -> str | None:
@@ -119,7 +141,7 @@ def _reference(record: dict[str, Any], line: int) -> Reference:
         doi=doi,
         arxiv_id=arxiv,
         keywords=split_keywords(_all(record, "keywords")),
-        note=clean_note([*_all(record, "notes"), *_all(record, "research_notes")]),
+        note=read_notes([*_all(record, "notes"), *_all(record, "research_notes")]),
     )
 
 
@@ -150,7 +172,7 @@ def write_ris(entries: Sequence[ExportEntry]) -> str:
         if item.tags:
             record["keywords"] = [_one_line(t) for t in item.tags]
         if item.note:
-            record["notes"] = [_one_line(item.note)]
+            record["notes"] = [note_field(item.note, one_line=True)]
         record["id"] = paper.paper_id
         records.append(record)
     return str(rispy.dumps(records, implementation=_plain_writer()))
