@@ -81,6 +81,11 @@ def test_category_and_author_feeds(web: TestClient, kind: str) -> None:
     assert all("hep-ph" in [t.term for t in e.tags] for e in category.entries)
     author = _parse(web, f"/authors/C. Balázs.{kind}")
     assert [e.link.rsplit("/", 1)[1] for e in author.entries] == ["0704.0001"]
+    # An arXiv category without papers here yet is a feed to follow; a made-up one, as
+    # its page, is not found.
+    assert _parse(web, f"/categories/q-fin.TR.{kind}").entries == []
+    made_up = web.get(f"/categories/zz.ZZ.{kind}")
+    assert made_up.status_code == 404 and "No category “zz.ZZ”" in made_up.text
 
 
 @pytest.mark.parametrize("kind", ["atom", "rss"])

@@ -31,6 +31,16 @@ class NotFound(ApiError):
         super().__init__(404, "not_found", message, details)
 
 
+def no_such_category(name: str) -> NotFound:
+    """A category that is not arXiv's and that no paper here has: its page and its feed
+    say so alike (an arXiv category without papers yet is a page to follow)."""
+    return NotFound(
+        f"No category “{name}”: arXiv's look like cs.LG, hep-th or math.CO "
+        "(a whole archive such as cs works too).",
+        {"category": name},
+    )
+
+
 def invalid_field(
     field: str | Sequence[str],
     message: str,

@@ -9,7 +9,7 @@ from fastapi import Query, Request, Response
 from paperscope.sources.arxiv_categories import is_category
 from paperscope.store.title_search import search_titles
 from paperscope.web.deps import MaybeUser, StoreDep
-from paperscope.web.errors import NotFound
+from paperscope.web.errors import NotFound, no_such_category
 from paperscope.web.feed_links import browse_links
 from paperscope.web.people_schemas import AuthorPage
 from paperscope.web.people_views import author_page
@@ -115,10 +115,5 @@ def category(
     _named(name, "category")
     model = _browse_model(request, store, user, "category", name, sort, page, limit, has_code)
     if not (model.pagination.total or has_code or is_category(name)):
-        # An arXiv category without papers yet is a page to follow; a made-up one is not.
-        raise NotFound(
-            f"No category “{name}”: arXiv's look like cs.LG, hep-th or math.CO "
-            "(a whole archive such as cs works too).",
-            {"category": name},
-        )
+        raise no_such_category(name)
     return render(request, "browse.html", {}, json_model=model)

@@ -16,6 +16,7 @@ from paperscope.models import SearchQuery
 from paperscope.periods import Period, PeriodKind, day_period
 from paperscope.rank.trending import rank_trending
 from paperscope.search.service import SearchService
+from paperscope.sources.arxiv_categories import is_category
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.store.papers import get_papers, list_paper_ids
@@ -23,7 +24,7 @@ from paperscope.store.subscriptions import (
     public_tag_papers,
 )
 from paperscope.web.deps import SettingsDep, StoreDep
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, no_such_category
 from paperscope.web.page_cache import etag_matches
 from paperscope.web.periods import period_of
 from paperscope.web.routing import Routes
@@ -167,6 +168,8 @@ def search_feed(
 
 def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
     ids = list_paper_ids(store=store, category=name, limit=FEED_SIZE)
+    if not ids and not is_category(name):
+        raise no_such_category(name)
     info = FeedInfo(
         f"paperscope: new in {name}",
         f"The newest papers in {name}.",
