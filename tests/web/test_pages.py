@@ -190,6 +190,9 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert not any(p.startswith("/papers") for p in spec["paths"]), "HTML routes stay out"
     docs = client.get("/docs")
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    # A way back to the site, and the stylesheet that gives Swagger UI a dark mode.
+    assert '<a href="/">' in docs.text and "/static/css/api_docs.css?v=" in docs.text
+    assert client.get("/static/css/api_docs.css").status_code == 200
 
 
 def test_a_json_twin_pages_on_in_json(client: TestClient) -> None:

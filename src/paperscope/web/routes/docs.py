@@ -12,4 +12,7 @@ routes = Routes()
 
 @routes.page("/docs")
 def api_docs(request: Request) -> Response:
-    return templates.TemplateResponse(request, "api_docs.html", {"request": request})
+    version = request.app.state.static_version
+    return templates.TemplateResponse(
+        request, "api_docs.html", {"request": request, "static_version": version}
+    )
