@@ -24,6 +24,7 @@ from paperscope.config import Settings
 from paperscope.ingest.pipeline import import_file
 from paperscope.store import Store
 from paperscope.store.accounts import create_user
+from paperscope.store.claims import add_claim
 from paperscope.store.submissions import add_submission
 from paperscope.web.app import create_app
 
@@ -58,6 +59,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+CLAIMED_AT = datetime(2024, 10, 25, 9, 30, tzinfo=UTC)
+
+
 @pytest.fixture
 def source(shared_data: Path, tmp_path: Path) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = json.loads((shared_data / SAMPLE).read_text())
@@ -77,6 +81,10 @@ def server(tmp_path: Path, source: list[dict[str, Any]]) -> Iterator[str]:
     add_submission(
         store=store, user_id=ada.user_id, paper_id="2410.18533", feed_date=now.date(), now=now,
         daily_cap=5,
+    )  # fmt: skip
+    add_claim(
+        store=store, user_id=ada.user_id, paper_id="2410.18533", author_name="Zechen Sun",
+        now=CLAIMED_AT, approved_by="admin",
     )  # fmt: skip
     port = _free_port()
     app = create_app(settings, store=store)
@@ -99,6 +107,13 @@ def api(server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     # this client talks to the loopback server alone, so it may go "online".
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     return hub.HfApi(endpoint=server, token=False)
+
+
+def test_an_approved_author_claim_shows_as_on_hf(api: Any) -> None:
+    authors = api.paper_info("2410.18533").authors
+    claimed = next(a for a in authors if a.name == "Zechen Sun")
+    assert claimed.user.username == "ada" and claimed.status == "claimed_verified"
+    assert claimed.status_last_changed_at == CLAIMED_AT
 
 
 def _stamp(text: str) -> datetime:

@@ -8,8 +8,8 @@ media, stars) is handed back as it came; links are checked again on the way out.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ class Listing:
     comments: int
     # A claimed author of the paper has a visible comment in its discussion.
     author_participating: bool = False
+    # Author name -> the account approved as that author here, and when it was.
+    claimed: Mapping[str, tuple[str, datetime | None]] = field(default_factory=dict)
 
 
 def iso_ms(value: datetime | None) -> str | None:
@@ -90,10 +92,7 @@ def paper_object(paper: Paper, listing: Listing) -> dict[str, Any]:
     """The paper as HF's paper object (``/api/papers/{id}``, and inside entries)."""
     out: dict[str, Any] = {
         "id": paper.paper_id,
-        "authors": [
-            {"_id": object_id(paper.paper_id, str(i)), "name": name, "hidden": False}
-            for i, name in enumerate(paper.authors)
-        ],
+        "authors": [_author(paper, i, name, listing) for i, name in enumerate(paper.authors)],
         "publishedAt": iso_ms(paper.submitted_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -109,6 +108,21 @@ def paper_object(paper: Paper, listing: Listing) -> dict[str, Any]:
     out.update(_extras(paper))
     out["numComments"] = listing.comments
     out["isAuthorParticipating"] = listing.author_participating
+    return out
+
+
+def _author(paper: Paper, position: int, name: str, listing: Listing) -> dict[str, Any]:
+    """An author as HF writes one; an author whose claim was approved here carries the
+    account (``user``) and HF's ``claimed_verified`` status, as on HF itself."""
+    out: dict[str, Any] = {"_id": object_id(paper.paper_id, str(position)), "name": name}
+    claim = listing.claimed.get(name)
+    if claim is not None:
+        username, decided_at = claim
+        out["user"] = local_user(username)
+        out["status"] = "claimed_verified"
+        if decided_at is not None:
+            out["statusLastChangedAt"] = iso_ms(decided_at)
+    out["hidden"] = False
     return out
 
 

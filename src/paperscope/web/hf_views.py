@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from paperscope.models import Paper
 from paperscope.site_paths import paper_url
 from paperscope.store import Store
+from paperscope.store.claims import approved_claims
 from paperscope.store.discussions import author_participating, claimants_by_paper
 from paperscope.store.paper_links import comment_counts
 from paperscope.store.upvotes import get_stats
@@ -29,6 +30,7 @@ def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
         store=store, claimants=claimants_by_paper(store=store, paper_ids=ids)
     )
     local = local_submitters(store=store, papers=papers)
+    claims = approved_claims(store=store, paper_ids=ids)
     out = {}
     for paper in papers:
         name, at = local.get(paper.paper_id, (None, paper.listed_at))
@@ -41,6 +43,9 @@ def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
             upvotes=found.total_upvotes if found else (paper.external_upvotes or 0),
             comments=counts[paper.paper_id],
             author_participating=paper.paper_id in participating,
+            claimed={
+                c.author_name: (c.username, c.decided_at) for c in claims.get(paper.paper_id, ())
+            },
         )
     return out
 
