@@ -3,7 +3,7 @@ signed in as fresh users (through the real sign-up form)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,3 +40,15 @@ def alice(settings: Settings, loaded_store: Store) -> Iterator[TestClient]:
 def bob(settings: Settings, loaded_store: Store) -> Iterator[TestClient]:
     with TestClient(create_app(settings, store=loaded_store)) as c:
         yield sign_up(c, "bob")
+
+
+@pytest.fixture(scope="module")
+def searchable(
+    tmp_path_factory: pytest.TempPathFactory, indexed_search_sample: Callable[[Path], Settings]
+) -> Iterator[TestClient]:
+    """A client of the sample, indexed for search (lexical and dense), kept per module."""
+    settings = indexed_search_sample(tmp_path_factory.mktemp("searchable") / "data")
+    store = Store.open(settings)
+    with TestClient(create_app(settings, store=store)) as client:
+        yield client
+    store.close()

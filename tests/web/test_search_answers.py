@@ -4,27 +4,10 @@ count, facets, the month chart, suggestions and the subscription links."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-
-from paperscope.config import Settings
-from paperscope.store import Store
-from paperscope.web.app import create_app
-
-
-@pytest.fixture(scope="module")
-def searchable(
-    tmp_path_factory: pytest.TempPathFactory, indexed_search_sample: Callable[[Path], Settings]
-) -> Iterator[TestClient]:
-    settings = indexed_search_sample(tmp_path_factory.mktemp("search-web") / "data")
-    store = Store.open(settings)
-    with TestClient(create_app(settings, store=store)) as client:
-        yield client
-    store.close()
 
 
 @pytest.mark.parametrize("nonsense", ["zzzxqj", "qwxz blorft"])

@@ -3,29 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from paperscope.config import Settings
-from paperscope.store import Store
-from paperscope.web.app import create_app
 from paperscope.web.views import MAX_LIMIT
 
 PAPER = "2410.17243"
-
-
-@pytest.fixture(scope="module")
-def searchable(
-    tmp_path_factory: pytest.TempPathFactory, indexed_search_sample: Callable[[Path], Settings]
-) -> Iterator[TestClient]:
-    settings = indexed_search_sample(tmp_path_factory.mktemp("similar-web") / "data")
-    store = Store.open(settings)
-    with TestClient(create_app(settings, store=store)) as client:
-        yield client
-    store.close()
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "1000", "-3", "many"])
