@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import bibtexparser
 import rispy
@@ -14,6 +15,7 @@ from web_samples import csrf_of
 
 from paperscope.store import Store
 from paperscope.store.accounts import find_user
+from paperscope.store.collections import create_collection
 from paperscope.web.auth import create_api_token
 
 HF_IDS = ("2410.17243", "2410.18533")
@@ -306,3 +308,82 @@ def test_hostile_strings_are_escaped_in_html(alice: TestClient, client: TestClie
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert 'href="javascript:' not in page and '" onmouseover="alert(4)' not in page
     assert re.search(r"&lt;script&gt;alert\(1\)&lt;/script&gt;", page)
+
+
+def test_a_blank_title_is_refused_in_words(alice: TestClient) -> None:
+    for title in ("", "   ", "\x00\x07"):
+        r = alice.post("/api/v1/collections", json={"title": title}, headers=_h(alice))
+        assert r.status_code == 422, title
+        assert r.json()["error"]["message"] == "Title must be at least 1 character.", title
+        assert r.json()["error"]["details"]["fields"][0]["field"] == "title"
+    cid = _create(alice, title="Kept")["id"]
+    r = alice.patch(f"/api/v1/collections/{cid}", json={"title": "  "}, headers=_h(alice))
+    assert r.status_code == 422 and "Value error" not in r.text
+    token = csrf_of(alice, "/collections")
+    form = alice.post("/collections", data={"csrf_token": token, "title": "  "})
+    assert form.status_code == 422 and "Title must be at least 1 character." in form.text
+    assert "Value error" not in form.text
+
+
+def test_items_are_changed_by_any_spelling_of_their_id(alice: TestClient) -> None:
+    cid = _create(alice, title="Spellings")["id"]
+    assert _add(alice, cid, "arXiv:2410.17243v2", "first") == 201  # adding takes any spelling
+    assert _add(alice, cid, "2410.18533") == 201
+    items = f"/api/v1/collections/{cid}/items"
+    r = alice.put(f"{items}/2410.17243v1", json={"note": "renoted"}, headers=_h(alice))
+    assert r.status_code == 200 and r.json()["note"] == "renoted"
+    order = ["2410.18533v3", "arXiv:2410.17243"]
+    r = alice.put(f"/api/v1/collections/{cid}/order", json={"paper_ids": order}, headers=_h(alice))
+    assert r.status_code == 200, r.text
+    assert [i["paper"]["paper_id"] for i in r.json()["items"]] == ["2410.18533", "2410.17243"]
+    token = csrf_of(alice, f"/collections/{cid}")
+    moved = alice.post(
+        f"/collections/{cid}/items/2410.17243v2/move", data={"csrf_token": token, "direction": "up"}
+    )
+    assert moved.status_code == 200
+    got = alice.get(f"/api/v1/collections/{cid}").json()["items"]
+    assert [i["paper"]["paper_id"] for i in got] == ["2410.17243", "2410.18533"]
+    assert alice.delete(f"{items}/arXiv:2410.17243v2", headers=_h(alice)).status_code == 204
+    alice.post(f"/collections/{cid}/items/2410.18533v1/remove", data={"csrf_token": token})
+    assert alice.get(f"/api/v1/collections/{cid}").json()["items"] == []
+
+
+def test_your_collections_lists_every_one(alice: TestClient, loaded_store: Store) -> None:
+    found = find_user(store=loaded_store, username="alice")
+    assert found is not None
+    now = datetime.now(UTC)
+    for n in range(205):
+        create_collection(
+            store=loaded_store,
+            user_id=found[0].user_id,
+            title=f"List {n}",
+            description="",
+            is_public=False,
+            now=now,
+        )
+    mine = alice.get("/api/v1/collections").json()["collections"]
+    assert len(mine) == 205  # the oldest are reachable too
+    assert "List 0</a>" in alice.get("/collections").text
+
+
+def test_adding_a_paper_twice_says_it_is_already_there(alice: TestClient) -> None:
+    cid = _create(alice, title="Twice")["id"]
+    token = csrf_of(alice, "/")
+    form = {"csrf_token": token, "paper_id": "2410.17243", "collection_id": str(cid)}
+    first = alice.post("/collections/add", data=form, headers={"HX-Request": "true"})
+    assert "Added to" in first.text and "Already in" not in first.text
+    again = alice.post("/collections/add", data=form, headers={"HX-Request": "true"})
+    assert again.status_code == 200 and "Already in" in again.text and "Added to" not in again.text
+    assert alice.get(f"/api/v1/collections/{cid}").json()["item_count"] == 1
+
+
+def test_deleting_a_collection_takes_a_second_step(alice: TestClient) -> None:
+    cid = _create(alice, title="Keep me")["id"]
+    _add(alice, cid, "2410.17243")
+    page = alice.get(f"/collections/{cid}").text
+    # The delete button is inside a closed <details>, not next to Save.
+    step = page[page.index('<details class="spaced confirm-delete">') :]
+    step = step[: step.index("</details>")]
+    assert f'action="/collections/{cid}/delete"' in step and "Delete for good" in step
+    assert "1 paper and notes go with it" in step
+    assert page.count(f'action="/collections/{cid}/delete"') == 1

@@ -195,3 +195,31 @@ def test_you_cannot_follow_yourself(alice: TestClient, bob: TestClient) -> None:
     # Stopping (say, a follow made before this rule) is still fine.
     gone = bob.delete("/api/v1/follows?kind=user&name=bob", headers=_h(bob))
     assert gone.status_code == 200 and gone.json()["following"] is False
+
+
+def test_a_claim_is_withdrawn_by_any_spelling_of_the_id(alice: TestClient) -> None:
+    r = alice.post(
+        f"/api/v1/papers/arXiv:{PAPER}v2/claim",
+        json={"author_name": "Zesen Cheng"},
+        headers=_h(alice),
+    )
+    assert r.status_code == 201 and r.json()["paper_id"] == PAPER
+    gone = alice.delete(f"/api/v1/papers/{PAPER}v1/claim", headers=_h(alice))
+    assert gone.status_code == 204, gone.text
+    assert alice.get(f"/api/v1/papers/{PAPER}/claims").json()["claims"] == []
+
+
+def test_a_followed_name_keeps_no_control_characters(alice: TestClient) -> None:
+    r = alice.post(
+        "/api/v1/follows", json={"kind": "author", "name": "Zesen\x00 Cheng\x1b"}, headers=_h(alice)
+    )
+    assert r.status_code == 200 and r.json()["name"] == "Zesen Cheng"
+    follows = alice.get("/api/v1/follows").json()["follows"]
+    assert [(f["name"], f["url"]) for f in follows] == [("Zesen Cheng", "/authors/Zesen%20Cheng")]
+    blank = alice.post(
+        "/api/v1/follows", json={"kind": "author", "name": "\x00\x07"}, headers=_h(alice)
+    )
+    assert (
+        blank.status_code == 422
+        and blank.json()["error"]["details"]["fields"][0]["field"] == "name"
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from paperscope.web.discussion_schemas import CommentOut
 from paperscope.web.schemas import BrowsePage, PaperCard
@@ -24,6 +25,13 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value).strip()
 
 
+def _blank_title() -> PydanticCustomError:
+    # Typed as a too-short string, so that a title of spaces is refused in the same
+    # words as an empty one ("Title must be at least 1 character"), not as a bare
+    # "Value error".
+    return PydanticCustomError("string_too_short", "a collection needs a title", {"min_length": 1})
+
+
 class CollectionIn(BaseModel):
     title: str = Field(min_length=1, max_length=TITLE_MAX, description="1 to 200 characters")
     description: str = Field("", max_length=DESCRIPTION_MAX)
@@ -38,7 +46,7 @@ class CollectionIn(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value:
-            raise ValueError("a collection needs a title")
+            raise _blank_title()
         return value
 
 
@@ -58,7 +66,7 @@ class CollectionChange(BaseModel):
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value:
-            raise ValueError("a collection needs a title")
+            raise _blank_title()
         return value
 
 

@@ -17,6 +17,7 @@ from paperscope.models import User
 from paperscope.references import export_paper_ids
 from paperscope.store import Store
 from paperscope.store.collections import (
+    MAX_COLLECTIONS,
     Collection,
     CollectionFull,
     add_item,
@@ -35,6 +36,7 @@ from paperscope.store.collections import (
     update_collection,
 )
 from paperscope.store.database import MAX_ROW_ID
+from paperscope.store.papers import resolve_paper_id
 from paperscope.validation_words import describe, error_field
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
@@ -183,7 +185,10 @@ def _form_value(model: type[FormModel], **values: object) -> FormModel:
 )
 def my_collections(request: Request, store: StoreDep, user: CurrentUser) -> Response:
     """Your collections, public and private, most recently changed first."""
-    found = list_collections(store=store, user_id=user.user_id, public_only=False)
+    # All of them: the listing's default page would hide the oldest past 200.
+    found = list_collections(
+        store=store, user_id=user.user_id, public_only=False, limit=MAX_COLLECTIONS
+    )
     model = CollectionList(collections=[summary(c) for c in found])
     return render(request, "collections/list.html", {"nav_id": "collections"}, json_model=model)
 
@@ -252,12 +257,13 @@ def add_from_card(
         raise invalid_field(
             ("collection_id", "new_title"), "Choose a collection or name a new one.", kind="missing"
         )
-    _add(store, target, paper.paper_id, None)
+    added = _add(store, target, paper.paper_id, None)
     if request.headers.get("hx-request"):
         context: dict[str, object] = {
             "request": request,
             "collection": summary(target),
             "new_collection": bool(new_title.strip()),
+            "already_there": not added,
         }
         if panel:
             context["in_collections"] = holding_links(store, user, paper.paper_id)
@@ -424,6 +430,9 @@ def api_note(
     collection_id: RowId, paper_id: str, body: NoteIn, store: StoreDep, user: CurrentUser
 ) -> Response:
     c = _owned(store, collection_id, user)
+    # Items are named in any spelling, as adding one accepts (``arXiv:2401.12345v2``);
+    # the paper itself need not be in the store any more.
+    paper_id = resolve_paper_id(paper_id)
     if not set_item_note(
         store=store, collection_id=collection_id, paper_id=paper_id, note=body.note, now=now_utc()
     ):
@@ -436,6 +445,7 @@ def note_form(
     collection_id: RowId, paper_id: str, store: StoreDep, user: CurrentUser, note: str = Form("")
 ) -> Response:
     _owned(store, collection_id, user)
+    paper_id = resolve_paper_id(paper_id)
     try:
         body = NoteIn(note=note)
     except ValidationError:
@@ -457,6 +467,7 @@ def move_form(
     direction: Literal["up", "down"] = Form(...),
 ) -> Response:
     _owned(store, collection_id, user)
+    paper_id = resolve_paper_id(paper_id)
     move_item(
         store=store,
         collection_id=collection_id,
@@ -479,7 +490,10 @@ def api_order(collection_id: RowId, body: OrderIn, store: StoreDep, user: Curren
     """Put the items in this order; it must name every item exactly once."""
     c = _owned(store, collection_id, user)
     if not reorder_items(
-        store=store, collection_id=collection_id, paper_ids=body.paper_ids, now=now_utc()
+        store=store,
+        collection_id=collection_id,
+        paper_ids=[resolve_paper_id(p) for p in body.paper_ids],
+        now=now_utc(),
     ):
         raise invalid_field(
             "paper_ids", "paper_ids must list every item of the collection once.", code="bad_order"
@@ -499,6 +513,7 @@ def api_remove_item(
     collection_id: RowId, paper_id: str, store: StoreDep, user: CurrentUser
 ) -> Response:
     _owned(store, collection_id, user)
+    paper_id = resolve_paper_id(paper_id)
     if not remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc()):
         raise _not_in_collection(paper_id)
     return Response(status_code=204)
@@ -511,6 +526,7 @@ def remove_form(
     collection_id: RowId, paper_id: str, store: StoreDep, user: CurrentUser
 ) -> Response:
     _owned(store, collection_id, user)
+    paper_id = resolve_paper_id(paper_id)
     remove_item(store=store, collection_id=collection_id, paper_id=paper_id, now=now_utc())
     return _to_collection(collection_id)
 

@@ -36,7 +36,7 @@ from paperscope.store.follows import (
     target_of,
     unfollow,
 )
-from paperscope.store.papers import get_papers
+from paperscope.store.papers import get_papers, resolve_paper_id
 from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.data_cache import memo_for
@@ -52,6 +52,7 @@ from paperscope.web.people_schemas import (
     FollowState,
     ProfileComment,
     ProfilePage,
+    clean_text,
 )
 from paperscope.web.people_views import user_url
 from paperscope.web.rendering import back_url, json_response, render, templates
@@ -145,9 +146,12 @@ def _follow_target(store: Store, kind: FollowKind, name: str) -> tuple[str, str,
     if kind == "user":
         account = _account(store, name)
         return target_of("user", account.user_id), account.username, user_url(account.username)
-    if not name.strip() or len(name) > 300:
+    # Stored as the label of the follow: control characters (NUL, which PostgreSQL
+    # refuses) go, as from every other text a reader gives.
+    name = clean_text(name)
+    if not name or len(name) > 300:
         raise invalid_field("name", "An author name has 1 to 300 characters.")
-    return target_of("author", name), name.strip(), author_url(name.strip())
+    return target_of("author", name), name, author_url(name)
 
 
 def _set_follow(store: Store, user: User, kind: FollowKind, name: str, on: bool) -> FollowState:
@@ -348,6 +352,8 @@ def api_paper_claims(paper_id: str, store: StoreDep, user: MaybeUser) -> Respons
     tags=["people"],
 )
 def api_withdraw(paper_id: str, store: StoreDep, user: CurrentUser) -> Response:
+    # Any spelling of the id, as claiming takes; the paper need not be in the store.
+    paper_id = resolve_paper_id(paper_id)
     if not withdraw_claim(store=store, user_id=user.user_id, paper_id=paper_id):
         raise NotFound(f"You have no claim on {paper_id!r}.", {"paper_id": paper_id})
     return Response(status_code=204)
