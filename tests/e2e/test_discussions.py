@@ -161,3 +161,52 @@ def test_hostile_comments_stay_inert(
     assert listed.locator("script, img, iframe, style, details").count() == 0
     reader.screenshot(path=str(tmp_path / "hostile-profile.png"), full_page=True)
     assert problems == [] and reader_problems == []
+
+
+TABLE = """| model | params | accuracy | latency (ms) | memory (GB) | dataset | notes |
+|---|---|---|---|---|---|---|
+| baseline-large | 1.3B | 71.2 | 45 | 12.5 | ImageNet-21k | mixed precision |"""
+ARABIC = "مرحبا! هذا تعليق باللغة العربية. هل جربتم الطريقة على بيانات أخرى؟"
+
+
+def test_comments_read_well_on_a_phone(
+    site: tuple[str, Store], sign_up: Callable[[str, str], tuple[Any, list[str]]], tmp_path: Path
+) -> None:
+    """A wide table scrolls instead of breaking its words letter by letter, a comment
+    in Arabic reads right to left, and a reply eight levels deep keeps room for text."""
+    url, _store = site
+    ada, problems = sign_up(url, "ada")
+    ada.goto(f"{url}/papers/{PAPER}")
+    table = _comment(ada, TABLE)
+    _comment(ada, ARABIC)
+    parent = table.get_attribute("data-comment-id")
+    for depth in range(1, 9):
+        reply = ada.locator(f"#comment-{parent}")
+        reply.locator("> .comment-actions summary", has_text="Reply").click()
+        ada.fill(f"#reply-{parent}", f"Reply at depth {depth}")
+        reply.locator("> .comment-actions button", has_text="Post reply").click()
+        ada.wait_for_load_state()
+        parent = ada.url.rsplit("#comment-", 1)[1]
+    ada.set_viewport_size({"width": 390, "height": 844})
+    ada.goto(f"{url}/papers/{PAPER}")
+    assert ada.evaluate("document.documentElement.scrollWidth") <= 390
+    # no header cell narrower than its longest word
+    squeezed = ada.evaluate(
+        """() => [...document.querySelectorAll('.comment-body th')].filter(th => {
+            const r = document.createRange(); r.selectNodeContents(th);
+            return r.getClientRects().length > 1 && !th.textContent.includes(' ');
+        }).map(th => th.textContent)"""
+    )
+    assert squeezed == []
+    paragraph = ada.locator(".comment-body p", has_text="مرحبا")
+    assert paragraph.evaluate("p => getComputedStyle(p).unicodeBidi") == "plaintext"
+    text_right = paragraph.evaluate(
+        """p => { const r = document.createRange(); r.selectNodeContents(p);
+            const rects = [...r.getClientRects()];
+            return p.getBoundingClientRect().right - Math.max(...rects.map(x => x.right)); }"""
+    )
+    assert text_right < 2, "right-to-left text aligns right"
+    deepest = ada.locator(".comment-body", has_text="Reply at depth 8")
+    assert deepest.bounding_box()["width"] > 200
+    ada.screenshot(path=str(tmp_path / "phone-discussion.png"), full_page=True)
+    assert problems == []

@@ -21,10 +21,12 @@ from paperscope.store.discussions import (
     author_participating,
     delete_comment,
     edit_comment,
+    get_comment,
     is_paper_author,
     list_threads,
     post_comment,
     set_comment_vote,
+    thread_position,
     visible_comment_counts,
 )
 from paperscope.store.moderation import (
@@ -104,6 +106,36 @@ def test_threads_orders_and_pages(ready: tuple[Store, int, int]) -> None:
     assert [n.comment.comment_id for n in top.threads[1].replies] == [r1, r0]
     old = _post(store, ann, "slash id", paper="hep-th/9901001")
     assert list_threads(store=store, paper_id="hep-th/9901001").threads[0].comment.comment_id == old
+
+
+def test_thread_position_matches_the_listed_pages(ready: tuple[Store, int, int]) -> None:
+    """Where a comment's thread stands, for links that open the page showing it."""
+    store, ann, ben = ready
+    same_time = [_post(store, ann, f"thread {i}", minutes=10) for i in range(3)]
+    roots = [_post(store, ben, f"later {i}", minutes=20 + i) for i in range(3)] + same_time
+    reply = _post(store, ann, "a reply", parent=same_time[0], minutes=40)
+    gone = _post(store, ben, "withdrawn", minutes=50)
+    delete_comment(store=store, comment_id=gone, user_id=ben, now=T0)
+    set_comment_vote(store=store, comment_id=same_time[2], user_id=ben, upvoted=True, now=T0)
+    for order in ("newest", "oldest", "top"):
+        listed = list_threads(store=store, paper_id="2401.00001", order=order, limit=100)
+        ids = [t.comment.comment_id for t in listed.threads]
+        assert sorted(ids) == sorted(roots)
+        for comment_id in roots:
+            found = thread_position(store=store, comment_id=comment_id, order=order)
+            assert found == ("2401.00001", ids.index(comment_id)), (order, comment_id)
+        # a reply stands where its thread does
+        where = thread_position(store=store, comment_id=reply, order=order)
+        assert where == ("2401.00001", ids.index(same_time[0]))
+    assert thread_position(store=store, comment_id=gone) is None  # nothing left to show
+    assert thread_position(store=store, comment_id=10_000) is None
+
+
+def test_bidirectional_overrides_are_dropped(ready: tuple[Store, int, int]) -> None:
+    """An override shows letters in another order than written ("evil" as "live")."""
+    store, ann, _ben = ready
+    made = _post(store, ann, "say \u202eevil\u202c or \u202dlive\u202c, مرحبا")
+    assert get_comment(store=store, comment_id=made).body == "say evil\u202c or live\u202c, مرحبا"
 
 
 def test_edit_delete_and_placeholders(ready: tuple[Store, int, int]) -> None:

@@ -19,6 +19,7 @@ from paperscope.store.outbox import list_messages
 from paperscope.store.subscriptions import ensure_subscriber
 from paperscope.web.app import create_app
 from paperscope.web.auth import create_api_token
+from paperscope.web.markup import render_comment
 
 PAPER = "2410.99999"
 OLD = "hep-th/9901001"
@@ -356,3 +357,78 @@ def test_profile_lists_visible_comments_newest_first(
     assert "<em>note</em>" in html and f"#comment-{kept['comment_id']}" in html
     assert "Withdrawn later" not in html and "Spam, hidden" not in html
     assert "No comments yet." in client.get("/users/bob").text
+
+
+def test_links_to_a_comment_open_the_page_that_shows_it(alice: TestClient, bob: TestClient) -> None:
+    """A thread past the first page (20 threads) is found by the reply form's answer,
+    by the comment's permalink and by the report form's answer."""
+    oldest = _post(alice, PAPER, "The oldest thread")
+    for i in range(10):
+        _post(alice, PAPER, f"alice thread {i}")
+        _post(bob, PAPER, f"bob thread {i}")
+    token = csrf_of(bob, f"/papers/{PAPER}")
+    r = bob.post(
+        f"/papers/{PAPER}/comments",
+        data={"body": "A late reply", "parent_id": oldest["comment_id"], "csrf_token": token},
+        follow_redirects=False,
+    )
+    reply_id = int(r.headers["location"].rsplit("-", 1)[1])
+    assert r.headers["location"] == f"/papers/{PAPER}?page=2#comment-{reply_id}"
+    assert f'id="comment-{reply_id}"' in bob.get(r.headers["location"]).text
+    assert f'id="comment-{reply_id}"' not in bob.get(f"/papers/{PAPER}").text
+
+    link = bob.get(f"/comments/{reply_id}", follow_redirects=False)
+    assert link.status_code == 303
+    assert link.headers["location"] == f"/papers/{PAPER}?page=2#comment-{reply_id}"
+    assert bob.get("/comments/999999").status_code == 404
+
+    # in the order the reader had chosen, the oldest thread is on the first page
+    r = bob.post(
+        f"/comments/{oldest['comment_id']}/report",
+        data={"reason": "off-topic", "csrf_token": token},
+        headers={"referer": f"http://testserver/papers/{PAPER}?order=oldest&page=2"},
+        follow_redirects=False,
+    )
+    expected = f"/papers/{PAPER}?order=oldest&reported={oldest['comment_id']}"
+    assert r.headers["location"] == f"{expected}#comment-{oldest['comment_id']}"
+    assert "Reported, thank you" in bob.get(r.headers["location"]).text
+
+
+def test_pages_of_threads_say_where_they_are(alice: TestClient) -> None:
+    for i in range(21):
+        _post(alice, PAPER, f"thread {i}")
+    second = alice.get(f"/papers/{PAPER}?page=2&order=oldest").text
+    # under "oldest" the previous page holds older threads, not newer ones
+    assert "← Previous threads" in second and "Newer threads" not in second
+    past = alice.get(f"/papers/{PAPER}?page=5").text
+    assert "No comments yet" not in past and "No threads on page 5" in past
+    assert f'href="/papers/{PAPER}?page=2#discussion">Go to the last page' in past
+
+
+def test_a_form_sent_after_the_session_ended_keeps_the_text(
+    client: TestClient, alice: TestClient
+) -> None:
+    comment_id = _post(alice, PAPER, "Someone's comment")["comment_id"]
+    token = csrf_of(client, "/signin")  # a browser whose session has ended
+    typed = "A long reply, typed <carefully> over many minutes"
+    r = client.post(
+        f"/papers/{PAPER}/comments",
+        data={"body": typed, "parent_id": comment_id, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and "not signed in" in r.text
+    assert "A long reply, typed &lt;carefully&gt; over many minutes</textarea>" in r.text
+    assert 'data-testid="form-signin"' in r.text and "/signin?next=" in r.text
+    r = client.post(
+        f"/comments/{comment_id}/edit",
+        data={"body": typed, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and "typed &lt;carefully&gt;" in r.text
+    api = client.post(f"/api/v1/papers/{PAPER}/comments", json={"body": typed})
+    assert api.json()["error"]["code"] == "not_signed_in"
+
+
+def test_overrides_stored_before_they_were_refused_do_not_show() -> None:
+    shown = render_comment("say \u202eevil\u202c or \u202dlive\u202c")
+    assert "\u202e" not in shown and "\u202d" not in shown and "evil" in shown

@@ -22,7 +22,7 @@ from paperscope.feeds.mail_queue import queue_mail
 from paperscope.feeds.mail_render import mail_domain, message_id_for, site_url
 from paperscope.feeds.signing import signing_key
 from paperscope.models import Paper, User
-from paperscope.site_paths import paper_url
+from paperscope.site_paths import comment_link
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.discussions import Comment, get_comment, reply_mail_enabled, set_reply_mail
@@ -136,7 +136,7 @@ def _excerpt(text: str) -> str:
 def reply_message(
     *, settings: Settings, to: str, reply: Comment, paper: Paper, key: str, unsubscribe: str
 ) -> EmailMessage:
-    link = site_url(settings, f"{paper_url(paper.paper_id)}#comment-{reply.comment_id}")
+    link = site_url(settings, comment_link(reply.comment_id))
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.smtp_sender
     message["To"] = to

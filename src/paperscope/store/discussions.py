@@ -53,8 +53,11 @@ ORDERS: tuple[Order, ...] = ("newest", "oldest", "top")
 MAX_DEPTH = 8
 _CHUNK = 900
 # C0 control characters but tab, newline and carriage return: PostgreSQL refuses NUL
-# in text, and the others only serve to hide text from readers.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# in text, and the others only serve to hide text from readers. Likewise the two
+# bidirectional overrides (U+202D, U+202E), which show letters in an order other
+# than the one written ("evil" displayed as "live"); each paragraph's direction is
+# found from its own text, so right-to-left writing does not need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202d\u202e]")
 
 
 class DiscussionError(Exception):
@@ -380,6 +383,40 @@ def list_threads(
     ids: list[int] = []
     _collect_ids(threads, ids)
     return ThreadPage(paper_id=key, threads=threads, total_threads=total, comment_ids=ids)
+
+
+def _before(root: Comment, order: Order) -> ColumnElement[bool]:
+    """Roots listed ahead of ``root`` in ``order`` (the keys of ``_root_order``)."""
+    at, key, votes = comments.c.created_at, comments.c.comment_id, comments.c.upvotes
+    same_time = at == root.created_at
+    if order == "oldest":
+        return or_(at < root.created_at, and_(same_time, key < root.comment_id))
+    if order == "newest":
+        return or_(at > root.created_at, and_(same_time, key > root.comment_id))
+    newer_first = or_(at > root.created_at, and_(same_time, key < root.comment_id))
+    return or_(votes > root.upvotes, and_(votes == root.upvotes, newer_first))
+
+
+def thread_position(
+    *, store: Store, comment_id: int, order: Order = "newest", include_hidden: bool = False
+) -> tuple[str, int] | None:
+    """The paper of a comment and the 0-based place of its thread among the paper's
+    threads in ``order`` (so a link to a comment can open the page that shows it);
+    None for an unknown comment or one that no longer shows in any thread."""
+    with store.read() as conn:
+        found = load_comment(conn, comment_id)
+        if found is None:
+            return None
+        root = load_comment(conn, found.root_id or found.comment_id)
+        assert root is not None
+        where = _roots_condition(root.paper_id, include_hidden)
+        shown = select(comments.c.comment_id).where(where, comments.c.comment_id == root.comment_id)
+        if conn.scalar(shown) is None:
+            return None
+        ahead = conn.scalar(
+            select(func.count()).select_from(comments).where(where, _before(root, order))
+        )
+    return root.paper_id, int(ahead or 0)
 
 
 def _build_trees(

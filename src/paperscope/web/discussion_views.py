@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
@@ -32,6 +32,7 @@ from paperscope.store.discussions import (
     claimants_by_paper,
     is_paper_author,
     list_threads,
+    thread_position,
     visible_comment_counts,
     voted_by,
 )
@@ -40,7 +41,7 @@ from paperscope.web.data_cache import memo_for
 from paperscope.web.discussion_schemas import CommentAuthor, CommentOut, CommentPage
 from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.markup import render_comment
-from paperscope.web.rendering import render
+from paperscope.web.rendering import back_url, render
 from paperscope.web.views import pagination
 
 THREADS_PER_PAGE = 20
@@ -84,7 +85,9 @@ class TypedText:
 
 
 def invalid_text(exc: ApiError) -> bool:
-    return exc.status == 422
+    """Refusals answered with the typed text kept: of the text itself, or of a form
+    sent after the session ended (sign in, then send it again)."""
+    return exc.status in (401, 422)
 
 
 def form_answer(
@@ -118,6 +121,43 @@ def form_answer(
 
 def comment_url(comment: Comment) -> str:
     return f"{paper_url(comment.paper_id)}#comment-{comment.comment_id}"
+
+
+def comment_location(
+    store: Store,
+    comment: Comment,
+    *,
+    order: Order = "newest",
+    viewer: User | None = None,
+    reported: bool = False,
+) -> str:
+    """The paper page that shows ``comment``, at the comment: its thread may be on a
+    later page of the discussion than the first (a reply in an old thread, a link
+    from a mail), where ``#comment-N`` alone would find nothing."""
+    found = thread_position(
+        store=store,
+        comment_id=comment.comment_id,
+        order=order,
+        include_hidden=bool(viewer and viewer.is_admin),
+    )
+    page = found[1] // THREADS_PER_PAGE + 1 if found else 1
+    params: dict[str, str | int] = {}
+    if order != "newest":
+        params["order"] = order
+    if page > 1:
+        params["page"] = page
+    if reported:
+        params["reported"] = comment.comment_id
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{paper_url(comment.paper_id)}{query}#comment-{comment.comment_id}"
+
+
+def order_of_referer(request: Request) -> Order:
+    """The comment order of the page a form was sent from (newest when unknown), so
+    the answer shows the discussion as the reader had it."""
+    query = parse_qs(urlsplit(back_url(request, "")).query)
+    value = query.get("order", [""])[0]
+    return value if value in ORDERS else "newest"
 
 
 def comment_out(

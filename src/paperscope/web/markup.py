@@ -78,5 +78,10 @@ def sanitise(html: str) -> str:
 
 
 def render_comment(body: str) -> str:
-    """The HTML shown for a comment's Markdown ``body``; safe to insert as is."""
-    return sanitise(_markdown().render(body))
+    """The HTML shown for a comment's Markdown ``body``; safe to insert as is. The
+    bidirectional overrides (U+202D, U+202E) go here too, not only when a comment is
+    saved: text stored before that was refused would still show letters out of order."""
+    return sanitise(_markdown().render(body.translate(_OVERRIDES)))
+
+
+_OVERRIDES = {0x202D: None, 0x202E: None}

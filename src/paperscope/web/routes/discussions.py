@@ -49,14 +49,15 @@ from paperscope.web.discussion_schemas import (
 )
 from paperscope.web.discussion_views import (
     TypedText,
+    comment_location,
     comment_out,
     comment_page,
-    comment_url,
     form_answer,
+    order_of_referer,
     parse_order,
     refusals,
 )
-from paperscope.web.errors import ApiError
+from paperscope.web.errors import ApiError, NotSignedIn
 from paperscope.web.rendering import back_url, json_response, render
 from paperscope.web.routing import Routes
 from paperscope.web.views import LimitParam, PageParam, load_paper
@@ -326,18 +327,33 @@ def comment_form(
     paper_id: str,
     store: StoreDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: MaybeUser,
     tasks: BackgroundTasks,
     body: str = Form("", max_length=BODY_HARD_LIMIT),
     parent_id: int | None = Form(None, ge=1, le=MAX_ROW_ID),
 ) -> Response:
+    def post() -> str:
+        created = _post(store, settings, _signed_in(user), paper_id, body, parent_id, tasks)
+        return comment_location(store, created, order=order_of_referer(request), viewer=user)
+
     return form_answer(
         request,
-        lambda: comment_url(_post(store, settings, user, paper_id, body, parent_id, tasks)),
+        post,
         typed=TypedText(body, paper_id, parent_id),
         # A missing paper is the 404 page; every other refusal keeps the text.
         shown=lambda exc: not (exc.code == "not_found" and parent_id is None),
     )
+
+
+def _signed_in(user: User | None) -> User:
+    """The account behind a form that keeps typed text: a session that ended while
+    the reader wrote is answered with the text kept, not a bare error page."""
+    if user is None:
+        raise NotSignedIn(
+            "You are not signed in (your session may have ended), so this was not saved. "
+            "Copy your text below, sign in, and send it again."
+        )
+    return user
 
 
 def _owned_comment(store: Store, comment_id: int) -> Comment:
@@ -347,19 +363,27 @@ def _owned_comment(store: Store, comment_id: int) -> Comment:
     return found
 
 
+@routes.page("/comments/{comment_id}")
+def comment_permalink(comment_id: RowId, store: StoreDep, user: MaybeUser) -> Response:
+    """A link to one comment that keeps working as the discussion grows: to the page
+    of the paper's discussion that shows its thread now."""
+    found = _owned_comment(store, comment_id)
+    return RedirectResponse(comment_location(store, found, viewer=user), status_code=303)
+
+
 @routes.page("/comments/{comment_id}/edit", methods=["POST"], csrf=True)
 def edit_form(
     request: Request,
     comment_id: RowId,
     store: StoreDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: MaybeUser,
     body: str = Form("", max_length=BODY_HARD_LIMIT),
 ) -> Response:
     existing = _owned_comment(store, comment_id)
 
     def edit() -> str:
-        _edit(store, settings, user, comment_id, body)
+        _edit(store, settings, _signed_in(user), comment_id, body)
         return _back_at(request, existing.paper_id, f"comment-{comment_id}")
 
     return form_answer(request, edit, typed=TypedText(body, existing.paper_id))
@@ -403,7 +427,8 @@ def report_form(
 
     def report() -> str:
         _report(store, user, comment_id, reason)
-        return f"{paper_url(found.paper_id)}?reported={comment_id}#comment-{comment_id}"
+        order = order_of_referer(request)
+        return comment_location(store, found, order=order, viewer=user, reported=True)
 
     return form_answer(request, report, typed=TypedText(reason, found.paper_id, field="reason"))
 
