@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime
 
-from paperscope.models import Paper, Profile, Version
+from paperscope.models import AuthorDetail, Paper, Profile, Version
 from paperscope.store.merge import merge_papers, record_hash
 
 
@@ -88,3 +88,31 @@ def test_text_links_fill_gaps_and_hand_chosen_links_stay() -> None:
         kept = merge_papers(edited, incoming)
         assert kept.code_url == "https://github.com/chosen/one"
         assert kept.project_url is None and kept.links_edited_by == "ada"
+
+
+def test_author_details_survive_an_arxiv_record_and_follow_the_names() -> None:
+    claimed = AuthorDetail(
+        "Zesen Cheng",
+        Profile("ClownRat", "Zesen Cheng", "/avatars/x.svg", (("isPro", False),)),
+        "claimed_verified",
+        datetime(2024, 10, 25, 9, 30, 2, 67000, tzinfo=UTC),
+    )
+    assigned = AuthorDetail("Lidong Bing", Profile("LidongBing"), "admin_assigned")
+    stored = _p(
+        source="hf-daily",
+        authors=("Zesen Cheng", "Hang Zhang", "Lidong Bing"),
+        author_details=(claimed, assigned),
+    )
+    # arXiv lists the authors its own way (here: case and accents), and says nothing of
+    # accounts: the details stay, matched by name.
+    arxiv = _p(source="oai-pmh", authors=("ZESEN CHENG", "Háng Zhang", "Lidong Bing"))
+    merged = merge_papers(stored, arxiv)
+    assert merged.authors == arxiv.authors
+    assert merged.author_details == (claimed, assigned)
+    # a name the paper no longer lists takes its details with it
+    renamed = merge_papers(merged, _p(authors=("Zesen Cheng", "Hang Zhang", "L. Bing")))
+    assert renamed.author_details == (claimed,)
+    # a newer listing says what it says now
+    relisted = _p(source="hf-daily", authors=stored.authors, author_details=(assigned,))
+    assert merge_papers(merged, relisted).author_details == (assigned,)
+    assert record_hash(relisted) != record_hash(relisted.replace(author_details=()))

@@ -4,6 +4,8 @@ no API schemas (those live in store/ and web/schemas.py)."""
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +36,78 @@ class Profile:
     # Every other plain field the site gave (type, isPro, followerCount, _id ...), in
     # its order, so the profile can be handed back exactly as it came.
     details: tuple[tuple[str, ProfileDetail], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorDetail:
+    """What a listing site (Hugging Face) says about one author of a paper: the
+    account linked to them, the state of that authorship claim there, and whether the
+    author is hidden. Matched to ``Paper.authors`` by name, since arXiv and the site
+    may list the authors differently."""
+
+    name: str  # the author as the site lists them
+    user: Profile | None = None  # the site's account, as its user object gave it
+    status: str | None = None  # "claimed_verified", "admin_assigned" ...
+    status_last_changed_at: datetime | None = None
+    hidden: bool = False
+
+
+def author_key(name: str) -> str:
+    """Case- and accent-insensitive key for author look-ups ("Balázs" == "balazs")."""
+    if name.isascii():  # most names: nothing to decompose
+        return " ".join(name.casefold().split())
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def author_details_by_position(
+    authors: Sequence[str], details: Sequence[AuthorDetail]
+) -> list[AuthorDetail | None]:
+    """For each author in byline order, the detail listed under the same name (case
+    and accents aside), or None. Two authors of the same name take that name's
+    details in order."""
+    if not details:  # most papers: no key to compute
+        return [None] * len(authors)
+    by_name: dict[str, list[AuthorDetail]] = {}
+    for detail in details:
+        by_name.setdefault(author_key(detail.name), []).append(detail)
+    out: list[AuthorDetail | None] = []
+    for name in authors:
+        queue = by_name.get(author_key(name))
+        out.append(queue.pop(0) if queue else None)
+    return out
+
+
+# What a paper keeps of its authors' details, at most, in characters (several hundred
+# authors with a linked account): a hostile file cannot grow one paper's row beyond it.
+MAX_AUTHOR_DETAILS_CHARS = 256 * 1024
+
+
+def kept_author_details(
+    authors: Sequence[str], details: Sequence[AuthorDetail]
+) -> tuple[AuthorDetail, ...]:
+    """The details worth keeping: one at most per listed author, matched by name, in
+    byline order, within MAX_AUTHOR_DETAILS_CHARS. Keeping them twice changes nothing."""
+    kept: list[AuthorDetail] = []
+    size = 0
+    for detail in author_details_by_position(authors, details):
+        if detail is None:
+            continue
+        size += _detail_size(detail)
+        if size > MAX_AUTHOR_DETAILS_CHARS:
+            break
+        kept.append(detail)
+    return tuple(kept)
+
+
+def _detail_size(detail: AuthorDetail) -> int:
+    size = 64 + len(detail.name) + len(detail.status or "")
+    if detail.user is not None:
+        user = detail.user
+        size += len(user.name) + len(user.fullname) + len(user.avatar_url)
+        size += sum(len(key) + len(str(value)) + 8 for key, value in user.details)
+    return size
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +145,8 @@ class Paper:
     # What a listing site (Hugging Face daily papers) says about the paper, kept whole.
     submitted_by: Profile | None = None  # who put it in that site's daily list
     organization: Profile | None = None
+    # Per author who has more than a name there: account, claim status, hidden.
+    author_details: tuple[AuthorDetail, ...] = ()
     listed_at: datetime | None = None  # when it entered that list, to the millisecond
     thumbnail_url: str | None = None
     media_urls: tuple[str, ...] = ()

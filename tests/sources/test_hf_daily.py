@@ -191,3 +191,53 @@ def test_an_entry_nested_too_deeply_is_rejected_alone(entries: list[dict[str, An
     records = _read(b"[" + good[0] + b"," + deep[: len(deep) // 2])
     assert _ids(records) == [entries[0]["paper"]["id"]]
     assert "nested too deeply" in _rejected(records)[0].reason
+
+
+def test_keeps_what_the_listing_says_of_each_author(entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
+        paper = hf_daily.paper_from_entry(entry)
+        said = [a for a in entry["paper"]["authors"] if "user" in a or "status" in a]
+        assert [d.name for d in paper.author_details] == [a["name"] for a in said]
+        for detail, author in zip(paper.author_details, said, strict=True):
+            assert detail.status == author["status"]
+            assert detail.status_last_changed_at == datetime.fromisoformat(
+                author["statusLastChangedAt"]
+            )
+            assert detail.hidden is False and detail.user is not None
+            user = author["user"]
+            assert (detail.user.name, detail.user.fullname) == (user["user"], user["fullname"])
+            assert detail.user.avatar_url == user["avatarUrl"]
+            others = {k: v for k, v in user.items() if k not in ("user", "fullname", "avatarUrl")}
+            assert dict(detail.user.details) == others
+    first = hf_daily.paper_from_entry(entries[0])
+    assert [d.user.name for d in first.author_details if d.user] == [
+        "ClownRat", "Zhiqiang007", "LidongBing",
+    ]  # fmt: skip
+
+
+def test_author_details_are_checked_and_bounded(entries: list[dict[str, Any]]) -> None:
+    entry = entries[0]
+    authors = entry["paper"]["authors"]
+    authors[0]["user"]["avatarUrl"] = "javascript:alert(1)"
+    authors[1]["status"] = "x" * 65  # not a status: dropped, the author kept
+    authors[1]["statusLastChangedAt"] = "not a date"
+    authors[2]["hidden"] = True
+    authors[3]["user"] = "not an object"
+    paper = hf_daily.paper_from_entry(entry)
+    by_name = {d.name: d for d in paper.author_details}
+    assert by_name["Zesen Cheng"].user is not None
+    assert by_name["Zesen Cheng"].user.avatar_url == ""
+    assert "Hang Zhang" not in by_name  # nothing but a name left
+    assert by_name["Kehan Li"].hidden is True and by_name["Kehan Li"].user is None
+    assert "Sicong Leng" not in by_name
+    # A hostile file: more author records than names, and huge profiles.
+    big = {"user": "u", "fullname": "F" * 5000, "avatarUrl": "/a.svg", "type": "user"}
+    entry["paper"]["authors"] = [
+        {"name": f"Author {i}", "user": big, "status": "claimed_verified"} for i in range(400)
+    ] + [{"user": big, "status": "claimed_verified"}] * 50  # no names
+    paper = hf_daily.paper_from_entry(entry)
+    assert len(paper.authors) == 400
+    assert 0 < len(paper.author_details) < 100
+    assert [d.name for d in paper.author_details] == list(
+        paper.authors[: len(paper.author_details)]
+    )

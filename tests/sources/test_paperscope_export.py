@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import orjson
 import pytest
 
-from paperscope.models import Paper, Profile, Rejected, Version
+from paperscope.models import AuthorDetail, Paper, Profile, Rejected, Version
 from paperscope.sources import paperscope_export
 
 FULL = Paper(
@@ -39,6 +39,15 @@ FULL = Paper(
         "ClownRat", "Zesen Cheng", "/avatars/1b.svg", (("isPro", False), ("followerCount", 2))
     ),
     organization=Profile("org", "The Org", "https://cdn.example/o.png", (("_id", "abc"),)),
+    author_details=(
+        AuthorDetail(
+            "Ada Lovelace",
+            Profile("ada", "Ada Lovelace", "/avatars/a.svg", (("_id", "u1"), ("isPro", False))),
+            "claimed_verified",
+            datetime(2024, 10, 25, 9, 30, 2, 67000, tzinfo=UTC),
+        ),
+        AuthorDetail("Alan Turing", hidden=True),
+    ),
     listed_at=datetime(2024, 1, 3, 0, 57, 9, 392000, tzinfo=UTC),
     thumbnail_url="https://cdn.example/t.png",
     media_urls=("https://cdn.example/a.png", "https://cdn.example/b.mp4"),
@@ -113,3 +122,24 @@ def test_links_that_are_not_http_are_dropped_on_import() -> None:
     record["organization"] = {"name": "x", "details": [["nested", {"a": 1}]]}
     with pytest.raises(paperscope_export.FieldError, match="'organization'"):
         paperscope_export.paper_from_dict(record)
+
+
+def test_an_export_from_before_author_details_reads_as_before() -> None:
+    record = orjson.loads(orjson.dumps(FULL))
+    del record["author_details"]
+    assert paperscope_export.paper_from_dict(record) == FULL.replace(author_details=())
+
+
+def test_author_details_are_checked_and_bounded() -> None:
+    record = orjson.loads(orjson.dumps(FULL))
+    record["author_details"][0]["user"]["avatar_url"] = "javascript:alert(1)"
+    extra = {"name": "Not An Author", "status": "claimed_verified"}
+    record["author_details"].append(extra)
+    paper = paperscope_export.paper_from_dict(record)
+    assert [d.name for d in paper.author_details] == ["Ada Lovelace", "Alan Turing"]
+    assert paper.author_details[0].user is not None
+    assert paper.author_details[0].user.avatar_url == ""
+    for bad in ({"name": "Ada Lovelace", "hidden": "yes"}, {"status": "x"}, "Ada"):
+        record["author_details"] = [bad]
+        with pytest.raises(paperscope_export.FieldError, match="'author_details'"):
+            paperscope_export.paper_from_dict(record)

@@ -63,6 +63,12 @@ def test_the_store_keeps_every_listing_field(any_store: Store, sample_path: Path
     first = stored[0]
     assert first.listed_at == datetime(2024, 10, 25, 0, 57, 9, 392000, tzinfo=UTC)
     assert first.submitted_by is not None and first.submitted_by.name == "ClownRat"
+    assert [d.user.name for d in first.author_details if d.user] == [
+        "ClownRat", "Zhiqiang007", "LidongBing",
+    ]  # fmt: skip
+    assert first.author_details[0].status_last_changed_at == datetime(
+        2024, 10, 25, 9, 30, 2, 67000, tzinfo=UTC
+    )
 
 
 def test_a_later_arxiv_record_erases_nothing(any_store: Store, sample_path: Path) -> None:
@@ -77,13 +83,22 @@ def test_a_later_arxiv_record_erases_nothing(any_store: Store, sample_path: Path
             abstract=before.abstract,
             comments="Code: https://github.com/DAMO-NLP-SG/Inf-CLIP",
             categories=("cs.CV",),
+            authors=before.authors,
             source="oai-pmh",
         )
     )
+    assert len(before.author_details) == 3
     upsert_papers(store=any_store, papers_in=[arxiv])
     after = get_paper(store=any_store, paper_id="2410.17243")
     assert after is not None
-    for name in ("submitted_by", "listed_at", "thumbnail_url", "media_urls", "source_comments"):
+    for name in (
+        "submitted_by",
+        "author_details",
+        "listed_at",
+        "thumbnail_url",
+        "media_urls",
+        "source_comments",
+    ):
         assert getattr(after, name) == getattr(before, name), name
     assert after.code_url == "https://github.com/DAMO-NLP-SG/Inf-CLIP"  # filled a gap
     assert after.categories == ("cs.CV",)
@@ -104,6 +119,7 @@ def test_export_and_import_are_loss_free(any_store: Store, sample_path: Path) ->
     held = get_papers(store=any_store, paper_ids=[p.paper_id for p in records])  # type: ignore[union-attr]
     assert records == held
     assert any(p.links_edited_by == "ada" for p in held)
+    assert sum(len(p.author_details) for p in held) == 28  # every author HF said more of
 
 
 def test_links_chosen_by_hand(any_store: Store, entries: list[dict[str, Any]]) -> None:

@@ -60,6 +60,7 @@ def _free_port() -> int:
 
 
 CLAIMED_AT = datetime(2024, 10, 25, 9, 30, tzinfo=UTC)
+LOCAL_CLAIM = "Lidong Bing"  # on 2410.17243, where Hugging Face lists him as LidongBing
 
 
 @pytest.fixture
@@ -84,6 +85,11 @@ def server(tmp_path: Path, source: list[dict[str, Any]]) -> Iterator[str]:
     )  # fmt: skip
     add_claim(
         store=store, user_id=ada.user_id, paper_id="2410.18533", author_name="Zechen Sun",
+        now=CLAIMED_AT, approved_by="admin",
+    )  # fmt: skip
+    # an author Hugging Face links to an account of its own: the claim here wins
+    add_claim(
+        store=store, user_id=ada.user_id, paper_id="2410.17243", author_name=LOCAL_CLAIM,
         now=CLAIMED_AT, approved_by="admin",
     )  # fmt: skip
     port = _free_port()
@@ -114,6 +120,39 @@ def test_an_approved_author_claim_shows_as_on_hf(api: Any) -> None:
     claimed = next(a for a in authors if a.name == "Zechen Sun")
     assert claimed.user.username == "ada" and claimed.status == "claimed_verified"
     assert claimed.status_last_changed_at == CLAIMED_AT
+
+
+def test_authors_come_back_as_hugging_face_listed_them(
+    api: Any, server: str, source: list[dict[str, Any]]
+) -> None:
+    claimed_here = {("2410.18533", "Zechen Sun"), ("2410.17243", LOCAL_CLAIM)}
+    checked = 0
+    for entry in source:
+        paper_id = entry["paper"]["id"]
+        authors = api.paper_info(paper_id).authors
+        raw = httpx.get(f"{server}/api/papers/{paper_id}").json()["authors"]
+        for got, json_got, said in zip(authors, raw, entry["paper"]["authors"], strict=True):
+            assert got.name == said["name"] and got.hidden is False
+            if (paper_id, said["name"]) in claimed_here:
+                continue
+            if "user" not in said:
+                assert got.user is None and got.status is None
+                assert got.status_last_changed_at is None
+                continue
+            assert got.user.username == said["user"]["user"]
+            assert got.user.avatar_url == said["user"]["avatarUrl"]
+            assert got.status == said["status"]
+            assert got.status_last_changed_at == _stamp(said["statusLastChangedAt"])
+            assert json_got["user"] == said["user"]  # the whole user object, as it came
+            assert json_got["statusLastChangedAt"] == said["statusLastChangedAt"]
+            checked += 1
+    assert checked == 27  # every author HF linked to an account, but the one claimed here
+    # an approved claim here wins over what Hugging Face said of that author
+    mine = next(a for a in api.paper_info("2410.17243").authors if a.name == LOCAL_CLAIM)
+    assert (mine.user.username, mine.status) == ("ada", "claimed_verified")
+    assert mine.status_last_changed_at == CLAIMED_AT
+    listed = next(a for a in api.list_daily_papers(date=DAY) if a.id == "2410.17243").authors
+    assert [a.user.username for a in listed if a.user] == ["ClownRat", "Zhiqiang007", "ada"]
 
 
 def _stamp(text: str) -> datetime:

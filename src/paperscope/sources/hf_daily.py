@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from paperscope.arxiv_ids import parse_arxiv_id
 from paperscope.links import safe_avatar, safe_url
-from paperscope.models import Paper, Profile, Rejected
+from paperscope.models import AuthorDetail, Paper, Profile, Rejected, kept_author_details
 
 FORMAT = "hf-daily"
 
@@ -79,12 +79,14 @@ def paper_from_entry(entry: Any) -> Paper:
         return entry.get(key) if value is None else value
 
     listed_at = _timestamp(paper.get("submittedOnDailyAt") or entry.get("publishedAt"))
+    authors = _authors(paper.get("authors"))
     return Paper(
         paper_id=parsed.base,
         arxiv_id=parsed.base,
         title=title,
         abstract=_text(paper.get("summary")),
-        authors=_authors(paper.get("authors")),
+        authors=authors,
+        author_details=kept_author_details(authors, _author_details(paper.get("authors"))),
         submitted_at=_timestamp(paper.get("publishedAt")),
         feed_date=listed_at.date() if listed_at else None,
         listed_at=listed_at,
@@ -134,6 +136,32 @@ def profile_from_hf(raw: Any) -> Profile | None:
         avatar_url=safe_avatar(avatar) or "",
         details=tuple(details[:_MAX_DETAILS]),
     )
+
+
+_MAX_STATUS = 64
+
+
+def _author_details(raw: Any) -> list[AuthorDetail]:
+    """Author records that say more than a name: the account linked to the author
+    (``user``), the claim's ``status`` and ``statusLastChangedAt``, ``hidden``."""
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for record in raw:
+        name = _text(record.get("name")) if isinstance(record, dict) else ""
+        if not name:
+            continue
+        status = _text(record.get("status"))
+        detail = AuthorDetail(
+            name=name,
+            user=profile_from_hf(record.get("user")),
+            status=status if 0 < len(status) <= _MAX_STATUS else None,
+            status_last_changed_at=_timestamp(record.get("statusLastChangedAt")),
+            hidden=record.get("hidden") is True,
+        )
+        if detail != AuthorDetail(name):
+            out.append(detail)
+    return out
 
 
 def _short_text(value: Any) -> bool:

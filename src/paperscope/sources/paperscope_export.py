@@ -2,7 +2,8 @@
 "version": 1}`` then one object per paper with every Paper field (versions included).
 
 Export then import is loss-free: the reader restores each paper exactly, including the
-source it first came from and every source it was seen in."""
+source it first came from and every source it was seen in. Fields added since version 1
+(``author_details``) are optional: an export written before them reads as before."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from paperscope.links import safe_avatar, safe_url
-from paperscope.models import Paper, Profile, Rejected, Version
+from paperscope.models import AuthorDetail, Paper, Profile, Rejected, Version, kept_author_details
 
 FORMAT = "export"
 VERSION = 1
@@ -102,6 +103,11 @@ def paper_from_dict(record: Any) -> Paper:
     if not values.get("paper_id") or not values.get("title"):
         raise FieldError(f"{where}: paper_id and title are required")
     values.setdefault("source", FORMAT)
+    if "author_details" in values:
+        # Bounded as from Hugging Face itself: one per listed author, within a size.
+        values["author_details"] = kept_author_details(
+            values.get("authors", ()), values["author_details"]
+        )
     return Paper(**values)
 
 
@@ -179,6 +185,31 @@ def _profile(value: Any) -> Profile:
     )
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, found {type(value).__name__}")
+    return value
+
+
+def _author_details(value: Any) -> tuple[AuthorDetail, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of author details, found {type(value).__name__}")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise TypeError("each author detail must be an object")
+        out.append(
+            AuthorDetail(
+                name=_string(item.get("name")),
+                user=_optional(_profile)(item.get("user")),
+                status=_optional(_string)(item.get("status")),
+                status_last_changed_at=_optional(_timestamp)(item.get("status_last_changed_at")),
+                hidden=_boolean(item.get("hidden", False)),
+            )
+        )
+    return tuple(out)
+
+
 _OPTIONAL_STRING = _optional(_string)
 _FIELDS: dict[str, Callable[[Any], Any]] = {
     "paper_id": _string,
@@ -205,6 +236,7 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
     "ai_keywords": _strings,
     "submitted_by": _optional(_profile),
     "organization": _optional(_profile),
+    "author_details": _author_details,
     "listed_at": _optional(_timestamp),
     "thumbnail_url": _optional(_link),
     "media_urls": _links,

@@ -5,7 +5,10 @@ version never overwrites a newer one; versions accumulate (history is kept); the
 paper entered the feed never moves once set; counts (upvotes, stars, comments on the
 source site) take the latest value given. Code and project links chosen by a person are
 never replaced by an import, and links found in arXiv text only fill gaps: they never
-replace links a listing site (Hugging Face) or an export gave."""
+replace links a listing site (Hugging Face) or an export gave. What a listing site said
+about the authors (accounts, claim status) is matched to the merged author list by name:
+a record without such details (arXiv) keeps them, and only details of names the paper
+no longer lists are dropped."""
 
 from __future__ import annotations
 
@@ -15,12 +18,20 @@ from typing import Any
 
 import orjson
 
-from paperscope.models import Paper, Version
+from paperscope.models import Paper, Version, kept_author_details
 
 _FIRST_WINS = {"paper_id", "source", "feed_date", "arxiv_id", "listed_at"}
 _LATEST_COUNT = {"external_upvotes", "github_stars", "source_comments"}
 _LINKS = ("code_url", "project_url", "links_edited_by")
-_SPECIAL = {"versions", "sources", "submitted_at", "updated_at", *_LATEST_COUNT, *_LINKS}
+_SPECIAL = {
+    "versions",
+    "sources",
+    "submitted_at",
+    "updated_at",
+    "author_details",
+    *_LATEST_COUNT,
+    *_LINKS,
+}
 # Sources whose links are the site's own fields, not found in free text.
 _LINK_SOURCES = {"hf-daily", "export"}
 
@@ -50,6 +61,8 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
         new = getattr(incoming, name)
         changes[name] = new if new is not None else getattr(stored, name)
     changes.update(_merge_links(stored, incoming))
+    details = incoming.author_details or stored.author_details
+    changes["author_details"] = kept_author_details(changes["authors"], details)
     changes["sources"] = tuple(dict.fromkeys(stored.sources + incoming.sources))
     return Paper(**changes)
 

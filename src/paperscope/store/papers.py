@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,8 @@ from sqlalchemy import (
 )
 
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
-from paperscope.models import Paper, Profile, Version
+from paperscope.models import AuthorDetail, Paper, Profile, Version
+from paperscope.models import author_key as author_key  # re-exported for store callers
 from paperscope.store.database import Store
 from paperscope.store.merge import merge_papers, record_hash, same_content
 from paperscope.store.page_versions import bump_page_version
@@ -186,6 +186,7 @@ def _paper_row(p: Paper, seq: int, now: datetime) -> dict[str, Any]:
         "submitted_by": profile_json(p.submitted_by),
         "submitted_by_name": p.submitted_by.name[:200] if p.submitted_by else None,
         "organization": profile_json(p.organization),
+        "author_details": author_details_json(p.author_details),
         "listed_at": p.listed_at,
         "thumbnail_url": p.thumbnail_url,
         "media_urls": _json_list(p.media_urls),
@@ -209,14 +210,39 @@ def profile_json(profile: Profile | None) -> str | None:
 
 
 def profile_from_json(text: str | None) -> Profile | None:
-    if not text:
-        return None
-    data = orjson.loads(text)
+    return _profile_from_data(orjson.loads(text)) if text else None
+
+
+def _profile_from_data(data: dict[str, Any]) -> Profile:
     return Profile(
         name=data["name"],
         fullname=data.get("fullname", ""),
         avatar_url=data.get("avatar_url", ""),
         details=tuple((str(k), v) for k, v in data.get("details", ())),
+    )
+
+
+def author_details_json(details: tuple[AuthorDetail, ...]) -> str | None:
+    """Authors' details as the JSON array stored in their column (users as profiles)."""
+    return orjson.dumps(details).decode() if details else None
+
+
+def author_details_from_json(text: str | None) -> tuple[AuthorDetail, ...]:
+    if not text:
+        return ()
+    return tuple(
+        AuthorDetail(
+            name=data["name"],
+            user=_profile_from_data(data["user"]) if data.get("user") else None,
+            status=data.get("status"),
+            status_last_changed_at=(
+                datetime.fromisoformat(data["status_last_changed_at"])
+                if data.get("status_last_changed_at")
+                else None
+            ),
+            hidden=bool(data.get("hidden", False)),
+        )
+        for data in orjson.loads(text)
     )
 
 
@@ -351,15 +377,6 @@ def _record_sources(
 # ---------------------------------------------------------------- reading
 
 
-def author_key(name: str) -> str:
-    """Case- and accent-insensitive key for author look-ups ("Balázs" == "balazs")."""
-    if name.isascii():  # most names: nothing to decompose
-        return " ".join(name.casefold().split())
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
-
-
 @functools.cache
 def _load_statements() -> tuple[Select[Any], ...]:
     """The statements that load papers and their children, built once: building a
@@ -433,6 +450,7 @@ def _paper_from_row(row: Any, kids: dict[str, list[Any]]) -> Paper:
         ai_keywords=tuple(orjson.loads(row["ai_keywords"])) if row["ai_keywords"] else (),
         submitted_by=profile_from_json(row["submitted_by"]),
         organization=profile_from_json(row["organization"]),
+        author_details=author_details_from_json(row["author_details"]),
         listed_at=row["listed_at"],
         thumbnail_url=row["thumbnail_url"],
         media_urls=tuple(orjson.loads(row["media_urls"])) if row["media_urls"] else (),

@@ -76,6 +76,9 @@ papers = Table(
     Column("submitted_by", Text),
     Column("submitted_by_name", String(200), index=True),
     Column("organization", Text),
+    # What the listing site says of each author (account, claim status, hidden): a
+    # JSON array of {name, user (a profile), status, status_last_changed_at, hidden}.
+    Column("author_details", Text),
     Column("listed_at", UTCDateTime),
     Column("thumbnail_url", Text),
     Column("media_urls", Text),  # JSON array

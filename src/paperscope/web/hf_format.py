@@ -3,7 +3,8 @@
 official ``huggingface_hub`` client written for HF Papers work against paperscope.
 
 What an import kept from Hugging Face (submitter, organisation, listing time, thumbnail,
-media, stars) is handed back as it came; links are checked again on the way out."""
+media, stars, authors' accounts and claim status) is handed back as it came; links are
+checked again on the way out."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paperscope.links import safe_avatar, safe_url
-from paperscope.models import Paper, Profile
+from paperscope.models import AuthorDetail, Paper, Profile, author_details_by_position
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +91,13 @@ def submitter_object(paper: Paper, local_username: str | None) -> dict[str, Any]
 
 def paper_object(paper: Paper, listing: Listing) -> dict[str, Any]:
     """The paper as HF's paper object (``/api/papers/{id}``, and inside entries)."""
+    details = author_details_by_position(paper.authors, paper.author_details)
     out: dict[str, Any] = {
         "id": paper.paper_id,
-        "authors": [_author(paper, i, name, listing) for i, name in enumerate(paper.authors)],
+        "authors": [
+            _author(paper, i, name, listing, detail)
+            for i, (name, detail) in enumerate(zip(paper.authors, details, strict=True))
+        ],
         "publishedAt": iso_ms(paper.submitted_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -111,9 +116,12 @@ def paper_object(paper: Paper, listing: Listing) -> dict[str, Any]:
     return out
 
 
-def _author(paper: Paper, position: int, name: str, listing: Listing) -> dict[str, Any]:
-    """An author as HF writes one; an author whose claim was approved here carries the
-    account (``user``) and HF's ``claimed_verified`` status, as on HF itself."""
+def _author(
+    paper: Paper, position: int, name: str, listing: Listing, detail: AuthorDetail | None
+) -> dict[str, Any]:
+    """An author as HF writes one. An author whose claim was approved here carries the
+    account (``user``) and HF's ``claimed_verified`` status, as on HF itself; else what
+    Hugging Face said of the author, when an import kept it."""
     out: dict[str, Any] = {"_id": object_id(paper.paper_id, str(position)), "name": name}
     claim = listing.claimed.get(name)
     if claim is not None:
@@ -122,7 +130,14 @@ def _author(paper: Paper, position: int, name: str, listing: Listing) -> dict[st
         out["status"] = "claimed_verified"
         if decided_at is not None:
             out["statusLastChangedAt"] = iso_ms(decided_at)
-    out["hidden"] = False
+    elif detail is not None:
+        if detail.user is not None:
+            out["user"] = profile_object(detail.user, name_key="user")
+        if detail.status:
+            out["status"] = detail.status
+        if detail.status_last_changed_at is not None:
+            out["statusLastChangedAt"] = iso_ms(detail.status_last_changed_at)
+    out["hidden"] = detail.hidden if detail is not None else False
     return out
 
 
