@@ -60,7 +60,7 @@ class Store:
                 yield conn
 
     def upgrade(self, revision: str = "head") -> None:
-        with self._write_lock, self.engine.begin() as conn:
+        with self._migrating() as conn:
             if conn.dialect.name == "postgresql":
                 # Several instances starting at once: one migrates, the others wait for
                 # it (the lock ends with the transaction) and then find nothing to do.
@@ -69,8 +69,32 @@ class Store:
             command.upgrade(cfg, revision)
 
     def downgrade(self, revision: str) -> None:
-        with self._write_lock, self.engine.begin() as conn:
+        with self._migrating() as conn:
             command.downgrade(_alembic_config(conn), revision)
+
+    @contextmanager
+    def _migrating(self) -> Iterator[Connection]:
+        """One transaction for schema changes. On SQLite, foreign keys are off while it
+        runs, as SQLite's own procedure for rebuilding a table asks: dropping the old
+        copy of a table would otherwise cascade-delete every row that refers to it.
+        SQLite takes that setting only outside a transaction, so it is set on the
+        driver's connection before BEGIN. (No foreign_key_check after: it would scan
+        every table at each open, and a store with orphan rows must still open for
+        `paperscope db check` to report them; tests/store/test_migrations.py checks
+        that the rebuilds keep the rows that refer to them.)"""
+        with self._write_lock, self.engine.connect() as conn:
+            if not self.is_sqlite:
+                with conn.begin():
+                    yield conn
+                return
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                driver.execute("PRAGMA foreign_keys=ON")
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:

@@ -32,6 +32,8 @@ collections = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_collections_user_id", "user_id"),
+    # Ids are in URLs: a deleted collection's id is never handed out again.
+    sqlite_autoincrement=True,
 )
 
 collection_items = Table(
@@ -93,6 +95,7 @@ authorship_claims = Table(
     Index("ix_authorship_claims_paper_id", "paper_id"),
     Index("ix_authorship_claims_status", "status"),
     Index("ix_authorship_claims_author_key", "author_key"),
+    sqlite_autoincrement=True,  # ids are in the moderation URLs
 )
 
 # A reader following an author (target: the author key) or an account (target: its
