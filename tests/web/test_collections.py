@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import bibtexparser
 import rispy
@@ -387,3 +388,15 @@ def test_deleting_a_collection_takes_a_second_step(alice: TestClient) -> None:
     assert f'action="/collections/{cid}/delete"' in step and "Delete for good" in step
     assert "1 paper and notes go with it" in step
     assert page.count(f'action="/collections/{cid}/delete"') == 1
+
+
+def test_an_export_keeps_the_collections_name_in_its_file_name(
+    alice: TestClient, client: TestClient
+) -> None:
+    cid = _create(alice, title="Lectures d’été / Ünïcødé", public=True)["id"]
+    disposition = client.get(f"/collections/{cid}/export?format=ris").headers["content-disposition"]
+    # ASCII for old clients, the whole name (UTF-8, percent-encoded) for the others.
+    ascii_name = f"paperscope-collection-{cid}-Lectures-d-ete-Unic-de.ris"
+    assert f'filename="{ascii_name}"' in disposition
+    full = quote(f"paperscope-collection-{cid}-Lectures d’été - Ünïcødé.ris", safe="")
+    assert f"filename*=UTF-8''{full}" in disposition

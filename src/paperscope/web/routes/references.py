@@ -6,8 +6,10 @@ module reads the upload within bounds and formats the answer."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Literal
+from urllib.parse import quote
 
 from fastapi import File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
@@ -119,12 +121,25 @@ def _report_out(report: ReferenceImportReport) -> ReferenceImportOut:
 
 
 def _download(text: str, fmt: str, stem: str) -> Response:
+    """``text`` as a file named after ``stem``: in full (``filename*``, UTF-8, which
+    browsers prefer: "Lectures d’été") and in ASCII for older clients (accents
+    dropped, other characters made dashes)."""
     mime, extension = media_type(fmt)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-") or "export"
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "-", stem).strip(" .-") or "export"
+    ascii_stem = "".join(
+        c if c.isascii() else "" if unicodedata.combining(c) else "-"
+        for c in unicodedata.normalize("NFKD", name)
+    )
+    safe = re.sub(r"[^A-Za-z0-9._]+", "-", ascii_stem).strip("-") or "export"
+    full = quote(f"{name}.{extension}", safe="")
     return Response(
         text,
         media_type=f"{mime}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{safe}.{extension}"'},
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=\"{safe}.{extension}\"; filename*=UTF-8''{full}"
+            )
+        },
     )
 
 
