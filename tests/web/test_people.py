@@ -223,3 +223,30 @@ def test_a_followed_name_keeps_no_control_characters(alice: TestClient) -> None:
         blank.status_code == 422
         and blank.json()["error"]["details"]["fields"][0]["field"] == "name"
     )
+
+
+def test_unfollowing_a_name_without_papers_does_not_land_on_a_missing_page(
+    alice: TestClient,
+) -> None:
+    token = csrf_of(alice)
+    page = "/authors/Nobody%20Yet"
+    alice.post(f"{page}/follow", data={"csrf_token": token, "action": "follow"})
+    assert alice.get(page).status_code == 200  # kept while followed, so it can be unfollowed
+    done = alice.post(
+        f"{page}/follow",
+        data={"csrf_token": token, "action": "unfollow"},
+        headers={"referer": f"http://testserver{page}"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/for-you"
+    assert alice.get(page).status_code == 404
+    # An author with papers: back to the page the form was on.
+    with_papers = "/authors/Zesen%20Cheng"
+    alice.post(f"{with_papers}/follow", data={"csrf_token": token, "action": "follow"})
+    done = alice.post(
+        f"{with_papers}/follow",
+        data={"csrf_token": token, "action": "unfollow"},
+        headers={"referer": f"http://testserver{with_papers}"},
+        follow_redirects=False,
+    )
+    assert done.headers["location"].endswith(with_papers)

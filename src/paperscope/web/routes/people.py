@@ -17,6 +17,7 @@ from paperscope.store import Store
 from paperscope.store.accounts import find_user
 from paperscope.store.claims import (
     Claim,
+    accounts_for_author,
     approved_claims,
     claim_of,
     claimed_paper_ids,
@@ -36,7 +37,7 @@ from paperscope.store.follows import (
     target_of,
     unfollow,
 )
-from paperscope.store.papers import get_papers, resolve_paper_id
+from paperscope.store.papers import get_papers, list_paper_ids, resolve_paper_id
 from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.data_cache import memo_for
@@ -187,8 +188,23 @@ def _follow_form(
     request: Request, kind: FollowKind, name: str, store: Store, user: User, action: str
 ) -> Response:
     state = _set_follow(store, user, kind, name, action == "follow")
+    if kind == "author" and _page_is_gone(store, state):
+        # The author page of a name without papers lives only while someone follows
+        # it: after the last unfollow, going back to it would be a "not found".
+        return RedirectResponse("/for-you", status_code=303)
     fallback = author_url(name) if kind == "author" else user_url(state.name)
     return RedirectResponse(back_url(request, fallback), status_code=303)
+
+
+def _page_is_gone(store: Store, state: FollowState) -> bool:
+    """Whether the author page of ``state`` now answers 404 (routes/browse.py keeps it
+    for a name with papers, approved accounts or followers)."""
+    return not (
+        state.following
+        or state.followers
+        or list_paper_ids(store=store, author=state.name, limit=1)
+        or accounts_for_author(store=store, name=state.name)
+    )
 
 
 @routes.page("/authors/{name}/follow", methods=["POST"], csrf=True)
