@@ -100,6 +100,7 @@ def test_edit_and_delete_only_your_own(alice: TestClient, bob: TestClient) -> No
     assert edited["edited"] is True and edited["body"] == "Revised"
     gone = alice.delete(url, headers=_api(alice)).json()
     assert gone["state"] == "deleted" and gone["body"] is None and gone["author"] is None
+    assert gone["edited"] is False and gone["edited_at"] is None
     thread = alice.get(f"/api/v1/papers/{PAPER}/comments").json()["items"]
     assert thread[0]["state"] == "deleted"  # kept: it has a reply
     assert thread[0]["replies"][0]["comment_id"] == reply["comment_id"]

@@ -191,8 +191,9 @@ def comment_out(
         upvotes=comment.upvotes,
         upvoted=(comment.comment_id in voted) if viewer else None,
         created_at=comment.created_at,
-        edited_at=comment.edited_at,
-        edited=comment.edited_at is not None,
+        # Nothing of a deleted comment's text is told, not even that it was edited.
+        edited_at=None if state == "deleted" else comment.edited_at,
+        edited=state != "deleted" and comment.edited_at is not None,
         can_edit=viewer is not None and viewer.user_id == comment.user_id and state == "visible",
         url=comment_url(comment),
         replies=replies or [],
