@@ -11,6 +11,7 @@ import pytest
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.accounts import create_session, create_user, user_for_session
+from paperscope.store.comment_votes import set_comment_vote
 from paperscope.store.discussions import (
     AccountBanned,
     BodyLimits,
@@ -25,7 +26,6 @@ from paperscope.store.discussions import (
     is_paper_author,
     list_threads,
     post_comment,
-    set_comment_vote,
     thread_position,
     visible_comment_counts,
 )

@@ -16,6 +16,7 @@ from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.site_paths import paper_url
 from paperscope.store import Store
+from paperscope.store.comment_votes import voted_by
 from paperscope.store.discussions import (
     ORDERS,
     AccountBanned,
@@ -34,7 +35,6 @@ from paperscope.store.discussions import (
     list_threads,
     thread_position,
     visible_comment_counts,
-    voted_by,
 )
 from paperscope.store.moderation import ReportRefused
 from paperscope.web.data_cache import memo_for

@@ -18,6 +18,7 @@ from paperscope.feeds.reply_mail import (
 from paperscope.models import User
 from paperscope.site_paths import paper_url
 from paperscope.store import Store
+from paperscope.store.comment_votes import set_comment_vote
 from paperscope.store.database import MAX_ROW_ID
 from paperscope.store.discussions import (
     BodyLimits,
@@ -28,7 +29,6 @@ from paperscope.store.discussions import (
     get_comment,
     post_comment,
     reply_mail_enabled,
-    set_comment_vote,
     set_reply_mail,
 )
 from paperscope.store.moderation import report_comment

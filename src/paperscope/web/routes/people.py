@@ -27,7 +27,8 @@ from paperscope.store.claims import (
     withdraw_claim,
 )
 from paperscope.store.collections import list_collections
-from paperscope.store.discussions import claimants_by_paper, comments_by_user, voted_by
+from paperscope.store.comment_votes import voted_by
+from paperscope.store.discussions import claimants_by_paper, comments_by_user
 from paperscope.store.follows import (
     TooManyFollows,
     follow,
