@@ -4,8 +4,11 @@ comment counts on cards and in the Hugging Face compatible API."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 from web_samples import PASSWORD, csrf_of, sign_up
@@ -433,3 +436,17 @@ def test_a_form_sent_after_the_session_ended_keeps_the_text(
 def test_overrides_stored_before_they_were_refused_do_not_show() -> None:
     shown = render_comment("say \u202eevil\u202c or \u202dlive\u202c")
     assert "\u202e" not in shown and "\u202d" not in shown and "evil" in shown
+
+
+def test_signing_in_from_the_discussion_comes_back_to_the_same_page_of_it(
+    client: TestClient,
+) -> None:
+    page = client.get(f"/papers/{PAPER}?order=top&page=2")
+    link = re.search(r'href="([^"]*)" data-testid="discussion-signin"', page.text)
+    assert link is not None
+    target = html.unescape(link.group(1))
+    assert parse_qs(urlsplit(target).query) == {
+        "next": [f"/papers/{PAPER}?order=top&page=2#discussion"],
+        "reason": ["discuss"],
+    }
+    assert "Sign in to join the discussion." in client.get(target).text

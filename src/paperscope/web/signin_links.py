@@ -20,6 +20,7 @@ REASONS = {
     "settings": "Sign in to manage your digests and alerts.",
     "account": "Sign in to see your account.",
     "submit": "Sign in to submit a paper.",
+    "discuss": "Sign in to join the discussion.",
     "collections": "Sign in to see your collections.",
     "admin": "Sign in as an administrator to see the moderation and claims queues.",
 }
