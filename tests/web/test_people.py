@@ -89,7 +89,7 @@ def test_claim_admin_approves_then_author_page_and_profile_show_it(
 
 
 def test_claim_form_waits_for_an_admin_when_the_paper_prints_no_address(
-    alice: TestClient, loaded_store: Store
+    alice: TestClient, client: TestClient, loaded_store: Store
 ) -> None:
     # A verified domain, but the paper prints no address: nothing to match, so it waits.
     with loaded_store.write() as conn:
@@ -107,6 +107,14 @@ def test_claim_form_waits_for_an_admin_when_the_paper_prints_no_address(
         f"/papers/{PAPER}/claim", data={"csrf_token": token, "author_name": "Zesen Cheng"}
     ).text
     assert "You claimed to be Zesen Cheng" in page and "<strong>pending</strong>" in page
+    # The claimant sees it waiting on their own profile; nobody else does.
+    mine = alice.get("/api/v1/users/alice").json()["pending_claims"]
+    assert [(c["paper_id"], c["author_name"], c["status"]) for c in mine] == [
+        (PAPER, "Zesen Cheng", "pending")
+    ]
+    assert 'data-testid="pending-claims"' in alice.get("/users/alice").text
+    assert client.get("/api/v1/users/alice").json()["pending_claims"] is None
+    assert 'data-testid="pending-claims"' not in client.get("/users/alice").text
 
 
 def test_profile_shows_submissions_and_public_collections(

@@ -162,14 +162,23 @@ def claim_of(*, store: Store, user_id: int, paper_id: str) -> Claim | None:
 
 
 def list_claims(
-    *, store: Store, status: str | None = "pending", limit: int = 100, offset: int = 0
+    *,
+    store: Store,
+    status: str | None = "pending",
+    user_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[list[Claim], int]:
-    """Claims (oldest first, the admin queue's order) and how many there are in all."""
+    """Claims (oldest first, the admin queue's order), of one account when ``user_id``
+    is given, and how many there are in all."""
     q = _select()
     count = select(func.count()).select_from(authorship_claims)
     if status:
         q = q.where(authorship_claims.c.status == status)
         count = count.where(authorship_claims.c.status == status)
+    if user_id is not None:
+        q = q.where(authorship_claims.c.user_id == user_id)
+        count = count.where(authorship_claims.c.user_id == user_id)
     with store.read() as conn:
         total = int(conn.scalar(count) or 0)
         rows = conn.execute(

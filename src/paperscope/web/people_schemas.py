@@ -187,6 +187,9 @@ class ProfilePage(BaseModel):
     followers: int
     following: bool | None = Field(None, description="Whether you follow them (signed in)")
     is_self: bool
+    pending_claims: list[ClaimOut] | None = Field(
+        None, description="Your own claims waiting for an administrator (your profile only)"
+    )
 
 
 class FollowState(BaseModel):

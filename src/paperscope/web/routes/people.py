@@ -94,6 +94,7 @@ def profile_page(request: Request, username: str, store: StoreDep, viewer: Maybe
     submitted = submitted_paper_ids(store=store, user_id=account.user_id, limit=PROFILE_LIST)
     target = target_of("user", account.user_id)
     comments, comments_total = _profile_comments(store, account.user_id, viewer)
+    is_self = bool(viewer and viewer.user_id == account.user_id)
     model = ProfilePage(
         username=account.username,
         joined=account.created_at,
@@ -110,7 +111,12 @@ def profile_page(request: Request, username: str, store: StoreDep, viewer: Maybe
         following=is_following(store=store, user_id=viewer.user_id, kind="user", target=target)
         if viewer
         else None,
-        is_self=bool(viewer and viewer.user_id == account.user_id),
+        is_self=is_self,
+        pending_claims=_claims_out(
+            store, list_claims(store=store, user_id=account.user_id, limit=PROFILE_LIST)[0]
+        )
+        if is_self
+        else None,
     )
     return render(request, "people/profile.html", json_model=model)
 
