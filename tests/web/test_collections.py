@@ -400,3 +400,8 @@ def test_an_export_keeps_the_collections_name_in_its_file_name(
     assert f'filename="{ascii_name}"' in disposition
     full = quote(f"paperscope-collection-{cid}-Lectures d’été - Ünïcødé.ris", safe="")
     assert f"filename*=UTF-8''{full}" in disposition
+
+
+def test_a_title_keeps_no_bidirectional_override(alice: TestClient) -> None:
+    made = _create(alice, title="say \u202eevil\u202c", public=True)
+    assert made["title"] == "say evil\u202c"

@@ -10,7 +10,6 @@ so neither can be raced past by sending many requests at once."""
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,18 +45,13 @@ from paperscope.store.schema_discussions import (
     discussion_prefs,
 )
 from paperscope.store.upvotes import insert_ignoring_duplicates
+from paperscope.typed_text import without_hidden
 
 Order = Literal["newest", "oldest", "top"]
 ORDERS: tuple[Order, ...] = ("newest", "oldest", "top")
 # Deeper replies would be unreadable on a phone; the form offers replying higher up.
 MAX_DEPTH = 8
 _CHUNK = 900
-# C0 control characters but tab, newline and carriage return: PostgreSQL refuses NUL
-# in text, and the others only serve to hide text from readers. Likewise the two
-# bidirectional overrides (U+202D, U+202E), which show letters in an order other
-# than the one written ("evil" displayed as "live"); each paragraph's direction is
-# found from its own text, so right-to-left writing does not need them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202d\u202e]")
 
 
 class DiscussionError(Exception):
@@ -138,7 +132,7 @@ class BodyLimits:
 def normalise_body(body: str, *, max_chars: int) -> str:
     """The text as stored: control characters dropped, line ends unified, outer blank
     space trimmed. Raises CommentRefused for an empty or too long body."""
-    text = _CONTROL.sub("", body.replace("\r\n", "\n")).strip()
+    text = without_hidden(body.replace("\r\n", "\n")).strip()
     if not text:
         raise CommentRefused("The comment is empty. Write something before posting.")
     if len(text) > max_chars:

@@ -3,26 +3,24 @@ are in web/schemas.py), and the text rules their inputs share."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from paperscope.typed_text import without_hidden
 from paperscope.web.discussion_schemas import CommentOut
 from paperscope.web.schemas import BrowsePage, PaperCard
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 NOTE_MAX = 2000
-# C0 controls but tab and newlines, and DEL: invisible, and PostgreSQL refuses NUL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(value: str) -> str:
-    """Text as stored: control characters (NUL included) dropped, ends trimmed."""
-    return _CONTROL.sub("", value).strip()
+    """Text as stored: hidden characters (typed_text) dropped, ends trimmed."""
+    return without_hidden(value).strip()
 
 
 def _blank_title() -> PydanticCustomError:
