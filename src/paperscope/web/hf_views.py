@@ -12,7 +12,7 @@ from paperscope.models import Paper
 from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.claims import approved_claims
-from paperscope.store.discussions import author_participating, claimants_by_paper
+from paperscope.store.discussions import author_participating
 from paperscope.store.paper_links import comment_counts
 from paperscope.store.upvotes import get_stats
 from paperscope.web.hf_format import Listing, paper_markdown, submitter_object
@@ -26,11 +26,14 @@ def listings(store: Store, papers: Sequence[Paper]) -> dict[str, Listing]:
     ids = [p.paper_id for p in papers]
     stats = get_stats(store=store, paper_ids=ids)
     counts = comment_counts(store, papers)
+    # One read of the approved claims: who they are (for the listing's authors) and,
+    # as accounts, whether any of them takes part in the discussion.
+    claims = approved_claims(store=store, paper_ids=ids)
     participating = author_participating(
-        store=store, claimants=claimants_by_paper(store=store, paper_ids=ids)
+        store=store,
+        claimants={pid: frozenset(c.user_id for c in found) for pid, found in claims.items()},
     )
     local = local_submitters(store=store, papers=papers)
-    claims = approved_claims(store=store, paper_ids=ids)
     out = {}
     for paper in papers:
         name, at = local.get(paper.paper_id, (None, paper.listed_at))

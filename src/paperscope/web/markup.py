@@ -18,6 +18,8 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from paperscope.typed_text import without_hidden
+
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
@@ -78,10 +80,7 @@ def sanitise(html: str) -> str:
 
 
 def render_comment(body: str) -> str:
-    """The HTML shown for a comment's Markdown ``body``; safe to insert as is. The
-    bidirectional overrides (U+202D, U+202E) go here too, not only when a comment is
-    saved: text stored before that was refused would still show letters out of order."""
-    return sanitise(_markdown().render(body.translate(_OVERRIDES)))
-
-
-_OVERRIDES = {0x202D: None, 0x202E: None}
+    """The HTML shown for a comment's Markdown ``body``; safe to insert as is. Hidden
+    characters (typed_text) go here too, not only when a comment is saved: text stored
+    before the overrides were refused would still show letters out of order."""
+    return sanitise(_markdown().render(without_hidden(body)))
