@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from web_samples import csrf_of
 
+from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.accounts import find_user
 from paperscope.store.email_verification import mark_email_verified
+from paperscope.store.papers import upsert_papers
 from paperscope.store.schema_accounts import users
 from paperscope.store.submissions import add_submission
 
@@ -175,6 +177,45 @@ def test_follow_author_and_user_show_in_for_you(
     )
 
 
+def test_spellings_of_one_author_share_the_page_the_follow_and_the_claim(
+    alice: TestClient, loaded_store: Store
+) -> None:
+    upsert_papers(
+        store=loaded_store,
+        papers_in=[
+            Paper(paper_id="2501.00001", title="Riemannian one", authors=("Søren Hauberg",)),
+            Paper(paper_id="2501.00002", title="Riemannian two", authors=("Soren Hauberg",)),
+            Paper(paper_id="2501.00003", title="Initials", authors=("C.-P. Yuan", "O’Brien")),
+        ],
+    )
+    both = {"2501.00001", "2501.00002"}
+    # Every spelling's page (links out there use either) lists both papers.
+    for spelling in ("S%C3%B8ren%20Hauberg", "Soren%20Hauberg", "SOREN%20HAUBERG"):
+        data = alice.get(f"/api/v1/authors/{spelling}").json()
+        assert {p["paper_id"] for p in data["items"]} == both
+    assert "Riemannian two" in alice.get("/authors/S%C3%B8ren%20Hauberg").text
+    for spelling in ("C.%20P.%20Yuan", "C.P.%20Yuan", "c%20p%20yuan"):
+        data = alice.get(f"/api/v1/authors/{spelling}").json()
+        assert [p["paper_id"] for p in data["items"]] == ["2501.00003"]
+    assert alice.get("/api/v1/authors/O'Brien").json()["items"][0]["paper_id"] == "2501.00003"
+    # One follow, under either spelling, brings both papers.
+    alice.post(
+        "/api/v1/follows", json={"kind": "author", "name": "Soren Hauberg"}, headers=_h(alice)
+    )
+    assert alice.get("/api/v1/authors/S%C3%B8ren%20Hauberg").json()["following"] is True
+    followed = alice.get("/api/v1/for-you?window=week").json()["followed"]
+    assert {c["paper_id"] for c in followed} == both
+    # A claim made under one spelling shows on the page of the other.
+    r = alice.post(
+        "/api/v1/papers/2501.00003/claim", json={"author_name": "C.P. Yuan"}, headers=_h(alice)
+    )
+    assert r.status_code == 201 and r.json()["author_name"] == "C.-P. Yuan"
+    _make_admin(loaded_store, "alice")
+    alice.post(f"/api/v1/admin/claims/{r.json()['id']}", json={"approve": True}, headers=_h(alice))
+    accounts = alice.get("/api/v1/authors/C.%20P.%20Yuan").json()["accounts"]
+    assert accounts == [{"username": "alice", "url": "/users/alice"}]
+
+
 def test_email_page_and_bad_links(alice: TestClient, client: TestClient) -> None:
     data = alice.get("/api/v1/account/email").json()
     assert data["verified_at"] is None
@@ -258,3 +299,20 @@ def test_unfollowing_a_name_without_papers_does_not_land_on_a_missing_page(
         follow_redirects=False,
     )
     assert done.headers["location"].endswith(with_papers)
+
+
+def test_paper_page_names_the_authors_hugging_face_links_to_accounts(client: TestClient) -> None:
+    data = client.get("/api/v1/papers/2410.17243").json()
+    linked = {a["name"]: a for a in data["source_authors"]}
+    assert list(linked) == ["Zesen Cheng", "Zhiqiang Hu", "Lidong Bing"]  # byline order
+    assert linked["Zesen Cheng"]["verified"] is True
+    account = linked["Zesen Cheng"]["account"]
+    assert account["url"] == "https://huggingface.co/ClownRat" and account["local"] is False
+
+    html = client.get("/papers/2410.17243").text
+    panel = html[html.index('data-testid="source-authors"') :].split("</ul>")[0]
+    assert panel.count("<li>") == 3
+    assert 'href="https://huggingface.co/ClownRat" rel="noopener nofollow">@ClownRat<' in panel
+    # A paper whose authors have no account there shows no such list.
+    assert client.get("/api/v1/papers/2410.18745").json()["source_authors"] == []
+    assert 'data-testid="source-authors"' not in client.get("/papers/2410.18745").text

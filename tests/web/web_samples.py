@@ -42,6 +42,7 @@ def hf_papers(shared_data: Path) -> list[Paper]:
                 feed_date=HF_DAY,
                 external_upvotes=p["upvotes"],
                 submitted_by=listed.submitted_by,
+                author_details=listed.author_details,
                 listed_at=listed.listed_at,
                 thumbnail_url=listed.thumbnail_url,
                 media_urls=listed.media_urls,

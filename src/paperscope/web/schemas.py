@@ -81,6 +81,14 @@ class VersionOut(BaseModel):
     size: str | None = None
 
 
+class SourceAuthor(BaseModel):
+    """An author as the paper's source site (Hugging Face) links them to an account."""
+
+    name: str = Field(description="The author as listed in the byline")
+    account: PersonOut = Field(description="Their account on the source site")
+    verified: bool = Field(description="The site verified the claim (claimed_verified)")
+
+
 class LibraryEntry(BaseModel):
     tags: list[str]
     note: str
@@ -109,6 +117,9 @@ class PaperDetail(PaperCard):
         None, description="Everything it cites according to OpenAlex, in this store or not"
     )
     openalex_id: str | None = Field(None, description="Its OpenAlex work id, e.g. W2741809807")
+    source_authors: list[SourceAuthor] = Field(
+        [], description="Authors the source site (Hugging Face) links to an account there"
+    )
 
 
 class PaperList(BaseModel):

@@ -10,7 +10,15 @@ from urllib.parse import quote
 from fastapi import Query, Request
 
 from paperscope.links import HF_SITE, avatar_href, safe_url
-from paperscope.models import LibraryItem, Paper, PaperCitations, PaperStats, Profile, User
+from paperscope.models import (
+    LibraryItem,
+    Paper,
+    PaperCitations,
+    PaperStats,
+    Profile,
+    User,
+    author_details_by_position,
+)
 from paperscope.references.bibtex import bibtex_entry
 from paperscope.site_paths import paper_url
 from paperscope.store import Store
@@ -33,6 +41,7 @@ from paperscope.web.schemas import (
     PaperDetail,
     PaperReference,
     PersonOut,
+    SourceAuthor,
     VersionOut,
 )
 
@@ -225,7 +234,23 @@ def paper_detail(*, store: Store, paper: Paper, user: User | None) -> PaperDetai
         references=[r.model_copy() for r in references],
         reference_count=citations.reference_count if citations else None,
         openalex_id=citations.openalex_id if citations else None,
+        source_authors=source_authors(paper),
     )
+
+
+def source_authors(paper: Paper) -> list[SourceAuthor]:
+    """The byline's authors that the source site links to an account, in byline
+    order. An author who hid the paper from their profile there is left out, as the
+    site leaves them out of its own author list."""
+    out = []
+    for name, detail in zip(
+        paper.authors, author_details_by_position(paper.authors, paper.author_details), strict=True
+    ):
+        account = person(detail.user) if detail and not detail.hidden else None
+        if detail is not None and account is not None:
+            verified = detail.status == "claimed_verified"
+            out.append(SourceAuthor(name=name, account=account, verified=verified))
+    return out
 
 
 def holding_links(store: Store, user: User, paper_id: str) -> list[tuple[str, str]]:
