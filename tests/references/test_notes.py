@@ -14,6 +14,7 @@ import pytest
 import rispy
 
 from paperscope.models import Paper
+from paperscope.references import ascii_text
 from paperscope.references.bibtex import citation_key, parse_bibtex, write_bibtex
 from paperscope.references.csl_json import parse_csl_json, write_csl_json
 from paperscope.references.export import ExportEntry, export_papers
@@ -142,6 +143,13 @@ def test_no_placeholder_author() -> None:
     [entry] = bibtexparser.parse_string(text).entries
     assert "author" not in entry.fields_dict and "Unknown" not in text
     assert entry.key == "anonanonymous"
+
+
+def test_ascii_text_transliterates_latin_and_replaces_the_rest() -> None:
+    # The one transliteration behind citation keys and download file names.
+    assert ascii_text("Müller Øster Straße Łódź") == "Muller Oster Strasse Lodz"
+    assert ascii_text("d’été 王") == "dete "
+    assert ascii_text("d’été 王", other="-") == "d-ete -"
 
 
 def test_citation_keys_are_transliterated_and_unique() -> None:

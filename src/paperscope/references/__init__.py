@@ -30,7 +30,7 @@ from paperscope.references.reading import (
     guess_format,
     read_references,
 )
-from paperscope.references.records import Reference
+from paperscope.references.records import Reference, ascii_text
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -42,6 +42,7 @@ __all__ = [
     "Reference",
     "ReferenceFormatError",
     "ReferenceImportReport",
+    "ascii_text",
     "export_library",
     "export_paper_ids",
     "export_papers",

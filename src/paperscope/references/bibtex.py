@@ -23,6 +23,7 @@ from paperscope.references.records import (
     MAX_AUTHORS,
     Reference,
     arxiv_id_in,
+    ascii_text,
     clean_doi,
     clean_title,
     doi_arxiv_id,
@@ -246,25 +247,12 @@ def _name(author: str) -> str:
     return re.sub(r"\band\b", "{and}", _clean(name))
 
 
-# Latin letters that Unicode does not decompose into a letter and an accent.
-_TRANSLITERATE = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th"}
-    | dict(zip("øØłŁđĐðÐħĦıŀĿ", "oOlLdDdDhHilL", strict=True))
-)
-
-
-def _ascii(text: str) -> str:
-    """Latin text in ASCII letters: "Müller" -> "Muller", "Øster" -> "Oster"."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
-    return decomposed.encode("ascii", "ignore").decode()
-
-
 def citation_key(paper: Paper) -> str:
     """surname + year + first long title word: "vaswani2017attention"."""
     surname = paper.authors[0].split()[-1] if paper.authors and paper.authors[0].split() else ""
-    name = re.sub(r"[^A-Za-z]", "", _ascii(surname)).lower() or "anon"
+    name = re.sub(r"[^A-Za-z]", "", ascii_text(surname)).lower() or "anon"
     year = paper.submitted_at.year if paper.submitted_at else ""
-    words = re.findall(r"[A-Za-z]{4,}", _ascii(paper.title))
+    words = re.findall(r"[A-Za-z]{4,}", ascii_text(paper.title))
     return f"{name}{year}{(words[0] if words else 'paper').lower()}"
 
 

@@ -120,3 +120,20 @@ def title_words(title: str) -> str:
     decomposed = unicodedata.normalize("NFKD", title)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[\W_]+", " ", plain.casefold()).split())
+
+
+# Latin letters that Unicode does not decompose into a letter and an accent.
+_TRANSLITERATE = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th"}
+    | dict(zip("øØłŁđĐðÐħĦıŀĿ", "oOlLdDdDhHilL", strict=True))
+)
+
+
+def ascii_text(text: str, *, other: str = "") -> str:
+    """Latin text in ASCII letters ("Müller" -> "Muller", "Øster" -> "Oster"), as
+    citation keys and download file names want it. Accents go; a character with no
+    ASCII form ("’", "中") becomes ``other``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+    return "".join(
+        c if c.isascii() else "" if unicodedata.combining(c) else other for c in decomposed
+    )

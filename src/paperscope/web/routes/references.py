@@ -6,7 +6,6 @@ module reads the upload within bounds and formats the answer."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Literal
 from urllib.parse import quote
@@ -19,6 +18,7 @@ from paperscope.references import (
     MAX_FILE_BYTES,
     ReferenceFormatError,
     ReferenceImportReport,
+    ascii_text,
     export_library,
     export_papers,
     import_references,
@@ -122,15 +122,11 @@ def _report_out(report: ReferenceImportReport) -> ReferenceImportOut:
 
 def _download(text: str, fmt: str, stem: str) -> Response:
     """``text`` as a file named after ``stem``: in full (``filename*``, UTF-8, which
-    browsers prefer: "Lectures d’été") and in ASCII for older clients (accents
-    dropped, other characters made dashes)."""
+    browsers prefer: "Lectures d’été") and in ASCII for older clients (letters
+    transliterated as in citation keys, other characters made dashes)."""
     mime, extension = media_type(fmt)
     name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "-", stem).strip(" .-") or "export"
-    ascii_stem = "".join(
-        c if c.isascii() else "" if unicodedata.combining(c) else "-"
-        for c in unicodedata.normalize("NFKD", name)
-    )
-    safe = re.sub(r"[^A-Za-z0-9._]+", "-", ascii_stem).strip("-") or "export"
+    safe = re.sub(r"[^A-Za-z0-9._]+", "-", ascii_text(name, other="-")).strip("-") or "export"
     full = quote(f"{name}.{extension}", safe="")
     return Response(
         text,
