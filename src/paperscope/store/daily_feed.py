@@ -132,18 +132,15 @@ def list_feed(
     offset: int = 0,
     has_code: bool = False,
     submitter: str | None = None,
+    category: str | None = None,
 ) -> tuple[list[str], int]:
     """A page of feed paper ids between start and end (inclusive), and the total;
     ``has_code`` keeps papers with a code link, ``submitter`` those one person
-    submitted."""
-    cand = _candidates(mode, categories, start, end).subquery()
-    if has_code or submitter:
-        narrowed = select(cand).join(papers, papers.c.paper_id == cand.c.paper_id)
-        if has_code:
-            narrowed = narrowed.where(has_code_condition())
-        if submitter:
-            narrowed = narrowed.where(submitted_by_condition(submitter))
-        cand = narrowed.subquery()
+    submitted, ``category`` those in one category or archive (the reader's choice,
+    within the operator's ``categories``)."""
+    cand = _narrowed(
+        _candidates(mode, categories, start, end), has_code, submitter, category
+    ).subquery()
     newest = listing_day()
     order = (
         [total_upvotes_expr().desc(), newest.desc()]
@@ -163,6 +160,49 @@ def list_feed(
         total = int(conn.scalar(select(func.count()).select_from(cand)) or 0)
         ids = list(conn.scalars(q.limit(limit).offset(offset)))
     return ids, total
+
+
+def _narrowed(
+    cand: Select[Any], has_code: bool, submitter: str | None, category: str | None
+) -> Select[Any]:
+    """The feed's (paper_id, day) rows kept by the reader's filters."""
+    if not (has_code or submitter or category):
+        return cand
+    sub = cand.subquery()
+    narrowed = select(sub).join(papers, papers.c.paper_id == sub.c.paper_id)
+    if has_code:
+        narrowed = narrowed.where(has_code_condition())
+    if submitter:
+        narrowed = narrowed.where(submitted_by_condition(submitter))
+    if category:
+        narrowed = narrowed.where(_category_filter([category]))
+    return narrowed
+
+
+def feed_category_counts(
+    *,
+    store: Store,
+    start: date,
+    end: date,
+    mode: FeedMode,
+    categories: Sequence[str] = (),
+    has_code: bool = False,
+    limit: int = 200,
+) -> list[tuple[str, int]]:
+    """How many of the feed's papers between start and end are in each category, most
+    first (then by name): a cross-listed paper counts in each of its categories, as the
+    ``category`` filter of list_feed finds it under each."""
+    cand = _narrowed(_candidates(mode, categories, start, end), has_code, None, None).subquery()
+    count = func.count().label("n")
+    q = (
+        select(paper_categories.c.category, count)
+        .join(cand, cand.c.paper_id == paper_categories.c.paper_id)
+        .group_by(paper_categories.c.category)
+        .order_by(count.desc(), paper_categories.c.category)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [(str(cat), int(n)) for cat, n in conn.execute(q)]
 
 
 # Days that have papers, per store and feed selection, with the data version they were

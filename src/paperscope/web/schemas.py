@@ -127,6 +127,12 @@ class PaperList(BaseModel):
     pagination: Pagination
 
 
+class FacetLink(BaseModel):
+    label: str
+    count: int = Field(description="Papers with this value")
+    url: str = Field(description="This list narrowed to this value")
+
+
 class Syndicated(BaseModel):
     """Where a list can be followed: its Atom feed and a prefilled mail subscription."""
 
@@ -155,18 +161,20 @@ class DailyPage(PaperList, Syndicated):
     notice: str | None = None
     in_future: bool = Field(False, description="The period starts after today: no papers yet")
     today_url: str = Field("/", description="Today's feed")
+    category: str | None = Field(None, description="The category filter, in arXiv's spelling")
+    category_counts: list[FacetLink] = Field(
+        [],
+        description=(
+            "The period's papers per category, most first (a cross-listed paper counts in "
+            "each), each linking to the period narrowed to it"
+        ),
+    )
 
 
 class TrendingPage(PaperList, Syndicated):
     window: str
     sort: str
     notice: str | None = None
-
-
-class FacetLink(BaseModel):
-    label: str
-    count: int = Field(description="Matching papers with this value")
-    url: str = Field(description="This search narrowed to this value")
 
 
 class MonthCount(BaseModel):

@@ -13,13 +13,14 @@ from fastapi import Depends, Query, Request, Response
 from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.rank.trending import rank_trending
+from paperscope.sources.arxiv_categories import arxiv_spelling
 from paperscope.store import Store
-from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.store.daily_feed import feed_category_counts, feed_day_near, list_feed
 from paperscope.store.paper_links import paper_ids_with_code
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
 from paperscope.web.errors import invalid_field
-from paperscope.web.feed_links import daily_links, trending_links
+from paperscope.web.feed_links import browse_links, daily_links, trending_links
 from paperscope.web.periods import (
     Period,
     PeriodKind,
@@ -29,9 +30,9 @@ from paperscope.web.periods import (
     parse_week,
     switched_period,
 )
-from paperscope.web.rendering import render, twin_url
+from paperscope.web.rendering import query_url, render, twin_url
 from paperscope.web.routing import Routes
-from paperscope.web.schemas import DailyPage, PaperCard, TrendingPage
+from paperscope.web.schemas import DailyPage, FacetLink, PaperCard, TrendingPage
 from paperscope.web.views import (
     DEFAULT_LIMIT,
     HasCodeParam,
@@ -50,6 +51,11 @@ SORT_OPTIONS = (("upvotes", "Most upvoted"), ("trending", "Trending"), ("newest"
 MAX_RANKED = 5000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FEED_MEMO_SIZE = 512
+CategoryParam = Query(
+    None,
+    max_length=100,
+    description="Only papers in this arXiv category or whole archive (cs.CL, cs), any case",
+)
 
 
 def today() -> date:
@@ -64,6 +70,7 @@ def _feed_ids(
     page: int,
     limit: int,
     has_code: bool = False,
+    category: str | None = None,
 ) -> tuple[list[str], int]:
     mode, cats = settings.feed_mode, settings.feed_categories
     if sort != "trending":
@@ -77,6 +84,7 @@ def _feed_ids(
             limit=limit,
             offset=(page - 1) * limit,
             has_code=has_code,
+            category=category,
         )
     ids, total = list_feed(
         store=store,
@@ -87,6 +95,7 @@ def _feed_ids(
         sort="upvotes",
         limit=MAX_RANKED,
         has_code=has_code,
+        category=category,
     )
     ranked = [
         t.paper_id
@@ -122,6 +131,7 @@ class FeedRequest:
     has_code: bool
     page: int
     limit: int
+    category: str | None
 
 
 # A coroutine, like the store and settings dependencies: it only gathers what FastAPI
@@ -135,21 +145,27 @@ async def _feed_request(
     has_code: bool = HasCodeParam,
     page: int = PageParam,
     limit: int = LimitParam,
+    category: str | None = CategoryParam,
 ) -> FeedRequest:
-    return FeedRequest(request, store, settings, user, sort, has_code, page, limit)
+    # arXiv's spelling of a category typed in another case; a blank box is no filter.
+    chosen = (arxiv_spelling(category) or category.strip() or None) if category else None
+    return FeedRequest(request, store, settings, user, sort, has_code, page, limit, chosen)
 
 
 FeedRequestDep = Annotated[FeedRequest, Depends(_feed_request)]
 
 
 def _filters(feed: FeedRequest) -> str:
-    """The reader's choices that hold across periods (sort, has_code, page size), as a
-    query string for the links to other periods; the page number does not carry over."""
+    """The reader's choices that hold across periods (sort, has_code, category, page
+    size), as a query string for the links to other periods; the page number does not
+    carry over."""
     params: dict[str, str | int] = {}
     if feed.sort != "upvotes":
         params["sort"] = feed.sort
     if feed.has_code:
         params["has_code"] = "true"
+    if feed.category:
+        params["category"] = feed.category
     if feed.limit != DEFAULT_LIMIT:
         params["limit"] = feed.limit
     return "?" + urlencode(params) if params else ""
@@ -164,6 +180,7 @@ def _switch_url(period: Period, kind: PeriodKind, query: str) -> str | None:
 def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Response:
     request, store, settings, user = feed.request, feed.store, feed.settings, feed.user
     sort, page, limit, has_code = feed.sort, feed.page, feed.limit, feed.has_code
+    category = feed.category
     in_future = period.start > today()
     ids: list[str]
     # Everyone's feed is the same at one data version (the trending order and the links
@@ -178,14 +195,33 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
         notice = f"{period.label} is in the future, so there are no papers for it yet."
     else:
         ids, total = memo.get_or_compute(
-            (*where, sort, page, limit, has_code),
-            lambda: _feed_ids(store, settings, period, sort, page, limit, has_code),
+            (*where, sort, page, limit, has_code, category),
+            lambda: _feed_ids(store, settings, period, sort, page, limit, has_code, category),
         )
+    counts = (
+        []
+        if in_future
+        else memo.get_or_compute(
+            ("categories", *where, has_code),
+            lambda: feed_category_counts(
+                store=store,
+                start=period.start,
+                end=period.end,
+                mode=settings.feed_mode,
+                categories=settings.feed_categories,
+                has_code=has_code,
+            ),
+        )
+    )
     prev_path, next_path = memo.get_or_compute(
         ("neighbours", *where), lambda: _neighbours(store, settings, period)
     )
     query = _filters(feed)
     feed_url, alert_url, alert_label = daily_links(period.kind)
+    if category:
+        # A narrowed feed is followed as that category's new papers.
+        feed_url, alert_url = browse_links("category", category)
+        alert_label = f"New {category} papers by mail"
     model = DailyPage(
         feed_url=feed_url,
         alert_url=alert_url,
@@ -204,6 +240,11 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
         alert_label=alert_label,
         notice=notice,
         in_future=in_future,
+        category=category,
+        category_counts=[
+            FacetLink(label=name, count=n, url=query_url(request, category=name, page=None))
+            for name, n in counts
+        ],
     )
     return render(
         request,

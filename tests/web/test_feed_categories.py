@@ -1,0 +1,103 @@
+"""The daily feed narrowed to one category: the chips with their counts, the filter in
+any case, links to other periods that keep it, the feed and mail that follow it, and
+an honest empty page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from html import unescape
+
+import pytest
+from fastapi.testclient import TestClient
+
+from paperscope.config import Settings
+from paperscope.models import Paper
+from paperscope.store import Store
+from paperscope.store.papers import upsert_papers
+from paperscope.web.app import create_app
+
+DAY = date(2024, 1, 25)
+
+
+def _paper(pid: str, *categories: str, day: date = DAY) -> Paper:
+    return Paper(
+        paper_id=pid, arxiv_id=pid, title=f"Paper {pid} on {categories[0]}",
+        categories=categories, primary_category=categories[0], feed_date=day,
+        submitted_at=datetime(day.year, day.month, day.day, 9, tzinfo=UTC), source="oai-pmh",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    upsert_papers(
+        store=store,
+        papers_in=[
+            _paper("2401.00001", "cs.LG", "stat.ML"),
+            _paper("2401.00002", "cs.LG"),
+            _paper("2401.00003", "cs.CL", "cs.LG"),
+            _paper("2401.00004", "hep-th"),
+            _paper("2401.00005", "cs.CL", day=date(2024, 1, 24)),
+            _paper("2401.00006", "hep-th", day=date(2024, 1, 26)),
+        ],
+    )
+    with TestClient(create_app(settings, store=store)) as c:
+        yield c
+
+
+def _chips(html: str) -> list[tuple[str, str, bool]]:
+    nav = html.split('data-testid="feed-categories">', 1)[1].split("</nav>", 1)[0]
+    found = re.findall(r'<a class="chip" href="([^"]+)"( aria-current="true")?>([^<]+)', nav)
+    return [(label.strip(), unescape(href), bool(current)) for href, current, label in found]
+
+
+def test_the_days_categories_are_chips_with_counts_that_narrow_it(client: TestClient) -> None:
+    data = client.get("/api/v1/daily/2024-01-25").json()
+    assert data["pagination"]["total"] == 4 and data["category"] is None
+    counts = [(c["label"], c["count"]) for c in data["category_counts"]]
+    assert counts == [("cs.LG", 3), ("cs.CL", 1), ("hep-th", 1), ("stat.ML", 1)]
+
+    html = client.get("/daily/2024-01-25?sort=newest").text
+    chips = _chips(html)
+    assert chips[0] == ("All categories", "/daily/2024-01-25?sort=newest", True)
+    assert ("cs.LG", "/daily/2024-01-25?sort=newest&category=cs.LG", False) in chips
+
+    narrowed = client.get("/api/v1/daily/2024-01-25?category=cs.LG").json()
+    ids = sorted(item["paper_id"] for item in narrowed["items"])
+    assert ids == ["2401.00001", "2401.00002", "2401.00003"]  # cross-listed included
+    assert narrowed["pagination"]["total"] == 3 and narrowed["category"] == "cs.LG"
+    # The chips still show the whole day, so a reader can switch to another category.
+    assert [(c["label"], c["count"]) for c in narrowed["category_counts"]] == counts
+
+
+def test_the_filter_takes_any_case_and_a_whole_archive(client: TestClient) -> None:
+    lower = client.get("/api/v1/daily/2024-01-25?category=CS.lg").json()
+    assert lower["category"] == "cs.LG" and lower["pagination"]["total"] == 3
+    archive = client.get("/api/v1/daily/2024-01-25?category=cs").json()
+    assert archive["pagination"]["total"] == 3
+    blank = client.get("/api/v1/daily/2024-01-25?category=%20").json()
+    assert blank["category"] is None and blank["pagination"]["total"] == 4
+
+
+def test_other_periods_keep_the_category_and_the_feed_follows_it(client: TestClient) -> None:
+    html = client.get("/daily/2024-01-25?category=cs.CL").text
+    assert "New cs.CL papers by mail" in html
+    links = {unescape(h) for h in re.findall(r'href="([^"]+)"', html)}
+    assert "/daily/2024-01-24?category=cs.CL" in links  # previous day
+    assert "/daily/week/2024-W04?category=cs.CL" in links  # the Week switch
+    assert "/subscribe?category=cs.CL" in links
+    assert '<link rel="alternate" type="application/atom+xml"' in html
+    assert "/categories/cs.CL.atom" in links
+    # The page number does not carry over to another category.
+    chips = dict((label, href) for label, href, _ in _chips(html))
+    assert "page=" not in chips["cs.LG"]
+
+
+def test_a_category_with_no_papers_that_day_says_so(client: TestClient) -> None:
+    html = client.get("/daily/2024-01-25?category=math.CO").text
+    assert "There were no papers in math.CO that day." in html
+    # The chosen category shows as the current chip even with nothing in it.
+    assert ("math.CO", "/daily/2024-01-25?category=math.CO", True) in _chips(html)
+    too_long = client.get("/api/v1/daily/2024-01-25?category=" + "x" * 101)
+    assert too_long.status_code == 422 and "category" in too_long.text
