@@ -1,13 +1,16 @@
 """Migrations are the only source of DDL: check they produce exactly the tables the
 queries use, and that each revision upgrades from the previous one and back."""
 
-from datetime import UTC, datetime
+import importlib.util
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from paperscope.config import Settings
 from paperscope.models import Paper
@@ -23,7 +26,8 @@ from paperscope.store.collections import (
     toggle_collection_upvote,
 )
 from paperscope.store.database import MIGRATIONS_DIR
-from paperscope.store.papers import upsert_papers
+from paperscope.store.follows import follow
+from paperscope.store.papers import list_paper_ids, upsert_papers
 from paperscope.store.tables import metadata
 
 NOW = datetime(2024, 10, 25, tzinfo=UTC)
@@ -111,5 +115,140 @@ def test_a_deleted_collections_id_is_never_given_again(tmp_path: Path) -> None:
             store=store, user_id=user_id, title="Three", description="", is_public=True, now=NOW
         ).collection_id
         assert first < second < third
+    finally:
+        store.close()
+
+
+def _keys(store: Store) -> tuple[list[tuple[str, int, str]], list[str], list[tuple[str, str]]]:
+    """(paper, position, key) of each byline name, the claims' keys, and the author
+    follows as (target, label)."""
+    with store.read() as conn:
+        bylines = conn.exec_driver_sql(
+            "SELECT paper_id, position, name_key FROM paper_authors ORDER BY paper_id, position"
+        ).all()
+        claims = conn.exec_driver_sql(
+            "SELECT author_key FROM authorship_claims ORDER BY claim_id"
+        ).scalars()
+        follows = conn.exec_driver_sql(
+            "SELECT target, label FROM follows WHERE kind = 'author' ORDER BY target"
+        ).all()
+        return [tuple(r) for r in bylines], list(claims), [tuple(r) for r in follows]
+
+
+OLD_BYLINES = [
+    ("2101.00001", 0, "søren hauberg"),
+    ("2101.00001", 1, "c.-p. yuan"),
+    ("2101.00002", 0, "soren hauberg"),
+    ("2101.00002", 1, "o’brien"),
+    ("2101.00002", 2, "jean-pierre dupont"),
+]
+
+
+def _seed_old_author_keys(store: Store) -> None:
+    """Papers, a claim and follows as a store before 0015 keyed them."""
+    upsert_papers(
+        store=store,
+        papers_in=[
+            Paper(paper_id="2101.00001", title="One", authors=("Søren Hauberg", "C.-P. Yuan")),
+            Paper(
+                paper_id="2101.00002",
+                title="Two",
+                authors=("Soren Hauberg", "O’Brien", "Jean-Pierre Dupont"),
+            ),
+        ],
+    )
+    ann = create_user(store=store, username="ann", email=None, password_hash=None, now=NOW)
+    bob = create_user(store=store, username="bob", email=None, password_hash=None, now=NOW)
+    add_claim(store=store, user_id=ann.user_id, paper_id="2101.00001",
+              author_name="C.-P. Yuan", now=NOW)  # fmt: skip
+    day = timedelta(days=1)
+    for user, target, label, when in (
+        # ann followed both spellings of one author, and of another: one each stays,
+        # the older.
+        (ann.user_id, "søren hauberg", "Søren Hauberg", NOW),
+        (ann.user_id, "soren hauberg", "Soren Hauberg", NOW + day),
+        (ann.user_id, "c.-p. yuan", "C.-P. Yuan", NOW + day),
+        (ann.user_id, "c. p. yuan", "C. P. Yuan", NOW),
+        (bob.user_id, "o’brien", "O’Brien", NOW),
+    ):
+        follow(store=store, user_id=user, kind="author", target=target, label=label, now=when)
+    follow(store=store, user_id=bob.user_id, kind="user", target=str(ann.user_id),
+           label="ann", now=NOW)  # fmt: skip
+    with store.write() as conn:  # the keys the previous author_key gave
+        for paper_id, position, key in OLD_BYLINES:
+            conn.execute(
+                text(
+                    "UPDATE paper_authors SET name_key = :k WHERE paper_id = :p AND position = :n"
+                ),
+                {"k": key, "p": paper_id, "n": position},
+            )
+        conn.execute(text("UPDATE authorship_claims SET author_key = 'c.-p. yuan'"))
+
+
+def test_author_keys_are_computed_again_both_ways(any_store: Store) -> None:
+    any_store.downgrade("0014_stable_row_ids")
+    _seed_old_author_keys(any_store)
+    any_store.upgrade("0015_author_keys")
+    bylines, claims, follows = _keys(any_store)
+    assert bylines == [
+        ("2101.00001", 0, "soren hauberg"),
+        ("2101.00001", 1, "c p yuan"),
+        ("2101.00002", 0, "soren hauberg"),
+        ("2101.00002", 1, "obrien"),
+        ("2101.00002", 2, "jean pierre dupont"),
+    ]
+    assert claims == ["c p yuan"]
+    assert follows == [("c p yuan", "C. P. Yuan"), ("obrien", "O’Brien"),
+                       ("soren hauberg", "Søren Hauberg")]  # fmt: skip
+    assert set(list_paper_ids(store=any_store, author="Søren Hauberg")) == {
+        "2101.00001",
+        "2101.00002",
+    }
+    with any_store.read() as conn:
+        user_follows = conn.exec_driver_sql("SELECT count(*) FROM follows WHERE kind = 'user'")
+        assert user_follows.scalar() == 1
+    any_store.downgrade("0014_stable_row_ids")
+    bylines, claims, follows = _keys(any_store)
+    assert bylines == OLD_BYLINES
+    assert claims == ["c.-p. yuan"]
+    assert follows == [("c. p. yuan", "C. P. Yuan"), ("o’brien", "O’Brien"),
+                       ("søren hauberg", "Søren Hauberg")]  # fmt: skip
+
+
+def _migration(name: str) -> ModuleType:
+    """A revision's module, loaded apart from Alembic's own copy (to call its steps)."""
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS_DIR / "versions" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_author_keys_are_computed_a_batch_at_a_time(tmp_path: Path) -> None:
+    store = _sqlite_store(tmp_path, "0014_stable_row_ids")
+    try:
+        upsert_papers(
+            store=store,
+            papers_in=[
+                Paper(paper_id=f"2101.{i:05d}", title="T", authors=("A.B. Ng", "Ø. Li"))
+                for i in range(7)
+            ],
+        )
+        ann = create_user(store=store, username="ann", email=None, password_hash=None, now=NOW)
+        # Spellings of one name, whose keys meet in later batches than their own.
+        names = ["A-B Ng", "A. B. Ng", "A.-B. Ng", "A.B. Ng", "A B Ng", "Ø Li", "O. Li"]
+        for i, name in enumerate(names):
+            target = name.lower()
+            follow(store=store, user_id=ann.user_id, kind="author", target=target, label=name,
+                   now=NOW + timedelta(days=i))  # fmt: skip
+        migration = _migration("0015_author_keys")
+        migration.BATCH = 3
+        with store.write() as conn:
+            conn.execute(text("UPDATE paper_authors SET name_key = 'old'"))
+            migration._rekey_paper_authors(conn, migration.new_key)
+            migration._rekey_follows(conn, migration.new_key, migration.old_key)
+        bylines, _, follows = _keys(store)
+        assert len(bylines) == 14 and {key for _, _, key in bylines} == {"a b ng", "o li"}
+        assert follows == [("a b ng", "A-B Ng"), ("o li", "Ø Li")]  # the oldest of each
     finally:
         store.close()
