@@ -30,6 +30,7 @@ from paperscope.web.routes import (
     search,
     submit,
     subscriptions,
+    unapi,
     verify_email,
 )
 
@@ -42,6 +43,7 @@ AREAS = (
     daily,
     search,
     references,
+    unapi,
     library,
     submit,
     browse,
