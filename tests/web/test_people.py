@@ -41,6 +41,9 @@ def test_author_page_lists_papers_and_paginates(client: TestClient) -> None:
     page = client.get("/authors/zesen%20cheng?limit=1")
     assert page.status_code == 200 and "Breaking the Memory Barrier" in page.text
     assert client.get("/api/v1/authors/Nobody%20Here").status_code == 404
+    # The code filter may empty the list of a real author, not invent a page for nobody.
+    assert client.get("/api/v1/authors/Zesen%20Cheng?has_code=true").status_code == 200
+    assert client.get("/api/v1/authors/Nobody%20Here?has_code=true").status_code == 404
     # The Atom feed of the author still answers at its own path.
     assert "atom" in client.get("/authors/Zesen%20Cheng.atom").headers["content-type"]
 
@@ -316,3 +319,14 @@ def test_paper_page_names_the_authors_hugging_face_links_to_accounts(client: Tes
     # A paper whose authors have no account there shows no such list.
     assert client.get("/api/v1/papers/2410.18745").json()["source_authors"] == []
     assert 'data-testid="source-authors"' not in client.get("/papers/2410.18745").text
+
+
+def test_a_name_whose_key_outgrows_the_limit_is_refused_by_name(alice: TestClient) -> None:
+    # 200 characters, but "æ" is keyed as "ae": a 400-character key would not fit the
+    # follow's column (PostgreSQL refuses it), so the name is refused as too long.
+    r = alice.post("/api/v1/follows", json={"kind": "author", "name": "æ" * 200}, headers=_h(alice))
+    assert r.status_code == 422 and "1 to 300 characters" in r.text
+    fits = alice.post(
+        "/api/v1/follows", json={"kind": "author", "name": "æ" * 150}, headers=_h(alice)
+    )
+    assert fits.status_code == 200

@@ -9,6 +9,7 @@ from paperscope.models import User
 from paperscope.store import Store
 from paperscope.store.claims import accounts_for_author
 from paperscope.store.follows import follower_count, is_following, target_of
+from paperscope.store.papers import list_paper_ids
 from paperscope.web.people_schemas import AccountLink, AuthorPage
 from paperscope.web.schemas import BrowsePage
 
@@ -29,4 +30,18 @@ def author_page(*, store: Store, user: User | None, base: BrowsePage) -> AuthorP
         following=is_following(store=store, user_id=user.user_id, kind="author", target=target)
         if user
         else None,
+    )
+
+
+def author_page_exists(*, store: Store, name: str, papers: int | None = None) -> bool:
+    """The one rule for whether /authors/{name} has a page or answers 404: a name with
+    papers, with accounts approved as that author, or with followers (the page is kept
+    for a name someone follows, so that they can stop). ``papers`` is the number of the
+    author's papers when the caller has counted them already."""
+    if papers is None:
+        papers = len(list_paper_ids(store=store, author=name, limit=1))
+    return bool(
+        papers
+        or accounts_for_author(store=store, name=name)
+        or follower_count(store=store, kind="author", target=target_of("author", name))
     )

@@ -12,7 +12,7 @@ from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import NotFound, no_such_category
 from paperscope.web.feed_links import browse_links
 from paperscope.web.people_schemas import AuthorPage
-from paperscope.web.people_views import author_page
+from paperscope.web.people_views import author_page, author_page_exists
 from paperscope.web.rendering import render
 from paperscope.web.routing import Routes
 from paperscope.web.schemas import BrowsePage
@@ -84,8 +84,9 @@ def author(
     _named(name, "author")
     base = _browse_model(request, store, user, "author", name, sort, page, limit, has_code)
     model = author_page(store=store, user=user, base=base)
-    if not (model.pagination.total or has_code or model.accounts or model.followers):
-        # Kept for a name someone follows, so that they can stop.
+    # With a filter, an empty list says nothing of whether the author has papers.
+    papers = None if has_code else model.pagination.total
+    if not author_page_exists(store=store, name=name, papers=papers):
         raise NotFound(
             f"No paper by “{name}” here (names match ignoring case and accents): "
             "try part of the name in the search box.",

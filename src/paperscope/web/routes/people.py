@@ -17,7 +17,6 @@ from paperscope.store import Store
 from paperscope.store.accounts import find_user
 from paperscope.store.claims import (
     Claim,
-    accounts_for_author,
     approved_claims,
     claim_of,
     claimed_paper_ids,
@@ -30,6 +29,7 @@ from paperscope.store.collections import list_collections
 from paperscope.store.comment_votes import voted_by
 from paperscope.store.discussions import claimants_by_paper, comments_by_user
 from paperscope.store.follows import (
+    MAX_TARGET,
     TooManyFollows,
     follow,
     follower_count,
@@ -38,7 +38,7 @@ from paperscope.store.follows import (
     target_of,
     unfollow,
 )
-from paperscope.store.papers import get_papers, list_paper_ids, resolve_paper_id
+from paperscope.store.papers import get_papers, resolve_paper_id
 from paperscope.store.profiles import submitted_paper_ids
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.data_cache import memo_for
@@ -56,7 +56,7 @@ from paperscope.web.people_schemas import (
     ProfilePage,
     clean_text,
 )
-from paperscope.web.people_views import user_url
+from paperscope.web.people_views import author_page_exists, user_url
 from paperscope.web.rendering import back_url, json_response, render, templates
 from paperscope.web.routes.collections import summary
 from paperscope.web.routing import Routes
@@ -157,9 +157,11 @@ def _follow_target(store: Store, kind: FollowKind, name: str) -> tuple[str, str,
     # Stored as the label of the follow: control characters (NUL, which PostgreSQL
     # refuses) go, as from every other text a reader gives.
     name = clean_text(name)
-    if not name or len(name) > 300:
-        raise invalid_field("name", "An author name has 1 to 300 characters.")
-    return target_of("author", name), name, author_url(name)
+    # The key can be longer than the name (æ is written ae): both must fit.
+    key = target_of("author", name)
+    if not name or len(name) > MAX_TARGET or len(key) > MAX_TARGET:
+        raise invalid_field("name", f"An author name has 1 to {MAX_TARGET} characters.")
+    return key, name, author_url(name)
 
 
 def _set_follow(store: Store, user: User, kind: FollowKind, name: str, on: bool) -> FollowState:
@@ -195,23 +197,12 @@ def _follow_form(
     request: Request, kind: FollowKind, name: str, store: Store, user: User, action: str
 ) -> Response:
     state = _set_follow(store, user, kind, name, action == "follow")
-    if kind == "author" and _page_is_gone(store, state):
+    if kind == "author" and not author_page_exists(store=store, name=state.name):
         # The author page of a name without papers lives only while someone follows
         # it: after the last unfollow, going back to it would be a "not found".
         return RedirectResponse("/for-you", status_code=303)
     fallback = author_url(name) if kind == "author" else user_url(state.name)
     return RedirectResponse(back_url(request, fallback), status_code=303)
-
-
-def _page_is_gone(store: Store, state: FollowState) -> bool:
-    """Whether the author page of ``state`` now answers 404 (routes/browse.py keeps it
-    for a name with papers, approved accounts or followers)."""
-    return not (
-        state.following
-        or state.followers
-        or list_paper_ids(store=store, author=state.name, limit=1)
-        or accounts_for_author(store=store, name=state.name)
-    )
 
 
 @routes.page("/authors/{name}/follow", methods=["POST"], csrf=True)
