@@ -69,7 +69,11 @@ def test_open_accepts_settings_and_overrides(tmp_path: Path) -> None:
         (lambda ps: ps.search("x", sort="best"), paperscope.InvalidArgument, "sort 'best'"),
         (lambda ps: ps.search("x", offset=10**20), paperscope.InvalidArgument, "offset must"),
         (lambda ps: ps.daily(offset=10**20), paperscope.InvalidArgument, "offset must"),
-        (lambda ps: ps.search("x", date_to="31/12/2024"), ValueError, "date_to '31/12/2024'"),
+        (
+            lambda ps: ps.search("x", date_to="31/12/2024"),
+            ValueError,
+            "Not a valid date for date_to: '31/12/2024'. Use the form 2024-10-25.",
+        ),
         (lambda ps: ps.daily(date="2024-02-30"), ValueError, "Not a valid date"),
         (lambda ps: ps.daily(week="2024-W01", month="2024-01"), ValueError, "not week and"),
         (lambda ps: ps.trending(window="year"), ValueError, "window 'year'"),

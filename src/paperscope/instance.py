@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from paperscope.config import Settings
 from paperscope.models import Hit, LibraryItem, Paper, PaperStats, SearchQuery, SearchResults, User
-from paperscope.periods import Period, PeriodError, day_period, parse_day, parse_month, parse_week
+from paperscope.periods import (
+    Period,
+    PeriodError,
+    day_period,
+    parse_date,
+    parse_day,
+    parse_month,
+    parse_week,
+)
 
 if TYPE_CHECKING:
     from paperscope.index.catch_up import CatchUpReport, ProgressCallback
@@ -517,9 +525,9 @@ def _date(value: date | str | None, name: str) -> date | None:
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidArgument(f"{name} {value!r} is not a date: use the form 2024-10-25") from None
+        return parse_date(value, name=name)
+    except PeriodError as exc:
+        raise InvalidArgument(str(exc)) from None
 
 
 def _check_data_dir(path: Path) -> None:

@@ -16,8 +16,9 @@ PeriodKind = Literal["day", "week", "month"]
 class PeriodError(ValueError):
     """A date, week or month that cannot be read; the message shows the expected form."""
 
-    def __init__(self, kind: str, value: str, example: str) -> None:
-        super().__init__(f"Not a valid {kind}: {value!r}. Use the form {example}.")
+    def __init__(self, kind: str, value: str, example: str, *, name: str = "") -> None:
+        what = f"{kind} for {name}" if name else kind
+        super().__init__(f"Not a valid {what}: {value!r}. Use the form {example}.")
         self.kind = kind
         self.value = value
 
@@ -90,11 +91,18 @@ def month_period(any_day: date) -> Period:
     return Period("month", start, start.replace(day=last))
 
 
-def parse_day(value: str) -> Period:
+def parse_date(value: str, *, name: str = "") -> date:
+    """A day typed as 2024-10-25 (spaces around it ignored): the one date reader of
+    the command line, the Python API and the pages. ``name`` (an option or argument)
+    is named in the error."""
     try:
-        return day_period(date.fromisoformat(value.strip()))
+        return date.fromisoformat(value.strip())
     except ValueError:
-        raise PeriodError("date", value, "2024-10-25") from None
+        raise PeriodError("date", value, "2024-10-25", name=name) from None
+
+
+def parse_day(value: str) -> Period:
+    return day_period(parse_date(value))
 
 
 def parse_week(value: str) -> Period:

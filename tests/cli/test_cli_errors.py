@@ -47,7 +47,7 @@ def test_every_date_option_says_the_same(tmp_path: Path, args: list[str]) -> Non
     assert done.returncode == 2
     said = " ".join(done.stderr.split())
     assert (
-        f"Invalid value for '{args[-2]}': 2024-02-30 is not a date: use YYYY-MM-DD, e.g. 2024-10-25"
+        f"Invalid value for '{args[-2]}': Not a valid date: '2024-02-30'. Use the form 2024-10-25."
         in said
     )
     assert "%Y" not in said and "Traceback" not in said

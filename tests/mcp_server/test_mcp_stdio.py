@@ -242,7 +242,7 @@ def test_recommend(alice_session: Session) -> None:
         ("bad_date", "Not a valid date: '2007-13-45'"),
         ("bad_week", "Not a valid week: '2007-W60'"),
         ("two_periods", "give one of date, week or month"),
-        ("bad_from", "date_from 'yesterday' is not a date"),
+        ("bad_from", "Not a valid date for date_from: 'yesterday'. Use the form 2024-10-25."),
         ("swapped", "date_from 2008-01-01 is after date_to 2007-01-01"),
         ("limit_high", "search_papers: limit must be at most 100 (got 5000)."),
         ("limit_zero", "trending_papers: limit must be at least 1 (got 0)."),

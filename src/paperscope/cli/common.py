@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from paperscope.config import Settings
+from paperscope.periods import PeriodError, parse_date
 from paperscope.store import Store
 
 console = Console()
@@ -38,18 +39,15 @@ DAY_FORMAT = "YYYY-MM-DD"
 
 
 def parse_day(value: str | date) -> date:
-    """A day given on the command line: every date option reads it this way and
-    refuses anything else with the same words."""
+    """A day given on the command line: every date option reads it with
+    periods.parse_date (as the Python API does) and refuses anything else with the
+    same words."""
     if isinstance(value, date):
         return value
-    text = value.strip()
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        shown = text or repr(value)
-        raise typer.BadParameter(
-            f"{shown} is not a date: use {DAY_FORMAT}, e.g. 2024-10-25"
-        ) from None
+        return parse_date(value)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def day_option(flag: str, help: str) -> Any:
