@@ -11,7 +11,7 @@ import pytest
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.accounts import create_session, create_user, user_for_session
-from paperscope.store.comment_votes import set_comment_vote
+from paperscope.store.comment_votes import set_comment_vote, voted_by
 from paperscope.store.discussions import (
     AccountBanned,
     BodyLimits,
@@ -246,6 +246,14 @@ def test_votes_toggle_once_per_account(ready: tuple[Store, int, int]) -> None:
     )
     with pytest.raises(CommentNotFound):
         set_comment_vote(store=store, comment_id=cid + 99, user_id=ben, upvoted=True, now=T0)
+    # Which comments one account voted for, asked with more ids than one statement takes.
+    other = _post(store, ben, "and me")
+    set_comment_vote(store=store, comment_id=other, user_id=ben, upvoted=True, now=T0)
+    set_comment_vote(store=store, comment_id=cid, user_id=ann, upvoted=True, now=T0)
+    many = [*range(cid + 1000, cid + 3000), cid, other, cid]
+    assert voted_by(store=store, user_id=ben, comment_ids=many) == {other}
+    assert voted_by(store=store, user_id=ann, comment_ids=many) == {cid}
+    assert voted_by(store=store, user_id=ann, comment_ids=[]) == set()
 
 
 def test_bans_reports_and_hiding(ready: tuple[Store, int, int]) -> None:

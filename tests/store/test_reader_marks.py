@@ -12,7 +12,7 @@ from paperscope.store.collections import collection_titles, create_collection
 from paperscope.store.library import save_paper
 from paperscope.store.papers import upsert_papers
 from paperscope.store.reader_marks import reader_marks
-from paperscope.store.upvotes import set_upvote
+from paperscope.store.upvotes import set_upvote, upvoted_by
 
 NOW = datetime(2024, 10, 26, tzinfo=UTC)
 
@@ -47,6 +47,8 @@ def test_marks_are_the_readers_own(any_store: Store) -> None:
     assert reader_marks(store=any_store, user_id=alice.user_id, paper_ids=[]).upvoted == set()
     many = [f"2501.{n:05d}" for n in range(1200)] + ids
     assert reader_marks(store=any_store, user_id=alice.user_id, paper_ids=many) == mine
+    assert upvoted_by(store=any_store, user_id=alice.user_id, paper_ids=many) == {ids[0]}
+    assert upvoted_by(store=any_store, user_id=bob.user_id, paper_ids=many) == {ids[1]}
 
 
 def test_collection_titles_in_the_listing_order(any_store: Store) -> None:

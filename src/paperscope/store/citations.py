@@ -21,13 +21,12 @@ from sqlalchemy import (
 )
 
 from paperscope.models import PaperCitations
+from paperscope.store.chunks import chunks
 from paperscope.store.database import Store
 from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import listing_day
 from paperscope.store.schema import papers
 from paperscope.store.schema_citations import openalex_works, paper_citations, paper_references
-
-_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +112,10 @@ def papers_by_identifiers(
     by_doi: dict[str, str] = {}
     doi_key = func.lower(papers.c.doi)
     with store.read() as conn:
-        for chunk in _chunks(sorted(set(arxiv_ids))):
+        for chunk in chunks(sorted(set(arxiv_ids))):
             q = select(papers.c.arxiv_id, papers.c.paper_id).where(papers.c.arxiv_id.in_(chunk))
             by_arxiv.update({a: p for a, p in conn.execute(q)})
-        for chunk in _chunks(sorted({d.lower() for d in dois})):
+        for chunk in chunks(sorted({d.lower() for d in dois})):
             q2 = select(doi_key, papers.c.paper_id).where(doi_key.in_(chunk))
             for doi, paper_id in conn.execute(q2.order_by(papers.c.paper_id)):
                 by_doi.setdefault(doi, paper_id)
@@ -131,7 +130,7 @@ def known_openalex_works(
     known: dict[str, str | None] = {}
     ids = sorted(set(openalex_ids))
     with store.read() as conn:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             q = select(openalex_works.c.openalex_id, openalex_works.c.paper_id).where(
                 openalex_works.c.openalex_id.in_(chunk),
                 or_(
@@ -141,7 +140,7 @@ def known_openalex_works(
             )
             known.update({w: p for w, p in conn.execute(q)})
         # A paper's own fetched work id beats an older "no such paper" verdict.
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             q2 = select(paper_citations.c.openalex_id, paper_citations.c.paper_id).where(
                 paper_citations.c.openalex_id.in_(chunk)
             )
@@ -183,7 +182,7 @@ def save_citations(
         ]
         _replace_rows(conn, rows)
         citing = [f.paper_id for f in found] + list(not_found)
-        for chunk in _chunks(citing):
+        for chunk in chunks(citing):
             conn.execute(
                 delete(paper_references).where(paper_references.c.citing_paper_id.in_(chunk))
             )
@@ -201,7 +200,7 @@ def save_citations(
 
 def _replace_rows(conn: Connection, rows: list[dict[str, object]]) -> None:
     ids = [str(r["paper_id"]) for r in rows]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         conn.execute(delete(paper_citations).where(paper_citations.c.paper_id.in_(chunk)))
     if rows:
         conn.execute(insert(paper_citations), rows)
@@ -212,7 +211,7 @@ def _remember_works(
 ) -> None:
     ids = sorted(resolved)
     existing: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         existing.update(
             conn.scalars(
                 select(openalex_works.c.openalex_id).where(openalex_works.c.openalex_id.in_(chunk))
@@ -271,7 +270,7 @@ def cited_by_counts(*, store: Store, paper_ids: Sequence[str]) -> dict[str, int]
     """Citation counts of those papers that have one."""
     counts: dict[str, int] = {}
     with store.read() as conn:
-        for chunk in _chunks(list(dict.fromkeys(paper_ids))):
+        for chunk in chunks(list(dict.fromkeys(paper_ids))):
             q = select(paper_citations.c.paper_id, paper_citations.c.cited_by_count).where(
                 paper_citations.c.paper_id.in_(chunk),
                 paper_citations.c.cited_by_count.is_not(None),
@@ -306,8 +305,3 @@ def citation_totals(*, store: Store) -> dict[str, int]:
         "not_in_openalex": int(missing or 0),
         "references_in_store": int(edges or 0),
     }
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]

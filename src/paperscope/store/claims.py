@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from paperscope.store.chunks import chunks
 from paperscope.store.database import Store
 from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import author_key
 from paperscope.store.schema_accounts import users
 from paperscope.store.schema_people import authorship_claims
 
-_CHUNK = 900
 STATUSES = ("pending", "approved", "rejected")
 
 
@@ -194,12 +194,12 @@ def approved_claims(*, store: Store, paper_ids: Sequence[str]) -> dict[str, list
     out: dict[str, list[Claim]] = defaultdict(list)
     ids = list(dict.fromkeys(paper_ids))
     with store.read() as conn:
-        for i in range(0, len(ids), _CHUNK):
+        for chunk in chunks(ids):
             rows = conn.execute(
                 _select()
                 .where(
                     authorship_claims.c.status == "approved",
-                    authorship_claims.c.paper_id.in_(ids[i : i + _CHUNK]),
+                    authorship_claims.c.paper_id.in_(chunk),
                 )
                 .order_by(authorship_claims.c.claim_id)
             )

@@ -8,13 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, select, update
 
+from paperscope.store.chunks import chunks
 from paperscope.store.database import Store
 from paperscope.store.discussions import CommentNotFound, check_not_banned
 from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema_discussions import comment_votes, comments
 from paperscope.store.upvotes import insert_ignoring_duplicates
-
-_CHUNK = 900
 
 
 def _vote_count(conn: Connection, comment_id: int) -> int:
@@ -71,12 +70,12 @@ def voted_by(*, store: Store, user_id: int, comment_ids: Sequence[int]) -> set[i
     found: set[int] = set()
     ids = list(dict.fromkeys(comment_ids))
     with store.read() as conn:
-        for start in range(0, len(ids), _CHUNK):
+        for chunk in chunks(ids):
             found.update(
                 conn.scalars(
                     select(comment_votes.c.comment_id).where(
                         comment_votes.c.user_id == user_id,
-                        comment_votes.c.comment_id.in_(ids[start : start + _CHUNK]),
+                        comment_votes.c.comment_id.in_(chunk),
                     )
                 )
             )

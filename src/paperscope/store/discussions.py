@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from paperscope.store.chunks import chunks
 from paperscope.store.claims import approved_claimants
 from paperscope.store.database import Store
 from paperscope.store.page_versions import bump_page_version
@@ -51,7 +52,6 @@ Order = Literal["newest", "oldest", "top"]
 ORDERS: tuple[Order, ...] = ("newest", "oldest", "top")
 # Deeper replies would be unreadable on a phone; the form offers replying higher up.
 MAX_DEPTH = 8
-_CHUNK = 900
 
 
 class DiscussionError(Exception):
@@ -368,10 +368,8 @@ def list_threads(
         ]
         replies: list[Comment] = []
         root_ids = [c.comment_id for c in roots]
-        for start in range(0, len(root_ids), _CHUNK):
-            rows = conn.execute(
-                _select().where(comments.c.root_id.in_(root_ids[start : start + _CHUNK]))
-            )
+        for chunk in chunks(root_ids):
+            rows = conn.execute(_select().where(comments.c.root_id.in_(chunk)))
             replies.extend(_comment(r) for r in rows)
     threads = _build_trees(roots, replies, order, include_hidden)
     ids: list[int] = []
@@ -452,8 +450,8 @@ def visible_comment_counts(*, store: Store, paper_ids: Sequence[str]) -> dict[st
     out: dict[str, int] = {}
     ids = list(dict.fromkeys(paper_ids))
     with store.read() as conn:
-        for start in range(0, len(ids), _CHUNK):
-            rows = conn.execute(_visible_counts(), {"ids": ids[start : start + _CHUNK]})
+        for chunk in chunks(ids):
+            rows = conn.execute(_visible_counts(), {"ids": chunk})
             out.update({paper_id: int(n) for paper_id, n in rows})
     return out
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from paperscope.models import LibraryItem
+from paperscope.store.chunks import chunks
 from paperscope.store.database import Store
 from paperscope.store.schema_accounts import library_items, library_tags
 from paperscope.store.upvotes import bump_stat, insert_ignoring_duplicates
@@ -244,9 +245,6 @@ def saved_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[str
         )
 
 
-_SAVE_CHUNK = 900  # ids per IN (...): stays under every SQLite build's parameter limit
-
-
 def save_many(
     *,
     store: Store,
@@ -262,8 +260,7 @@ def save_many(
     to the library, and existing items that gained a tag or a note."""
     added = changed = 0
     with store.write() as conn:
-        for start in range(0, len(items), _SAVE_CHUNK):
-            chunk = items[start : start + _SAVE_CHUNK]
+        for chunk in chunks(items):
             a, c = _save_chunk(conn, user_id, chunk, now)
             added, changed = added + a, changed + c
     return added, changed

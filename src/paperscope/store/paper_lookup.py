@@ -6,19 +6,13 @@ so a large store is never read whole."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import and_, func, or_, select
 
+from paperscope.store.chunks import ID_CHUNK, chunks
 from paperscope.store.database import Store
 from paperscope.store.schema import paper_authors, papers
-
-_CHUNK = 900  # stays under every SQLite build's bound-parameter limit
-
-
-def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
 
 
 def paper_ids_by_arxiv(*, store: Store, arxiv_ids: Sequence[str]) -> dict[str, str]:
@@ -26,7 +20,7 @@ def paper_ids_by_arxiv(*, store: Store, arxiv_ids: Sequence[str]) -> dict[str, s
     wanted = list(dict.fromkeys(arxiv_ids))
     found: dict[str, str] = {}
     with store.read() as conn:
-        for chunk in _chunks(wanted, _CHUNK // 2):
+        for chunk in chunks(wanted, ID_CHUNK // 2):
             rows = conn.execute(
                 select(papers.c.paper_id, papers.c.arxiv_id).where(
                     or_(papers.c.paper_id.in_(chunk), papers.c.arxiv_id.in_(chunk))
@@ -43,7 +37,7 @@ def paper_ids_by_doi(*, store: Store, dois: Sequence[str]) -> dict[str, str]:
     wanted = list(dict.fromkeys(d.casefold() for d in dois))
     found: dict[str, str] = {}
     with store.read() as conn:
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             rows = conn.execute(
                 select(func.lower(papers.c.doi), papers.c.paper_id)
                 .where(papers.c.doi.is_not(None), func.lower(papers.c.doi).in_(chunk))
@@ -61,7 +55,7 @@ def papers_by_title_key(
     wanted = list(dict.fromkeys(title_keys))
     found: dict[str, list[tuple[str, str]]] = {}
     with store.read() as conn:
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             rows = conn.execute(
                 select(papers.c.title_key, papers.c.paper_id, papers.c.title)
                 .where(papers.c.title_key.in_(chunk))
@@ -97,7 +91,7 @@ def title_candidates(
             where = and_(*has)
         if author_keys:
             by_authors = select(paper_authors.c.paper_id).where(
-                paper_authors.c.name_key.in_(list(dict.fromkeys(author_keys))[:_CHUNK])
+                paper_authors.c.name_key.in_(list(dict.fromkeys(author_keys))[:ID_CHUNK])
             )
             where = and_(papers.c.paper_id.in_(by_authors), where)
         rows = conn.execute(select(papers.c.paper_id, papers.c.title).where(where).limit(limit))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import (
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
 from paperscope.models import AuthorDetail, Paper, Profile, Version
 from paperscope.models import author_key as author_key  # re-exported for store callers
+from paperscope.store.chunks import chunks as _chunks
 from paperscope.store.database import Store
 from paperscope.store.merge import merge_papers, record_hash, same_content
 from paperscope.store.page_versions import bump_page_version
@@ -39,8 +40,6 @@ from paperscope.store.schema import (
     paper_versions,
     papers,
 )
-
-_CHUNK = 900  # stays under every SQLite build's bound-parameter limit
 
 
 @dataclass
@@ -605,8 +604,3 @@ def date_order(*, newest_first: bool) -> tuple[ColumnElement[Any], ...]:
 def has_code_condition() -> ColumnElement[bool]:
     """The "has code" filter of lists and search: the paper has a code link."""
     return and_(papers.c.code_url.is_not(None), papers.c.code_url != "")
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]

@@ -9,12 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, literal, select, union_all
 
+from paperscope.store.chunks import ID_CHUNK, chunks
 from paperscope.store.database import Store
 from paperscope.store.schema_accounts import library_items, upvotes
 
-# Ids per statement: each appears in both halves, so two lists stay under every
-# SQLite build's limit of 999 parameters.
-_CHUNK = 450
 _UPVOTED, _SAVED = 1, 2
 # Built once: building a statement costs more than running it (docs/performance.md).
 _MARKS = union_all(
@@ -44,8 +42,8 @@ def reader_marks(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> Rea
     if not ids:
         return ReaderMarks(frozenset(), frozenset())
     with store.read() as conn:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        # Each id appears in both halves of the statement: half as many per statement.
+        for chunk in chunks(ids, ID_CHUNK // 2):
             for kind, paper_id in conn.execute(_MARKS, {"user_id": user_id, "ids": chunk}):
                 (upvoted if kind == _UPVOTED else saved).add(paper_id)
     return ReaderMarks(frozenset(upvoted), frozenset(saved))

@@ -15,12 +15,11 @@ from sqlalchemy import Connection, Insert, Select, Table, bindparam, delete, sel
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperscope.models import PaperStats
+from paperscope.store.chunks import chunks
 from paperscope.store.database import Store
 from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema import papers
 from paperscope.store.schema_accounts import paper_stats, upvotes
-
-_CHUNK = 900
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
@@ -93,8 +92,8 @@ def get_stats(*, store: Store, paper_ids: Sequence[str]) -> dict[str, PaperStats
     out: dict[str, PaperStats] = {}
     ids = list(dict.fromkeys(paper_ids))
     with store.read() as conn:
-        for i in range(0, len(ids), _CHUNK):
-            for row in conn.execute(_stats_statement(), {"ids": ids[i : i + _CHUNK]}):
+        for chunk in chunks(ids):
+            for row in conn.execute(_stats_statement(), {"ids": chunk}):
                 out[row.paper_id] = PaperStats(
                     paper_id=row.paper_id,
                     upvotes=row.upvotes or 0,
@@ -124,11 +123,11 @@ def upvoted_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[s
     found: set[str] = set()
     ids = list(dict.fromkeys(paper_ids))
     with store.read() as conn:
-        for i in range(0, len(ids), _CHUNK):
+        for chunk in chunks(ids):
             found.update(
                 conn.scalars(
                     select(upvotes.c.paper_id).where(
-                        upvotes.c.user_id == user_id, upvotes.c.paper_id.in_(ids[i : i + _CHUNK])
+                        upvotes.c.user_id == user_id, upvotes.c.paper_id.in_(chunk)
                     )
                 )
             )
