@@ -380,6 +380,10 @@ def test_links_to_a_comment_open_the_page_that_shows_it(alice: TestClient, bob: 
     assert r.headers["location"] == f"/papers/{PAPER}?page=2#comment-{reply_id}"
     assert f'id="comment-{reply_id}"' in bob.get(r.headers["location"]).text
     assert f'id="comment-{reply_id}"' not in bob.get(f"/papers/{PAPER}").text
+    # The JSON twin pages the same way: its page 2 holds the same thread.
+    api_page = bob.get(f"/api/v1/papers/{PAPER}/comments?page=2").json()
+    assert [c["comment_id"] for c in api_page["items"]] == [oldest["comment_id"]]
+    assert api_page["pagination"]["limit"] == 20
 
     link = bob.get(f"/comments/{reply_id}", follow_redirects=False)
     assert link.status_code == 303

@@ -48,6 +48,7 @@ from paperscope.web.discussion_schemas import (
     ReportOut,
 )
 from paperscope.web.discussion_views import (
+    THREADS_PER_PAGE,
     TypedText,
     comment_location,
     comment_out,
@@ -60,7 +61,7 @@ from paperscope.web.discussion_views import (
 from paperscope.web.errors import ApiError, NotSignedIn
 from paperscope.web.rendering import back_url, json_response, render
 from paperscope.web.routing import Routes
-from paperscope.web.views import LimitParam, PageParam, load_paper
+from paperscope.web.views import MAX_LIMIT, PageParam, load_paper
 
 routes = Routes()
 TAGS = ["discussions"]
@@ -150,7 +151,8 @@ def api_comments(
     user: MaybeUser,
     order: str = Query("newest", description="newest, oldest or top (most upvoted)"),
     page: int = PageParam,
-    limit: int = LimitParam,
+    # The paper page's size, so that page n here holds the threads of its page n.
+    limit: int = Query(THREADS_PER_PAGE, ge=1, le=MAX_LIMIT, description="Threads per page"),
 ) -> Response:
     """Threads of comments, top-level comments paginated in ``order``, each with all its
     replies nested in ``replies``."""
