@@ -192,3 +192,24 @@ def test_a_reply_to_a_comment_beyond_64_bits_is_refused(alice: TestClient) -> No
         headers={"Origin": "http://testserver"},
     )
     assert api.status_code in (401, 403, 422) and api.status_code != 500
+
+
+def test_a_form_field_over_the_size_limit_is_413_naming_it(alice: TestClient) -> None:
+    token = csrf_of(alice)
+    huge = "x" * (1024 * 1024 + 1)
+    page = alice.post(
+        "/papers/2410.17243/comments",
+        data={"body": huge, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert page.status_code == 413 and "text/html" in page.headers["content-type"]
+    assert "1 MB" in page.text
+    api = alice.post(
+        "/api/v1/library/import",
+        files={"file": ("refs.bib", b"@misc{a, title={A}}")},
+        data={"format": huge},
+        headers={"x-csrf-token": token},
+    )
+    assert api.status_code == 413
+    error = api.json()["error"]
+    assert error["code"] == "too_large" and "1 MB" in error["message"]

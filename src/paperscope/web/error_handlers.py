@@ -5,6 +5,7 @@ the same message on an error page, and "sign in first" becomes a redirect."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -48,6 +49,28 @@ def _respond(request: Request, error: ApiError) -> Response:
     return render_error(request, error.status, error.message)
 
 
+# Starlette's form parser refuses a field (urlencoded, or a multipart part that is not a
+# file) over its max_part_size, 1 MiB by default, with a 400 that says so in these words.
+_FIELD_TOO_LARGE = re.compile(r"(?:Field|Part) exceeded maximum size of (\d+)KB")
+
+
+def _too_large_field(detail: object) -> ApiError | None:
+    """A 413 naming the limit for the form parser's "field too large" 400."""
+    found = _FIELD_TOO_LARGE.fullmatch(str(detail).rstrip("."))
+    if found is None:
+        return None
+    kb = int(found.group(1))
+    limit = f"{kb // 1024} MB" if kb % 1024 == 0 else f"{kb} KB"
+    return ApiError(
+        413,
+        "too_large",
+        f"A field of this form is larger than {limit}, the most one field may hold: "
+        "shorten it and send the form again (files go in a file field, which has "
+        "its own limit).",
+        {"limit_bytes": kb * 1024},
+    )
+
+
 def _validation_details(request: Request, exc: RequestValidationError) -> dict[str, Any]:
     fields = []
     for err in exc.errors():
@@ -74,6 +97,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        too_large = _too_large_field(exc.detail) if exc.status_code == 400 else None
+        if too_large is not None:
+            return _respond(request, too_large)
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = str(exc.detail) if exc.detail else code.replace("_", " ").capitalize()
         if exc.status_code == 404 and exc.detail == "Not Found":
