@@ -72,6 +72,15 @@ def test_post_reply_list_threaded_and_ordered(alice: TestClient, bob: TestClient
     assert [c["comment_id"] for c in oldest["items"]] == [first["comment_id"], second["comment_id"]]
     r = alice.post(f"/api/v1/comments/{second['comment_id']}/upvote", headers=_api(alice))
     assert r.json() == {"comment_id": second["comment_id"], "upvoted": True, "upvotes": 1}
+    lax = alice.post(
+        f"/api/v1/comments/{second['comment_id']}/upvote",
+        json={"upvoted": "no"},
+        headers=_api(alice),
+    )
+    assert (
+        lax.status_code == 422
+        and lax.json()["error"]["message"] == "Upvoted must be true or false."
+    )
     top = alice.get(f"/api/v1/papers/{PAPER}/comments?order=top&limit=1").json()
     assert [c["comment_id"] for c in top["items"]] == [second["comment_id"]]
     assert top["items"][0]["upvoted"] is True and top["pagination"]["next"]

@@ -100,6 +100,24 @@ def test_toggle_through_the_button_and_the_api(alice: TestClient, bob: TestClien
     assert r.json()["upvotes"] == 64
 
 
+def test_upvoted_is_true_or_false_only(alice: TestClient) -> None:
+    """Documented as {"upvoted": true|false}: anything else is refused by name, not
+    guessed at ("off" or "no" read as a vote either way would surprise someone)."""
+    token = csrf_of(alice, "/")
+    paper = "/api/v1/papers/2410.17243/upvote"
+    for value in ("yes", "no", "off", "true", 1, 0, None):
+        r = alice.post(paper, json={"upvoted": value}, headers={"X-CSRF-Token": token})
+        assert r.status_code == 422, value
+        error = r.json()["error"]
+        assert error["code"] == "invalid_request"
+        assert error["message"] == "Upvoted must be true or false."
+        assert [f["field"] for f in error["details"]["fields"]] == ["upvoted"]
+    assert alice.get("/api/v1/papers/2410.17243").json()["upvoted"] is False
+    for value in (True, False):
+        r = alice.post(paper, json={"upvoted": value}, headers={"X-CSRF-Token": token})
+        assert r.status_code == 200 and r.json()["upvoted"] is value
+
+
 def test_anonymous_upvote_asks_to_sign_in(client: TestClient) -> None:
     html = client.get("/papers/2410.17243").text
     assert "/signin?next=" in html and "Sign in to upvote" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from paperscope.store.database import MAX_ROW_ID
 from paperscope.web.schemas import Pagination
@@ -65,7 +65,8 @@ class CommentEdit(BaseModel):
 
 
 class CommentVoteIn(BaseModel):
-    upvoted: bool = Field(True, description="false removes your upvote")
+    # JSON true or false only: "yes", "off", 0 or "1" are refused, not guessed at.
+    upvoted: StrictBool = Field(True, description="true, or false to remove your upvote")
 
 
 class CommentVoteState(BaseModel):

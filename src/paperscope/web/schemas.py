@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 
 class Pagination(BaseModel):
@@ -175,6 +175,10 @@ class TrendingPage(PaperList, Syndicated):
     window: str
     sort: str
     notice: str | None = None
+    category: str | None = Field(None, description="The category filter, in arXiv's spelling")
+    category_counts: list[FacetLink] = Field(
+        [], description="The trending papers per category, as on the daily feed"
+    )
 
 
 class MonthCount(BaseModel):
@@ -256,7 +260,8 @@ class UpvoteState(BaseModel):
 
 
 class UpvoteRequest(BaseModel):
-    upvoted: bool = Field(True, description="false removes your upvote")
+    # JSON true or false only: "yes", "off", 0 or "1" are refused, not guessed at.
+    upvoted: StrictBool = Field(True, description="true, or false to remove your upvote")
 
 
 class LibraryItemOut(BaseModel):
