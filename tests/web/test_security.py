@@ -73,6 +73,12 @@ def test_hostile_form_input_comes_back_inert(alice: TestClient) -> None:
         "/library/2410.17243",
         data={"csrf_token": token, "action": "save", "tags": HOSTILE, "note": HOSTILE},
     )
+    assert r.status_code == 422  # a tag holds letters, digits and - _ . / + # only
+    _assert_inert(r.text)
+    r = alice.post(
+        "/library/2410.17243",
+        data={"csrf_token": token, "action": "save", "tags": "safe", "note": HOSTILE},
+    )
     assert r.status_code == 200
     _assert_inert(r.text)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text  # the note, escaped

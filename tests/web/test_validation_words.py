@@ -215,6 +215,25 @@ def test_long_tag_is_refused_not_cut(alice: TestClient) -> None:
     assert r.status_code == 200 and r.json()["tags"] == ["z" * 64]
 
 
+def test_a_tag_with_markup_is_refused_naming_the_characters_allowed(alice: TestClient) -> None:
+    """ "<b>x</b>" is not quietly turned into "bx/b": the page and the API say which
+    characters a tag may hold, and nothing is saved."""
+    token = csrf_of(alice, "/")
+    headers = {"X-CSRF-Token": token}
+    allowed = "use letters, digits and - _ . / + # (spaces become hyphens)"
+    r = alice.put("/api/v1/library/2410.17243", json={"tags": ["<b>x</b>"]}, headers=headers)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "invalid_tags" and "(< >)" in error["message"]
+    assert allowed in error["message"] and error["details"]["fields"][0]["field"] == "tags"
+    assert alice.get("/api/v1/library/2410.17243").status_code == 404
+    r = alice.post("/library/2410.17243", data={"csrf_token": token, "tags": "ok, ml:theory"})
+    assert r.status_code == 422 and "(:)" in r.text and "+ #" in r.text
+    assert alice.get("/api/v1/library/2410.17243").status_code == 404
+    r = alice.put("/api/v1/library/2410.17243", json={"tags": ["Été 2024", "C++"]}, headers=headers)
+    assert r.status_code == 200 and r.json()["tags"] == ["c++", "été-2024"]
+
+
 def test_reported_messages_read_as_sentences(alice: TestClient) -> None:
     headers = {"X-CSRF-Token": csrf_of(alice, "/"), "accept": "application/json"}
     r = alice.post(

@@ -4,6 +4,7 @@ is scoped by user_id, so one user's items are never visible to another."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -25,17 +26,24 @@ class InvalidTags(ValueError):
     """Tags a reader typed that cannot be kept as they are (too long, too many)."""
 
 
+_NOT_IN_TAGS = re.compile(r"[^\w\-./+#]")
+_TAG_CHARACTERS = "letters, digits and - _ . / + # (spaces become hyphens)"
+
+
 def normalise_tags(raw: Iterable[str], *, strict: bool = False) -> tuple[str, ...]:
-    """Lower-case, hyphenated, de-duplicated tags ("Reading List" -> "reading-list");
-    anything but letters, digits, '-', '_', '.', '/', '+' and '#' is dropped (so that
-    "C++" and "C#" stay themselves). Tags a reader
-    typed are ``strict``: one too long, or too many, is refused rather than cut (an
-    imported file's keywords are cut, so one long keyword never stops an import)."""
+    """Lower-case, hyphenated, de-duplicated tags ("Reading List" -> "reading-list")
+    made of letters, digits, '-', '_', '.', '/', '+' and '#' (so that "C++" and "C#"
+    stay themselves). Tags a reader typed are ``strict``: a tag with any other
+    character ("<b>x</b>"), one too long, or too many, is refused rather than changed
+    behind their back. An imported file's keywords are not: other characters are
+    dropped and long ones cut, so one odd keyword never stops an import."""
     out: dict[str, None] = {}
     for text in raw:
         for part in text.split(","):
-            tag = re.sub(r"\s+", "-", part.strip().casefold())
-            tag = re.sub(r"[^\w\-./+#]", "", tag).strip("-")
+            tag = re.sub(r"\s+", "-", unicodedata.normalize("NFC", part.strip()).casefold())
+            if strict and _NOT_IN_TAGS.search(tag):
+                raise InvalidTags(_refusal(part.strip(), tag))
+            tag = _NOT_IN_TAGS.sub("", tag).strip("-")
             if strict and len(tag) > MAX_TAG_LENGTH:
                 raise InvalidTags(
                     f"The tag {tag[:20]}… is {len(tag)} characters long; "
@@ -49,6 +57,13 @@ def normalise_tags(raw: Iterable[str], *, strict: bool = False) -> tuple[str, ..
             f"{len(out)} tags given; a paper can have at most {MAX_TAGS_PER_ITEM} tags."
         )
     return tuple(out)[:MAX_TAGS_PER_ITEM]
+
+
+def _refusal(typed: str, tag: str) -> str:
+    found = dict.fromkeys(_NOT_IN_TAGS.findall(tag))
+    shown = " ".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in found)
+    name = typed if len(typed) <= 40 else typed[:40] + "…"
+    return f"The tag “{name}” has characters tags cannot hold ({shown}): use {_TAG_CHARACTERS}."
 
 
 def _tags(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> dict[str, list[str]]:
