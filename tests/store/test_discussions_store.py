@@ -135,7 +135,7 @@ def test_bidirectional_overrides_are_dropped(ready: tuple[Store, int, int]) -> N
     """An override shows letters in another order than written ("evil" as "live")."""
     store, ann, _ben = ready
     made = _post(store, ann, "say \u202eevil\u202c or \u202dlive\u202c, مرحبا")
-    assert get_comment(store=store, comment_id=made).body == "say evil\u202c or live\u202c, مرحبا"
+    assert get_comment(store=store, comment_id=made).body == "say evil or live, مرحبا"
 
 
 def test_edit_delete_and_placeholders(ready: tuple[Store, int, int]) -> None:

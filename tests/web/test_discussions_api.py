@@ -448,7 +448,7 @@ def test_a_form_sent_after_the_session_ended_keeps_the_text(
 
 def test_overrides_stored_before_they_were_refused_do_not_show() -> None:
     shown = render_comment("say \u202eevil\u202c or \u202dlive\u202c")
-    assert "\u202e" not in shown and "\u202d" not in shown and "evil" in shown
+    assert not {"\u202e", "\u202d", "\u202c"} & set(shown) and "evil" in shown
 
 
 def test_signing_in_from_the_discussion_comes_back_to_the_same_page_of_it(
