@@ -319,3 +319,14 @@ def test_paper_page_names_the_authors_hugging_face_links_to_accounts(client: Tes
     # A paper whose authors have no account there shows no such list.
     assert client.get("/api/v1/papers/2410.18745").json()["source_authors"] == []
     assert 'data-testid="source-authors"' not in client.get("/papers/2410.18745").text
+
+
+def test_a_name_whose_key_outgrows_the_limit_is_refused_by_name(alice: TestClient) -> None:
+    # 200 characters, but "æ" is keyed as "ae": a 400-character key would not fit the
+    # follow's column (PostgreSQL refuses it), so the name is refused as too long.
+    r = alice.post("/api/v1/follows", json={"kind": "author", "name": "æ" * 200}, headers=_h(alice))
+    assert r.status_code == 422 and "1 to 300 characters" in r.text
+    fits = alice.post(
+        "/api/v1/follows", json={"kind": "author", "name": "æ" * 150}, headers=_h(alice)
+    )
+    assert fits.status_code == 200

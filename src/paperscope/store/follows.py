@@ -18,6 +18,7 @@ from paperscope.store.upvotes import insert_ignoring_duplicates
 
 KINDS = ("author", "user")
 MAX_FOLLOWS = 1000  # per reader: bounds the digest and For-you queries
+MAX_TARGET = 300  # characters of a stored key: the width of follows.target
 
 
 class TooManyFollows(Exception):

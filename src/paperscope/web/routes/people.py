@@ -29,6 +29,7 @@ from paperscope.store.collections import list_collections
 from paperscope.store.comment_votes import voted_by
 from paperscope.store.discussions import claimants_by_paper, comments_by_user
 from paperscope.store.follows import (
+    MAX_TARGET,
     TooManyFollows,
     follow,
     follower_count,
@@ -156,9 +157,11 @@ def _follow_target(store: Store, kind: FollowKind, name: str) -> tuple[str, str,
     # Stored as the label of the follow: control characters (NUL, which PostgreSQL
     # refuses) go, as from every other text a reader gives.
     name = clean_text(name)
-    if not name or len(name) > 300:
-        raise invalid_field("name", "An author name has 1 to 300 characters.")
-    return target_of("author", name), name, author_url(name)
+    # The key can be longer than the name (æ is written ae): both must fit.
+    key = target_of("author", name)
+    if not name or len(name) > MAX_TARGET or len(key) > MAX_TARGET:
+        raise invalid_field("name", f"An author name has 1 to {MAX_TARGET} characters.")
+    return key, name, author_url(name)
 
 
 def _set_follow(store: Store, user: User, kind: FollowKind, name: str, on: bool) -> FollowState:
