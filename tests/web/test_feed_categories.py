@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.store import Store
+from paperscope.store.accounts import create_user
 from paperscope.store.papers import upsert_papers
+from paperscope.store.upvotes import toggle_upvote
 from paperscope.web.app import create_app
 
 DAY = date(2024, 1, 25)
@@ -101,3 +103,30 @@ def test_a_category_with_no_papers_that_day_says_so(client: TestClient) -> None:
     assert ("math.CO", "/daily/2024-01-25?category=math.CO", True) in _chips(html)
     too_long = client.get("/api/v1/daily/2024-01-25?category=" + "x" * 101)
     assert too_long.status_code == 422 and "category" in too_long.text
+
+
+def test_trending_narrows_to_a_category_and_falls_back_within_it(
+    client: TestClient, store: Store
+) -> None:
+    now = datetime.now(UTC)
+    reader = create_user(store=store, username="r", email=None, password_hash=None, now=now)
+    for paper_id in ("2401.00001", "2401.00003", "2401.00004"):
+        toggle_upvote(store=store, user_id=reader.user_id, paper_id=paper_id, now=now)
+    data = client.get("/api/v1/trending?window=day").json()
+    counts = [(c["label"], c["count"]) for c in data["category_counts"]]
+    assert counts == [("cs.LG", 2), ("cs.CL", 1), ("hep-th", 1), ("stat.ML", 1)]
+    narrowed = client.get("/api/v1/trending?window=day&category=CS.LG").json()
+    assert narrowed["category"] == "cs.LG" and narrowed["notice"] is None
+    assert {p["paper_id"] for p in narrowed["items"]} == {"2401.00001", "2401.00003"}
+    # Nothing trends in math.CO: the latest math.CO papers, and the notice says so.
+    empty = client.get("/api/v1/trending?window=day&category=math.CO").json()
+    assert empty["notice"] == (
+        "No paper in math.CO has been upvoted, saved or submitted in the last day; "
+        "showing the latest papers in math.CO instead."
+    )
+    assert empty["items"] == []
+    hep = client.get("/api/v1/trending?window=day&category=hep-th&sort=newest").json()
+    assert [p["paper_id"] for p in hep["items"]] == ["2401.00004"]
+    html = client.get("/trending?window=day&category=cs.LG").text
+    assert ("cs.LG", "/trending?window=day&category=cs.LG", True) in _chips(html)
+    assert ("All categories", "/trending?window=day", False) in _chips(html)

@@ -175,6 +175,10 @@ class TrendingPage(PaperList, Syndicated):
     window: str
     sort: str
     notice: str | None = None
+    category: str | None = Field(None, description="The category filter, in arXiv's spelling")
+    category_counts: list[FacetLink] = Field(
+        [], description="The trending papers per category, as on the daily feed"
+    )
 
 
 class MonthCount(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
@@ -16,6 +17,7 @@ from paperscope.rank.trending import rank_trending
 from paperscope.sources.arxiv_categories import arxiv_spelling
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_category_counts, feed_day_near, list_feed
+from paperscope.store.paper_categories import categories_of, in_category
 from paperscope.store.paper_links import paper_ids_with_code
 from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, SettingsDep, StoreDep
@@ -147,9 +149,20 @@ async def _feed_request(
     limit: int = LimitParam,
     category: str | None = CategoryParam,
 ) -> FeedRequest:
-    # arXiv's spelling of a category typed in another case; a blank box is no filter.
-    chosen = (arxiv_spelling(category) or category.strip() or None) if category else None
+    chosen = _chosen_category(category)
     return FeedRequest(request, store, settings, user, sort, has_code, page, limit, chosen)
+
+
+def _chosen_category(category: str | None) -> str | None:
+    """arXiv's spelling of a category typed in another case; a blank box is no filter."""
+    return (arxiv_spelling(category) or category.strip() or None) if category else None
+
+
+def _category_links(request: Request, counts: list[tuple[str, int]]) -> list[FacetLink]:
+    return [
+        FacetLink(label=name, count=n, url=query_url(request, category=name, page=None))
+        for name, n in counts
+    ]
 
 
 FeedRequestDep = Annotated[FeedRequest, Depends(_feed_request)]
@@ -241,10 +254,7 @@ def _daily(feed: FeedRequest, period: Period, notice: str | None = None) -> Resp
         notice=notice,
         in_future=in_future,
         category=category,
-        category_counts=[
-            FacetLink(label=name, count=n, url=query_url(request, category=name, page=None))
-            for name, n in counts
-        ],
+        category_counts=_category_links(request, counts),
     )
     return render(
         request,
@@ -356,8 +366,10 @@ def trending(
     page: int = PageParam,
     limit: int = LimitParam,
     has_code: bool = HasCodeParam,
+    category: str | None = CategoryParam,
 ) -> Response:
     """Papers ranked by time-decayed activity (formula: docs/web.md)."""
+    chosen = _chosen_category(category)
     # The same for every reader at one data version, within a minute of decay.
     memo = memo_for(store, "feeds", FEED_MEMO_SIZE)
     where = (window, int(time.time() // 60))
@@ -370,8 +382,15 @@ def trending(
     if has_code:
         ids = memo.get_or_compute(("trending with code", *where), lambda: _with_code(store, ids))
     scores = {t.paper_id: t.score for t in ranked}
+    cats = memo.get_or_compute(
+        ("trending categories", *where, has_code),
+        lambda: categories_of(store=store, paper_ids=ids),
+    )
+    counts = _counted(cats)
+    if chosen:
+        ids = [pid for pid in ids if in_category(cats.get(pid, ()), chosen)]
     if not ids:
-        kind = " with code" if has_code and ranked else ""
+        kind = (f" in {chosen}" if chosen else "") + (" with code" if has_code and ranked else "")
         notice = (
             f"No paper{kind} has been upvoted, saved or submitted in the last {window}; "
             f"showing the latest papers{kind} instead."
@@ -385,6 +404,7 @@ def trending(
             sort="newest",
             limit=limit * 5,
             has_code=has_code,
+            category=chosen,
         )
     items = _sorted_cards(store, user, ids, sort, page, limit)
     for c in items:
@@ -398,8 +418,17 @@ def trending(
         window=window,
         sort=sort,
         notice=notice,
+        category=chosen,
+        category_counts=_category_links(request, counts),
     )
     return render(request, "trending.html", {"nav_id": "trending"}, json_model=model)
+
+
+def _counted(categories: dict[str, tuple[str, ...]]) -> list[tuple[str, int]]:
+    """Papers per category, most first, then by name (a paper counts in each of its
+    categories, as the filter finds it under each)."""
+    counts = Counter(c for cats in categories.values() for c in dict.fromkeys(cats))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _with_code(store: Store, ids: list[str]) -> list[str]:

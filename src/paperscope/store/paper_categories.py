@@ -1,0 +1,36 @@
+"""The categories of given papers, for lists ranked outside SQL (trending) that are
+counted and narrowed by category like the daily feed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, select
+
+from paperscope.store.chunks import chunks
+from paperscope.store.database import Store
+from paperscope.store.schema import paper_categories
+
+
+def categories_of(*, store: Store, paper_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each given paper's categories in the order it lists them (papers without any
+    are left out)."""
+    found: dict[str, list[str]] = {}
+    query = (
+        select(paper_categories.c.paper_id, paper_categories.c.category)
+        .where(paper_categories.c.paper_id.in_(bindparam("ids", expanding=True)))
+        .order_by(paper_categories.c.paper_id, paper_categories.c.position)
+    )
+    with store.read() as conn:
+        for piece in chunks(list(dict.fromkeys(paper_ids))):
+            for paper_id, category in conn.execute(query, {"ids": piece}):
+                found.setdefault(paper_id, []).append(category)
+    return {paper_id: tuple(cats) for paper_id, cats in found.items()}
+
+
+def in_category(categories: Sequence[str], chosen: str) -> bool:
+    """Whether a paper with ``categories`` is in ``chosen``: that category, or any of a
+    whole archive's ("cs" holds cs.LG), as the daily feed's filter reads it."""
+    return any(
+        c == chosen or ("." not in chosen and c.startswith(chosen + ".")) for c in categories
+    )
