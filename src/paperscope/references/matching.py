@@ -116,14 +116,17 @@ def _fuzzy(store: Store, title: str, authors: Sequence[str]) -> Match:
 
 def author_keys(authors: Sequence[str]) -> list[str]:
     """Look-up keys for the authors, each also with initials ("Ashish Vaswani" ->
-    "a. vaswani"): arXiv records and reference managers spell first names either way."""
+    "a vaswani", "Jean-Pierre Dupont" -> "j p dupont"): arXiv records and reference
+    managers spell first names either way. The initials come from the key's words, so
+    a hyphenated or dotted given name gives one initial per part, as author_key reads
+    "J.-P." too."""
     keys: dict[str, None] = {}
     for name in authors:
-        parts = name.split()
-        keys[author_key(name)] = None
-        if len(parts) > 1:
-            initials = " ".join(p[0] + "." for p in parts[:-1] if p[0].isalpha())
-            keys[author_key(f"{initials} {parts[-1]}")] = None
+        words = author_key(name).split()
+        keys[" ".join(words)] = None
+        if len(words) > 1:
+            initials = [w[0] for w in words[:-1] if w[0].isalpha()]
+            keys[" ".join([*initials, words[-1]])] = None
     return [k for k in keys if k]
 
 
