@@ -289,12 +289,17 @@ class Paperscope:
         sort: str = "upvotes",
         limit: int = 50,
         offset: int = 0,
+        category: str | None = None,
     ) -> DailyPapers:
         """The feed of a day (``2024-10-25``), an ISO week (``2024-W43``) or a month
-        (``2024-10``); with none given, the latest day that has papers."""
+        (``2024-10``); with none given, the latest day that has papers. ``category``
+        keeps the papers in one category or whole archive (``cs.CL``, ``cs``, any
+        case), as the feed page's filter does."""
+        from paperscope.sources.arxiv_categories import arxiv_spelling
         from paperscope.store.daily_feed import list_feed
 
         period = self._period(date, week, month)
+        chosen = (arxiv_spelling(category) or category.strip() or None) if category else None
         ids, total = list_feed(
             store=self.store,
             start=period.start,
@@ -304,6 +309,7 @@ class Paperscope:
             sort="newest" if _choice(sort, FEED_SORTS, "sort") == "newest" else "upvotes",
             limit=_limit(limit),
             offset=_offset(offset, MAX_ROW_OFFSET),
+            category=chosen,
         )
         return DailyPapers(period=period, papers=self.papers(ids), total=total)
 

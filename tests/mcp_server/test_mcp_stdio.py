@@ -41,6 +41,7 @@ CALLS = [
     ("daily_day", "daily_papers", {"date": "2007-04-02", "limit": 100}),
     ("daily_week", "daily_papers", {"week": "2007-W14", "limit": 5}),
     ("daily_month", "daily_papers", {"month": "2007-04", "limit": 5}),
+    ("daily_hep", "daily_papers", {"month": "2007-04", "limit": 100, "category": "HEP-PH"}),
     ("trending", "trending_papers", {"window": "week"}),
     ("library", "library_list", {}),
     ("add", "library_add", {"paper_id": "0704.0002", "tags": ["Graphs", "to read"], "note": "n"}),
@@ -197,6 +198,12 @@ def test_daily_papers_by_day_week_month(alice_session: Session, api: Paperscope)
     assert month["total"] == api.daily(month="2007-04").total >= week["total"]
     assert len(month["papers"]) == 5
     assert all(date.fromisoformat(p["date"]).month in (3, 4) for p in month["papers"])
+    # One category, typed in any case: that category's papers of the month, and only them.
+    hep = alice_session.answers["daily_hep"].data
+    expected = api.daily(month="2007-04", limit=100, category="hep-ph")
+    assert 0 < hep["total"] == expected.total < month["total"]
+    assert [p["id"] for p in hep["papers"]] == [p.paper_id for p in expected.papers]
+    assert all("hep-ph" in p.categories for p in expected.papers)
 
 
 def test_trending_papers(alice_session: Session) -> None:

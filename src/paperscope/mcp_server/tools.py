@@ -175,11 +175,20 @@ def register_tools(server: Tools, *, api: Paperscope, identity: Identity) -> Non
         ] = None,
         sort: Literal["upvotes", "newest"] = "upvotes",
         limit: Limit = 20,
+        category: Annotated[
+            str | None,
+            Field(
+                description="Only papers in this arXiv category or archive, e.g. cs.CL or cs.",
+                max_length=40,
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         """The daily feed of one day, ISO week or month (give at most one of date, week,
         month; none: the latest day with papers), most upvoted first."""
         with reported():
-            daily = api.daily(date=date, week=week, month=month, sort=sort, limit=limit)
+            daily = api.daily(
+                date=date, week=week, month=month, sort=sort, limit=limit, category=category
+            )
             stats = api.stats([p.paper_id for p in daily.papers])
         return {
             "period": daily.period.kind,
