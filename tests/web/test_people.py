@@ -330,3 +330,16 @@ def test_a_name_whose_key_outgrows_the_limit_is_refused_by_name(alice: TestClien
         "/api/v1/follows", json={"kind": "author", "name": "æ" * 150}, headers=_h(alice)
     )
     assert fits.status_code == 200
+
+
+def test_an_author_page_names_their_hugging_face_account(client: TestClient) -> None:
+    data = client.get("/api/v1/authors/Zesen Cheng").json()
+    assert [(a["name"], a["url"]) for a in data["source_accounts"]] == [
+        ("ClownRat", "https://huggingface.co/ClownRat")
+    ]
+    html = client.get("/authors/zesen cheng").text  # any spelling of the name
+    line = html.split('data-testid="author-source-accounts">', 1)[1].split("</p>", 1)[0]
+    assert '<a href="https://huggingface.co/ClownRat" rel="noopener nofollow">@ClownRat</a>' in line
+    # An author no listing links to an account shows no such line.
+    assert client.get("/api/v1/authors/Chenxin An").json()["source_accounts"] == []
+    assert "author-source-accounts" not in client.get("/authors/Chenxin An").text

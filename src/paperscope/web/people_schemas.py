@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from paperscope.typed_text import without_hidden
 from paperscope.web.discussion_schemas import CommentOut
-from paperscope.web.schemas import BrowsePage, PaperCard
+from paperscope.web.schemas import BrowsePage, PaperCard, PersonOut
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -139,6 +139,9 @@ class AuthorPage(BrowsePage):
     """An author's papers (BrowsePage) with who they are here."""
 
     accounts: list[AccountLink] = Field(description="Accounts approved as this author")
+    source_accounts: list[PersonOut] = Field(
+        [], description="Accounts on Hugging Face that its listings link to this author"
+    )
     followers: int
     following: bool | None = Field(None, description="Whether you follow them (signed in)")
 

@@ -1,4 +1,5 @@
-"""People on author pages: the accounts approved as an author and the follow state,
+"""People on author pages: the accounts approved as an author (here, and on the site
+its papers were listed on) and the follow state,
 added to the author's list of papers (web/routes/browse.py)."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from paperscope.store import Store
 from paperscope.store.claims import accounts_for_author
 from paperscope.store.follows import follower_count, is_following, target_of
 from paperscope.store.papers import list_paper_ids
+from paperscope.store.source_authors import source_accounts
 from paperscope.web.people_schemas import AccountLink, AuthorPage
 from paperscope.web.schemas import BrowsePage
+from paperscope.web.views import person
 
 
 def user_url(username: str) -> str:
@@ -25,6 +28,11 @@ def author_page(*, store: Store, user: User | None, base: BrowsePage) -> AuthorP
         accounts=[
             AccountLink(username=u, url=user_url(u))
             for _, u in accounts_for_author(store=store, name=base.name)
+        ],
+        source_accounts=[
+            found
+            for found in (person(p) for p in source_accounts(store=store, name=base.name))
+            if found
         ],
         followers=follower_count(store=store, kind="author", target=target),
         following=is_following(store=store, user_id=user.user_id, kind="author", target=target)
