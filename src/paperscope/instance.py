@@ -295,11 +295,10 @@ class Paperscope:
         (``2024-10``); with none given, the latest day that has papers. ``category``
         keeps the papers in one category or whole archive (``cs.CL``, ``cs``, any
         case), as the feed page's filter does."""
-        from paperscope.sources.arxiv_categories import arxiv_spelling
+        from paperscope.sources.arxiv_categories import category_filter
         from paperscope.store.daily_feed import list_feed
 
         period = self._period(date, week, month)
-        chosen = (arxiv_spelling(category) or category.strip() or None) if category else None
         ids, total = list_feed(
             store=self.store,
             start=period.start,
@@ -309,7 +308,7 @@ class Paperscope:
             sort="newest" if _choice(sort, FEED_SORTS, "sort") == "newest" else "upvotes",
             limit=_limit(limit),
             offset=_offset(offset, MAX_ROW_OFFSET),
-            category=chosen,
+            category=category_filter(category),
         )
         return DailyPapers(period=period, papers=self.papers(ids), total=total)
 

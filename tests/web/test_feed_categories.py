@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html import unescape
 
+import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
@@ -130,3 +131,17 @@ def test_trending_narrows_to_a_category_and_falls_back_within_it(
     html = client.get("/trending?window=day&category=cs.LG").text
     assert ("cs.LG", "/trending?window=day&category=cs.LG", True) in _chips(html)
     assert ("All categories", "/trending?window=day", False) in _chips(html)
+
+
+def test_trending_narrowed_is_followed_as_its_own_feed(client: TestClient, store: Store) -> None:
+    now = datetime.now(UTC)
+    reader = create_user(store=store, username="r", email=None, password_hash=None, now=now)
+    for paper_id in ("2401.00001", "2401.00004"):
+        toggle_upvote(store=store, user_id=reader.user_id, paper_id=paper_id, now=now)
+    page = client.get("/api/v1/trending?window=day&category=cs.lg").json()
+    assert page["feed_url"] == "/trending.atom?window=day&category=cs.LG"
+    narrowed = feedparser.parse(client.get(page["feed_url"]).text)
+    assert narrowed.feed.title == "paperscope trending papers in cs.LG (day)"
+    assert [e.link.rsplit("/", 1)[1] for e in narrowed.entries] == ["2401.00001"]
+    whole = feedparser.parse(client.get("/trending.atom?window=day").text)
+    assert {e.link.rsplit("/", 1)[1] for e in whole.entries} == {"2401.00001", "2401.00004"}

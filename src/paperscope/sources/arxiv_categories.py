@@ -245,6 +245,15 @@ def arxiv_spelling(name: str) -> str | None:
     return next((spelling for spelling in spellings if is_category(spelling)), None)
 
 
+def category_filter(text: str | None) -> str | None:
+    """A category filter as a reader typed it: arXiv's spelling when arXiv has the
+    category or archive ("CS.lg" -> "cs.LG"), else the text as typed (a text import's
+    own category); blank is no filter."""
+    if text is None or not text.strip():
+        return None
+    return arxiv_spelling(text) or text.strip()
+
+
 def category_from_set_spec(set_spec: str) -> str | None:
     """The most specific archive or category an OAI-PMH setSpec names.
 

@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Request, Response
 from paperscope.config import Settings
 from paperscope.models import User
 from paperscope.rank.trending import rank_trending
-from paperscope.sources.arxiv_categories import arxiv_spelling
+from paperscope.sources.arxiv_categories import category_filter
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_category_counts, feed_day_near, list_feed
 from paperscope.store.paper_categories import categories_of, in_category
@@ -149,13 +149,8 @@ async def _feed_request(
     limit: int = LimitParam,
     category: str | None = CategoryParam,
 ) -> FeedRequest:
-    chosen = _chosen_category(category)
+    chosen = category_filter(category)
     return FeedRequest(request, store, settings, user, sort, has_code, page, limit, chosen)
-
-
-def _chosen_category(category: str | None) -> str | None:
-    """arXiv's spelling of a category typed in another case; a blank box is no filter."""
-    return (arxiv_spelling(category) or category.strip() or None) if category else None
 
 
 def _category_links(request: Request, counts: list[tuple[str, int]]) -> list[FacetLink]:
@@ -369,7 +364,7 @@ def trending(
     category: str | None = CategoryParam,
 ) -> Response:
     """Papers ranked by time-decayed activity (formula: docs/web.md)."""
-    chosen = _chosen_category(category)
+    chosen = category_filter(category)
     # The same for every reader at one data version, within a minute of decay.
     memo = memo_for(store, "feeds", FEED_MEMO_SIZE)
     where = (window, int(time.time() // 60))
@@ -409,7 +404,7 @@ def trending(
     items = _sorted_cards(store, user, ids, sort, page, limit)
     for c in items:
         c.score = round(scores[c.paper_id], 3) if c.paper_id in scores else None
-    feed_url, alert_url = trending_links(window)
+    feed_url, alert_url = trending_links(window, chosen)
     model = TrendingPage(
         feed_url=feed_url,
         alert_url=alert_url,

@@ -16,9 +16,10 @@ from paperscope.models import SearchQuery
 from paperscope.periods import Period, PeriodKind, day_period
 from paperscope.rank.trending import rank_trending
 from paperscope.search.service import SearchService
-from paperscope.sources.arxiv_categories import is_category
+from paperscope.sources.arxiv_categories import category_filter, is_category
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
+from paperscope.store.paper_categories import categories_of, in_category
 from paperscope.store.papers import get_papers, list_paper_ids
 from paperscope.store.subscriptions import (
     public_tag_papers,
@@ -115,15 +116,24 @@ def trending_feed(
     store: StoreDep,
     settings: SettingsDep,
     window: Literal["day", "week", "month"] = Query("week", description="day, week or month"),
+    category: str | None = Query(
+        None, max_length=100, description="Only trending papers in this category or archive"
+    ),
 ) -> Response:
-    ranked = rank_trending(store=store, window=window, now=datetime.now(UTC))
+    chosen = category_filter(category)
+    ids = [t.paper_id for t in rank_trending(store=store, window=window, now=datetime.now(UTC))]
+    page: dict[str, str] = {"window": window}
+    if chosen:
+        held = categories_of(store=store, paper_ids=ids)
+        ids = [pid for pid in ids if in_category(held.get(pid, ()), chosen)]
+        page["category"] = chosen
     info = FeedInfo(
-        f"paperscope trending papers ({window})",
+        f"paperscope trending papers{f' in {chosen}' if chosen else ''} ({window})",
         "What readers are upvoting, saving and submitting now.",
-        f"/trending?window={window}",
+        "/trending?" + urlencode(page),
         _self_path(request),
     )
-    return _feed_response(request, settings, store, info, [t.paper_id for t in ranked])
+    return _feed_response(request, settings, store, info, ids)
 
 
 def search_feed(
