@@ -145,3 +145,12 @@ def test_trending_narrowed_is_followed_as_its_own_feed(client: TestClient, store
     assert [e.link.rsplit("/", 1)[1] for e in narrowed.entries] == ["2401.00001"]
     whole = feedparser.parse(client.get("/trending.atom?window=day").text)
     assert {e.link.rsplit("/", 1)[1] for e in whole.entries} == {"2401.00001", "2401.00004"}
+
+
+def test_a_whole_archive_has_a_feed_as_it_has_a_page(client: TestClient) -> None:
+    page = client.get("/api/v1/categories/cs").json()
+    assert page["pagination"]["total"] == 4  # cs.LG and cs.CL papers of every day
+    feed = feedparser.parse(client.get("/categories/cs.atom").text)
+    assert {e.link.rsplit("/", 1)[1] for e in feed.entries} == {
+        item["paper_id"] for item in page["items"]
+    }

@@ -28,19 +28,12 @@ from sqlalchemy import (
 )
 
 from paperscope.store.database import Store
-from paperscope.store.papers import has_code_condition, listing_day
+from paperscope.store.papers import has_code_condition, in_categories, listing_day
 from paperscope.store.schema import paper_categories, paper_sources, papers
 from paperscope.store.schema_accounts import paper_stats, submissions, users
 
 FeedMode = Literal["submissions", "categories", "both"]
 FeedSort = Literal["upvotes", "newest"]
-
-
-def _category_filter(categories: Sequence[str]) -> ColumnElement[bool]:
-    """Exact categories, and whole archives: "cs" matches cs.LG, cs.CL ..."""
-    conds: list[ColumnElement[bool]] = [paper_categories.c.category.in_(list(categories))]
-    conds += [paper_categories.c.category.like(f"{c}.%") for c in categories if "." not in c]
-    return exists().where(paper_categories.c.paper_id == papers.c.paper_id, or_(*conds))
 
 
 def _day_range(column: Any, start: date | None, end: date | None) -> ColumnElement[bool]:
@@ -78,8 +71,8 @@ def _arms(
             papers.c.feed_date.is_(None), _time_range(papers.c.submitted_at, start, end)
         )
         if categories:
-            arm = arm.where(_category_filter(categories))
-            unlisted = unlisted.where(_category_filter(categories))
+            arm = arm.where(in_categories(categories, per_paper=True))
+            unlisted = unlisted.where(in_categories(categories, per_paper=True))
         arms.append((arm, papers.c.feed_date))
         arms.append((unlisted, first_day))
     if mode in ("submissions", "both"):
@@ -175,7 +168,7 @@ def _narrowed(
     if submitter:
         narrowed = narrowed.where(submitted_by_condition(submitter))
     if category:
-        narrowed = narrowed.where(_category_filter([category]))
+        narrowed = narrowed.where(in_categories([category], per_paper=True))
     return narrowed
 
 

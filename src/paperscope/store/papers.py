@@ -19,8 +19,10 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -551,6 +553,52 @@ def count_papers(*, store: Store) -> int:
         return int(conn.scalar(select(func.count()).select_from(papers)) or 0)
 
 
+# A newest-first list of a category either walks ix_papers_listing, testing each paper
+# for the category, and stops after its page, or reads the category's papers and sorts
+# them all. Walking reads about (offset + limit) * papers / matches index rows, sorting
+# handles every match several times over: so a large category walks, a small one (where
+# a walk would cross most of the index to fill a page) sorts, and so does a page deep
+# into a mid-sized one. On 100,000 papers, a 25,000-paper category: 5 ms walked against
+# 65-75 ms sorted for its first page, 22 against 99 ms for page 300.
+LISTING_WALK_MIN = 1000  # matches below which sorting them is always cheap
+WALK_FACTOR = 4  # sorting's cost per match against walking's per index row
+
+
+def walks_listing(conn: Connection, *, matches: int, offset: int, limit: int) -> bool:
+    """Whether a newest-first page of a category of ``matches`` papers is read by
+    walking the listing index (see WALK_FACTOR). The highest change number stands in
+    for the number of papers: never fewer, and read from its index at once."""
+    if matches < LISTING_WALK_MIN:
+        return False
+    papers_bound = int(conn.scalar(select(func.max(papers.c.seq))) or 0)
+    return (offset + limit) * papers_bound <= WALK_FACTOR * matches * matches
+
+
+def in_categories(categories: Sequence[str], *, per_paper: bool = False) -> ColumnElement[bool]:
+    """Papers in any of ``categories``: a category, or a whole archive named without a
+    dot ("cs" holds cs.LG; hep-th is itself). ``per_paper``: as a test of each paper
+    (EXISTS), for lists that walk other rows in order (the listing index, a feed's
+    days); else as the set of the categories' papers, read through the category
+    index."""
+    category = paper_categories.c.category
+    archives = [category.startswith(f"{c}.", autoescape=True) for c in categories if "." not in c]
+    held = or_(category.in_(list(categories)), *archives)
+    if per_paper:
+        return exists().where(paper_categories.c.paper_id == papers.c.paper_id, held)
+    return papers.c.paper_id.in_(select(paper_categories.c.paper_id).where(held))
+
+
+def count_in_categories(conn: Connection, categories: Sequence[str]) -> int:
+    """How many papers are in ``categories`` (as in_categories reads them). One
+    category with a dot is counted on the category index alone: a paper is listed once
+    per category, so no paper row need be read."""
+    if len(categories) == 1 and "." in categories[0]:
+        one = paper_categories.c.category == categories[0]
+        return int(conn.scalar(select(func.count()).select_from(paper_categories).where(one)) or 0)
+    count = select(func.count()).select_from(papers).where(in_categories(categories))
+    return int(conn.scalar(count) or 0)
+
+
 def list_paper_ids(
     *,
     store: Store,
@@ -562,18 +610,20 @@ def list_paper_ids(
     limit: int = 50,
     offset: int = 0,
 ) -> list[str]:
-    """Ids of papers matching simple filters, for listings that need no search."""
+    """Ids of papers matching simple filters, for listings that need no search.
+    ``category`` is a category or a whole archive ("cs")."""
     q = select(papers.c.paper_id)
     if feed_from is not None:
         q = q.where(papers.c.feed_date >= feed_from)
     if feed_to is not None:
         q = q.where(papers.c.feed_date <= feed_to)
     if category:
-        q = q.where(
-            papers.c.paper_id.in_(
-                select(paper_categories.c.paper_id).where(paper_categories.c.category == category)
-            )
-        )
+        walking = False
+        if order != "oldest" and feed_from is None and feed_to is None and not author:
+            with store.read() as conn:
+                matches = count_in_categories(conn, [category])
+                walking = walks_listing(conn, matches=matches, offset=offset, limit=limit)
+        q = q.where(in_categories([category], per_paper=walking))
     if author:
         q = q.where(
             papers.c.paper_id.in_(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    func,
 )
 
 metadata = MetaData()
@@ -91,6 +92,17 @@ papers = Table(
     Column("seq", BigInteger, nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("modified_at", UTCDateTime, nullable=False),
+)
+
+# Lists of papers newest first (a category's page and feed, /api/v1/papers) walk this
+# index in its order and stop after a page instead of sorting every match: its
+# expressions are papers.date_order(newest_first=True) and the paper_id tie-break,
+# which must stay the same for the index to serve.
+papers_listing = Index(
+    "ix_papers_listing",
+    papers.c.submitted_at.is_(None),
+    func.coalesce(papers.c.submitted_at, papers.c.created_at).desc(),
+    papers.c.paper_id,
 )
 
 paper_authors = Table(

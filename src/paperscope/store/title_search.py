@@ -10,8 +10,16 @@ from sqlalchemy import and_, func, or_, select
 
 from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
-from paperscope.store.papers import author_key, date_order, has_code_condition, listing_day
-from paperscope.store.schema import paper_authors, paper_categories, papers
+from paperscope.store.papers import (
+    author_key,
+    count_in_categories,
+    date_order,
+    has_code_condition,
+    in_categories,
+    listing_day,
+    walks_listing,
+)
+from paperscope.store.schema import paper_authors, papers
 from paperscope.store.schema_citations import paper_citations
 
 
@@ -35,22 +43,6 @@ def search_titles(
     conds = [func.lower(papers.c.title).contains(t.lower(), autoescape=True) for t in terms]
     if has_code:
         conds.append(has_code_condition())
-    if categories:
-        category = paper_categories.c.category
-        # A name without a dot may be a whole archive ("cs" for cs.LG, cs.CL...), as
-        # cat:cs is in the search index; a dotless category (hep-th) matches itself.
-        archives = [
-            category.startswith(f"{name}.", autoescape=True)
-            for name in categories
-            if "." not in name
-        ]
-        conds.append(
-            papers.c.paper_id.in_(
-                select(paper_categories.c.paper_id).where(
-                    or_(category.in_(list(categories)), *archives)
-                )
-            )
-        )
     if authors:
         keys = [author_key(a) for a in authors]
         conds.append(
@@ -65,15 +57,28 @@ def search_titles(
         conds.append(day >= datetime.combine(date_from, time(), tzinfo=UTC))
     if date_to:
         conds.append(day < datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC))
-    where = and_(True, *conds)
-    q = select(papers.c.paper_id, papers.c.title, papers.c.abstract).where(where)
+    # A name without a dot may be a whole archive ("cs" for cs.LG, cs.CL...), as cat:cs
+    # is in the search index; a dotless category (hep-th) matches itself.
+    in_category = [in_categories(categories)] if categories else []
+    where = and_(True, *conds, *in_category)
     by_date = date_order(newest_first=newest_first)
-    if by_citations:
-        q = q.select_from(papers.outerjoin(paper_citations))
-        q = q.order_by(citations_sort_key().desc(), *by_date, papers.c.paper_id)
-    else:
-        q = q.order_by(*by_date, papers.c.paper_id)
     with store.read() as conn:
-        total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
+        if categories and not conds:
+            total = count_in_categories(conn, categories)
+        else:
+            total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
+        if (
+            categories
+            and newest_first
+            and not by_citations
+            and walks_listing(conn, matches=total, offset=offset, limit=limit)
+        ):
+            where = and_(True, *conds, in_categories(categories, per_paper=True))
+        q = select(papers.c.paper_id, papers.c.title, papers.c.abstract).where(where)
+        if by_citations:
+            q = q.select_from(papers.outerjoin(paper_citations))
+            q = q.order_by(citations_sort_key().desc(), *by_date, papers.c.paper_id)
+        else:
+            q = q.order_by(*by_date, papers.c.paper_id)
         rows = conn.execute(q.limit(limit).offset(offset)).all()
     return [(r.paper_id, r.title, r.abstract or "") for r in rows], total
