@@ -153,13 +153,6 @@ async def _feed_request(
     return FeedRequest(request, store, settings, user, sort, has_code, page, limit, chosen)
 
 
-def _category_links(request: Request, counts: list[tuple[str, int]]) -> list[FacetLink]:
-    return [
-        FacetLink(label=name, count=n, url=query_url(request, category=name, page=None))
-        for name, n in counts
-    ]
-
-
 FeedRequestDep = Annotated[FeedRequest, Depends(_feed_request)]
 
 
@@ -177,6 +170,14 @@ def _filters(feed: FeedRequest) -> str:
     if feed.limit != DEFAULT_LIMIT:
         params["limit"] = feed.limit
     return "?" + urlencode(params) if params else ""
+
+
+def _category_links(request: Request, counts: list[tuple[str, int]]) -> list[FacetLink]:
+    """The category chips: this page narrowed to each category (from page 1)."""
+    return [
+        FacetLink(label=name, count=n, url=query_url(request, category=name, page=None))
+        for name, n in counts
+    ]
 
 
 def _switch_url(period: Period, kind: PeriodKind, query: str) -> str | None:
