@@ -197,6 +197,14 @@ def test_spellings_of_one_author_share_the_page_the_follow_and_the_claim(
         data = alice.get(f"/api/v1/authors/{spelling}").json()
         assert {p["paper_id"] for p in data["items"]} == both
     assert "Riemannian two" in alice.get("/authors/S%C3%B8ren%20Hauberg").text
+    # Whatever the address's spelling, the page is headed with a printed one and names
+    # the others (one paper each: alphabetical order decides).
+    data = alice.get("/api/v1/authors/SOREN-HAUBERG").json()
+    assert (data["name"], data["also_written"]) == ("Soren Hauberg", ["Søren Hauberg"])
+    assert data["feed_url"] == "/authors/Soren%20Hauberg.atom"
+    html = alice.get("/authors/soren%20hauberg").text
+    assert '<h1 data-testid="author-name">Soren Hauberg</h1>' in html
+    assert 'data-testid="also-written">Also written Søren Hauberg</p>' in html
     for spelling in ("C.%20P.%20Yuan", "C.P.%20Yuan", "c%20p%20yuan"):
         data = alice.get(f"/api/v1/authors/{spelling}").json()
         assert [p["paper_id"] for p in data["items"]] == ["2501.00003"]

@@ -138,6 +138,9 @@ class AccountLink(BaseModel):
 class AuthorPage(BrowsePage):
     """An author's papers (BrowsePage) with who they are here."""
 
+    also_written: list[str] = Field(
+        [], description="Other spellings of the name on the author's papers, most used first"
+    )
     accounts: list[AccountLink] = Field(description="Accounts approved as this author")
     source_accounts: list[PersonOut] = Field(
         [], description="Accounts on Hugging Face that its listings link to this author"

@@ -4,6 +4,7 @@ added to the author's list of papers (web/routes/browse.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from paperscope.models import User
@@ -21,10 +22,13 @@ def user_url(username: str) -> str:
     return "/users/" + quote(username, safe="")
 
 
-def author_page(*, store: Store, user: User | None, base: BrowsePage) -> AuthorPage:
+def author_page(
+    *, store: Store, user: User | None, base: BrowsePage, also_written: Sequence[str] = ()
+) -> AuthorPage:
     target = target_of("author", base.name)
     return AuthorPage(
         **base.model_dump(),
+        also_written=list(also_written),
         accounts=[
             AccountLink(username=u, url=user_url(u))
             for _, u in accounts_for_author(store=store, name=base.name)

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import Query, Request, Response
 
 from paperscope.sources.arxiv_categories import is_category
+from paperscope.store.author_names import spellings
 from paperscope.store.title_search import search_titles
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import NotFound, no_such_category
@@ -82,8 +83,12 @@ def author(
     """Papers by one author (matched ignoring case and accents), the accounts approved
     as this author, and whether you follow them."""
     _named(name, "author")
-    base = _browse_model(request, store, user, "author", name, sort, page, limit, has_code)
-    model = author_page(store=store, user=user, base=base)
+    # The page is headed with the spelling the author's papers use most, whatever
+    # spelling the address has ("/authors/soren hauberg" shows Søren Hauberg).
+    written = [printed for printed, _ in spellings(store=store, name=name)]
+    shown = written[0] if written else name.strip()
+    base = _browse_model(request, store, user, "author", shown, sort, page, limit, has_code)
+    model = author_page(store=store, user=user, base=base, also_written=written[1:])
     # With a filter, an empty list says nothing of whether the author has papers.
     papers = None if has_code else model.pagination.total
     if not author_page_exists(store=store, name=name, papers=papers):
