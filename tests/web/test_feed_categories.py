@@ -154,3 +154,19 @@ def test_a_whole_archive_has_a_feed_as_it_has_a_page(client: TestClient) -> None
     assert {e.link.rsplit("/", 1)[1] for e in feed.entries} == {
         item["paper_id"] for item in page["items"]
     }
+
+
+def test_a_category_address_in_another_case_moves_to_arxivs_spelling(client: TestClient) -> None:
+    for typed, spelled in [
+        ("/categories/cs.lg?sort=oldest", "/categories/cs.LG?sort=oldest"),
+        ("/api/v1/categories/CS.LG", "/api/v1/categories/cs.LG"),
+        ("/categories/CS", "/categories/cs"),
+        ("/categories/HEP-TH.atom", "/categories/hep-th.atom"),
+        ("/categories/cs.lg.rss", "/categories/cs.LG.rss"),
+    ]:
+        moved = client.get(typed, follow_redirects=False)
+        assert (moved.status_code, moved.headers["location"]) == (301, spelled)
+    assert client.get("/api/v1/categories/cs.lg").json()["pagination"]["total"] == 3
+    # arXiv's own spelling, and a name arXiv does not have, are answered where they are.
+    assert client.get("/categories/cs.LG", follow_redirects=False).status_code == 200
+    assert client.get("/categories/zz.QQ", follow_redirects=False).status_code == 404

@@ -28,6 +28,7 @@ from paperscope.web.deps import SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, no_such_category
 from paperscope.web.page_cache import etag_matches
 from paperscope.web.periods import period_of
+from paperscope.web.routes.browse import respelled_category
 from paperscope.web.routing import Routes
 
 routes = Routes()
@@ -177,6 +178,10 @@ def search_feed(
 
 
 def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
+    kind = ".rss" if request.url.path.endswith(".rss") else ".atom"
+    moved = respelled_category(request, name, lambda spelled: f"/categories/{spelled}{kind}")
+    if moved is not None:
+        return moved
     ids = list_paper_ids(store=store, category=name, limit=FEED_SIZE)
     if not ids and not is_category(name):
         raise no_such_category(name)
