@@ -140,6 +140,14 @@ def test_trending_narrowed_is_followed_as_its_own_feed(client: TestClient, store
         toggle_upvote(store=store, user_id=reader.user_id, paper_id=paper_id, now=now)
     page = client.get("/api/v1/trending?window=day&category=cs.lg").json()
     assert page["feed_url"] == "/trending.atom?window=day&category=cs.LG"
+    # Trending mail is the whole site's: the narrowed page offers the category's mail.
+    assert (page["alert_url"], page["alert_label"]) == (
+        "/subscribe?category=cs.LG",
+        "New cs.LG papers by mail",
+    )
+    whole_site = client.get("/api/v1/trending?window=day").json()
+    assert whole_site["alert_url"] == "/subscribe?trending=day"
+    assert whole_site["alert_label"] == "Get these by mail"
     narrowed = feedparser.parse(client.get(page["feed_url"]).text)
     assert narrowed.feed.title == "paperscope trending papers in cs.LG (day)"
     assert [e.link.rsplit("/", 1)[1] for e in narrowed.entries] == ["2401.00001"]

@@ -24,7 +24,7 @@ def daily_links(kind: str = "day") -> tuple[str, str, str]:
 
 def trending_links(window: str, category: str | None = None) -> tuple[str, str]:
     """Trending's feed (narrowed to the page's category, if any) and its mail, which
-    is the whole site's trending."""
+    is the whole site's trending (a narrowed page offers the category's mail instead)."""
     mail_window = "day" if window == "day" else "week"
     feed = {"window": window, **({"category": category} if category else {})}
     return (

@@ -175,6 +175,9 @@ class TrendingPage(PaperList, Syndicated):
     window: str
     sort: str
     notice: str | None = None
+    alert_label: str = Field(
+        "Get these by mail", description="What the mail subscription at alert_url sends"
+    )
     category: str | None = Field(None, description="The category filter, in arXiv's spelling")
     category_counts: list[FacetLink] = Field(
         [], description="The trending papers per category, as on the daily feed"

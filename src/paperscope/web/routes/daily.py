@@ -406,6 +406,11 @@ def trending(
     for c in items:
         c.score = round(scores[c.paper_id], 3) if c.paper_id in scores else None
     feed_url, alert_url = trending_links(window, chosen)
+    alert_label = "Get these by mail"
+    if chosen:
+        # Trending mail is the whole site's: a narrowed page offers the category's.
+        alert_url = browse_links("category", chosen)[1]
+        alert_label = f"New {chosen} papers by mail"
     model = TrendingPage(
         feed_url=feed_url,
         alert_url=alert_url,
@@ -414,6 +419,7 @@ def trending(
         window=window,
         sort=sort,
         notice=notice,
+        alert_label=alert_label,
         category=chosen,
         category_counts=_category_links(request, counts),
     )
