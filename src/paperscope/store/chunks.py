@@ -4,7 +4,11 @@ and old SQLite builds allow at most 999 of them in a statement."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, select
+
+from paperscope.store.database import Store
 
 T = TypeVar("T")
 
@@ -18,3 +22,13 @@ def chunks(items: Sequence[T], size: int = ID_CHUNK) -> Iterator[list[T]]:
         raise ValueError(f"chunk size must be at least 1, not {size}")
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
+
+
+def found_ids(*, store: Store, column: Any, ids: Sequence[T], where: ColumnElement[bool]) -> set[T]:
+    """Which of ``ids`` ``column`` holds in the rows matching ``where`` (a reader's
+    upvotes, say), looked up a chunk at a time."""
+    found: set[T] = set()
+    with store.read() as conn:
+        for chunk in chunks(list(dict.fromkeys(ids))):
+            found.update(conn.scalars(select(column).where(where, column.in_(chunk))))
+    return found

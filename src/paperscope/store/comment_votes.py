@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, select, update
 
-from paperscope.store.chunks import chunks
+from paperscope.store.chunks import found_ids
 from paperscope.store.database import Store
 from paperscope.store.discussions import CommentNotFound, check_not_banned
 from paperscope.store.page_versions import bump_page_version
@@ -67,16 +67,10 @@ def set_comment_vote(
 
 
 def voted_by(*, store: Store, user_id: int, comment_ids: Sequence[int]) -> set[int]:
-    found: set[int] = set()
-    ids = list(dict.fromkeys(comment_ids))
-    with store.read() as conn:
-        for chunk in chunks(ids):
-            found.update(
-                conn.scalars(
-                    select(comment_votes.c.comment_id).where(
-                        comment_votes.c.user_id == user_id,
-                        comment_votes.c.comment_id.in_(chunk),
-                    )
-                )
-            )
-    return found
+    """Which of ``comment_ids`` the user has upvoted."""
+    return found_ids(
+        store=store,
+        column=comment_votes.c.comment_id,
+        ids=comment_ids,
+        where=comment_votes.c.user_id == user_id,
+    )

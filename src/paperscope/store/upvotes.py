@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Insert, Select, Table, bindparam, delete, sel
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperscope.models import PaperStats
-from paperscope.store.chunks import chunks
+from paperscope.store.chunks import chunks, found_ids
 from paperscope.store.database import Store
 from paperscope.store.page_versions import bump_page_version
 from paperscope.store.schema import papers
@@ -120,15 +120,6 @@ def _stats_statement() -> Select[Any]:
 
 def upvoted_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[str]:
     """Which of ``paper_ids`` the user has upvoted."""
-    found: set[str] = set()
-    ids = list(dict.fromkeys(paper_ids))
-    with store.read() as conn:
-        for chunk in chunks(ids):
-            found.update(
-                conn.scalars(
-                    select(upvotes.c.paper_id).where(
-                        upvotes.c.user_id == user_id, upvotes.c.paper_id.in_(chunk)
-                    )
-                )
-            )
-    return found
+    return found_ids(
+        store=store, column=upvotes.c.paper_id, ids=paper_ids, where=upvotes.c.user_id == user_id
+    )
