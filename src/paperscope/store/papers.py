@@ -617,13 +617,6 @@ def list_paper_ids(
         q = q.where(papers.c.feed_date >= feed_from)
     if feed_to is not None:
         q = q.where(papers.c.feed_date <= feed_to)
-    if category:
-        walking = False
-        if order != "oldest" and feed_from is None and feed_to is None and not author:
-            with store.read() as conn:
-                matches = count_in_categories(conn, [category])
-                walking = walks_listing(conn, matches=matches, offset=offset, limit=limit)
-        q = q.where(in_categories([category], per_paper=walking))
     if author:
         q = q.where(
             papers.c.paper_id.in_(
@@ -634,6 +627,16 @@ def list_paper_ids(
         )
     q = q.order_by(*date_order(newest_first=order != "oldest"), papers.c.paper_id)
     with store.read() as conn:
+        if category:
+            # The listing index serves a category alone, newest first (walks_listing).
+            alone = order != "oldest" and feed_from is None and feed_to is None and not author
+            walking = alone and walks_listing(
+                conn,
+                matches=count_in_categories(conn, [category]),
+                offset=offset,
+                limit=limit,
+            )
+            q = q.where(in_categories([category], per_paper=walking))
         return list(conn.scalars(q.limit(limit).offset(offset)))
 
 

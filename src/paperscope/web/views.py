@@ -243,12 +243,11 @@ def source_authors(paper: Paper) -> list[SourceAuthor]:
     order. An author who hid the paper from their profile there is left out, as the
     site leaves them out of its own author list."""
     out = []
-    for name, detail in zip(
-        paper.authors, author_details_by_position(paper.authors, paper.author_details), strict=True
-    ):
-        account = person(detail.user) if detail and not detail.hidden else None
-        if detail is not None and account is not None:
-            verified = detail.status == "claimed_verified"
+    details = author_details_by_position(paper.authors, paper.author_details)
+    for name, detail in zip(paper.authors, details, strict=True):
+        account = person(detail.user) if detail is not None and not detail.hidden else None
+        if account is not None:
+            verified = detail is not None and detail.status == "claimed_verified"
             out.append(SourceAuthor(name=name, account=account, verified=verified))
     return out
 
