@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import func, inspect, select, text
 
 from paperscope.config import Settings
 from paperscope.models import Paper
@@ -28,8 +28,14 @@ from paperscope.store.collections import (
 )
 from paperscope.store.database import MIGRATIONS_DIR
 from paperscope.store.follows import follow
-from paperscope.store.papers import date_order, in_categories, list_paper_ids, upsert_papers
-from paperscope.store.schema import papers
+from paperscope.store.papers import (
+    count_in_categories,
+    date_order,
+    in_categories,
+    list_paper_ids,
+    upsert_papers,
+)
+from paperscope.store.schema import paper_categories, papers
 from paperscope.store.tables import metadata
 
 NOW = datetime(2024, 10, 25, tzinfo=UTC)
@@ -284,3 +290,54 @@ def test_author_keys_are_computed_a_batch_at_a_time(tmp_path: Path) -> None:
         assert follows == [("a b ng", "A-B Ng"), ("o li", "Ø Li")]  # the oldest of each
     finally:
         store.close()
+
+
+def test_category_archives_are_filled_in_for_existing_rows(any_store: Store) -> None:
+    upsert_papers(
+        store=any_store,
+        papers_in=[
+            Paper(paper_id="2101.00001", title="One", categories=["cs.LG", "cs.AI", "stat.ML"]),
+            Paper(paper_id="2101.00002", title="Two", categories=["hep-th", "math-ph"]),
+            Paper(paper_id="2101.00003", title="Three", categories=["math.OC"]),
+        ],
+    )
+    any_store.downgrade("0016_listing_index")
+    any_store.upgrade("0017_category_archive")
+    with any_store.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT paper_id, category, archive FROM paper_categories ORDER BY paper_id, position"
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("2101.00001", "cs.LG", "cs"),
+            ("2101.00001", "cs.AI", "cs"),
+            ("2101.00001", "stat.ML", "stat"),
+            ("2101.00002", "hep-th", "hep-th"),
+            ("2101.00002", "math-ph", "math-ph"),
+            ("2101.00003", "math.OC", "math"),
+        ]
+        # A paper in two of an archive's categories counts once.
+        assert count_in_categories(conn, ["cs"]) == 1
+        assert count_in_categories(conn, ["math"]) == 1
+        assert count_in_categories(conn, ["hep-th"]) == 1
+        assert count_in_categories(conn, ["math", "hep-th"]) == 2
+    assert list_paper_ids(store=any_store, category="math") == ["2101.00003"]
+    any_store.downgrade("0016_listing_index")
+    with any_store.read() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("paper_categories")}
+        assert "archive" not in columns
+
+
+def test_a_whole_archive_is_counted_from_its_index(any_store: Store) -> None:
+    with any_store.engine.connect() as conn:
+        count = select(func.count(paper_categories.c.paper_id.distinct())).where(
+            paper_categories.c.archive == "cs"
+        )
+        compiled = count.compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+            plan = " ".join(str(row[-1]) for row in rows)
+            assert "COVERING INDEX ix_paper_categories_archive" in plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+            assert "ix_paper_categories_archive" in plan

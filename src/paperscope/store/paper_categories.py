@@ -1,5 +1,5 @@
 """The categories of given papers, for lists ranked outside SQL (trending) that are
-counted and narrowed by category like the daily feed."""
+counted and narrowed by category like the daily feed, and the archive of a category."""
 
 from __future__ import annotations
 
@@ -28,9 +28,17 @@ def categories_of(*, store: Store, paper_ids: Sequence[str]) -> dict[str, tuple[
     return {paper_id: tuple(cats) for paper_id, cats in found.items()}
 
 
+def archive_of(category: str) -> str:
+    """The archive a category belongs to: "cs" for cs.LG; a category without a dot
+    (hep-th) is its own archive. Stored beside each category (paper_categories.archive)
+    so that a whole archive is read from an index."""
+    return category.split(".", 1)[0]
+
+
 def in_category(categories: Sequence[str], chosen: str) -> bool:
     """Whether a paper with ``categories`` is in ``chosen``: that category, or any of a
-    whole archive's ("cs" holds cs.LG), as the daily feed's filter reads it."""
-    return any(
-        c == chosen or ("." not in chosen and c.startswith(chosen + ".")) for c in categories
-    )
+    whole archive's ("cs" holds cs.LG), as the daily feed's filter reads it
+    (papers.in_categories states the same rule in SQL)."""
+    if "." in chosen:
+        return chosen in categories
+    return any(archive_of(c) == chosen for c in categories)

@@ -34,6 +34,7 @@ from paperscope.store.chunks import chunks as _chunks
 from paperscope.store.database import Store
 from paperscope.store.merge import merge_papers, record_hash, same_content
 from paperscope.store.page_versions import bump_page_version
+from paperscope.store.paper_categories import archive_of
 from paperscope.store.schema import (
     counters,
     paper_authors,
@@ -259,6 +260,7 @@ def _child_rows(conn: Connection, batch: list[Paper]) -> None:
             "category": c,
             "position": i,
             "is_primary": c == p.primary_category,
+            "archive": archive_of(c),
         }
         for p in batch
         for i, c in enumerate(dict.fromkeys(p.categories))
@@ -580,9 +582,12 @@ def in_categories(categories: Sequence[str], *, per_paper: bool = False) -> Colu
     (EXISTS), for lists that walk other rows in order (the listing index, a feed's
     days); else as the set of the categories' papers, read through the category
     index."""
-    category = paper_categories.c.category
-    archives = [category.startswith(f"{c}.", autoescape=True) for c in categories if "." not in c]
-    held = or_(category.in_(list(categories)), *archives)
+    named = [c for c in categories if "." in c]
+    archives = [c for c in categories if "." not in c]
+    held = or_(
+        *([paper_categories.c.category.in_(named)] if named else []),
+        *([paper_categories.c.archive.in_(archives)] if archives else []),
+    )
     if per_paper:
         return exists().where(paper_categories.c.paper_id == papers.c.paper_id, held)
     return papers.c.paper_id.in_(select(paper_categories.c.paper_id).where(held))
@@ -590,11 +595,18 @@ def in_categories(categories: Sequence[str], *, per_paper: bool = False) -> Colu
 
 def count_in_categories(conn: Connection, categories: Sequence[str]) -> int:
     """How many papers are in ``categories`` (as in_categories reads them). One
-    category with a dot is counted on the category index alone: a paper is listed once
-    per category, so no paper row need be read."""
-    if len(categories) == 1 and "." in categories[0]:
-        one = paper_categories.c.category == categories[0]
-        return int(conn.scalar(select(func.count()).select_from(paper_categories).where(one)) or 0)
+    category or one archive is counted on its index alone, no paper row read: a paper
+    is listed once per category, and once per archive for each of its categories
+    there (cs.LG and cs.AI), hence the distinct count."""
+    if len(categories) == 1:
+        one = categories[0]
+        if "." in one:
+            count = select(func.count()).where(paper_categories.c.category == one)
+        else:
+            count = select(func.count(paper_categories.c.paper_id.distinct())).where(
+                paper_categories.c.archive == one
+            )
+        return int(conn.scalar(count) or 0)
     count = select(func.count()).select_from(papers).where(in_categories(categories))
     return int(conn.scalar(count) or 0)
 

@@ -132,7 +132,11 @@ paper_categories = Table(
     Column("category", String(32), primary_key=True),
     Column("position", Integer, nullable=False),
     Column("is_primary", Boolean, nullable=False),
+    # paper_categories.archive_of(category), written with the row ("cs" for cs.LG): a
+    # whole archive is read from its index instead of a LIKE over every row.
+    Column("archive", String(32), nullable=False, server_default=""),
     Index("ix_paper_categories_category", "category"),
+    Index("ix_paper_categories_archive", "archive", "paper_id"),
 )
 
 paper_versions = Table(
