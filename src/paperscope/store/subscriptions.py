@@ -12,8 +12,8 @@ import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from paperscope.store.database import Store
-from paperscope.store.papers import author_key
-from paperscope.store.schema import paper_authors, paper_categories, papers
+from paperscope.store.papers import author_key, in_categories
+from paperscope.store.schema import paper_authors, papers
 from paperscope.store.schema_accounts import library_items, library_tags
 from paperscope.store.schema_subscriptions import public_tags, subscribers, subscriptions
 
@@ -398,19 +398,14 @@ def papers_arrived(
     limit: int = 5000,
 ) -> list[str]:
     """Ids of papers that entered the store in (since, until], newest first (or most
-    upvoted first), optionally only those in ``categories`` or by one of ``authors``."""
+    upvoted first), optionally only those in ``categories`` (a category or a whole
+    archive, as papers.in_categories reads them) or by one of ``authors``."""
     q = select(papers.c.paper_id).where(
         and_(papers.c.created_at > since, papers.c.created_at <= until)
     )
     wanted = []
     if categories:
-        wanted.append(
-            papers.c.paper_id.in_(
-                select(paper_categories.c.paper_id).where(
-                    paper_categories.c.category.in_(categories)
-                )
-            )
-        )
+        wanted.append(in_categories(categories))
     if authors:
         wanted.append(
             papers.c.paper_id.in_(
