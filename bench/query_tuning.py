@@ -11,18 +11,26 @@ which is what a new reader's query looks like.
 
     python bench/query_tuning.py --work-dir /tmp/scifact_work   # indexed by the first run
     python bench/query_tuning.py --work-dir /tmp/scifact_work --encoder /tmp/qenc   # reuse
+    python bench/query_tuning.py --work-dir /tmp/scifact_work --corpus-sentences 1
+
+``--corpus-sentences N`` adds two encoders adapted to the corpus without any judged
+query: N sentences of each indexed abstract (6-60 words, seeded choice) are training
+queries for their own paper (1 epoch), then that model is tuned on the tune half's
+claims as ``models finetune`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 
-from paperscope.index.embedder import Embedder
-from paperscope.index.query_encoder import TrainingSettings
+from paperscope.index.embedder import Embedder, resolve_model
+from paperscope.index.query_encoder import TrainingSettings, finetune_query_encoder
 from paperscope.search.engine import SearchEngine
 from paperscope.search.eval_beir import (
     ID_PREFIX,
@@ -37,6 +45,7 @@ from paperscope.search.query import parse_query
 from paperscope.search.query_tuning import finetune_on_beir
 
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "beir" / "scifact"
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 
 
 class AdaptedQueries:
@@ -91,6 +100,60 @@ def train_adapter(
     return result
 
 
+def corpus_adapted(
+    work_dir: Path, dataset: BeirDataset, tune: dict[str, str], per_paper: int
+) -> tuple[Path, Path]:
+    """Two query encoders: trained on abstract sentences -> their own paper, and that one
+    then tuned on the tune half's claims. Written beside ``work_dir``, reused if there."""
+    with indexed_engine(dataset, work_dir=work_dir) as engine:
+        index = engine.semantic.index
+        assert index is not None
+        ids = index.ids()
+        documents = engine.paper_vectors(ids)
+        model_name = index.model_name
+    rows = {paper_id: row for row, paper_id in enumerate(ids)}
+    choose = random.Random(7)
+    sentences: list[tuple[str, int]] = []
+    for paper in dataset.corpus:
+        if paper.paper_id in rows and paper.abstract:
+            usable = [s for s in SENTENCE.split(paper.abstract) if 6 <= len(s.split()) <= 60]
+            picked = choose.sample(usable, min(per_paper, len(usable)))
+            sentences += [(s, rows[paper.paper_id]) for s in picked]
+    claims: list[tuple[str, int]] = []
+    related: dict[str, set[int]] = {}
+    for query_id, text in tune.items():
+        search_text = parse_query(text).semantic_text
+        judged = {
+            rows[ID_PREFIX + doc]
+            for doc, grade in dataset.qrels[query_id].items()
+            if grade > 0 and ID_PREFIX + doc in rows
+        }
+        if search_text and judged:
+            related.setdefault(search_text, set()).update(judged)
+            claims += [(search_text, row) for row in sorted(judged)]
+    base = resolve_model(model_name)
+    adapted = work_dir.parent / f"{work_dir.name}-corpus{per_paper}"
+    tuned = work_dir.parent / f"{work_dir.name}-corpus{per_paper}-claims"
+    for out_dir, start, pairs, epochs in (
+        (adapted, base.path, sentences, 1),
+        (tuned, adapted, claims, TrainingSettings().epochs),
+    ):
+        if not out_dir.exists():
+            started = time.perf_counter()
+            finetune_query_encoder(
+                base=start,
+                base_name=base.name,
+                document_model=model_name,
+                documents=documents,
+                pairs=pairs,
+                out_dir=out_dir,
+                training=TrainingSettings(epochs=epochs),
+                related=related if pairs is claims else None,
+            )
+            print(f"({out_dir.name}: {len(pairs)} pairs in {time.perf_counter() - started:.0f} s)")
+    return adapted, tuned
+
+
 def report(name: str, engine: SearchEngine, parts: dict[str, dict[str, str]], qrels) -> None:  # type: ignore[no-untyped-def]
     print(name)
     for part, queries in parts.items():
@@ -106,6 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work-dir", type=Path, required=True)
     parser.add_argument("--encoder", type=Path, help="a query encoder trained on the tune half")
+    parser.add_argument("--corpus-sentences", type=int, default=0, metavar="N")
     args = parser.parse_args()
     dataset = load_beir(SCIFACT, split="train")
     tune, held_out = select_half(dataset.queries, "even"), select_half(dataset.queries, "odd")
@@ -151,6 +215,11 @@ def main() -> None:
             embedder.encode_query(text)
         per_query = (time.perf_counter() - started) / len(texts) * 1000
         print(f"query embedding with the tuned encoder: {per_query:.1f} ms per query")
+    if args.corpus_sentences:
+        adapted, tuned = corpus_adapted(args.work_dir, dataset, tune, args.corpus_sentences)
+        for label, folder in (("corpus sentences", adapted), ("then tune claims", tuned)):
+            with indexed_engine(dataset, work_dir=args.work_dir, query_model=str(folder)) as engine:
+                report(f"query encoder: {label} ({folder.name})", engine, parts, dataset.qrels)
 
 
 if __name__ == "__main__":
