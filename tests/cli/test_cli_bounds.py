@@ -176,6 +176,10 @@ def test_a_trending_window_alone_asks_for_trending(
     code, out, err = _run(capsys, tmp_path / "data", *args)
     assert code == 0, err
     assert "a digest of trending papers of the week" in " ".join(out.split())
+    args = ["subscriptions", "add", "b@example.org", "--trending-category", "CS", "--confirmed"]
+    code, out, err = _run(capsys, tmp_path / "data", *args)
+    assert code == 0, err
+    assert "a digest of trending papers of the day in cs," in " ".join(out.split())
 
 
 def test_recommend_names_a_tag_the_reader_does_not_have_like_library_export(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from feeds_helpers import SmtpSink
 
 from paperscope.config import Settings
@@ -455,3 +456,49 @@ def test_a_confirmed_address_belongs_to_the_account_that_proved_it(
         user_id=other.user_id,
     )
     assert foreign.subscription.confirmed_at is None
+
+
+def test_trending_narrowed_to_a_category_sends_only_its_papers(
+    any_sample_store: Store, mail_settings: Settings, smtp_sink: SmtpSink
+) -> None:
+    """The fixture's first 20 papers trend in snapshot order (0704.0001 hep-ph first);
+    the math archive's are 0704.0002, 0704.0004 and 0704.0005 among them."""
+    for email, category in (("whole@example.org", None), ("math@example.org", "MATH")):
+        spec = subs.make_spec(trending="day", trending_limit=3, trending_category=category)
+        subs.subscribe(
+            store=any_sample_store, settings=mail_settings, email=email, spec=spec, confirmed=True
+        )
+    report = run_pass(store=any_sample_store, settings=mail_settings, force=True)
+    assert (report.build.built, report.delivery.sent) == (2, 2)
+
+    def listed(email: str) -> tuple[str, list[str]]:
+        [mail] = smtp_sink.to(email)
+        html, text = _html_and_text(mail)
+        return html, re.findall(r"https://papers\.example\.org/papers/([\d.]+)\r\n", text)
+
+    html, papers = listed("math@example.org")
+    assert papers == ["0704.0002", "0704.0004", "0704.0005"]
+    assert "Trending in math today" in html
+    assert 'href="https://papers.example.org/trending?window=day&amp;category=math"' in html
+    html, papers = listed("whole@example.org")
+    assert papers == ["0704.0001", "0704.0002", "0704.0003"]
+    assert "Trending today" in html
+
+
+def test_a_trending_category_is_checked_like_the_others(
+    sample_store: Store, mail_settings: Settings
+) -> None:
+    assert subs.make_spec(trending="week", trending_category=" CS.lg ").trending_category == (
+        "cs.LG"
+    )
+    assert subs.make_spec(trending="day", trending_category="  ").trending_category is None
+    with pytest.raises(subs.InvalidSubscription, match=r"trending in cs\.LG: choose the top"):
+        subs.make_spec(search="graphs", trending_category="cs.LG")
+    with pytest.raises(subs.InvalidSubscription, match="longer than 32 characters"):
+        subs.make_spec(trending="day", trending_category="x" * 33)
+    spec = subs.make_spec(trending="day", trending_category="zz.ZZ")
+    with pytest.raises(subs.InvalidSubscription, match=r"'zz\.ZZ'.*not an arXiv category"):
+        subs.subscribe(store=sample_store, settings=mail_settings, email="a@example.org", spec=spec)
+    assert subs.describe(subs.make_spec(trending="week", trending_category="hep-th")) == (
+        "a digest of trending papers of the week in hep-th, every day at 08:00 UTC"
+    )

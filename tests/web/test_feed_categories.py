@@ -140,11 +140,14 @@ def test_trending_narrowed_is_followed_as_its_own_feed(client: TestClient, store
         toggle_upvote(store=store, user_id=reader.user_id, paper_id=paper_id, now=now)
     page = client.get("/api/v1/trending?window=day&category=cs.lg").json()
     assert page["feed_url"] == "/trending.atom?window=day&category=cs.LG"
-    # Trending mail is the whole site's: the narrowed page offers the category's mail.
+    # Its mail is narrowed too: the form comes prefilled with the category.
     assert (page["alert_url"], page["alert_label"]) == (
-        "/subscribe?category=cs.LG",
-        "New cs.LG papers by mail",
+        "/subscribe?trending=day&trending_category=cs.LG",
+        "Trending in cs.LG by mail",
     )
+    form = client.get(page["alert_url"]).text
+    assert re.search(r'name="trending_category"[^>]*value="cs\.LG"', form)
+    assert re.search(r'<option value="day" selected>', form)
     whole_site = client.get("/api/v1/trending?window=day").json()
     assert whole_site["alert_url"] == "/subscribe?trending=day"
     assert whole_site["alert_label"] == "Get these by mail"

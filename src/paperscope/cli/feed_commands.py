@@ -34,6 +34,14 @@ def add_command(
             help="Trending of the 'day' (default) or 'week'; implies --trending.",
         ),
     ] = None,
+    trending_category: Annotated[
+        str | None,
+        typer.Option(
+            "--trending-category",
+            help="Only trending papers in this category or archive (cs.LG, cs); implies "
+            "--trending.",
+        ),
+    ] = None,
     category: Annotated[
         list[str] | None,
         typer.Option("--category", help="Category (repeatable). With --search: a filter."),
@@ -73,7 +81,12 @@ def add_command(
     try:
         spec = make_spec(
             search=search,
-            trending=(trending_window or "day") if trending or trending_window else None,
+            trending=(
+                (trending_window or "day")
+                if trending or trending_window or trending_category
+                else None
+            ),
+            trending_category=trending_category,
             categories=category or (),
             authors=author or (),
             frequency=frequency,

@@ -15,6 +15,7 @@ from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.follows import FollowedPaper, followed_papers
+from paperscope.store.paper_categories import categories_of, in_category
 from paperscope.store.papers import get_papers
 from paperscope.store.subscriptions import Subscription, papers_arrived
 
@@ -72,7 +73,8 @@ class ContentSource:
     settings: Settings
     now: datetime
     _arrived: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
-    _trending: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
+    _trending: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _papers: dict[str, Paper] = field(default_factory=dict)
     _engine: SearchEngine | None = None
     _unindexed: dict[datetime, int] = field(default_factory=dict)
@@ -102,19 +104,28 @@ class ContentSource:
                 self._papers[paper.paper_id] = paper
         return [self._papers[i] for i in ids if i in self._papers]
 
-    def trending(self, window: str, limit: int) -> list[tuple[str, float]]:
-        key = (window, limit)
-        if key not in self._trending:
-            self._trending[key] = self._rank_trending(window, limit)
-        return self._trending[key]
+    def trending(self, window: str, category: str | None = None) -> list[tuple[str, float]]:
+        """The window's trending papers, best first, only those in ``category`` (a
+        category or archive, as the trending page narrows) when given. Ranked once per
+        window and run; the ranked papers' categories read once, when first asked for."""
+        if window not in self._trending:
+            self._trending[window] = self._rank_trending(window)
+        ranked = self._trending[window]
+        if category:
+            unread = [paper_id for paper_id, _ in ranked if paper_id not in self._categories]
+            if unread:
+                found = categories_of(store=self.store, paper_ids=unread)
+                self._categories.update({paper_id: found.get(paper_id, ()) for paper_id in unread})
+            ranked = [t for t in ranked if in_category(self._categories[t[0]], category)]
+        return ranked
 
-    def _rank_trending(self, window: str, limit: int) -> list[tuple[str, float]]:
+    def _rank_trending(self, window: str) -> list[tuple[str, float]]:
         from paperscope.rank.trending import rank_trending
 
         ranked = rank_trending(
             store=self.store, window="week" if window == "week" else "day", now=self.now
         )
-        return [(t.paper_id, t.score) for t in ranked[:limit]]
+        return [(t.paper_id, t.score) for t in ranked]
 
     def search(self, subscription: Subscription, since: datetime) -> list[tuple[str, float]]:
         """Saved-search matches among the papers that arrived since ``since`` (hybrid

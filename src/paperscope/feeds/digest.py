@@ -156,15 +156,18 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
 
     if spec.trending:
         already = set(subscription.last_paper_ids)
-        ranked = source.trending(spec.trending, spec.trending_limit + len(already))
+        category = spec.trending_category
+        # All of them, so that the section says how many more the trending page has.
+        ranked = source.trending(spec.trending, category)
         top = [(pid, score) for pid, score in ranked if pid not in already]
         label = "today" if spec.trending == "day" else "this week"
+        page = {"window": spec.trending, **({"category": category} if category else {})}
         add(
             "trending",
-            f"Trending {label}",
+            f"Trending in {category} {label}" if category else f"Trending {label}",
             list(top),
             spec.trending_limit,
-            f"/trending?window={spec.trending}",
+            "/trending?" + urlencode(page),
         )
     if spec.search_query:
         hits = source.search(subscription, since)

@@ -15,7 +15,7 @@ from paperscope.feeds.schedule import FREQUENCIES, zone
 from paperscope.feeds.signing import LinkClaim, make_token, read_token
 from paperscope.search.categories import unknown_categories, unknown_categories_notice
 from paperscope.search.query import MAX_QUERY_CHARS, parse_query
-from paperscope.sources.arxiv_categories import arxiv_spelling
+from paperscope.sources.arxiv_categories import arxiv_spelling, category_filter
 from paperscope.store import Store
 from paperscope.store.feedback import papers_in_categories
 from paperscope.store.outbox import count_messages
@@ -39,6 +39,7 @@ CONFIRMATION_WINDOW = timedelta(days=1)
 # every mail, and run on every send.
 MAX_LIST_ITEMS = 50
 MAX_ITEM_CHARS = 200
+MAX_CATEGORY_CHARS = 32  # as long as a stored paper category can be
 
 
 class InvalidSubscription(ValueError):
@@ -80,6 +81,7 @@ def make_spec(
     search: str | None = None,
     trending: str | None = None,
     trending_limit: int = 10,
+    trending_category: str | None = None,
     categories: Iterable[str] = (),
     authors: Iterable[str] = (),
     min_score: float | None = None,
@@ -96,6 +98,16 @@ def make_spec(
         raise InvalidSubscription("trending must be 'day' or 'week'")
     if not 1 <= trending_limit <= 50:
         raise InvalidSubscription("the number of trending papers must be between 1 and 50")
+    trending_category = category_filter(trending_category)
+    if trending_category and not trending:
+        raise InvalidSubscription(
+            f"trending in {trending_category}: choose the top papers of the day or of the week"
+        )
+    if trending_category and len(trending_category) > MAX_CATEGORY_CHARS:
+        raise InvalidSubscription(
+            f"trending category {trending_category[:40]!r} is longer than "
+            f"{MAX_CATEGORY_CHARS} characters: give one category (cs.LG) or archive (cs)"
+        )
     if not 0 <= weekly_day <= 6:
         raise InvalidSubscription("weekly day must be 0 (Monday) to 6 (Sunday)")
     if min_score is not None and not -1.0 <= min_score <= 1.0:
@@ -119,6 +131,7 @@ def make_spec(
     spec = SubscriptionSpec(
         trending=trending,
         trending_limit=trending_limit,
+        trending_category=trending_category,
         search_query=search or None,
         categories=tuple(
             dict.fromkeys(_arxiv_spelling(c) for c in _clean(categories, "categories"))
@@ -160,7 +173,8 @@ def check_categories(store: Store, spec: SubscriptionSpec) -> None:
     def held(name: str) -> bool:
         return bool(papers_in_categories(store=store, categories=[name], per_category=1).get(name))
 
-    said = unknown_categories_notice(unknown_categories(spec.categories, held))
+    named = (*spec.categories, *([spec.trending_category] if spec.trending_category else []))
+    said = unknown_categories_notice(unknown_categories(named, held))
     if said:
         raise InvalidSubscription(said)
 
@@ -183,7 +197,8 @@ def describe(spec: SubscriptionSpec) -> str:
     """One line for humans: 'daily: trending today, alerts for "x", new in cs.LG'."""
     parts = []
     if spec.trending:
-        parts.append("trending papers of the " + spec.trending)
+        where = f" in {spec.trending_category}" if spec.trending_category else ""
+        parts.append(f"trending papers of the {spec.trending}{where}")
     # the categories and authors narrow a saved search, or are followed on their own
     narrowed = ([f"in {', '.join(spec.categories)}"] if spec.categories else []) + (
         [f"by {', '.join(spec.authors)}"] if spec.authors else []

@@ -57,6 +57,7 @@ subscriptions = Table(
     ),
     Column("trending", String(8)),  # NULL | day | week
     Column("trending_limit", Integer, nullable=False, server_default=text("10")),
+    Column("trending_category", String(32)),  # NULL: the whole site's trending
     Column("search_query", Text),
     Column("categories", Text, nullable=False, server_default="[]"),  # JSON array
     Column("authors", Text, nullable=False, server_default="[]"),  # JSON array

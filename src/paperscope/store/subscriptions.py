@@ -40,6 +40,7 @@ class SubscriptionSpec:
 
     trending: str | None = None  # day | week
     trending_limit: int = 10
+    trending_category: str | None = None  # a category or archive; None: the whole site
     search_query: str | None = None
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
@@ -203,6 +204,7 @@ def _spec_values(spec: SubscriptionSpec) -> dict[str, Any]:
     return {
         "trending": spec.trending,
         "trending_limit": spec.trending_limit,
+        "trending_category": spec.trending_category,
         "search_query": spec.search_query,
         "categories": orjson.dumps(list(spec.categories)).decode(),
         "authors": orjson.dumps(list(spec.authors)).decode(),
@@ -220,6 +222,7 @@ def _subscription(row: Any) -> Subscription:
     spec = SubscriptionSpec(
         trending=row.trending,
         trending_limit=row.trending_limit,
+        trending_category=row.trending_category,
         search_query=row.search_query,
         categories=tuple(orjson.loads(row.categories)),
         authors=tuple(orjson.loads(row.authors)),

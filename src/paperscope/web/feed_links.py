@@ -23,13 +23,14 @@ def daily_links(kind: str = "day") -> tuple[str, str, str]:
 
 
 def trending_links(window: str, category: str | None = None) -> tuple[str, str]:
-    """Trending's feed (narrowed to the page's category, if any) and its mail, which
-    is the whole site's trending (a narrowed page offers the category's mail instead)."""
+    """Trending's feed and its mail, both narrowed to the page's category if any
+    (trending mail is of the day or the week: a month's page offers the week's)."""
     mail_window = "day" if window == "day" else "week"
-    feed = {"window": window, **({"category": category} if category else {})}
+    narrowed = {"category": category} if category else {}
+    mail = {"trending": mail_window, **({"trending_category": category} if category else {})}
     return (
-        "/trending.atom?" + urlencode(feed),
-        "/subscribe?" + urlencode({"trending": mail_window}),
+        "/trending.atom?" + urlencode({"window": window, **narrowed}),
+        "/subscribe?" + urlencode(mail),
     )
 
 

@@ -406,11 +406,6 @@ def trending(
     for c in items:
         c.score = round(scores[c.paper_id], 3) if c.paper_id in scores else None
     feed_url, alert_url = trending_links(window, chosen)
-    alert_label = "Get these by mail"
-    if chosen:
-        # Trending mail is the whole site's: a narrowed page offers the category's.
-        alert_url = browse_links("category", chosen)[1]
-        alert_label = f"New {chosen} papers by mail"
     model = TrendingPage(
         feed_url=feed_url,
         alert_url=alert_url,
@@ -419,7 +414,7 @@ def trending(
         window=window,
         sort=sort,
         notice=notice,
-        alert_label=alert_label,
+        alert_label=f"Trending in {chosen} by mail" if chosen else "Get these by mail",
         category=chosen,
         category_counts=_category_links(request, counts),
     )

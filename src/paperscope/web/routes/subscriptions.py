@@ -100,6 +100,7 @@ def _spec_from_form(form: dict[str, str]) -> Any:
     return subs.make_spec(
         search=form.get("q") or None,
         trending=form.get("trending") or None,
+        trending_category=form.get("trending_category") or None,
         categories=_split(form.get("categories", "")),
         authors=_split(form.get("authors", "")),
         frequency=form.get("frequency", "daily"),
@@ -120,6 +121,7 @@ def subscribe_page(
     category: str = "",
     author: str = "",
     trending: str = "",
+    trending_category: str = "",
     frequency: str = "",
 ) -> Response:
     """The form, prefilled from the link that led here (a search's alert, a week's
@@ -129,6 +131,7 @@ def subscribe_page(
         "categories": category,
         "authors": author,
         "trending": trending or ("" if q or category or author else "day"),
+        "trending_category": trending_category,
         "frequency": frequency,
         "email": (user.email or "") if user else "",
     }
