@@ -215,3 +215,20 @@ def test_the_confirmation_mail_describes_the_whole_subscription(
     [confirmation] = smtp_sink.to("c@example.org")
     text = " ".join(confirmation.message.get_body(("plain",)).get_content().split())
     assert "new papers matching “diphoton” in hep-ph, every Wednesday at 08:00 UTC" in text
+
+
+def test_the_form_subscribes_to_trending_in_one_category(
+    web: TestClient, sample_store: Store
+) -> None:
+    form = web.get("/subscribe?trending=week&trending_category=math")
+    assert re.search(r'name="trending_category"[^>]*value="math"', form.text)
+    fields = {"csrf_token": _csrf(form.text), "email": "maths@example.org", "trending": "week"}
+    r = web.post("/subscribe", data=fields | {"trending_category": "Math"})
+    assert r.status_code == 200 and "Check your inbox" in r.text
+    [sub] = list_subscriptions(store=sample_store, email="maths@example.org")
+    assert (sub.spec.trending, sub.spec.trending_category) == ("week", "math")
+    # A trending category without trending is refused in words, the form kept.
+    r = web.post("/subscribe", data=fields | {"trending": "", "trending_category": "math"})
+    assert r.status_code == 400
+    assert "Trending in math: choose the top papers of the day or of the week" in r.text
+    assert re.search(r'name="trending_category"[^>]*value="math"', r.text)
