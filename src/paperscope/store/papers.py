@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    false,
     func,
     insert,
     or_,
@@ -585,6 +586,7 @@ def in_categories(categories: Sequence[str], *, per_paper: bool = False) -> Colu
     named = [c for c in categories if "." in c]
     archives = [c for c in categories if "." not in c]
     held = or_(
+        false(),  # no category at all: no paper
         *([paper_categories.c.category.in_(named)] if named else []),
         *([paper_categories.c.archive.in_(archives)] if archives else []),
     )
