@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two test processes, one per core; a test file stays on one of them (its module
+# fixtures, and servers such as the Ray cluster, are not shared across processes).
+# PARALLEL= runs the suite in one process.
+PARALLEL ?= -n 2 --dist loadfile
 DATA_DIR ?= paperscope-data
 export PAPERSCOPE_DATA_DIR ?= $(DATA_DIR)
 
@@ -35,12 +39,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	bash scripts/install-system-deps.sh
-	PAPERSCOPE_TEST_POSTGRES_URL="$$(bash scripts/start-test-postgres.sh)" $(BIN)/python -m pytest
+	PAPERSCOPE_TEST_POSTGRES_URL="$$(bash scripts/start-test-postgres.sh)" $(BIN)/python -m pytest $(PARALLEL)
 	$(MAKE) lint typecheck
 
 # The edit loop: SQLite only, no browser, nothing marked slow; no system packages needed.
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not browser and not slow and not postgres" -q
+	$(BIN)/python -m pytest -m "not browser and not slow and not postgres" -q $(PARALLEL)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

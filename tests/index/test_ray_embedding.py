@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,11 +60,13 @@ def _ray_start(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ray_cluster() -> Iterator[str]:
     """Two nodes sharing a token of their own (Ray's token authentication), which the
     driver, the `ray start` processes and `paperscope index` read from the environment."""
     port = _free_port()
-    temp = tmp_path_factory.mktemp("ray")
+    # Not under pytest's temp folder: Ray puts its Unix sockets in this one, and a
+    # socket path may not exceed 107 bytes (a parallel run's folders are deeper).
+    temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
     token = temp / "auth_token"
     token.write_text(secrets.token_hex(32))
     saved = {name: os.environ.get(name) for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN_PATH")}
@@ -75,6 +79,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120)
+        shutil.rmtree(temp, ignore_errors=True)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -14,7 +14,7 @@ import rispy
 from typer.testing import CliRunner
 
 from paperscope.cli import app
-from paperscope.cli.common import UserError
+from paperscope.cli.common import UserError, console
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.accounts import ensure_user
@@ -32,6 +32,13 @@ def data_dir(tmp_path: Path) -> Path:
     ensure_user(store=store, username="ana", now=NOW)
     store.close()
     return data
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's table wraps at the console's width, which rich fixes from COLUMNS
+    when the CLI module is first imported, by whichever test does it: set it here."""
+    monkeypatch.setattr(console, "_width", 200)
 
 
 def _invoke(data_dir: Path, *args: str) -> tuple[int, str, str]:
