@@ -103,6 +103,15 @@ def author_key(name: str) -> str:
     return " ".join(plain.translate(_SPELLINGS).split())
 
 
+def initials_key(key: str) -> str:
+    """An author_key with each given name cut to its initial ("ashish vaswani" ->
+    "a vaswani"; "j p dupont" stays): bibliographies and arXiv records spell given
+    names either way, so a name given by initials finds a paper stored with full
+    names, and the other way round."""
+    words = key.split()
+    return " ".join([*(w[0] for w in words[:-1] if w[0].isalpha()), *words[-1:]])
+
+
 def _ascii_key(name: str) -> str:
     # bytes.translate takes a 256-byte table: several times faster than str.translate.
     spelled = name.encode("ascii").lower().translate(_ASCII_SPACES, _ASCII_JOINERS)

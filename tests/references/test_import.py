@@ -265,3 +265,31 @@ def test_two_entries_for_one_paper_are_counted_once_and_named(
         filename="twice.bib",
     )  # fmt: skip
     assert (again.papers, again.added, again.updated, again.unchanged) == (2, 0, 0, 2)
+
+
+def test_authors_given_by_initials_still_find_the_paper(
+    papers_store: Store, settings: Settings, reader: int
+) -> None:
+    """0704.0010 is stored with its author's full name, Sergei Ovchinnikov."""
+    title = b"Partial Cubes: Structures, Characterisations and Constructions"
+    bib = b"\n".join(
+        b"@article{%s, author = {%s}, title = {%s}}" % (key, author, title)
+        for key, author in (
+            (b"initials", b"Ovchinnikov, S."),
+            (b"spaced", b"S Ovchinnikov"),
+            (b"full", b"Ovchinnikov, Sergei"),
+            (b"other", b"Smith, John"),
+            (b"another", b"Ovchinnikov, A."),
+        )
+    )
+    report = import_references(
+        store=papers_store, settings=settings, user_id=reader, data=bib, now=NOW
+    )
+    assert [(e.key, e.status, e.paper_id) for e in report.entries] == [
+        ("initials", "matched", "0704.0010"),
+        ("spaced", "matched", "0704.0010"),
+        ("full", "matched", "0704.0010"),
+        # Authors who are not the paper's: another paper of that title.
+        ("other", "unmatched", None),
+        ("another", "unmatched", None),
+    ]

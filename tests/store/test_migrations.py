@@ -183,7 +183,8 @@ OLD_BYLINES = [
 
 
 def _seed_old_author_keys(store: Store) -> None:
-    """Papers, a claim and follows as a store before 0015 keyed them."""
+    """Papers, a claim and follows as a store before 0015 keyed them (the papers are
+    written by today's code, then the store is taken back to 0014)."""
     upsert_papers(
         store=store,
         papers_in=[
@@ -195,6 +196,7 @@ def _seed_old_author_keys(store: Store) -> None:
             ),
         ],
     )
+    store.downgrade("0014_stable_row_ids")
     ann = create_user(store=store, username="ann", email=None, password_hash=None, now=NOW)
     bob = create_user(store=store, username="bob", email=None, password_hash=None, now=NOW)
     add_claim(store=store, user_id=ann.user_id, paper_id="2101.00001",
@@ -224,7 +226,6 @@ def _seed_old_author_keys(store: Store) -> None:
 
 
 def test_author_keys_are_computed_again_both_ways(any_store: Store) -> None:
-    any_store.downgrade("0014_stable_row_ids")
     _seed_old_author_keys(any_store)
     any_store.upgrade("0015_author_keys")
     bylines, claims, follows = _keys(any_store)
@@ -263,7 +264,7 @@ def _migration(name: str) -> ModuleType:
 
 
 def test_author_keys_are_computed_a_batch_at_a_time(tmp_path: Path) -> None:
-    store = _sqlite_store(tmp_path, "0014_stable_row_ids")
+    store = _sqlite_store(tmp_path, "head")
     try:
         upsert_papers(
             store=store,
@@ -272,6 +273,7 @@ def test_author_keys_are_computed_a_batch_at_a_time(tmp_path: Path) -> None:
                 for i in range(7)
             ],
         )
+        store.downgrade("0014_stable_row_ids")
         ann = create_user(store=store, username="ann", email=None, password_hash=None, now=NOW)
         # Spellings of one name, whose keys meet in later batches than their own.
         names = ["A-B Ng", "A. B. Ng", "A.-B. Ng", "A.B. Ng", "A B Ng", "Ø Li", "O. Li"]
@@ -341,3 +343,32 @@ def test_a_whole_archive_is_counted_from_its_index(any_store: Store) -> None:
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = " ".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert "ix_paper_categories_archive" in plan
+
+
+def test_author_initials_are_filled_in_for_existing_rows(any_store: Store) -> None:
+    upsert_papers(
+        store=any_store,
+        papers_in=[
+            Paper(
+                paper_id="2101.00001",
+                title="One",
+                authors=["Ashish Vaswani", "J.-P. Dupont", "Plato", "Søren Hauberg"],
+            )
+        ],
+    )
+    any_store.downgrade("0018_trending_category")
+    any_store.upgrade("0019_author_initials")
+    with any_store.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT name_key, initials_key FROM paper_authors ORDER BY position"
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("ashish vaswani", "a vaswani"),
+        ("j p dupont", "j p dupont"),
+        ("plato", "plato"),
+        ("soren hauberg", "s hauberg"),
+    ]
+    any_store.downgrade("0018_trending_category")
+    with any_store.read() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("paper_authors")}
+    assert "initials_key" not in columns

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from paperscope.arxiv_ids import text_paper_id
+from paperscope.models import author_key, initials_key
 from paperscope.references.records import Reference, title_words
 from paperscope.store import Store
 from paperscope.store.paper_lookup import (
@@ -20,7 +21,6 @@ from paperscope.store.paper_lookup import (
     papers_by_title_key,
     title_candidates,
 )
-from paperscope.store.papers import author_key
 
 # Case, accents, LaTeX braces and punctuation are normalised away first. Then a plural
 # ("Continuum Limits" for "Limit") scores 0.99 and a British spelling 0.98, while a
@@ -91,13 +91,16 @@ def _match_titles(store: Store, references: Sequence[Reference], results: list[M
 def _fuzzy(store: Store, title: str, authors: Sequence[str]) -> Match:
     """The best of a bounded set of candidates: papers whose title has two of the
     entry title's three longest words (the most distinctive ones) and, when the entry
-    names its authors, that share an author with it (an indexed look-up; without
-    authors every title is scanned)."""
+    names its authors, that share an author with it: an indexed look-up by the
+    authors' initials and surname, as bibliographies and arXiv write given names in
+    full or as initials ("A. Vaswani" finds Ashish Vaswani's paper, and the other way
+    round); without authors every title is scanned."""
+    keys = [key for key in (initials_key(author_key(name)) for name in authors) if key]
     wanted = title_words(title)
     words = sorted(set(wanted.split()), key=lambda w: (-len(w), w))[:_CANDIDATE_WORDS]
     best: tuple[float, bool, str] | None = None  # (score, words agree, paper_id)
     for paper_id, candidate in title_candidates(
-        store=store, words=words, limit=CANDIDATES_PER_QUERY, author_keys=author_keys(authors)
+        store=store, words=words, limit=CANDIDATES_PER_QUERY, initials_keys=keys
     ):
         other = title_words(candidate)
         score = title_similarity(wanted, other, floor=best[0] if best else 0.0)
@@ -112,22 +115,6 @@ def _fuzzy(store: Store, title: str, authors: Sequence[str]) -> Match:
     if score >= TITLE_THRESHOLD:
         return Match(None, None, score, f"closest title ({paper_id}) has a different word")
     return Match(None, None, score)
-
-
-def author_keys(authors: Sequence[str]) -> list[str]:
-    """Look-up keys for the authors, each also with initials ("Ashish Vaswani" ->
-    "a vaswani", "Jean-Pierre Dupont" -> "j p dupont"): arXiv records and reference
-    managers spell first names either way. The initials come from the key's words, so
-    a hyphenated or dotted given name gives one initial per part, as author_key reads
-    "J.-P." too."""
-    keys: dict[str, None] = {}
-    for name in authors:
-        words = author_key(name).split()
-        keys[" ".join(words)] = None
-        if len(words) > 1:
-            initials = [w[0] for w in words[:-1] if w[0].isalpha()]
-            keys[" ".join([*initials, words[-1]])] = None
-    return [k for k in keys if k]
 
 
 def words_agree(a: str, b: str) -> bool:

@@ -67,14 +67,14 @@ def papers_by_title_key(
 
 
 def title_candidates(
-    *, store: Store, words: Sequence[str], limit: int, author_keys: Sequence[str] = ()
+    *, store: Store, words: Sequence[str], limit: int, initials_keys: Sequence[str] = ()
 ) -> list[tuple[str, str]]:
     """(paper_id, title) of at most ``limit`` papers whose title contains (ignoring
     case) every word, or with three words any two of them, so that one word spelt
     differently ("characterisations") does not hide the paper: the candidates a fuzzy
-    title match then scores. With ``author_keys`` (author_key() values) only papers by
-    one of those authors qualify, found through the author index instead of a scan of
-    every title."""
+    title match then scores. With ``initials_keys`` (models.initials_key values) only
+    papers by one of those authors qualify, found through the author index instead of
+    a scan of every title."""
     if not words:
         return []
     with store.read() as conn:
@@ -89,9 +89,9 @@ def title_candidates(
             where = or_(and_(a, or_(b, c)), and_(b, c))
         else:
             where = and_(*has)
-        if author_keys:
+        if initials_keys:
             by_authors = select(paper_authors.c.paper_id).where(
-                paper_authors.c.name_key.in_(list(dict.fromkeys(author_keys))[:ID_CHUNK])
+                paper_authors.c.initials_key.in_(list(dict.fromkeys(initials_keys))[:ID_CHUNK])
             )
             where = and_(papers.c.paper_id.in_(by_authors), where)
         rows = conn.execute(select(papers.c.paper_id, papers.c.title).where(where).limit(limit))

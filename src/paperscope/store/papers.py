@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from paperscope.arxiv_ids import parse_arxiv_id, text_paper_id
-from paperscope.models import AuthorDetail, Paper, Profile, Version
+from paperscope.models import AuthorDetail, Paper, Profile, Version, initials_key
 from paperscope.models import author_key as author_key  # re-exported for store callers
 from paperscope.store.chunks import chunks as _chunks
 from paperscope.store.database import Store
@@ -250,11 +250,19 @@ def author_details_from_json(text: str | None) -> tuple[AuthorDetail, ...]:
 
 
 def _child_rows(conn: Connection, batch: list[Paper]) -> None:
-    authors = [
-        {"paper_id": p.paper_id, "position": i, "name": a, "name_key": author_key(a)}
-        for p in batch
-        for i, a in enumerate(p.authors)
-    ]
+    authors = []
+    for p in batch:
+        for i, name in enumerate(p.authors):
+            key = author_key(name)
+            authors.append(
+                {
+                    "paper_id": p.paper_id,
+                    "position": i,
+                    "name": name,
+                    "name_key": key,
+                    "initials_key": initials_key(key),
+                }
+            )
     cats = [
         {
             "paper_id": p.paper_id,

@@ -117,7 +117,11 @@ paper_authors = Table(
     Column("position", Integer, primary_key=True),
     Column("name", Text, nullable=False),
     Column("name_key", Text, nullable=False),
+    # models.initials_key(name_key), written with the row: bibliography entries that
+    # give initials ("Vaswani, A.") look their papers up by it.
+    Column("initials_key", Text, nullable=False, server_default=""),
     Index("ix_paper_authors_name_key", "name_key"),
+    Index("ix_paper_authors_initials_key", "initials_key"),
 )
 
 paper_categories = Table(
