@@ -339,16 +339,27 @@ class Paperscope:
         )
         return near or feed_day_near(store=self.store, mode=mode, categories=categories) or today
 
-    def trending(self, *, window: str = "week", limit: int = 20) -> list[TrendingPaper]:
+    def trending(
+        self, *, window: str = "week", limit: int = 20, category: str | None = None
+    ) -> list[TrendingPaper]:
         """Papers ranked by time-decayed upvotes, saves and submissions in ``window``
-        (day, week or month); empty when nothing happened in it."""
+        (day, week or month); empty when nothing happened in it. ``category`` keeps
+        those in one category or whole archive (``cs.CL``, ``cs``, any case), as the
+        trending page's filter does."""
         from paperscope.rank.trending import rank_trending
+        from paperscope.sources.arxiv_categories import category_filter
+        from paperscope.store.paper_categories import categories_of, in_category
 
         ranked = rank_trending(
             store=self.store,
             window=cast("TrendingWindow", _choice(window, TRENDING_WINDOWS, "window")),
             now=datetime.now(UTC),
-        )[: _limit(limit)]
+        )
+        chosen = category_filter(category)
+        if chosen:
+            held = categories_of(store=self.store, paper_ids=[t.paper_id for t in ranked])
+            ranked = [t for t in ranked if in_category(held.get(t.paper_id, ()), chosen)]
+        ranked = ranked[: _limit(limit)]
         papers = {p.paper_id: p for p in self.papers([t.paper_id for t in ranked])}
         return [TrendingPaper(papers[t.paper_id], t.score) for t in ranked if t.paper_id in papers]
 

@@ -43,6 +43,7 @@ CALLS = [
     ("daily_month", "daily_papers", {"month": "2007-04", "limit": 5}),
     ("daily_hep", "daily_papers", {"month": "2007-04", "limit": 100, "category": "HEP-PH"}),
     ("trending", "trending_papers", {"window": "week"}),
+    ("trending_math", "trending_papers", {"window": "week", "category": "MATH"}),
     ("library", "library_list", {}),
     ("add", "library_add", {"paper_id": "0704.0002", "tags": ["Graphs", "to read"], "note": "n"}),
     ("library_after", "library_list", {"tag": "graphs"}),
@@ -206,7 +207,7 @@ def test_daily_papers_by_day_week_month(alice_session: Session, api: Paperscope)
     assert all("hep-ph" in p.categories for p in expected.papers)
 
 
-def test_trending_papers(alice_session: Session) -> None:
+def test_trending_papers(alice_session: Session, api: Paperscope) -> None:
     data = alice_session.answers["trending"].data
     ids = [p["id"] for p in data["papers"]]
     # Two upvotes and a save beat a save alone, which beats an older upvote.
@@ -216,6 +217,11 @@ def test_trending_papers(alice_session: Session) -> None:
     assert all(ids.index(saved) < ids.index("0704.0002") for saved in SAVED)
     scores = [p["score"] for p in data["papers"]]
     assert scores == sorted(scores, reverse=True)
+    # Narrowed to the math archive (typed in capitals): 0704.0002 (math.CO), not the
+    # hep-ph papers alice saved; every paper listed is in math.
+    math = [p["id"] for p in alice_session.answers["trending_math"].data["papers"]]
+    assert "0704.0002" in math and not set(SAVED) & set(math)
+    assert all(any(c.startswith("math.") for c in p.categories) for p in api.papers(math))
 
 
 def test_library_tools_act_for_the_chosen_user(alice_session: Session) -> None:
@@ -266,7 +272,8 @@ def test_recommend(alice_session: Session) -> None:
         ("unknown_args", "get_paper takes no arguments 'id', 'verbose' (its arguments: paper_id)"),
         (
             "unknown_and_bad",
-            "trending_papers takes no argument 'windw' (its arguments: window, limit); "
+            "trending_papers takes no argument 'windw' (its arguments: window, limit, "
+            "category); "
             "limit must be at least 1 (got 0).",
         ),
         ("add_unknown", "no paper '0000.00000'"),

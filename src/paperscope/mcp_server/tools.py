@@ -204,13 +204,22 @@ def register_tools(server: Tools, *, api: Paperscope, identity: Identity) -> Non
 
     @server.tool(annotations=READ_ONLY)
     def trending_papers(
-        window: Literal["day", "week", "month"] = "week", limit: Limit = 20
+        window: Literal["day", "week", "month"] = "week",
+        limit: Limit = 20,
+        category: Annotated[
+            str | None,
+            Field(
+                description="Only papers in this arXiv category or archive, e.g. cs.CL or cs.",
+                max_length=40,
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         """Papers with the most recent community activity (upvotes, saves,
         submissions), time-decayed, over the last day, week or month."""
         with reported():
-            ranked = api.trending(window=window, limit=limit)
-        notice = None if ranked else f"no upvotes, saves or submissions in the last {window}"
+            ranked = api.trending(window=window, limit=limit, category=category)
+        where = f" in {category}" if category else ""
+        notice = None if ranked else f"no upvotes, saves or submissions{where} in the last {window}"
         return {
             "window": window,
             "notice": notice,
