@@ -348,7 +348,7 @@ class Paperscope:
         trending page's filter does."""
         from paperscope.rank.trending import rank_trending
         from paperscope.sources.arxiv_categories import category_filter
-        from paperscope.store.paper_categories import categories_of, in_category
+        from paperscope.store.paper_categories import only_in_category
 
         ranked = rank_trending(
             store=self.store,
@@ -357,8 +357,9 @@ class Paperscope:
         )
         chosen = category_filter(category)
         if chosen:
-            held = categories_of(store=self.store, paper_ids=[t.paper_id for t in ranked])
-            ranked = [t for t in ranked if in_category(held.get(t.paper_id, ()), chosen)]
+            ids = [t.paper_id for t in ranked]
+            kept = set(only_in_category(store=self.store, paper_ids=ids, category=chosen))
+            ranked = [t for t in ranked if t.paper_id in kept]
         ranked = ranked[: _limit(limit)]
         papers = {p.paper_id: p for p in self.papers([t.paper_id for t in ranked])}
         return [TrendingPaper(papers[t.paper_id], t.score) for t in ranked if t.paper_id in papers]

@@ -28,6 +28,13 @@ def categories_of(*, store: Store, paper_ids: Sequence[str]) -> dict[str, tuple[
     return {paper_id: tuple(cats) for paper_id, cats in found.items()}
 
 
+def only_in_category(*, store: Store, paper_ids: Sequence[str], category: str) -> list[str]:
+    """The given papers that are in ``category`` (see in_category), in their order: a
+    list ranked outside SQL (trending) narrowed as the daily feed is."""
+    held = categories_of(store=store, paper_ids=paper_ids)
+    return [pid for pid in paper_ids if in_category(held.get(pid, ()), category)]
+
+
 def archive_of(category: str) -> str:
     """The archive a category belongs to: "cs" for cs.LG; a category without a dot
     (hep-th) is its own archive. Stored beside each category (paper_categories.archive)

@@ -19,7 +19,7 @@ from paperscope.search.service import SearchService
 from paperscope.sources.arxiv_categories import category_filter, is_category
 from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
-from paperscope.store.paper_categories import categories_of, in_category
+from paperscope.store.paper_categories import only_in_category
 from paperscope.store.papers import get_papers, list_paper_ids
 from paperscope.store.subscriptions import (
     public_tag_papers,
@@ -125,8 +125,7 @@ def trending_feed(
     ids = [t.paper_id for t in rank_trending(store=store, window=window, now=datetime.now(UTC))]
     page: dict[str, str] = {"window": window}
     if chosen:
-        held = categories_of(store=store, paper_ids=ids)
-        ids = [pid for pid in ids if in_category(held.get(pid, ()), chosen)]
+        ids = only_in_category(store=store, paper_ids=ids, category=chosen)
         page["category"] = chosen
     info = FeedInfo(
         f"paperscope trending papers{f' in {chosen}' if chosen else ''} ({window})",
