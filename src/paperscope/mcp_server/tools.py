@@ -37,6 +37,13 @@ PaperId = Annotated[
     ),
 ]
 Day = Annotated[str | None, Field(description="Day as YYYY-MM-DD, e.g. 2024-10-25.", max_length=40)]
+InCategory = Annotated[
+    str | None,
+    Field(
+        description="Only papers in this arXiv category or archive, e.g. cs.CL or cs.",
+        max_length=40,
+    ),
+]
 SearchSort = Literal["relevance", "newest", "oldest", "citations"]
 ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Any])
 
@@ -175,13 +182,7 @@ def register_tools(server: Tools, *, api: Paperscope, identity: Identity) -> Non
         ] = None,
         sort: Literal["upvotes", "newest"] = "upvotes",
         limit: Limit = 20,
-        category: Annotated[
-            str | None,
-            Field(
-                description="Only papers in this arXiv category or archive, e.g. cs.CL or cs.",
-                max_length=40,
-            ),
-        ] = None,
+        category: InCategory = None,
     ) -> dict[str, Any]:
         """The daily feed of one day, ISO week or month (give at most one of date, week,
         month; none: the latest day with papers), most upvoted first."""
@@ -206,13 +207,7 @@ def register_tools(server: Tools, *, api: Paperscope, identity: Identity) -> Non
     def trending_papers(
         window: Literal["day", "week", "month"] = "week",
         limit: Limit = 20,
-        category: Annotated[
-            str | None,
-            Field(
-                description="Only papers in this arXiv category or archive, e.g. cs.CL or cs.",
-                max_length=40,
-            ),
-        ] = None,
+        category: InCategory = None,
     ) -> dict[str, Any]:
         """Papers with the most recent community activity (upvotes, saves,
         submissions), time-decayed, over the last day, week or month."""
