@@ -15,7 +15,7 @@ from paperscope.config import Settings
 from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.follows import FollowedPaper, followed_papers
-from paperscope.store.paper_categories import categories_of, in_category
+from paperscope.store.paper_categories import only_in_category
 from paperscope.store.papers import get_papers
 from paperscope.store.subscriptions import Subscription, papers_arrived
 
@@ -73,8 +73,8 @@ class ContentSource:
     settings: Settings
     now: datetime
     _arrived: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
-    _trending: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    _categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Keyed by (window, category): "" is the whole site's trending.
+    _trending: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
     _papers: dict[str, Paper] = field(default_factory=dict)
     _engine: SearchEngine | None = None
     _unindexed: dict[datetime, int] = field(default_factory=dict)
@@ -107,17 +107,16 @@ class ContentSource:
     def trending(self, window: str, category: str | None = None) -> list[tuple[str, float]]:
         """The window's trending papers, best first, only those in ``category`` (a
         category or archive, as the trending page narrows) when given. Ranked once per
-        window and run; the ranked papers' categories read once, when first asked for."""
-        if window not in self._trending:
-            self._trending[window] = self._rank_trending(window)
-        ranked = self._trending[window]
-        if category:
-            unread = [paper_id for paper_id, _ in ranked if paper_id not in self._categories]
-            if unread:
-                found = categories_of(store=self.store, paper_ids=unread)
-                self._categories.update({paper_id: found.get(paper_id, ()) for paper_id in unread})
-            ranked = [t for t in ranked if in_category(self._categories[t[0]], category)]
-        return ranked
+        window and run, and narrowed once per category: every subscriber shares them."""
+        key = (window, category or "")
+        if key not in self._trending:
+            ranked = self.trending(window) if category else self._rank_trending(window)
+            if category:
+                ids = [paper_id for paper_id, _ in ranked]
+                kept = set(only_in_category(store=self.store, paper_ids=ids, category=category))
+                ranked = [t for t in ranked if t[0] in kept]
+            self._trending[key] = ranked
+        return self._trending[key]
 
     def _rank_trending(self, window: str) -> list[tuple[str, float]]:
         from paperscope.rank.trending import rank_trending

@@ -28,7 +28,10 @@ def found_ids(*, store: Store, column: Any, ids: Sequence[T], where: ColumnEleme
     """Which of ``ids`` ``column`` holds in the rows matching ``where`` (a reader's
     upvotes, say), looked up a chunk at a time."""
     found: set[T] = set()
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return found
     with store.read() as conn:
-        for chunk in chunks(list(dict.fromkeys(ids))):
+        for chunk in chunks(unique):
             found.update(conn.scalars(select(column).where(where, column.in_(chunk))))
     return found

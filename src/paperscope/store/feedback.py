@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, update
 
+from paperscope.store.chunks import chunks
 from paperscope.store.database import Store
 from paperscope.store.papers import listing_day
 from paperscope.store.schema import paper_categories, papers
@@ -24,7 +25,6 @@ from paperscope.store.schema_feedback import (
 )
 
 MAX_INTEREST_LENGTH = 500
-_CHUNK = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +116,7 @@ def get_feedback(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> dic
     """The reader's judgements of the given papers (for drawing the buttons' state)."""
     found: dict[str, str] = {}
     with store.read() as conn:
-        for start in range(0, len(paper_ids), _CHUNK):
-            chunk = list(paper_ids[start : start + _CHUNK])
+        for chunk in chunks(paper_ids):
             rows = conn.execute(
                 select(feedback.c.paper_id, feedback.c.kind).where(
                     feedback.c.user_id == user_id, feedback.c.paper_id.in_(chunk)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from paperscope.models import LibraryItem
-from paperscope.store.chunks import chunks
+from paperscope.store.chunks import chunks, found_ids
 from paperscope.store.database import Store
 from paperscope.store.schema_accounts import library_items, library_tags
 from paperscope.store.upvotes import bump_stat, insert_ignoring_duplicates
@@ -247,17 +247,13 @@ def list_tags(*, store: Store, user_id: int) -> list[tuple[str, int]]:
 
 
 def saved_by(*, store: Store, user_id: int, paper_ids: Sequence[str]) -> set[str]:
-    ids = list(dict.fromkeys(paper_ids))
-    if not ids:
-        return set()
-    with store.read() as conn:
-        return set(
-            conn.scalars(
-                select(library_items.c.paper_id).where(
-                    library_items.c.user_id == user_id, library_items.c.paper_id.in_(ids)
-                )
-            )
-        )
+    """Which of ``paper_ids`` are in the user's library."""
+    return found_ids(
+        store=store,
+        column=library_items.c.paper_id,
+        ids=paper_ids,
+        where=library_items.c.user_id == user_id,
+    )
 
 
 def save_many(
