@@ -37,9 +37,15 @@ run: $(VENV)/.installed
 	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope index
 	PAPERSCOPE_DEV_MODE=1 $(BIN)/paperscope serve --host $(HOST) --port $(PORT)
 
+# The deployment tests (several servers behind nginx, one killed with SIGKILL under
+# load) run on their own after the rest: beside a second test process, a request in
+# flight at the instant of the kill was once cut after its headers, which nginx cannot
+# retry.
 test: $(VENV)/.installed-test
 	bash scripts/install-system-deps.sh
-	PAPERSCOPE_TEST_POSTGRES_URL="$$(bash scripts/start-test-postgres.sh)" $(BIN)/python -m pytest $(PARALLEL)
+	export PAPERSCOPE_TEST_POSTGRES_URL="$$(bash scripts/start-test-postgres.sh)" && \
+	  $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/deploy && \
+	  $(BIN)/python -m pytest tests/deploy
 	$(MAKE) lint typecheck
 
 # The edit loop: SQLite only, no browser, nothing marked slow; no system packages needed.
