@@ -24,7 +24,7 @@ from paperscope.site_paths import paper_url
 from paperscope.store import Store
 from paperscope.store.accounts import get_user
 from paperscope.store.citations import cited_by_counts, get_paper_citations
-from paperscope.store.collections import collections_holding
+from paperscope.store.collections import Collection, collections_holding
 from paperscope.store.library import get_item
 from paperscope.store.paper_links import can_edit_links, comment_counts
 from paperscope.store.papers import get_paper, get_papers
@@ -33,6 +33,7 @@ from paperscope.store.submissions import submitters
 from paperscope.store.upvotes import get_stats
 from paperscope.web.data_cache import VersionedMemo, current_version, memo_for
 from paperscope.web.errors import NotFound
+from paperscope.web.people_schemas import CollectionSummary
 from paperscope.web.rendering import collection_url, query_url
 from paperscope.web.schemas import (
     LibraryEntry,
@@ -305,3 +306,20 @@ def load_paper(store: Store, paper_id: str) -> Paper:
             {"paper_id": paper_id},
         )
     return paper
+
+
+def collection_summary(c: Collection) -> CollectionSummary:
+    """A collection as lists show it: on its owner's profile and in the collections API."""
+    return CollectionSummary(
+        id=c.collection_id,
+        url=collection_url(c.collection_id),
+        title=c.title,
+        description=c.description,
+        public=c.is_public,
+        owner=c.owner,
+        owner_url="/users/" + quote(c.owner, safe=""),
+        upvotes=c.upvotes,
+        item_count=c.item_count,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )

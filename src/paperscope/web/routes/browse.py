@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import Query, Request, Response
-from fastapi.responses import RedirectResponse
 
-from paperscope.sources.arxiv_categories import arxiv_spelling, is_category
+from paperscope.sources.arxiv_categories import is_category
 from paperscope.store.author_names import spellings
 from paperscope.store.title_search import search_titles
+from paperscope.web.category_spelling import respelled_category
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import NotFound, no_such_category
 from paperscope.web.feed_links import browse_links
@@ -58,19 +56,6 @@ def _browse_model(
         items=cards_for(store=store, paper_ids=[r[0] for r in rows], user=user),
         pagination=pagination(request, page=page, limit=limit, total=total),
     )
-
-
-def respelled_category(request: Request, name: str, path: Callable[[str], str]) -> Response | None:
-    """A 301 to ``path(arXiv's spelling, quoted)`` when ``name`` is an arXiv category or
-    archive in another case (/categories/cs.lg -> /categories/cs.LG), the query kept;
-    None when it is spelled so already or is not arXiv's (a text import's own)."""
-    spelled = arxiv_spelling(name)
-    if spelled is None or spelled == name:
-        return None
-    target = path(quote(spelled, safe=""))
-    if request.url.query:
-        target += "?" + request.url.query
-    return RedirectResponse(target, status_code=301)
 
 
 def _named(name: str, wanted: str) -> None:

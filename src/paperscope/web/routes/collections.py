@@ -6,7 +6,6 @@ owner, on every path. Thin: storage is store/collections.py."""
 from __future__ import annotations
 
 from typing import Literal, TypeVar
-from urllib.parse import quote
 
 from fastapi import Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -40,7 +39,9 @@ from paperscope.store.papers import resolve_paper_id
 from paperscope.validation_words import describe, error_field
 from paperscope.web.auth import now_utc, resolve_user
 from paperscope.web.deps import CurrentUser, MaybeUser, RowId, SettingsDep, StoreDep
+from paperscope.web.downloads import ExportFormat, download
 from paperscope.web.errors import ApiError, NotFound, invalid_field
+from paperscope.web.feed_responses import FEED_KINDS, feed_response, self_path
 from paperscope.web.people_schemas import (
     CollectionChange,
     CollectionIn,
@@ -61,30 +62,12 @@ from paperscope.web.rendering import (
     templates,
     wants_json,
 )
-from paperscope.web.routes.feeds import KINDS, _feed_response, _self_path
-from paperscope.web.routes.references import ExportFormat, _download
 from paperscope.web.routing import Routes
-from paperscope.web.views import cards_for, holding_links, load_paper
+from paperscope.web.views import cards_for, collection_summary, holding_links, load_paper
 
 routes = Routes()
 _TAGS = ["collections"]
 FormModel = TypeVar("FormModel", CollectionIn, ItemIn)
-
-
-def summary(c: Collection) -> CollectionSummary:
-    return CollectionSummary(
-        id=c.collection_id,
-        url=collection_url(c.collection_id),
-        title=c.title,
-        description=c.description,
-        public=c.is_public,
-        owner=c.owner,
-        owner_url="/users/" + quote(c.owner, safe=""),
-        upvotes=c.upvotes,
-        item_count=c.item_count,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-    )
 
 
 def _visible(store: Store, collection_id: int, user: User | None) -> Collection:
@@ -146,7 +129,7 @@ def _page_model(store: Store, c: Collection, user: User | None) -> CollectionPag
         for card in cards_for(store=store, paper_ids=[i.paper_id for i in items], user=user)
     }
     return CollectionPage(
-        **summary(c).model_dump(),
+        **collection_summary(c).model_dump(),
         items=[
             CollectionItemOut(
                 paper=cards[i.paper_id], note=i.note, position=i.position, added_at=i.added_at
@@ -189,7 +172,7 @@ def my_collections(request: Request, store: StoreDep, user: CurrentUser) -> Resp
     found = list_collections(
         store=store, user_id=user.user_id, public_only=False, limit=MAX_COLLECTIONS
     )
-    model = CollectionList(collections=[summary(c) for c in found])
+    model = CollectionList(collections=[collection_summary(c) for c in found])
     return render(request, "collections/list.html", {"nav_id": "collections"}, json_model=model)
 
 
@@ -218,7 +201,7 @@ def _create(store: Store, user: User, body: CollectionIn) -> Collection:
 )
 def api_create(body: CollectionIn, store: StoreDep, user: CurrentUser) -> Response:
     """A new, empty collection; the answer's ``id`` names it in the other calls."""
-    return json_response(summary(_create(store, user, body)), status_code=201)
+    return json_response(collection_summary(_create(store, user, body)), status_code=201)
 
 
 @routes.page("/collections", methods=["POST"], csrf=True)
@@ -261,7 +244,7 @@ def add_from_card(
     if request.headers.get("hx-request"):
         context: dict[str, object] = {
             "request": request,
-            "collection": summary(target),
+            "collection": collection_summary(target),
             "new_collection": bool(new_title.strip()),
             "already_there": not added,
         }
@@ -283,14 +266,14 @@ def collection_feed(
         f"paperscope collection: {c.title}",
         c.description or f"A collection by {c.owner}.",
         collection_url(collection_id),
-        _self_path(request),
+        self_path(request),
     )
     # Newest additions first, as a feed reader expects.
-    return _feed_response(request, settings, store, info, ids[::-1])
+    return feed_response(request, settings, store, info, ids[::-1])
 
 
 # Before the page: /collections/{id} would read "5.atom" as an id.
-for _kind in KINDS:
+for _kind in FEED_KINDS:
     routes.page(f"/collections/{{collection_id}}.{_kind}")(collection_feed)
 
 
@@ -569,4 +552,4 @@ def export(
     c = _visible(store, collection_id, user)
     ids = [i.paper_id for i in list_items(store=store, collection_id=collection_id)]
     text = export_paper_ids(store=store, paper_ids=ids, fmt=fmt)
-    return _download(text, fmt, f"paperscope-collection-{collection_id}-{c.title[:40]}")
+    return download(text, fmt, f"paperscope-collection-{collection_id}-{c.title[:40]}")

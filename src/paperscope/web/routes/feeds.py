@@ -4,68 +4,34 @@ public tag), with HTTP caching. Thin: each route calls feeds/ or store/."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from email.utils import format_datetime
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import Query, Request, Response
 
-from paperscope.config import Settings
-from paperscope.feeds.syndication import FEED_SIZE, FeedInfo, FeedKind, render_feed
+from paperscope.feeds.syndication import FEED_SIZE, FeedInfo
 from paperscope.models import SearchQuery
 from paperscope.periods import Period, PeriodKind, day_period
 from paperscope.rank.trending import rank_trending
 from paperscope.search.service import SearchService
 from paperscope.sources.arxiv_categories import category_filter, is_category
-from paperscope.store import Store
 from paperscope.store.daily_feed import feed_day_near, list_feed
 from paperscope.store.paper_categories import only_in_category
-from paperscope.store.papers import get_papers, list_paper_ids
+from paperscope.store.papers import list_paper_ids
 from paperscope.store.subscriptions import (
     public_tag_papers,
 )
+from paperscope.web.category_spelling import respelled_category
 from paperscope.web.deps import SettingsDep, StoreDep
 from paperscope.web.errors import ApiError, no_such_category
-from paperscope.web.page_cache import etag_matches
+from paperscope.web.feed_responses import FEED_KINDS, feed_response, self_path
 from paperscope.web.periods import period_of
-from paperscope.web.routes.browse import respelled_category
 from paperscope.web.routing import Routes
 
 routes = Routes()
-KINDS: tuple[FeedKind, ...] = ("rss", "atom")
 
 
 # ------------------------------------------------------------------ feeds
-
-
-def _feed_response(
-    request: Request, settings: Settings, store: Store, info: FeedInfo, ids: list[str]
-) -> Response:
-    kind: FeedKind = "rss" if request.url.path.endswith(".rss") else "atom"
-    papers = get_papers(store=store, paper_ids=ids[:FEED_SIZE])
-    feed = render_feed(settings=settings, info=info, papers=papers, kind=kind)
-    headers = {
-        "ETag": feed.etag,
-        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
-        "Cache-Control": "public, max-age=300",
-    }
-    # Only the ETag says the reader's copy is this body. If-Modified-Since is not
-    # honoured: Last-Modified is the newest entry's date, and a feed changes without it
-    # moving (an upvote reorders the daily feed, an older paper joins a search, a tag or
-    # a small category), so a date alone could keep a reader on a stale copy; a 200 is
-    # what a server that does not evaluate the condition answers.
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and etag_matches(
-        if_none_match.encode("latin-1"), feed.etag.encode("latin-1")
-    ):
-        return Response(status_code=304, headers=headers)
-    return Response(feed.body, media_type=feed.media_type, headers=headers)
-
-
-def _self_path(request: Request) -> str:
-    # The path as sent (percent-encoded): the decoded one may hold characters XML refuses.
-    query = request.url.query
-    return quote(request.url.path) + (f"?{query}" if query else "")
 
 
 def daily_feed(
@@ -93,14 +59,14 @@ def daily_feed(
         )
     if period == "day":
         title = "paperscope daily papers" + (f" for {day:%-d %B %Y}" if day else "")
-        info = FeedInfo(title, "The papers of the daily feed.", "/", _self_path(request))
+        info = FeedInfo(title, "The papers of the daily feed.", "/", self_path(request))
     else:
         title = f"paperscope papers of the {period}" + (f": {span.label}" if span else "")
         page = span.path if span else "/"
         info = FeedInfo(
-            title, f"The {period}'s papers, most upvoted first.", page, _self_path(request)
+            title, f"The {period}'s papers, most upvoted first.", page, self_path(request)
         )
-    return _feed_response(request, settings, store, info, ids)
+    return feed_response(request, settings, store, info, ids)
 
 
 def _feed_period(kind: PeriodKind, day: date | None) -> Period | None:
@@ -131,9 +97,9 @@ def trending_feed(
         f"paperscope trending papers{f' in {chosen}' if chosen else ''} ({window})",
         "What readers are upvoting, saving and submitting now.",
         "/trending?" + urlencode(page),
-        _self_path(request),
+        self_path(request),
     )
-    return _feed_response(request, settings, store, info, ids)
+    return feed_response(request, settings, store, info, ids)
 
 
 def search_feed(
@@ -172,8 +138,8 @@ def search_feed(
         },
         doseq=True,
     )
-    info = FeedInfo(f"paperscope search: {q}", f"Papers matching “{q}”.", page, _self_path(request))
-    return _feed_response(request, settings, store, info, [h.paper_id for h in outcome.hits])
+    info = FeedInfo(f"paperscope search: {q}", f"Papers matching “{q}”.", page, self_path(request))
+    return feed_response(request, settings, store, info, [h.paper_id for h in outcome.hits])
 
 
 def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
@@ -188,9 +154,9 @@ def category_feed(request: Request, store: StoreDep, settings: SettingsDep, name
         f"paperscope: new in {name}",
         f"The newest papers in {name}.",
         "/categories/" + quote(name, safe=""),
-        _self_path(request),
+        self_path(request),
     )
-    return _feed_response(request, settings, store, info, ids)
+    return feed_response(request, settings, store, info, ids)
 
 
 def author_feed(request: Request, store: StoreDep, settings: SettingsDep, name: str) -> Response:
@@ -199,9 +165,9 @@ def author_feed(request: Request, store: StoreDep, settings: SettingsDep, name: 
         f"paperscope: papers by {name}",
         f"The newest papers by {name}.",
         "/authors/" + quote(name, safe=""),
-        _self_path(request),
+        self_path(request),
     )
-    return _feed_response(request, settings, store, info, ids)
+    return feed_response(request, settings, store, info, ids)
 
 
 def tag_feed(request: Request, store: StoreDep, settings: SettingsDep, tag: str) -> Response:
@@ -210,9 +176,9 @@ def tag_feed(request: Request, store: StoreDep, settings: SettingsDep, tag: str)
         f"paperscope tag: {tag}",
         f"Papers readers filed under “{tag}”.",
         "/",  # a public tag has no HTML page: the site stands in for it
-        _self_path(request),
+        self_path(request),
     )
-    return _feed_response(request, settings, store, info, ids)
+    return feed_response(request, settings, store, info, ids)
 
 
 def _add_feed_routes() -> None:
@@ -227,7 +193,7 @@ def _add_feed_routes() -> None:
         ("/tags/{tag}", tag_feed),
     )
     for path, endpoint in endpoints:
-        for kind in KINDS:
+        for kind in FEED_KINDS:
             routes.page(f"{path}.{kind}")(endpoint)
 
 

@@ -58,9 +58,8 @@ from paperscope.web.people_schemas import (
 )
 from paperscope.web.people_views import author_page_exists, user_url
 from paperscope.web.rendering import back_url, json_response, render, templates
-from paperscope.web.routes.collections import summary
 from paperscope.web.routing import Routes
-from paperscope.web.views import cards_for, load_paper
+from paperscope.web.views import cards_for, collection_summary, load_paper
 
 routes = Routes()
 FollowKind = Literal["author", "user"]
@@ -102,7 +101,7 @@ def profile_page(request: Request, username: str, store: StoreDep, viewer: Maybe
         claimed_total=claimed_total,
         submissions=cards_for(store=store, paper_ids=submitted, user=viewer),
         collections=[
-            summary(c)
+            collection_summary(c)
             for c in list_collections(store=store, user_id=account.user_id, public_only=True)
         ],
         comments=comments,

@@ -5,10 +5,8 @@ module reads the upload within bounds and formats the answer."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
@@ -18,16 +16,15 @@ from paperscope.references import (
     MAX_FILE_BYTES,
     ReferenceFormatError,
     ReferenceImportReport,
-    ascii_text,
     export_library,
     export_papers,
     import_references,
-    media_type,
 )
 from paperscope.search.service import SearchService
 from paperscope.store.papers import get_papers
 from paperscope.web.auth import now_utc
 from paperscope.web.deps import CurrentUser, SettingsDep, StoreDep
+from paperscope.web.downloads import ExportFormat, download
 from paperscope.web.errors import ApiError, invalid_field
 from paperscope.web.rendering import render, wants_json
 from paperscope.web.routing import Routes
@@ -35,7 +32,6 @@ from paperscope.web.schemas import ReferenceImportOut
 
 routes = Routes()
 
-ExportFormat = Literal["bibtex", "ris", "csl-json"]
 # arXiv's API wants one request every 3 s and 100 ids per request: a web request
 # fetches at most this many, the CLI more.
 WEB_HARVEST_LIMIT = 100
@@ -120,25 +116,6 @@ def _report_out(report: ReferenceImportReport) -> ReferenceImportOut:
     return ReferenceImportOut.model_validate(report.to_dict())
 
 
-def _download(text: str, fmt: str, stem: str) -> Response:
-    """``text`` as a file named after ``stem``: in full (``filename*``, UTF-8, which
-    browsers prefer: "Lectures d’été") and in ASCII for older clients (letters
-    transliterated as in citation keys, other characters made dashes)."""
-    mime, extension = media_type(fmt)
-    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "-", stem).strip(" .-") or "export"
-    safe = re.sub(r"[^A-Za-z0-9._]+", "-", ascii_text(name, other="-")).strip("-") or "export"
-    full = quote(f"{name}.{extension}", safe="")
-    return Response(
-        text,
-        media_type=f"{mime}; charset=utf-8",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{safe}.{extension}\"; filename*=UTF-8''{full}"
-            )
-        },
-    )
-
-
 @routes.twin(
     "/library/export",
     "/api/v1/library/export",
@@ -153,7 +130,7 @@ def export_bibliography(
 ) -> Response:
     """Your library (or one tag), with your tags as keywords and your notes."""
     text = export_library(store=store, user_id=user.user_id, fmt=fmt, tag=tag)
-    return _download(text, fmt, f"paperscope-library-{tag}" if tag else "paperscope-library")
+    return download(text, fmt, f"paperscope-library-{tag}" if tag else "paperscope-library")
 
 
 @routes.twin(
@@ -199,7 +176,7 @@ def export_search(
     except ValueError as exc:
         raise ApiError(422, "bad_query", f"This query could not be run: {exc}") from None
     papers = get_papers(store=store, paper_ids=[h.paper_id for h in outcome.hits])
-    return _download(export_papers(papers, fmt), fmt, f"paperscope-search-{text[:40]}")
+    return download(export_papers(papers, fmt), fmt, f"paperscope-search-{text[:40]}")
 
 
 @routes.page("/library/import", methods=["GET"])
