@@ -7,6 +7,7 @@ an import cycle later."""
 from __future__ import annotations
 
 import ast
+import graphlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +128,37 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
         ("paperscope.emails", 6),
         ("paperscope", 6),
     ]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycles_between_modules() -> None:
+    """Within a layer too: no module imports (at load time) one that imports it back,
+    directly or through others."""
+    modules = {_module_name(path): path for _, path in _sources()}
+
+    def owner(module: str) -> str:
+        """The module of ours that ``module`` names, or the package it is in."""
+        while module not in modules:
+            module = module.rpartition(".")[0]
+        return module
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        at_load: set[str] = set()
+        for node in ast.parse(path.read_text()).body:  # function-level imports run later
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module.split(".")[0] == "paperscope":
+                    for alias in node.names:
+                        named = f"{node.module}.{alias.name}"
+                        at_load.add(named if named in modules else owner(node.module))
+            elif isinstance(node, ast.Import):
+                at_load |= {owner(a.name) for a in node.names if a.name.startswith("paperscope.")}
+        graph[name] = at_load - {name}
+    try:
+        tuple(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as cycle:
+        raise AssertionError(f"import cycle: {' -> '.join(cycle.args[1])}") from None
