@@ -1,6 +1,8 @@
 """BM25 time, and ranking quality, when the commonest words of a plain query (3 words
-or more) are left out of the lexical side, at several shares: the measurement behind
-search/common_words.py (docs/performance.md, docs/search.md).
+or more) are left out of the lexical side, at several shares, each with and without
+the common parts of words ("4" of "GPT-4") left out too: the measurements behind
+search/common_words.py and the part rule of index/lexical_compile.py
+(docs/performance.md, docs/search.md).
 
     .venv/bin/python bench/common_term_pruning.py /tmp/psbench25/n2500000
     .venv/bin/python bench/common_term_pruning.py --scifact --work-dir /tmp/scifact_work
@@ -8,8 +10,9 @@ search/common_words.py (docs/performance.md, docs/search.md).
 The first reads a lexical index built by bench/search_bench.py and runs its 200
 benchmark queries through `LexicalIndex.search` (top 200, exact count), leaving out
 the words whose rarest token is in more than the given share of the papers (all kept
-when every word is that common). Prints p50 / p95 ms and the median share of papers
-matched.
+when every word is that common), first with every part of a word as a term, then
+with parts in more than a fifth of the papers left out (as shipped), one after the
+other for each query. Prints p50 / p95 ms and the median share of papers matched.
 
 The second runs SciFact's train claims through the whole engine (bm25 and hybrid,
 the dense side unchanged: it still embeds every word) with the same pruning on the
@@ -32,11 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import generate_queries
 
 from paperscope.index.lexical import LexicalIndex
+from paperscope.index.lexical_compile import COMMON_PART_SHARE
 from paperscope.search.common_words import without_common_words
 from paperscope.search.eval_beir import indexed_engine, load_beir, rankings, score_rankings
 from paperscope.search.query import Node, parse_query
 
 SHARES = (None, 0.5, 0.3, 0.2, 0.1)
+PART_SHARES = (1.0, COMMON_PART_SHARE)  # every part a term; common parts left out
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "beir" / "scifact"
 
 
@@ -44,8 +49,9 @@ def pruned(node: Node | None, lexical: LexicalIndex, share: float, papers: int) 
     return without_common_words(node, lexical.document_count, papers, share)
 
 
-def label(share: float | None) -> str:
-    return "all words" if share is None else f"words in <= {share:.0%} of papers"
+def label(share: float | None, part_share: float = 1.0) -> str:
+    words = "all words" if share is None else f"words in <= {share:.0%} of papers"
+    return words + ("" if part_share >= 1.0 else f", parts in <= {part_share:.0%}")
 
 
 def scifact_quality(work_dir: Path) -> None:
@@ -58,7 +64,10 @@ def scifact_quality(work_dir: Path) -> None:
         papers = len(lexical)
         search, scores_for = lexical.search, lexical.scores_for
         print(f"SciFact train, {papers:,} papers; nDCG@10 / recall@100")
-        for share in (None, 0.5, 0.3, 0.2, 0.1, 0.05):
+        for share, part_share in [
+            (s, p) for s in (None, 0.5, 0.3, 0.2, 0.1, 0.05) for p in PART_SHARES
+        ]:
+            lexical.common_part_share = part_share
             if share is not None:
                 # Both lexical calls of the engine see the pruned query.
                 lexical.search = lambda node, _s=share, **kw: search(  # type: ignore[method-assign]
@@ -67,7 +76,7 @@ def scifact_quality(work_dir: Path) -> None:
                 lexical.scores_for = lambda ids, node, _s=share: scores_for(  # type: ignore[method-assign]
                     ids, pruned(node, lexical, _s, papers)
                 )
-            line = [f"{label(share):28}"]
+            line = [f"{label(share, part_share):44}"]
             for name, part in halves.items():
                 qrels = {q: dataset.qrels[q] for q in part}
                 for mode in ("bm25", "hybrid"):
@@ -95,18 +104,23 @@ def main() -> None:
     nodes = [parse_query(q).node for q in generate_queries(args.queries)]
     print(f"{papers:,} papers, {len(nodes)} queries")
     for share in SHARES:
-        times, matched = [], []
+        times: dict[float, list[float]] = {p: [] for p in PART_SHARES}
+        matched: dict[float, list[float]] = {p: [] for p in PART_SHARES}
         for node in nodes:
-            tick = time.perf_counter()
-            query = pruned(node, lexical, share, papers) if share else node
-            found = lexical.search(query, limit=200)
-            times.append((time.perf_counter() - tick) * 1000)
-            matched.append(found.total / papers)
-        print(
-            f"{label(share):28} p50 {statistics.median(times):6.2f} ms  "
-            f"p95 {float(np.percentile(times, 95)):6.2f} ms  "
-            f"median share matched {float(np.median(matched)):.3f}"
-        )
+            for part_share in PART_SHARES:  # side by side, query by query
+                lexical.common_part_share = part_share
+                tick = time.perf_counter()
+                query = pruned(node, lexical, share, papers) if share else node
+                found = lexical.search(query, limit=200)
+                times[part_share].append((time.perf_counter() - tick) * 1000)
+                matched[part_share].append(found.total / papers)
+        for part_share in PART_SHARES:
+            spent = times[part_share]
+            print(
+                f"{label(share, part_share):44} p50 {statistics.median(spent):6.2f} ms  "
+                f"p95 {float(np.percentile(spent, 95)):6.2f} ms  "
+                f"median share matched {float(np.median(matched[part_share])):.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -79,8 +79,10 @@ def test_stemmed_terms_match_across_forms(index: LexicalIndex) -> None:
 
 def test_hyphenated_word_counts_its_parts_and_the_whole_word(index: LexicalIndex) -> None:
     # "GPT-4" finds "GPT-4" (p1) first, then the spaced "GPT 4" of p3 (both parts),
-    # then papers with one part only; the quoted phrase finds just the first two.
-    index.upsert([make("p4", "GPT models", "")])
+    # then papers with one part only; the quoted phrase finds just the first two. (Other
+    # papers, so that neither part is in more than a fifth of them: see the next test.)
+    fillers = [make(f"f{i}", "Filler paper", "On topology.") for i in range(12)]
+    index.upsert([make("p4", "GPT models", ""), *fillers])
     index.commit()
     assert ids(index, Text(("GPT-4",))) == ["p1", "p3", "p4"]
     assert ids(index, Text(("gpt–4",))) == ["p1", "p3", "p4"]  # any joining punctuation
@@ -91,6 +93,44 @@ def test_hyphenated_word_counts_its_parts_and_the_whole_word(index: LexicalIndex
     index.upsert([make("p5", "Parsing", "A state-of-the-art parser.")])
     index.commit()
     assert ids(index, Text(("state-of-the-art",)))[0] == "p5"
+
+
+def test_common_parts_of_a_word_are_left_out(tmp_path: Path) -> None:
+    # "1" is in 6 of these 15 papers, "dradra" in 3 (a fifth): "dradra-1" finds the
+    # whole word first, then the spaced "dradra 1" and a lone "dradra" alike (the part
+    # "1" is no longer a term), and no paper that holds only "1".
+    lexical = LexicalIndex.open(tmp_path / "lexical")
+    lexical.upsert(
+        [
+            make("whole", "The dradra-1 pathway"),
+            make("spaced", "Dradra 1 in mice", "Cohort 1."),
+            make("part", "Dradra signalling"),
+            *(make(f"one{i}", "Trial", "Phase 1 results.") for i in range(5)),
+            make("view", "A high-level view"),
+            make("energy", "High energy physics"),
+            make("voltage", "High voltage lines"),
+            make("sea", "Sea level rise"),
+            *(make(f"filler{i}", "Filler paper", "On topology.") for i in range(3)),
+        ]
+    )
+    lexical.commit()
+    found = ids(lexical, Text(("dradra-1",)))
+    assert found[0] == "whole"
+    assert set(found) == {"whole", "spaced", "part"}
+    assert lexical.search(Text(("dradra-1",))).total == 3
+    # When every part is common, the rarest stays: at a tenth, "high" (3 papers) and
+    # "level" (2) both are, so "high-level" keeps "level" only.
+    lexical.common_part_share = 0.1
+    assert ids(lexical, Text(("high-level",))) == ["view", "sea"]
+    # Off (1.0), every part is a term again: "1" finds the trials too.
+    lexical.common_part_share = 1.0
+    assert set(ids(lexical, Text(("dradra-1",)), limit=20)) == {
+        "whole",
+        "spaced",
+        "part",
+        *(f"one{i}" for i in range(5)),
+    }
+    assert set(ids(lexical, Text(("high-level",)))) == {"view", "energy", "voltage", "sea"}
 
 
 def test_phrase_respects_order_and_stop_word_gaps(index: LexicalIndex) -> None:

@@ -28,10 +28,14 @@ def top(engine: SearchEngine, text: str, mode: str, limit: int = 3, **extra: obj
 
 # Golden rankings: a change here is a ranking change, to be explained in the commit.
 GOLDEN = {
-    ("momentum optimizer scale-invariant weights", "bm25"): [ADAMP, paper_id(62), paper_id(60)],
+    # "scale" (in 22 of the 81 papers) is left out of "scale-invariant" as a common part
+    # (index/lexical_compile.py): the paper that only scales batch sizes drops to 4th.
+    ("momentum optimizer scale-invariant weights", "bm25"): [ADAMP, paper_id(60), paper_id(73)],
     ("momentum optimizer scale-invariant weights", "dense"): [ADAMP, paper_id(62), paper_id(67)],
     ("momentum optimizer scale-invariant weights", "hybrid"): [ADAMP, paper_id(62), paper_id(67)],
-    ("sub-optimal model performance", "bm25"): [paper_id(3), paper_id(10), paper_id(1)],
+    # Both parts of "sub-optimal" are common here; only the rarer, "sub", stays, so a paper
+    # on "model performance" passes one that is only about optimal decoding.
+    ("sub-optimal model performance", "bm25"): [paper_id(3), paper_id(1), paper_id(10)],
     ("sub-optimal model performance", "hybrid"): [paper_id(10), paper_id(3), paper_id(1)],
     # Without "learning" on the lexical side (in half the papers: the common-word cut),
     # the paper on preference-based finetuning passes the one on low-rank models.

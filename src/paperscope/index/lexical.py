@@ -45,7 +45,15 @@ from paperscope.index.analysis import (
     paper_month,
 )
 from paperscope.index.artifacts import ArtifactError, Manifest
-from paperscope.index.lexical_compile import Filters, QueryCompiler, QueryNode, Weights, joined
+from paperscope.index.lexical_compile import (
+    COMMON_PART_SHARE,
+    Filters,
+    PartCounts,
+    QueryCompiler,
+    QueryNode,
+    Weights,
+    joined,
+)
 from paperscope.models import Facets, Paper
 
 KIND = "lexical"
@@ -104,6 +112,9 @@ class LexicalIndex:
     def __init__(self, directory: Path, manifest: Manifest | None, index: Any) -> None:
         self.directory = directory
         self.weights = Weights()
+        # Parts of words ("4" of "GPT-4") in more than this share of the papers are left
+        # out of queries (index/lexical_compile.py); 1.0 keeps every part.
+        self.common_part_share = COMMON_PART_SHARE
         self._manifest = manifest
         self.high_water_mark = manifest.high_water_mark if manifest else 0
         self._index = index
@@ -457,8 +468,15 @@ class LexicalIndex:
 
     def to_query(self, node: QueryNode | None, *, within: Any = None) -> Any:
         """The tantivy query for ``node`` with this index's field weights (see
-        index/lexical_compile.py); None when nothing searchable is left."""
-        return QueryCompiler(self._schema, self.weights).to_query(node, within=within)
+        index/lexical_compile.py); None when nothing searchable is left. Common parts
+        of words are told by the papers the index holds now."""
+        searcher = self._index.searcher()
+        counts = PartCounts(
+            lambda token: int(searcher.doc_freq("text", token)),
+            int(searcher.num_docs),
+            self.common_part_share,
+        )
+        return QueryCompiler(self._schema, self.weights, counts).to_query(node, within=within)
 
     def _with_filters(self, query: Any, filters: Filters) -> Any:
         return QueryCompiler(self._schema, self.weights).with_filters(query, filters)

@@ -13,11 +13,17 @@ a large index (40-100 ms of BM25 for such queries at a million papers in
 bench/search_bench.py's corpus, at most 26 ms now), and on SciFact it ranked worse
 (BM25 nDCG@10 0.692 against 0.697). Quoted phrases and field-restricted words
 (``ti:GPT-4``) stay phrases.
+
+A part found in more than a fifth of the papers ("4" of "GPT-4", "cell" of "T-cell",
+the "s" of "patient's") is left out of its word's terms, unless every part is that
+common, when the rarest one stays: the whole word and its telling parts still find the
+paper. Such parts add little to BM25 and their posting lists are the longest, so at the
+scale of arXiv they made most of BM25's slowest queries (docs/search.md, "Common words").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol, TypeGuard
@@ -36,6 +42,8 @@ from paperscope.index.analysis import (
 # Free text is scored on "text" (title and abstract as one field, so a word found in
 # both counts once, as BM25 intends) plus a small title bonus and author names.
 TEXT_FIELDS = ("text", "title", "authors")
+# A part of a word of several parts in more than this share of the papers is left out.
+COMMON_PART_SHARE = 0.2
 
 
 class TextNode(Protocol):
@@ -102,12 +110,37 @@ class Weights:
     authors: float = 1.0
 
 
-class QueryCompiler:
-    """Turns query nodes and filters into tantivy queries over one index schema."""
+@dataclass(frozen=True, slots=True)
+class PartCounts:
+    """What leaving out common parts needs: how many papers hold an index token of the
+    "text" field, how many papers there are, and the share above which a part is
+    common (1.0 keeps every part)."""
 
-    def __init__(self, schema: Any, weights: Weights) -> None:
+    document_count: Callable[[str], int]
+    papers: int
+    share: float = COMMON_PART_SHARE
+
+    def telling(self, parts: Sequence[str]) -> list[str]:
+        """The distinct ``parts`` in at most ``share`` of the papers; the rarest one
+        when every part is commoner than that."""
+        distinct = list(dict.fromkeys(parts))
+        if self.share >= 1.0:
+            return distinct
+        counts = {part: self.document_count(part) for part in distinct}
+        kept = [part for part in distinct if counts[part] <= self.share * self.papers]
+        return kept or [min(distinct, key=counts.__getitem__)]
+
+
+class QueryCompiler:
+    """Turns query nodes and filters into tantivy queries over one index schema.
+    Without ``part_counts`` every part of a word of several parts is a term."""
+
+    def __init__(
+        self, schema: Any, weights: Weights, part_counts: PartCounts | None = None
+    ) -> None:
         self._schema = schema
         self.weights = weights
+        self._part_counts = part_counts
 
     def to_query(self, node: QueryNode | None, *, within: Any = None) -> Any:
         """The tantivy query for ``node``; None when nothing searchable is left
@@ -211,8 +244,13 @@ class QueryCompiler:
         for name in fields:
             boost = getattr(self.weights, name) * node.boost
             if name == "text" and compound is not None:
-                # The whole word, then each distinct part, as plain terms (no phrase).
-                terms = [("compounds", compound), *(("text", t) for t in dict.fromkeys(parts))]
+                # The whole word, then each telling part, as plain terms (no phrase).
+                kept = (
+                    self._part_counts.telling(parts)
+                    if self._part_counts is not None
+                    else list(dict.fromkeys(parts))
+                )
+                terms = [("compounds", compound), *(("text", t) for t in kept)]
                 queries = [self.term_query(f, t) for f, t in terms]
             else:
                 queries = [self.field_query(name, node.words, node.phrase, within)]
