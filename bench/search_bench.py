@@ -4,9 +4,12 @@ papers, memory and disk, side by side for several corpus sizes.
     python bench/search_bench.py --sizes 100000 1000000 --work /tmp/psbench
     python bench/search_bench.py --sizes 2500000 --reuse --common-word-shares 1.0 0.2
     python bench/search_bench.py --sizes 2500000 --reuse --dense-storages float16 float8
+    python bench/search_bench.py --sizes 2500000 --reuse --common-part-shares 1.0 0.2
 
 ``--common-word-shares`` serves each size once per share of search/common_words.py
 (1.0: every word on the lexical side), one after the other, side by side;
+``--common-part-shares`` likewise for the parts of words ("4" of "GPT-4") that
+index/lexical_compile.py leaves out (1.0: every part a term);
 ``--sequential-too`` serves each also with the lexical and semantic sides run one after
 the other instead of side by side (SearchEngine.parallel_retrievers);
 ``--dense-storages`` builds and serves one dense index per storage type of its HNSW
@@ -125,6 +128,7 @@ def serve(
     query_count: int,
     common_word_share: float | None,
     sequential: bool,
+    common_part_share: float | None = None,
 ) -> dict[str, float]:
     """Runs in a fresh process: open, search, report latencies and peak RSS."""
     from paperscope.models import Paper, SearchQuery
@@ -138,6 +142,8 @@ def serve(
     settings = Settings(data_dir=folder, dev_mode=True, query_embedding_cache=0)
     tick = time.perf_counter()
     lexical = LexicalIndex.open(folder / "index" / "lexical", create=False)
+    if common_part_share is not None:
+        lexical.common_part_share = common_part_share
     semantic = SemanticSide(settings=settings, directory=dense)
     # The papers live only in the indexes. ranking() reads the store for one indexed
     # lookup (is the query a paper's exact title?), answered here by an empty store:
@@ -257,6 +263,12 @@ def main() -> None:
         help="Serve once per share of the common-word cut (default: the engine's).",
     )
     parser.add_argument(
+        "--common-part-shares",
+        type=float,
+        nargs="+",
+        help="Serve once per share above which parts of words are left out (default: the index's).",
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="Skip building when the folder exists."
     )
     parser.add_argument(
@@ -267,9 +279,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     shares: list[float | None] = list(args.common_word_shares or [None])
+    part_shares: list[float | None] = list(args.common_part_shares or [None])
     if args.serve:
         dense = args.dense_dir or dense_dir(args.serve, DEFAULT_STORAGE)
-        print(json.dumps(serve(args.serve, dense, args.queries, shares[0], args.sequential)))
+        served = serve(args.serve, dense, args.queries, shares[0], args.sequential, part_shares[0])
+        print(json.dumps(served))
         return
     table: dict[str, dict[str, float]] = {}
     for size in args.sizes:
@@ -291,9 +305,16 @@ def main() -> None:
             print(f"n={size:,}: " + json.dumps({k: round(v, 2) for k, v in figures.items()}))
             continue
         orders = [True, False] if args.sequential_too else [False]
-        variants = [(d, s, q) for d in args.dense_storages for s in shares for q in orders]
-        for storage, share, sequential in variants:
+        variants = [
+            (d, s, ps, q)
+            for d in args.dense_storages
+            for s in shares
+            for ps in part_shares
+            for q in orders
+        ]
+        for storage, share, part_share, sequential in variants:
             label = f"{size:,}" if share is None else f"{size:,}, share {share:g}"
+            label += "" if part_share is None else f", parts {part_share:g}"
             label += ", sequential" if sequential else ""
             label += f", {storage}" if len(args.dense_storages) > 1 else ""
             command = [sys.executable, __file__, "--serve", str(folder)]
@@ -301,6 +322,8 @@ def main() -> None:
             command += ["--queries", str(args.queries)]
             if share is not None:
                 command += ["--common-word-shares", str(share)]
+            if part_share is not None:
+                command += ["--common-part-shares", str(part_share)]
             if sequential:
                 command.append("--sequential")
             child = subprocess.run(command, capture_output=True, text=True, env={**os.environ})
