@@ -470,12 +470,7 @@ class LexicalIndex:
         """The tantivy query for ``node`` with this index's field weights (see
         index/lexical_compile.py); None when nothing searchable is left. Common parts
         of words are told by the papers the index holds now."""
-        searcher = self._index.searcher()
-        counts = PartCounts(
-            lambda token: int(searcher.doc_freq("text", token)),
-            int(searcher.num_docs),
-            self.common_part_share,
-        )
+        counts = PartCounts(self.document_counter(), len(self), self.common_part_share)
         return QueryCompiler(self._schema, self.weights, counts).to_query(node, within=within)
 
     def _with_filters(self, query: Any, filters: Filters) -> Any:
