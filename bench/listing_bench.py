@@ -1,13 +1,13 @@
-"""Milliseconds per page of a category's newest-first list (its page and JSON, its
-feed, /api/v1/papers): the listing index walked where the store chooses it, against
-every page sorted, side by side on one store.
+"""Milliseconds per page of a category's list by date, newest or oldest first (its page
+and JSON, its feed, /api/v1/papers): a listing index walked where the store chooses it,
+against every page sorted, side by side on one store.
 
     .venv/bin/python bench/listing_bench.py --data-dir /tmp/ps-crowd/100k
     .venv/bin/python bench/listing_bench.py --data-dir DIR --category cs.LG --category cs
 
-The store must be at migration 0016 or later (``paperscope db upgrade``); the store
-of bench/web_bench.py (or crowd_bench.py) fits. Each figure is the best of --repeat
-runs, after one run that warms the page cache."""
+The store must be at migration 0016 or later (0020 for oldest first to walk;
+``paperscope db upgrade``); the store of bench/web_bench.py (or crowd_bench.py) fits.
+Each figure is the best of --repeat runs, after one run that warms the page cache."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Newest-first lists of a category read the same papers in the same order whether
-they walk the listing index or sort the category's papers (store/papers.py chooses by
-size): ties on the date broken by paper id, undated papers last."""
+"""Lists of a category by date, newest or oldest first, read the same papers in the
+same order whether they walk a listing index or sort the category's papers
+(store/papers.py chooses by size): ties on the date broken by paper id, undated papers
+last either way."""
 
 from __future__ import annotations
 
@@ -31,31 +32,36 @@ def _papers() -> list[Paper]:
     return out
 
 
+@pytest.mark.parametrize("newest_first", [True, False])
 @pytest.mark.parametrize("category", ["cs.LG", "cs", "math.OC", "stat.ML"])
 def test_walking_and_sorting_give_the_same_pages(
-    any_store: Store, monkeypatch: pytest.MonkeyPatch, category: str
+    any_store: Store, monkeypatch: pytest.MonkeyPatch, category: str, newest_first: bool
 ) -> None:
     upsert_papers(store=any_store, papers_in=_papers())
     pages = [(0, 30), (30, 30), (1500, 50), (2390, 30)]
-    walked = [search_titles(store=any_store, terms=[], categories=[category], offset=o, limit=n)
-              for o, n in pages]  # fmt: skip
-    feed = list_paper_ids(store=any_store, category=category, limit=50)
+    order = "newest" if newest_first else "oldest"
+
+    def listed(offset: int, limit: int) -> tuple[list[tuple[str, str, str]], int]:
+        return search_titles(store=any_store, terms=[], categories=[category], offset=offset,
+                             limit=limit, newest_first=newest_first)  # fmt: skip
+
+    walked = [listed(o, n) for o, n in pages]
+    feed = list_paper_ids(store=any_store, category=category, order=order, limit=50)
     with any_store.read() as conn:
         big = category in ("cs.LG", "cs")  # the others are too small to walk
         matches = papers_module.count_in_categories(conn, [category])
         assert papers_module.walks_listing(conn, matches=matches, offset=0, limit=30) is big
     monkeypatch.setattr(papers_module, "LISTING_WALK_MIN", 10**9)  # always sort
-    sorted_ = [search_titles(store=any_store, terms=[], categories=[category], offset=o, limit=n)
-               for o, n in pages]  # fmt: skip
+    sorted_ = [listed(o, n) for o, n in pages]
     assert walked == sorted_
-    assert feed == list_paper_ids(store=any_store, category=category, limit=50)
+    assert feed == list_paper_ids(store=any_store, category=category, order=order, limit=50)
     (first, total), (last, _) = walked[0], walked[-1]
     assert total == sum(1 for p in _papers() if any(c.startswith(category) for c in p.categories))
-    assert first and first[0][0] > first[-1][0]  # newest first
+    assert first and (first[0][0] > first[-1][0]) is newest_first
     if last:
         assert last[-1][1] == f"Paper {int(last[-1][0].split('.')[1])}"
     undated = {p.paper_id for p in _papers() if p.submitted_at is None}
-    everything = search_titles(store=any_store, terms=[], categories=[category], limit=3000)[0]
+    everything = listed(0, 3000)[0]
     ids = [row[0] for row in everything]
     tail = [pid for pid in ids if pid in undated]
     assert tail and ids[-len(tail) :] == tail  # undated papers last

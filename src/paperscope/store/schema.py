@@ -104,6 +104,14 @@ papers_listing = Index(
     func.coalesce(papers.c.submitted_at, papers.c.created_at).desc(),
     papers.c.paper_id,
 )
+# The same for oldest first (date_order(newest_first=False)): undated papers still come
+# last, so walking the index above backwards would not give this order.
+papers_listing_oldest = Index(
+    "ix_papers_listing_oldest",
+    papers.c.submitted_at.is_(None),
+    func.coalesce(papers.c.submitted_at, papers.c.created_at),
+    papers.c.paper_id,
+)
 
 paper_authors = Table(
     "paper_authors",

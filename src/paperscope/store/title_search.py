@@ -69,7 +69,6 @@ def search_titles(
             total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
         if (
             categories
-            and newest_first
             and not by_citations
             and walks_listing(conn, matches=total, offset=offset, limit=limit)
         ):
