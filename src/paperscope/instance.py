@@ -346,9 +346,8 @@ class Paperscope:
         (day, week or month); empty when nothing happened in it. ``category`` keeps
         those in one category or whole archive (``cs.CL``, ``cs``, any case), as the
         trending page's filter does."""
-        from paperscope.rank.trending import rank_trending
+        from paperscope.rank.trending import in_category, rank_trending
         from paperscope.sources.arxiv_categories import category_filter
-        from paperscope.store.paper_categories import only_in_category
 
         ranked = rank_trending(
             store=self.store,
@@ -357,9 +356,7 @@ class Paperscope:
         )
         chosen = category_filter(category)
         if chosen:
-            ids = [t.paper_id for t in ranked]
-            kept = set(only_in_category(store=self.store, paper_ids=ids, category=chosen))
-            ranked = [t for t in ranked if t.paper_id in kept]
+            ranked = in_category(ranked, store=self.store, category=chosen)
         ranked = ranked[: _limit(limit)]
         papers = {p.paper_id: p for p in self.papers([t.paper_id for t in ranked])}
         return [TrendingPaper(papers[t.paper_id], t.score) for t in ranked if t.paper_id in papers]

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from paperscope.config import Settings
 from paperscope.models import Paper
+from paperscope.rank.trending import Trending, in_category, rank_trending
 from paperscope.store import Store
 from paperscope.store.follows import FollowedPaper, followed_papers
-from paperscope.store.paper_categories import only_in_category
 from paperscope.store.papers import get_papers
 from paperscope.store.subscriptions import Subscription, papers_arrived
 
@@ -74,7 +74,7 @@ class ContentSource:
     now: datetime
     _arrived: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
     # Keyed by (window, category): "" is the whole site's trending.
-    _trending: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
+    _trending: dict[tuple[str, str], list[Trending]] = field(default_factory=dict)
     _papers: dict[str, Paper] = field(default_factory=dict)
     _engine: SearchEngine | None = None
     _unindexed: dict[datetime, int] = field(default_factory=dict)
@@ -104,27 +104,23 @@ class ContentSource:
                 self._papers[paper.paper_id] = paper
         return [self._papers[i] for i in ids if i in self._papers]
 
-    def trending(self, window: str, category: str | None = None) -> list[tuple[str, float]]:
+    def trending(self, window: str, category: str | None = None) -> list[Trending]:
         """The window's trending papers, best first, only those in ``category`` (a
         category or archive, as the trending page narrows) when given. Ranked once per
         window and run, and narrowed once per category: every subscriber shares them."""
         key = (window, category or "")
         if key not in self._trending:
-            ranked = self.trending(window) if category else self._rank_trending(window)
-            if category:
-                ids = [paper_id for paper_id, _ in ranked]
-                kept = set(only_in_category(store=self.store, paper_ids=ids, category=category))
-                ranked = [t for t in ranked if t[0] in kept]
-            self._trending[key] = ranked
+            self._trending[key] = (
+                in_category(self.trending(window), store=self.store, category=category)
+                if category
+                else self._rank_trending(window)
+            )
         return self._trending[key]
 
-    def _rank_trending(self, window: str) -> list[tuple[str, float]]:
-        from paperscope.rank.trending import rank_trending
-
-        ranked = rank_trending(
+    def _rank_trending(self, window: str) -> list[Trending]:
+        return rank_trending(
             store=self.store, window="week" if window == "week" else "day", now=self.now
         )
-        return [(t.paper_id, t.score) for t in ranked]
 
     def search(self, subscription: Subscription, since: datetime) -> list[tuple[str, float]]:
         """Saved-search matches among the papers that arrived since ``since`` (hybrid

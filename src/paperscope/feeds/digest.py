@@ -159,7 +159,7 @@ def build_digest(*, source: ContentSource, subscription: Subscription, period: s
         category = spec.trending_category
         # All of them, so that the section says how many more the trending page has.
         ranked = source.trending(spec.trending, category)
-        top = [(pid, score) for pid, score in ranked if pid not in already]
+        top = [(t.paper_id, t.score) for t in ranked if t.paper_id not in already]
         label = "today" if spec.trending == "day" else "this week"
         page = {"window": spec.trending, **({"category": category} if category else {})}
         add(

@@ -20,6 +20,7 @@ from typing import Literal
 
 from paperscope.store import Store
 from paperscope.store.activity import ActivityRow, activity_since
+from paperscope.store.paper_categories import only_in_category
 
 Window = Literal["day", "week", "month"]
 WINDOWS: tuple[Window, ...] = ("day", "week", "month")
@@ -83,3 +84,11 @@ def rank_trending(
     ``paper_ids``), best first. Reads only the window's activity rows."""
     rows = activity_since(store=store, since=now - WINDOW_LENGTH[window], paper_ids=paper_ids)
     return score_activity(rows, now=now, window=window)
+
+
+def in_category(ranked: Sequence[Trending], *, store: Store, category: str) -> list[Trending]:
+    """The papers of ``ranked`` in ``category`` (a category or whole archive, as the
+    trending page narrows), in their order: one ranking serves every category."""
+    ids = [t.paper_id for t in ranked]
+    kept = set(only_in_category(store=store, paper_ids=ids, category=category))
+    return [t for t in ranked if t.paper_id in kept]
