@@ -221,6 +221,31 @@ def test_filters_restrict_without_scoring(index: LexicalIndex) -> None:
     assert ids(index, None, filters=Filters(paper_ids=frozenset())) == []
 
 
+def test_a_name_with_an_apostrophe_is_found_with_or_without_it(tmp_path: Path) -> None:
+    lexical = LexicalIndex.open(tmp_path / "lexical")
+    lexical.upsert(
+        [
+            make("n1", "Plain title", authors=("Conor O'Brien",)),
+            make("n2", "Another title", authors=("Anna D\u2019Angelo",)),
+            make("n3", "Third title", authors=("Brien O. Smith",)),
+        ]
+    )
+    lexical.commit(high_water_mark=1)
+    for typed, expected in [
+        ("obrien", ["n1"]),
+        ("O'Brien", ["n1"]),
+        ("O\u2019Brien", ["n1"]),
+        ("Conor OBrien", ["n1"]),
+        ("dangelo", ["n2"]),
+        ("D'Angelo", ["n2"]),
+    ]:
+        assert ids(lexical, None, filters=Filters(authors=(typed,))) == expected, typed
+        assert ids(lexical, parse_query(f"au:{typed.split()[-1]}").node) == expected, typed
+    # A free-text word reaches the authors field too; "Brien" alone still finds both.
+    assert ids(lexical, Text(("obrien",))) == ["n1"]
+    assert set(ids(lexical, None, filters=Filters(authors=("brien",)))) == {"n1", "n3"}
+
+
 def test_sort_by_date_and_count(index: LexicalIndex) -> None:
     assert ids(index, None, sort="newest") == ["p2", "p1", "p3"]
     assert ids(index, None, sort="oldest", limit=2, offset=1) == ["p1", "p2"]

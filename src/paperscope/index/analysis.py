@@ -26,6 +26,9 @@ UNDATED = -1_000_000  # day number of papers without any date: sorts after every
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
 # Word characters as tantivy's simple tokenizer sees them (alphanumeric runs).
 WORD = re.compile(r"[^\W_]+")
+# An apostrophe inside a name ("O'Brien", "D’Angelo"): bylines and readers write the
+# name with and without it, as models.author_key treats them alike.
+_NAME_APOSTROPHE = re.compile(r"(?<=[^\W_])['`\u2018\u2019\u02bc](?=[^\W_])")
 # Alphanumeric runs joined by punctuation without spaces: "GPT-4", "250,000", "kb/min".
 # Anchored at word starts and possessive, so a plain word fails in one step instead of
 # being retried from each of its letters (5x faster over whole abstracts).
@@ -74,6 +77,14 @@ def analyze_word(word: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=50_000)
 def analyze_name(word: str) -> tuple[str, ...]:
     return tuple(analyzers()[NAME_ANALYZER].analyze(word))
+
+
+def name_spellings(name: str) -> list[str]:
+    """What the authors field indexes for one byline name: the name, and when an
+    apostrophe joins two parts of it also the joined spelling, so ``au:obrien`` finds
+    O'Brien as ``au:O'Brien`` does (the query splits a typed apostrophe like the index)."""
+    joined = _NAME_APOSTROPHE.sub("", name)
+    return [name] if joined == name else [name, joined]
 
 
 def word_tokens(word: str) -> list[str]:

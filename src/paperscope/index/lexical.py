@@ -39,6 +39,7 @@ from paperscope.index.analysis import (
     clean_text,
     compound_tokens,
     import_tantivy,
+    name_spellings,
     normalise_doi,
     paper_day,
     paper_key,
@@ -228,7 +229,8 @@ class LexicalIndex:
         for compound in compound_tokens(text):
             doc.add_text("compounds", compound)
         for author in paper.authors:
-            doc.add_text("authors", author)
+            for spelling in name_spellings(author):
+                doc.add_text("authors", spelling)
         for label in category_labels(paper.categories):
             doc.add_text("categories", label)
         for source in paper.sources or (paper.source,):
