@@ -5,12 +5,13 @@ last either way."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from paperscope.models import Paper
-from paperscope.store import Store
+from paperscope.store import Store, title_search
 from paperscope.store import papers as papers_module
 from paperscope.store.papers import list_paper_ids, upsert_papers
 from paperscope.store.title_search import search_titles
@@ -74,3 +75,39 @@ def test_the_category_index_count_equals_the_paper_count(any_store: Store) -> No
         store=any_store, terms=[], categories=["cs.LG"], limit=1, has_code=True
     )
     assert total == sum(1 for p in _papers() if "cs.LG" in p.categories) and with_code == 0
+
+
+@pytest.mark.parametrize("category", ["cs.LG", "math.OC", "cs"])
+def test_has_code_lists_read_from_either_side_alike(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch, category: str
+) -> None:
+    """A "has code" list starts from the papers with code when they are fewer than the
+    category's (title_search._from_code), else from the category: same pages."""
+    with_code = [
+        dataclasses.replace(p, code_url="https://github.com/a/b") if i % 7 == 0 else p
+        for i, p in enumerate(_papers())
+    ]
+    upsert_papers(store=any_store, papers_in=with_code)
+    expected = sorted(
+        (p for p in with_code if p.code_url and any(c.startswith(category) for c in p.categories)),
+        key=lambda p: (p.submitted_at is None, -(p.submitted_at or START).timestamp(), p.paper_id),
+    )
+
+    def pages() -> list[tuple[list[str], int]]:
+        out = []
+        for offset in (0, 30, 300):
+            rows, total = search_titles(store=any_store, terms=[], categories=[category],
+                                        offset=offset, limit=30, has_code=True)  # fmt: skip
+            out.append(([row[0] for row in rows], total))
+        return out
+
+    with any_store.read() as conn:
+        from_code = title_search._from_code(conn, [category])
+    assert from_code is (category != "math.OC")  # math.OC is below the walking size
+    chosen = pages()
+    monkeypatch.setattr(title_search, "_from_code", lambda conn, categories: not from_code)
+    assert pages() == chosen
+    assert [total for _, total in chosen] == [len(expected)] * 3
+    assert [ids for ids, _ in chosen] == [
+        [p.paper_id for p in expected[offset : offset + 30]] for offset in (0, 30, 300)
+    ]

@@ -31,6 +31,7 @@ from paperscope.store.follows import follow
 from paperscope.store.papers import (
     count_in_categories,
     date_order,
+    has_code_condition,
     in_categories,
     list_paper_ids,
     upsert_papers,
@@ -87,6 +88,21 @@ def test_a_category_list_walks_the_listing_index(
             compiled = newest.compile(conn, compile_kwargs={"literal_binds": True})
             plan = " ".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert f"{index} " in plan + " " and "Sort" not in plan
+
+
+def test_papers_with_code_are_read_from_their_partial_index(any_store: Store) -> None:
+    """The "has code" condition is written as ix_papers_with_code's, so the database
+    can count and list those papers from it instead of reading every paper."""
+    count = select(func.count()).select_from(papers).where(has_code_condition())
+    with any_store.engine.connect() as conn:
+        compiled = count.compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+            plan = " ".join(str(row[-1]) for row in rows)
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+    assert "ix_papers_with_code" in plan
 
 
 def test_each_revision_upgrades_from_the_previous_and_back(any_store: Store) -> None:

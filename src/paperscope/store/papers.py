@@ -37,6 +37,7 @@ from paperscope.store.merge import merge_papers, record_hash, same_content
 from paperscope.store.page_versions import bump_page_version
 from paperscope.store.paper_categories import archive_of
 from paperscope.store.schema import (
+    PAPER_HAS_CODE,
     counters,
     paper_authors,
     paper_categories,
@@ -678,5 +679,6 @@ def date_order(*, newest_first: bool) -> tuple[ColumnElement[Any], ...]:
 
 
 def has_code_condition() -> ColumnElement[bool]:
-    """The "has code" filter of lists and search: the paper has a code link."""
-    return and_(papers.c.code_url.is_not(None), papers.c.code_url != "")
+    """The "has code" filter of lists and search: the paper has a code link (written
+    as the partial index ix_papers_with_code is, so the database can read it there)."""
+    return PAPER_HAS_CODE

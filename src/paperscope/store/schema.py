@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    and_,
     func,
 )
 
@@ -111,6 +112,17 @@ papers_listing_oldest = Index(
     papers.c.submitted_at.is_(None),
     func.coalesce(papers.c.submitted_at, papers.c.created_at),
     papers.c.paper_id,
+)
+
+# Papers with a code link: the "has code" filter of lists and search. A partial index
+# of them lets a list or a count start from these papers (usually a small share of an
+# instance) instead of testing every paper of a category or of the whole store.
+PAPER_HAS_CODE = and_(papers.c.code_url.is_not(None), papers.c.code_url != "")
+papers_with_code = Index(
+    "ix_papers_with_code",
+    papers.c.paper_id,
+    sqlite_where=PAPER_HAS_CODE,
+    postgresql_where=PAPER_HAS_CODE,
 )
 
 paper_authors = Table(

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
 from paperscope.store.papers import (
+    LISTING_WALK_MIN,
     author_key,
     count_in_categories,
     date_order,
@@ -57,12 +58,15 @@ def search_titles(
         conds.append(day >= datetime.combine(date_from, time(), tzinfo=UTC))
     if date_to:
         conds.append(day < datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC))
-    # A name without a dot may be a whole archive ("cs" for cs.LG, cs.CL...), as cat:cs
-    # is in the search index; a dotless category (hep-th) matches itself.
-    in_category = [in_categories(categories)] if categories else []
-    where = and_(True, *conds, *in_category)
     by_date = date_order(newest_first=newest_first)
     with store.read() as conn:
+        # A name without a dot may be a whole archive ("cs" for cs.LG, cs.CL...), as
+        # cat:cs is in the search index; a dotless category (hep-th) matches itself.
+        in_category = []
+        if categories:
+            per_paper = has_code and _from_code(conn, categories)
+            in_category = [in_categories(categories, per_paper=per_paper)]
+        where = and_(True, *conds, *in_category)
         if categories and not conds:
             total = count_in_categories(conn, categories)
         else:
@@ -81,3 +85,15 @@ def search_titles(
             q = q.order_by(*by_date, papers.c.paper_id)
         rows = conn.execute(q.limit(limit).offset(offset)).all()
     return [(r.paper_id, r.title, r.abstract or "") for r in rows], total
+
+
+def _from_code(conn: Connection, categories: Sequence[str]) -> bool:
+    """Whether a "has code" list of ``categories`` is read from the papers with code
+    (ix_papers_with_code), testing each for the categories, rather than from the
+    categories' papers, testing each for a code link: whichever set is smaller. The
+    second count is only taken for large categories, where the choice matters."""
+    in_category = count_in_categories(conn, categories)
+    if in_category < LISTING_WALK_MIN:
+        return False
+    with_code = conn.scalar(select(func.count()).select_from(papers).where(has_code_condition()))
+    return int(with_code or 0) < in_category
