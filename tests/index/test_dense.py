@@ -44,6 +44,9 @@ def test_search_finds_nearest_by_cosine(tmp_path: Path, exact_limit: int) -> Non
     index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
     index.add(ids, vectors)
     assert len(index) == 500 and ids[3] in index and "nope" not in index
+    known, rows = index.known_vectors(["nope", ids[7], ids[3]])
+    assert known == [ids[7], ids[3]]
+    np.testing.assert_allclose(rows, vectors[[7, 3]], atol=2e-3)
     query = vectors[42] + 0.05 * _unit(1, seed=9)[0]
     hits = index.search(query, 10)
     expected = _exact_top(vectors, ids, query / np.linalg.norm(query), 10)
@@ -472,6 +475,11 @@ def test_a_saved_graph_stays_as_it_is_and_later_papers_go_to_a_delta(tmp_path: P
         np.vstack([vectors[[520, 5]], again[1:2]]),
         atol=2e-3,
     )
+    # Known ids in the order given, with their vectors, across base and delta.
+    asked = [ids[520], "nope", ids[10], ids[5], ids[1]]
+    known, rows = index.known_vectors(asked)
+    assert known == index.known(asked) == [ids[520], ids[5], ids[1]]
+    np.testing.assert_array_equal(rows, index.vectors(asked))
     wanted = {ids[5], ids[520]}
     assert [pid for pid, _ in index.search(vectors[520], 2, allowed=wanted.__contains__)] == [
         ids[520],

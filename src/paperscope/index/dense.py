@@ -7,7 +7,7 @@ Interface used by search, similar papers and recommendations::
     index.remove(paper_ids)
     index.search(query_vector, k, allowed=lambda paper_id: ...)  # [(id, cosine)], best first
     index.vector(paper_id) / index.vectors(paper_ids)            # float32 rows
-    paper_id in index; index.known(paper_ids); len(index)
+    paper_id in index; index.known(paper_ids); index.known_vectors(paper_ids); len(index)
     index.high_water_mark = seq             # store seq up to which papers are embedded
     index.save()                            # atomic: a crash keeps the previous index
 
@@ -357,6 +357,13 @@ class DenseIndex:
         are not indexed are skipped (filter with ``in`` first to keep rows aligned)."""
         rows = self._ids.rows(paper_ids)
         return self._row_vectors(rows[rows >= 0])
+
+    def known_vectors(self, paper_ids: Sequence[str]) -> tuple[list[str], FloatArray]:
+        """``known`` and ``vectors`` of the same ids with one look-up of their rows."""
+        rows = self._ids.rows(paper_ids)
+        present = rows >= 0
+        known = [pid for pid, kept in zip(paper_ids, present.tolist(), strict=True) if kept]
+        return known, self._row_vectors(rows[present])
 
     def ids(self) -> list[str]:
         """Indexed paper ids, in row order."""

@@ -134,10 +134,10 @@ class SemanticSide:
         """Cosine of ``vector`` with each given paper that is embedded."""
         if self.index is None or not paper_ids:
             return {}
-        present = self.index.known(paper_ids)
+        present, vectors = self.index.known_vectors(paper_ids)
         if not present:
             return {}
-        scores = self.index.vectors(present) @ vector
+        scores = vectors @ vector
         return {pid: float(s) for pid, s in zip(present, scores, strict=True)}
 
     def nearest(
