@@ -9,11 +9,13 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from paperscope.models import Paper
 from paperscope.store import Store, title_search
 from paperscope.store import papers as papers_module
 from paperscope.store.papers import list_paper_ids, upsert_papers
+from paperscope.store.schema_citations import paper_citations
 from paperscope.store.title_search import search_titles
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -110,4 +112,54 @@ def test_has_code_lists_read_from_either_side_alike(
     assert [total for _, total in chosen] == [len(expected)] * 3
     assert [ids for ids, _ in chosen] == [
         [p.paper_id for p in expected[offset : offset + 30]] for offset in (0, 30, 300)
+    ]
+
+
+@pytest.mark.parametrize("counted", ["none", "few", "most"])
+@pytest.mark.parametrize("category", ["cs.LG", "cs"])
+def test_most_cited_pages_are_the_same_walked_or_sorted(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch, category: str, counted: str
+) -> None:
+    """A large category's "most cited" page sorts only the papers cited at least as
+    often as the page's last one, or follows the date index when no paper of it has a
+    count: the same pages as sorting the whole category (counts tie often)."""
+    listed = _papers()
+    upsert_papers(store=any_store, papers_in=listed)
+    every = {"none": 0, "few": 500, "most": 1}[counted]
+    counts = {p.paper_id: (i * 37) % 11 for i, p in enumerate(listed) if every and i % every == 0}
+    with any_store.write() as conn:
+        conn.execute(
+            insert(paper_citations),
+            [
+                {"paper_id": pid, "cited_by_count": n, "fetched_at": START}
+                for pid, n in counts.items()
+            ]
+            + [{"paper_id": listed[3].paper_id, "cited_by_count": None, "fetched_at": START}]
+            * (counted == "none"),
+        )
+    pages = [(0, 30), (30, 30), (600, 50), (1400, 30)]
+
+    def most_cited() -> list[tuple[list[str], int]]:
+        out = []
+        for offset, limit in pages:
+            rows, total = search_titles(store=any_store, terms=[], categories=[category],
+                                        offset=offset, limit=limit, by_citations=True)  # fmt: skip
+            out.append(([row[0] for row in rows], total))
+        return out
+
+    chosen = most_cited()
+    monkeypatch.setattr(title_search, "walks_listing", lambda conn, **kw: False)
+    assert most_cited() == chosen
+    in_list = [p for p in listed if any(c.startswith(category) for c in p.categories)]
+    expected = sorted(
+        in_list,
+        key=lambda p: (
+            -counts.get(p.paper_id, -1),
+            p.submitted_at is None,
+            -(p.submitted_at or START).timestamp(),
+            p.paper_id,
+        ),
+    )
+    assert [ids for ids, _ in chosen] == [
+        [p.paper_id for p in expected[offset : offset + limit]] for offset, limit in pages
     ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
@@ -71,18 +72,27 @@ def search_titles(
             total = count_in_categories(conn, categories)
         else:
             total = int(conn.scalar(select(func.count()).select_from(papers).where(where)) or 0)
-        if (
-            categories
-            and not by_citations
-            and walks_listing(conn, matches=total, offset=offset, limit=limit)
-        ):
-            where = and_(True, *conds, in_categories(categories, per_paper=True))
-        q = select(papers.c.paper_id, papers.c.title, papers.c.abstract).where(where)
-        if by_citations:
-            q = q.select_from(papers.outerjoin(paper_citations))
-            q = q.order_by(citations_sort_key().desc(), *by_date, papers.c.paper_id)
+        walking = bool(categories) and walks_listing(
+            conn, matches=total, offset=offset, limit=limit
+        )
+        # The same list tested paper by paper, for reads that walk another index.
+        each = (
+            and_(True, *conds, in_categories(categories, per_paper=True)) if categories else where
+        )
+        q = select(papers.c.paper_id, papers.c.title, papers.c.abstract)
+        floor = _citation_floor(conn, each, offset + limit) if by_citations and walking else None
+        if not by_citations or (walking and floor is None and not _any_counted(conn, each)):
+            # By date; also "most cited first" when no paper of the list has a count.
+            q = q.where(each if walking else where).order_by(*by_date, papers.c.paper_id)
         else:
-            q = q.order_by(*by_date, papers.c.paper_id)
+            q = q.select_from(papers.outerjoin(paper_citations))
+            if floor is not None:
+                # The page lies among the papers cited at least as often as the last
+                # paper of the page: only those are sorted, not the whole list.
+                q = q.where(each, paper_citations.c.cited_by_count >= floor)
+            else:
+                q = q.where(where)
+            q = q.order_by(citations_sort_key().desc(), *by_date, papers.c.paper_id)
         rows = conn.execute(q.limit(limit).offset(offset)).all()
     return [(r.paper_id, r.title, r.abstract or "") for r in rows], total
 
@@ -97,3 +107,25 @@ def _from_code(conn: Connection, categories: Sequence[str]) -> bool:
         return False
     with_code = conn.scalar(select(func.count()).select_from(papers).where(has_code_condition()))
     return int(with_code or 0) < in_category
+
+
+def _counted_in(where: ColumnElement[bool]) -> Select[Any]:
+    """Citation counts of the papers ``where`` selects that have one, most first (read
+    from ix_paper_citations_cited_by_count)."""
+    return (
+        select(paper_citations.c.cited_by_count)
+        .select_from(paper_citations.join(papers))
+        .where(where, paper_citations.c.cited_by_count.is_not(None))
+        .order_by(paper_citations.c.cited_by_count.desc())
+    )
+
+
+def _citation_floor(conn: Connection, where: ColumnElement[bool], nth: int) -> int | None:
+    """The citation count of the ``nth`` most cited paper ``where`` selects; None when
+    fewer have a count."""
+    found = conn.scalar(_counted_in(where).offset(nth - 1).limit(1))
+    return None if found is None else int(found)
+
+
+def _any_counted(conn: Connection, where: ColumnElement[bool]) -> bool:
+    return conn.scalar(_counted_in(where).limit(1)) is not None
