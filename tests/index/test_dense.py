@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from paperscope.index import artifacts, dense
+from paperscope.index.analysis import paper_key
 from paperscope.index.dense import ArtifactError, DenseIndex, IndexMismatchError
 
 DIM = 32
@@ -67,6 +68,22 @@ def test_filtered_search_returns_only_allowed_ids(tmp_path: Path, exact_limit: i
     best_allowed = [i for i in _exact_top(vectors, ids, vectors[0], 400) if i in allowed][:5]
     assert [paper_id for paper_id, _ in hits] == best_allowed
     assert index.search(vectors[0], 5, allowed=lambda _: False) == []
+
+
+def test_with_keys_finds_the_papers_of_a_filter_in_row_order(
+    tmp_path: Path, exact_limit: int
+) -> None:
+    vectors, ids = _unit(300), _ids(300)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
+    index.add(ids, vectors)
+    asked = [ids[250], ids[3], ids[250], ids[77]]
+    keys = [paper_key(pid) for pid in asked] + [12345, -1]  # repeats and unknown keys
+    assert index.with_keys(keys) == [ids[3], ids[77], ids[250]]
+    assert index.with_keys([]) == []
+    index.remove([ids[77]])  # a change drops the sorted keys; a removed paper is gone
+    assert index.with_keys(keys) == [ids[3], ids[250]]
+    index.add(["late"], _unit(1, seed=4))
+    assert index.with_keys([paper_key("late"), paper_key(ids[3])]) == [ids[3], "late"]
 
 
 def test_readding_replaces_and_remove_forgets(tmp_path: Path, exact_limit: int) -> None:

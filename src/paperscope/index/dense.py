@@ -47,6 +47,7 @@ A graph's vectors share one type: a graph keeps the type it was built with until
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -251,7 +252,8 @@ class DenseIndex:
         self._base_rows = ids.size if base_rows is None else base_rows
         self._changed: set[str] = set()
         self._exact_cache: FloatArray | None = None
-        self._row_keys: npt.NDArray[np.int64] | None = None
+        self._key_order: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None = None
+        self._key_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -336,14 +338,45 @@ class DenseIndex:
 
     def with_keys(self, keys: Sequence[int]) -> list[str]:
         """The indexed papers whose ``paper_key`` is among ``keys``, in row order: how a
-        filter's matches (which the lexical index gives as keys) are found here."""
-        if self._row_keys is None:
-            # Built on first use. Two threads may both build it: same array, no harm.
-            self._row_keys = np.fromiter(
-                (paper_key(pid) if pid else -1 for pid in self._ids), np.int64, self._ids.size
-            )
-        mask = np.isin(self._row_keys, np.asarray(keys, dtype=np.int64))
-        return self._ids.ids_of(np.flatnonzero(mask))
+        filter's matches (which the lexical index gives as keys) are found here. Each
+        key is found by binary search in the rows' keys, sorted once: a test of every
+        row took about 300 ms per call at 2.5M papers."""
+        sorted_keys, rows_by_key = self._key_rows()
+        wanted = np.unique(np.asarray(keys, dtype=np.int64))
+        wanted = wanted[wanted >= 0]  # paper keys are 63-bit; -1 marks deleted rows
+        first = np.searchsorted(sorted_keys, wanted, side="left")
+        found = np.searchsorted(sorted_keys, wanted, side="right") - first
+        total = int(found.sum())
+        if not total:
+            return []
+        # Every position from first to first + found of each key (a key shared by two
+        # ids, vanishingly rare for 63-bit hashes, gives both).
+        positions = np.repeat(first - np.cumsum(found) + found, found) + np.arange(total)
+        return self._ids.ids_of(np.sort(rows_by_key[positions].astype(np.int64)))
+
+    def prepare_key_lookup(self) -> None:
+        """Build what ``with_keys`` searches now rather than in the first call: it hashes
+        every id, about 2.7 s at 2.5M papers (search/semantic.py does it in the
+        background when it opens a large index)."""
+        self._key_rows()
+
+    def _key_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+        """Every row's ``paper_key`` sorted, and the row of each (30 MB at 2.5M rows).
+        Kept until the index changes. Built once: a search that needs it while the
+        background build runs waits for that build rather than starting its own."""
+        found = self._key_order
+        if found is None:
+            with self._key_lock:
+                found = self._key_order
+                if found is None:
+                    keys = np.fromiter(
+                        (paper_key(pid) if pid else -1 for pid in self._ids),
+                        np.int64,
+                        self._ids.size,
+                    )
+                    order = np.argsort(keys, kind="stable")
+                    found = self._key_order = (keys[order], order.astype(np.int32))
+        return found
 
     def vector(self, paper_id: str) -> FloatArray | None:
         row = self._ids.row(paper_id)
@@ -616,7 +649,7 @@ class DenseIndex:
         base graph, "delta")."""
         self._changed |= parts
         self._exact_cache = None
-        self._row_keys = None
+        self._key_order = None
 
     def _add_to_delta(self, paper_ids: list[str], matrix: FloatArray) -> None:
         """Add to a base graph read from disk without changing it: new rows go to the

@@ -28,6 +28,7 @@ FloatArray = npt.NDArray[np.float32]
 # passes); broader filters over-fetch from the graph and check the candidates.
 EXACT_FILTER_LIMIT = 5_000
 MAX_OVERFETCH = 4_096
+PREPARE_KEYS_MIN = 200_000  # papers from which building the key lookup takes ~0.2 s
 
 
 class SemanticSide:
@@ -56,6 +57,12 @@ class SemanticSide:
         )
         with self._lock:
             self.index, self._generation = index, manifest.generation
+        if len(index) >= PREPARE_KEYS_MIN:
+            # Filters that keep few papers find them by key (nearest -> _exact); the
+            # lookup is built beside the requests instead of in the first such search.
+            threading.Thread(
+                target=index.prepare_key_lookup, name="paperscope-dense-keys", daemon=True
+            ).start()
 
     @property
     def available(self) -> bool:
