@@ -86,6 +86,29 @@ def test_with_keys_finds_the_papers_of_a_filter_in_row_order(
     assert index.with_keys([paper_key("late"), paper_key(ids[3])]) == [ids[3], "late"]
 
 
+def test_a_key_lookup_built_across_a_write_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup may be built on a background thread while the index is written to:
+    what it hashed may be stale, so it answers that one call and is built again."""
+    vectors, ids = _unit(50), _ids(50)
+    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    index.add(ids, vectors)
+    calls = []
+
+    def hashing(paper_id: str) -> int:
+        if not calls:
+            index._after_change(set())  # what every write does, mid-build
+        calls.append(paper_id)
+        return paper_key(paper_id)
+
+    monkeypatch.setattr(dense, "paper_key", hashing)
+    assert index.with_keys([paper_key(ids[9])]) == [ids[9]]
+    assert index._key_order is None
+    assert index.with_keys([paper_key(ids[9])]) == [ids[9]]
+    assert index._key_order is not None and len(calls) == 100
+
+
 def test_readding_replaces_and_remove_forgets(tmp_path: Path, exact_limit: int) -> None:
     vectors, ids = _unit(200), _ids(200)
     index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)

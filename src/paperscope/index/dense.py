@@ -254,6 +254,7 @@ class DenseIndex:
         self._exact_cache: FloatArray | None = None
         self._key_order: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None = None
         self._key_lock = threading.Lock()
+        self._changes = 0  # writes so far, so a key lookup built across one is not kept
 
     @classmethod
     def open(
@@ -369,13 +370,16 @@ class DenseIndex:
             with self._key_lock:
                 found = self._key_order
                 if found is None:
+                    changes = self._changes
                     keys = np.fromiter(
                         (paper_key(pid) if pid else -1 for pid in self._ids),
                         np.int64,
                         self._ids.size,
                     )
                     order = np.argsort(keys, kind="stable")
-                    found = self._key_order = (keys[order], order.astype(np.int32))
+                    found = (keys[order], order.astype(np.int32))
+                    if changes == self._changes:  # else a write came meanwhile: not kept
+                        self._key_order = found
         return found
 
     def vector(self, paper_id: str) -> FloatArray | None:
@@ -650,6 +654,7 @@ class DenseIndex:
         self._changed |= parts
         self._exact_cache = None
         self._key_order = None
+        self._changes += 1
 
     def _add_to_delta(self, paper_ids: list[str], matrix: FloatArray) -> None:
         """Add to a base graph read from disk without changing it: new rows go to the
