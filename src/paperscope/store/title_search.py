@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from paperscope.store.citations import citations_sort_key
 from paperscope.store.database import Store
@@ -80,8 +79,10 @@ def search_titles(
             and_(True, *conds, in_categories(categories, per_paper=True)) if categories else where
         )
         q = select(papers.c.paper_id, papers.c.title, papers.c.abstract)
-        floor = _citation_floor(conn, each, offset + limit) if by_citations and walking else None
-        if not by_citations or (walking and floor is None and not _any_counted(conn, each)):
+        counts = _counts(conn, each, offset + limit) if by_citations and walking else None
+        # The count of the page's last paper, when that many papers of the list have one.
+        floor = counts[-1] if counts and len(counts) == offset + limit else None
+        if not by_citations or counts == []:
             # By date; also "most cited first" when no paper of the list has a count.
             q = q.where(each if walking else where).order_by(*by_date, papers.c.paper_id)
         else:
@@ -109,23 +110,14 @@ def _from_code(conn: Connection, categories: Sequence[str]) -> bool:
     return int(with_code or 0) < in_category
 
 
-def _counted_in(where: ColumnElement[bool]) -> Select[Any]:
-    """Citation counts of the papers ``where`` selects that have one, most first (read
-    from ix_paper_citations_cited_by_count)."""
-    return (
+def _counts(conn: Connection, where: ColumnElement[bool], most: int) -> list[int]:
+    """The citation counts of the ``most`` most cited papers ``where`` selects, highest
+    first, read from ix_paper_citations_cited_by_count; papers without one are left out."""
+    q = (
         select(paper_citations.c.cited_by_count)
         .select_from(paper_citations.join(papers))
         .where(where, paper_citations.c.cited_by_count.is_not(None))
         .order_by(paper_citations.c.cited_by_count.desc())
+        .limit(most)
     )
-
-
-def _citation_floor(conn: Connection, where: ColumnElement[bool], nth: int) -> int | None:
-    """The citation count of the ``nth`` most cited paper ``where`` selects; None when
-    fewer have a count."""
-    found = conn.scalar(_counted_in(where).offset(nth - 1).limit(1))
-    return None if found is None else int(found)
-
-
-def _any_counted(conn: Connection, where: ColumnElement[bool]) -> bool:
-    return conn.scalar(_counted_in(where).limit(1)) is not None
+    return [int(count) for count in conn.scalars(q)]
