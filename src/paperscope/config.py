@@ -447,6 +447,17 @@ class Settings(BaseSettings):
             "clock (trending, today's feed) are rendered again at least this often."
         ),
     )
+    search_concurrency: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description=(
+            "Searches each worker runs at once; the others wait their turn without "
+            "holding a thread (docs/web.md, Searches under load). 0 uses the cores this "
+            "process may use (`serve --workers N`: the cores divided by N, at least one "
+            "each)."
+        ),
+    )
     query_embedding_cache: int = Field(
         default=1024,
         ge=0,

@@ -60,6 +60,8 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
         # each worker embeds queries on its share of the cores, not on all of them
         share = str(max(1, len(os.sched_getaffinity(0)) // 2))
         assert _worker_settings(server.pid, "PAPERSCOPE_EMBEDDING_THREADS") == [share, share]
+        # and runs as many searches at once (web/search_slots.py)
+        assert _worker_settings(server.pid, "PAPERSCOPE_SEARCH_CONCURRENCY") == [share, share]
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)

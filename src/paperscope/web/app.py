@@ -25,6 +25,7 @@ from paperscope.web.head_requests import HeadAsGetMiddleware
 from paperscope.web.page_cache import PageCacheMiddleware
 from paperscope.web.rendering import STATIC_DIR
 from paperscope.web.routes import routers
+from paperscope.web.search_slots import search_slots
 from paperscope.web.security import CsrfSigner, SecurityMiddleware
 
 # Only ever accepted in dev mode (Settings.dev_mode); `make run` uses dev mode.
@@ -137,6 +138,7 @@ def _configure_state(app: FastAPI, settings: Settings, store: Store, secret_key:
     app.state.static_version = _static_version()
     app.state.local_user = ensure_local_user(store) if settings.single_user else None
     app.state.search = SearchService(settings=settings, store=store)
+    app.state.search_slots = search_slots(settings)
     app.state.arxiv_fetches = ArxivFetches(settings)
     # MCP over streamable HTTP (docs/mcp.md): the same tools as `paperscope mcp`.
     app.state.mcp = http_endpoint(

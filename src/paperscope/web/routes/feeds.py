@@ -27,6 +27,7 @@ from paperscope.web.errors import ApiError, no_such_category
 from paperscope.web.feed_responses import FEED_KINDS, feed_response, self_path
 from paperscope.web.periods import period_of
 from paperscope.web.routing import Routes
+from paperscope.web.search_slots import takes_search_slot
 
 routes = Routes()
 
@@ -102,6 +103,7 @@ def trending_feed(
     return feed_response(request, settings, store, info, ids)
 
 
+@takes_search_slot
 def search_feed(
     request: Request,
     store: StoreDep,

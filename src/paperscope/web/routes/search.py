@@ -33,6 +33,7 @@ from paperscope.web.schemas import (
     SearchPage,
     Suggestion,
 )
+from paperscope.web.search_slots import takes_search_slot
 from paperscope.web.views import cards_for, pagination
 
 routes = Routes()
@@ -45,6 +46,7 @@ DEFAULT_LIMIT = 20
 @routes.twin(
     "/search", "/api/v1/search", response_model=SearchPage, summary="Search papers", tags=["search"]
 )
+@takes_search_slot
 def search(
     request: Request,
     store: StoreDep,
@@ -63,8 +65,9 @@ def search(
     page: int = Query(1, ge=1, le=500),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=SEARCH_LIMIT_MAX),
 ) -> Response:
-    """Hybrid (keyword + semantic) search. A plain `def`: FastAPI runs it in the
-    thread pool, so the engine's blocking work never stalls the event loop."""
+    """Hybrid (keyword + semantic) search. A plain `def` run on a thread once one of
+    the process's search slots is free (web/search_slots.py), so the engine's
+    blocking work never stalls the event loop."""
     text = q.strip()
     model = SearchPage(
         q=text,
