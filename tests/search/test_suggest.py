@@ -25,6 +25,13 @@ def test_unknown_words_are_respelled_from_the_vocabulary(tmp_path: Path) -> None
     assert spelling_suggestion("memory barriers", count) is None  # nothing to correct
     assert spelling_suggestion("zzzxqj", count) is None  # nothing close enough
     assert spelling_suggestion("", count) is None
+    # Words of under four letters are abbreviations more often than typos: "cs" is
+    # not respelled "s", though "s" is a word of the index and "cs" is not.
+    index.upsert([Paper(paper_id="d", title="S notes", abstract="Short s notes.")])
+    index.commit()
+    assert count("s") and not count("cs")
+    assert spelling_suggestion("cs", count) is None
+    assert spelling_suggestion("cs memroy", count) == "cs memory"
 
 
 def test_broader_query_drops_syntax_only_when_there_is_some() -> None:

@@ -14,6 +14,10 @@ from paperscope.search.query import FIELD_NAMES, parse_query
 
 _LETTERS = string.ascii_lowercase
 MAX_WORD = 24  # longer "words" are not typos worth correcting
+# Shorter ones are mostly abbreviations (cs, RL, GAN, LLM): one edit away from some
+# other short word, rarely mistyped. (Elasticsearch's term suggester draws the same
+# line: min_word_length 4.)
+MIN_WORD = 4
 MAX_WORDS = 8
 
 
@@ -45,7 +49,7 @@ def spelling_suggestion(text: str, document_count: Callable[[str], int]) -> str 
         budget -= 1
         lowered = typed.lower()
         tokens = analyze_word(lowered)
-        if budget < 0 or not tokens or len(lowered) > MAX_WORD:
+        if budget < 0 or not tokens or not MIN_WORD <= len(lowered) <= MAX_WORD:
             return typed
         if any(document_count(token) for token in tokens):
             return typed
