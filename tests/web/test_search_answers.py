@@ -206,3 +206,24 @@ def test_dates_the_wrong_way_round_name_both_fields(searchable: TestClient) -> N
     assert page.status_code == 422 and "swap them" in page.text
     # The page does not go on to say that no paper matches, or what to try instead.
     assert "No paper matches" not in page.text and "Try other" not in page.text
+
+
+@pytest.mark.parametrize("typed", ["cs.CL", "CS.cl", " cs.CL "])
+def test_a_category_code_lists_that_category(searchable: TestClient, typed: str) -> None:
+    listed = searchable.get("/api/v1/search", params={"category": "cs.CL", "limit": 50}).json()
+    assert listed["total"] > 0
+    data = searchable.get("/api/v1/search", params={"q": typed, "limit": 50}).json()
+    assert data["total"] == listed["total"]
+    assert [i["paper_id"] for i in data["items"]] == [i["paper_id"] for i in listed["items"]]
+    assert all("cs.CL" in item["categories"] for item in data["items"])
+    assert data["notice"].startswith("cs.CL is an arXiv category: showing its newest papers")
+    assert data["did_you_mean"] is None
+    page = searchable.get("/search", params={"q": typed})
+    assert page.status_code == 200 and "cs.CL is an arXiv category" in page.text
+
+
+def test_a_quoted_code_or_a_word_archive_is_searched_as_text(searchable: TestClient) -> None:
+    quoted = searchable.get("/api/v1/search", params={"q": '"cs.CL"'}).json()
+    word = searchable.get("/api/v1/search", params={"q": "math"}).json()
+    for data in (quoted, word):
+        assert "arXiv category" not in (data["notice"] or "")

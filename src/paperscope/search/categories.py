@@ -1,9 +1,12 @@
-"""Category filters that can match nothing: neither arXiv's nor any paper's here."""
+"""Category filters that can match nothing: neither arXiv's nor any paper's here; and a
+query that is nothing but a category's code, which lists that category."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
+from paperscope.models import SearchQuery
 from paperscope.sources.arxiv_categories import arxiv_spelling
 
 
@@ -29,3 +32,31 @@ def unknown_categories_notice(unknown: Sequence[str]) -> str | None:
         f"{'they are' if several else 'it is'} not an arXiv category: arXiv's look like "
         "cs.LG, hep-th or math.CO (a whole archive such as cs works too)"
     )
+
+
+def named_category(text: str) -> str | None:
+    """arXiv's spelling of the category ``text`` names when the whole of it is a
+    category's code with a dot or a hyphen ("cs.CL", "hep-th", "astro-ph.GA", in any
+    case); None otherwise. Archives that are plain words (math, physics, cs) stay words
+    to search for."""
+    name = text.strip()
+    if "." not in name and "-" not in name:
+        return None
+    return arxiv_spelling(name)
+
+
+def category_listing(query: SearchQuery) -> tuple[SearchQuery, str | None]:
+    """A query whose text is a category's code (``named_category``) as that category's
+    listing: no text, the category added to its filters, and what to say of it. Other
+    queries come back as they are, with None. A reader who types "cs.CL" wants its
+    papers; searched as words it matched papers that write "CL" (continual learning)."""
+    category = named_category(query.text)
+    if category is None:
+        return query, None
+    sort = "oldest" if query.sort == "oldest" else "newest"
+    said = (
+        f"{category} is an arXiv category: showing its {sort} papers (to search titles "
+        f"and abstracts for “{query.text.strip()}”, put it in quotes)"
+    )
+    listing = dataclasses.replace(query, text="", categories=(*query.categories, category))
+    return listing, said

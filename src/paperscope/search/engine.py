@@ -70,7 +70,11 @@ from paperscope.index.embedder import available_cores
 from paperscope.index.lexical import LexicalIndex, LexicalResult
 from paperscope.index.lexical_compile import Filters
 from paperscope.models import Facets, Hit, Paper, SearchQuery, SearchResults
-from paperscope.search.categories import unknown_categories, unknown_categories_notice
+from paperscope.search.categories import (
+    category_listing,
+    unknown_categories,
+    unknown_categories_notice,
+)
 from paperscope.search.common_words import COMMON_WORD_SHARE, without_common_words
 from paperscope.search.feedback import FeedbackSettings, expand
 from paperscope.search.fusion import FusionSettings, fuse, fusion_for_model
@@ -255,13 +259,16 @@ class SearchEngine:
         identifier = identify(query.text)
         if identifier is not None:
             return self._identified(query, identifier, timings, started)
+        query, listed = category_listing(query)
+        if listed is not None:
+            notices.append(listed)
         parsed, filters, mode = self._prepare(query, notices)
         unknown = unknown_categories(query.categories, self._has_category)
         if unknown:
             notices.append(str(unknown_categories_notice(unknown)))
         timings["parse"] = _ms(started)
         if parsed.is_empty:
-            return self._listing(query, filters, notices, timings)
+            return self._listing(query, filters, notices, timings, said=listed is not None)
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
@@ -492,10 +499,19 @@ class SearchEngine:
         return [(pid, scores[pid]) for pid in order]
 
     def _listing(
-        self, query: SearchQuery, filters: Filters, notices: list[str], timings: dict[str, float]
+        self,
+        query: SearchQuery,
+        filters: Filters,
+        notices: list[str],
+        timings: dict[str, float],
+        *,
+        said: bool = False,
     ) -> SearchResults:
+        """The newest (or oldest) papers that pass the filters; ``said``: a notice
+        already says why there is no text to search."""
         sort = "oldest" if query.sort == "oldest" else "newest"
-        notices.insert(0, f"empty query: showing the {sort} papers")
+        if not said:
+            notices.insert(0, f"empty query: showing the {sort} papers")
         tick = time.perf_counter()
         page = self.lexical.search(
             None, filters=filters, limit=query.limit, offset=query.offset, sort=sort
