@@ -5,7 +5,7 @@ every spelling going straight to their paper, and facets of the whole match set.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -328,3 +328,46 @@ def test_the_store_fallback_lists_a_category_typed_as_the_query(
     assert results.notice is not None
     assert results.notice.startswith("hep-th is an arXiv category: showing its newest papers")
     assert FALLBACK_NOTICE in results.notice
+
+
+def test_a_query_of_names_only_lists_newest_first(settings: Settings, store: Store) -> None:
+    # By BM25 the sole author's paper would come first (the shortest authors field),
+    # though it is the oldest: a name gives relevance nothing to rank by.
+    def paper(n: int, authors: tuple[str, ...], day: date) -> Paper:
+        return Paper(
+            paper_id=f"2101.0001{n}",
+            arxiv_id=f"2101.0001{n}",
+            title=f"Paper {n} on graphs",
+            abstract="Graphs and more graphs.",
+            authors=authors,
+            categories=("math.CO",),
+            submitted_at=datetime(day.year, day.month, day.day, tzinfo=UTC),
+        )
+
+    upsert_papers(
+        store=store,
+        papers_in=[
+            paper(1, ("Ada Lovelace",), date(2019, 1, 1)),
+            paper(2, ("Ada Lovelace", "Charles Babbage", "Mary Somerville"), date(2023, 1, 1)),
+            paper(3, ("Charles Babbage", "Ada Lovelace"), date(2021, 1, 1)),
+            paper(4, ("Mary Somerville",), date(2022, 1, 1)),
+        ],
+    )
+    catch_up_indexes(settings=settings, store=store, dense=False)
+    engine = SearchEngine.open(settings=settings, store=store)
+    newest = ["2101.00012", "2101.00013", "2101.00011"]
+    for text, expected in (
+        ("au:lovelace", newest),
+        ("+au:lovelace +cat:math.CO", newest),
+        ('au:"ada lovelace" -somerville', newest[1:]),
+    ):
+        found = engine.search(SearchQuery(text=text))
+        assert [hit.paper_id for hit in found.hits] == expected, text
+        assert found.total == len(expected)
+    # An asked-for sort is kept; words beside the names, or names that are optional
+    # (a paper with more of them ranks higher), are ranked by relevance as before.
+    oldest = engine.search(SearchQuery(text="au:lovelace", sort="oldest"))
+    assert [hit.paper_id for hit in oldest.hits] == newest[::-1]
+    for text in ("au:lovelace graphs", "au:lovelace au:somerville"):
+        ranked = engine.search(SearchQuery(text=text, mode="bm25"))
+        assert ranked.total == 4 and ranked.query.sort == "relevance", text

@@ -86,7 +86,14 @@ from paperscope.search.identifiers import (
     identify,
     not_in_library,
 )
-from paperscope.search.query import Node, ParsedQuery, Text, parse_query, plain_words
+from paperscope.search.query import (
+    Node,
+    ParsedQuery,
+    Text,
+    names_only,
+    parse_query,
+    plain_words,
+)
 from paperscope.search.semantic import SemanticSide
 from paperscope.search.similar import find_similar
 from paperscope.search.suggest import respelling_to_offer
@@ -269,6 +276,9 @@ class SearchEngine:
         timings["parse"] = _ms(started)
         if parsed.is_empty:
             return self._listing(query, filters, notices, timings, said=listed is not None)
+        if query.sort == "relevance" and names_only(parsed.node):
+            # An author's or a category's papers: newest first, as a listing is.
+            query, mode = _replace(query, {"sort": "newest"}), "bm25"
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:

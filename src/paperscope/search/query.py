@@ -301,3 +301,18 @@ def plain_words(node: Node | None) -> list[str] | None:
             return None
         words.extend(found)
     return words
+
+
+def names_only(node: Node | None) -> bool:
+    """Whether the query only names authors or categories that every match must have
+    (``au:hinton``, ``+au:hinton +cat:cs.LG -survey``): nothing a relevance score could
+    rank by, since every paper that matches holds the names alike. Excluded parts never
+    score; optional names beside others do (a paper with more of them ranks higher)."""
+    if node is None:
+        return False
+    if isinstance(node, Text):
+        return node.field in ("authors", "categories")
+    scored = [(occur, child) for occur, child in node.clauses if occur != "must_not"]
+    if len(scored) == 1:
+        return names_only(scored[0][1])
+    return bool(scored) and all(occur == "must" and names_only(c) for occur, c in scored)
