@@ -310,26 +310,6 @@ def test_the_store_fallback_names_an_unknown_category(settings: Settings, store:
     assert results.notice.startswith(FALLBACK_NOTICE) and "'nope'" in results.notice
 
 
-def test_the_store_fallback_lists_a_category_typed_as_the_query(
-    settings: Settings, store: Store
-) -> None:
-    branes = Paper(
-        paper_id="2101.00003",
-        arxiv_id="2101.00003",
-        title="Branes again",
-        abstract="Nothing here says the code of its category.",
-        categories=("hep-th",),
-    )
-    upsert_papers(store=store, papers_in=[OLD_STYLE, WITH_DOI, branes])
-    service = SearchService(settings=settings, store=store)
-    assert service.engine() is None
-    results = service.search(SearchQuery(text="HEP-TH"))
-    assert [hit.paper_id for hit in results.hits] == ["2101.00003"]
-    assert results.notice is not None
-    assert results.notice.startswith("hep-th is an arXiv category: showing its newest papers")
-    assert FALLBACK_NOTICE in results.notice
-
-
 def test_a_query_of_names_only_lists_newest_first(settings: Settings, store: Store) -> None:
     # By BM25 the sole author's paper would come first (the shortest authors field),
     # though it is the oldest: a name gives relevance nothing to rank by.

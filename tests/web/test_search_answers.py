@@ -216,10 +216,21 @@ def test_a_category_code_lists_that_category(searchable: TestClient, typed: str)
     assert data["total"] == listed["total"]
     assert [i["paper_id"] for i in data["items"]] == [i["paper_id"] for i in listed["items"]]
     assert all("cs.CL" in item["categories"] for item in data["items"])
-    assert data["notice"].startswith("cs.CL is an arXiv category: showing its newest papers")
+    assert data["notice"].startswith("cs.CL is an arXiv category: showing its papers, newest")
     assert data["did_you_mean"] is None
     page = searchable.get("/search", params={"q": typed})
     assert page.status_code == 200 and "cs.CL is an arXiv category" in page.text
+
+
+def test_a_typed_category_narrows_a_category_filter(searchable: TestClient) -> None:
+    # The page's category facets link the query with a category added: both hold.
+    both = searchable.get("/api/v1/search", params={"q": "cs.CL", "category": "cs.LG"}).json()
+    alone = searchable.get("/api/v1/search", params={"q": "cs.CL"}).json()
+    assert 0 < both["total"] <= alone["total"]
+    assert all({"cs.CL", "cs.LG"} <= set(item["categories"]) for item in both["items"])
+    oldest = searchable.get("/api/v1/search", params={"q": "cs.CL", "sort": "oldest"}).json()
+    assert oldest["total"] == alone["total"]
+    assert oldest["notice"].startswith("cs.CL is an arXiv category: showing its papers, oldest")
 
 
 def test_a_quoted_code_or_a_word_archive_is_searched_as_text(searchable: TestClient) -> None:

@@ -47,16 +47,16 @@ def named_category(text: str) -> str | None:
 
 def category_listing(query: SearchQuery) -> tuple[SearchQuery, str | None]:
     """A query whose text is a category's code (``named_category``) as that category's
-    listing: no text, the category added to its filters, and what to say of it. Other
-    queries come back as they are, with None. A reader who types "cs.CL" wants its
-    papers; searched as words it matched papers that write "CL" (continual learning)."""
+    filter, ``cat:CODE``, which lists it newest first (search/query.py, names_only),
+    and what to say of it. Other queries come back as they are, with None. A reader who
+    types "cs.CL" wants its papers; searched as words it matched papers that write
+    "CL" (continual learning)."""
     category = named_category(query.text)
     if category is None:
         return query, None
-    sort = "oldest" if query.sort == "oldest" else "newest"
+    order = "oldest" if query.sort == "oldest" else "newest"
     said = (
-        f"{category} is an arXiv category: showing its {sort} papers (to search titles "
-        f"and abstracts for “{query.text.strip()}”, put it in quotes)"
+        f"{category} is an arXiv category: showing its papers, {order} first (to search "
+        f"titles and abstracts for “{query.text.strip()}”, put it in quotes)"
     )
-    listing = dataclasses.replace(query, text="", categories=(*query.categories, category))
-    return listing, said
+    return dataclasses.replace(query, text=f"cat:{category}"), said

@@ -275,10 +275,12 @@ class SearchEngine:
             notices.append(str(unknown_categories_notice(unknown)))
         timings["parse"] = _ms(started)
         if parsed.is_empty:
-            return self._listing(query, filters, notices, timings, said=listed is not None)
-        if query.sort == "relevance" and names_only(parsed.node):
-            # An author's or a category's papers: newest first, as a listing is.
-            query, mode = _replace(query, {"sort": "newest"}), "bm25"
+            return self._listing(query, filters, notices, timings)
+        if query.sort in ("relevance", "newest", "oldest") and names_only(parsed.node):
+            # An author's or a category's papers: all of them by date (newest first for
+            # relevance), as a listing is, not only the best-scored candidates.
+            sort = "newest" if query.sort == "relevance" else query.sort
+            query, mode = _replace(query, {"sort": sort}), "bm25"
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
@@ -509,19 +511,10 @@ class SearchEngine:
         return [(pid, scores[pid]) for pid in order]
 
     def _listing(
-        self,
-        query: SearchQuery,
-        filters: Filters,
-        notices: list[str],
-        timings: dict[str, float],
-        *,
-        said: bool = False,
+        self, query: SearchQuery, filters: Filters, notices: list[str], timings: dict[str, float]
     ) -> SearchResults:
-        """The newest (or oldest) papers that pass the filters; ``said``: a notice
-        already says why there is no text to search."""
         sort = "oldest" if query.sort == "oldest" else "newest"
-        if not said:
-            notices.insert(0, f"empty query: showing the {sort} papers")
+        notices.insert(0, f"empty query: showing the {sort} papers")
         tick = time.perf_counter()
         page = self.lexical.search(
             None, filters=filters, limit=query.limit, offset=query.offset, sort=sort

@@ -7,7 +7,6 @@ DOI is still looked up and goes straight to its paper."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import threading
@@ -17,11 +16,7 @@ from typing import TYPE_CHECKING
 
 from paperscope.config import Settings
 from paperscope.models import Hit, SearchQuery, SearchResults
-from paperscope.search.categories import (
-    category_listing,
-    unknown_categories,
-    unknown_categories_notice,
-)
+from paperscope.search.categories import unknown_categories, unknown_categories_notice
 from paperscope.search.highlight import Highlighter, query_tokens
 from paperscope.search.identifiers import (
     Identifier,
@@ -132,12 +127,7 @@ class SearchService:
             identifier = identify(query.text)
             if identifier is not None:
                 return self._identified(query, identifier)
-            listing, listed = category_listing(query)
-            found = self._title_match(listing)
-            if listed is None:
-                return found
-            notice = "; ".join(filter(None, (listed, found.notice)))
-            return dataclasses.replace(found, notice=notice)
+            return self._title_match(query)
         return engine.search(query)
 
     def spelling(self, text: str, *, beside_results: bool = False) -> str | None:
