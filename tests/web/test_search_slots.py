@@ -82,6 +82,7 @@ def test_searches_take_turns_on_their_slots(tmp_path: Path, watch: _Watch, slots
     paths = [f"/api/v1/search?q=topic{i}" for i in range(3)] + [
         "/search?q=another+topic",
         "/search.atom?q=feed+topic",
+        "/api/papers/search?q=client+topic",  # Hugging Face's client
     ]
     statuses = asyncio.run(_searches(tmp_path, slots, watch, paths))
     assert statuses == [200] * len(paths)

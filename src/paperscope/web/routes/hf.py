@@ -25,6 +25,7 @@ from paperscope.web.hf_views import listings, markdown_response
 from paperscope.web.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperscope.web.rendering import json_response
 from paperscope.web.routing import Routes
+from paperscope.web.search_slots import takes_search_slot
 from paperscope.web.views import load_paper
 
 routes = Routes()
@@ -93,6 +94,7 @@ def daily_papers(
 
 
 @routes.api("/api/papers/search", summary="Search papers (HF format)", tags=TAGS)
+@takes_search_slot
 def search_papers(
     request: Request,
     store: StoreDep,
