@@ -213,6 +213,8 @@ def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
         ("paper, anonymous", paper, [], "report"),
         ("trending, anonymous", "/trending?window=week", [], "report"),
         ("daily JSON, anonymous", f"/api/v1/daily/{LAST_DAY}", [], "report"),
+        ("category, anonymous", "/categories/cs.LG", [], "report"),
+        ("archive, anonymous", "/categories/cs?sort=oldest", [], "report"),
         ("daily, signed in", f"/daily/{LAST_DAY}", signed_in, "report"),
         ("paper, signed in", paper, signed_in, "report"),
         ("search, 2000 queries", "/", [], "rotate"),

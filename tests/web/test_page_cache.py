@@ -27,6 +27,8 @@ PUBLIC = [
     "/api/v1/trending",
     f"/papers/{PAPER}",
     f"/api/v1/papers/{PAPER}",
+    "/categories/cs.CL",
+    "/api/v1/categories/cs?sort=oldest",
 ]
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_META = re.compile(r'name="csrf-token" content="([^"]+)"')

@@ -1,6 +1,6 @@
 """HTTP caching of the public pages, and a per-worker cache of them rendered.
 
-The daily feed, trending and paper pages (and their JSON twins) read the same for
+The daily feed, trending, paper and category pages (and their JSON twins) read the same for
 every anonymous reader until a write changes their data. Each such write bumps the
 data version in the same transaction (store/page_versions.py); this middleware reads
 the version once per anonymous request and answers from a bounded in-memory LRU keyed
@@ -47,7 +47,9 @@ Headers = list[tuple[bytes, bytes]]
 # by the time bucket). Anything else is never shared.
 PUBLIC_PAGES = re.compile(
     r"^(?:/|/daily(?:/.*)?|/api/v1/daily(?:/.*)?|/trending|/api/v1/trending"
-    r"|/papers/.+|/api/v1/papers/.+)$"
+    r"|/papers/.+|/api/v1/papers/.+"
+    # A category's page; its feeds (.atom, .rss) keep validators of their own.
+    r"|(?:/api/v1)?/categories/(?!.*\.(?:atom|rss)$).+)$"
 )
 # The paper page answers ``Accept: text/markdown`` with Markdown (web/hf_views.py).
 NEGOTIATED = ("/papers/", "/api/v1/papers/")
