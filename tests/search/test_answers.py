@@ -344,6 +344,11 @@ def test_a_query_of_names_only_lists_newest_first(settings: Settings, store: Sto
         found = engine.search(SearchQuery(text=text))
         assert [hit.paper_id for hit in found.hits] == expected, text
         assert found.total == len(expected)
+    # Whatever the mode asked for: there is no text to embed.
+    dense = engine.search(SearchQuery(text="au:lovelace", mode="dense", facets=True, limit=2))
+    assert [hit.paper_id for hit in dense.hits] == newest[:2] and dense.total == 3
+    # facets of every match, not of the page
+    assert dense.facets is not None and dict(dense.facets.categories) == {"math.CO": 3}
     # An asked-for sort is kept; words beside the names, or names that are optional
     # (a paper with more of them ranks higher), are ranked by relevance as before.
     oldest = engine.search(SearchQuery(text="au:lovelace", sort="oldest"))

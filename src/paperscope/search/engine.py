@@ -280,7 +280,7 @@ class SearchEngine:
             # An author's or a category's papers: all of them by date (newest first for
             # relevance), as a listing is, not only the best-scored candidates.
             sort = "newest" if query.sort == "relevance" else query.sort
-            query, mode = _replace(query, {"sort": sort}), "bm25"
+            query, mode = _replace(query, {"sort": sort, "mode": "bm25"}), "bm25"
         if mode == "bm25" and query.sort in ("newest", "oldest"):
             found = self._bm25_by_date(query, parsed, filters, timings)
         else:
