@@ -5,11 +5,11 @@
 Load-independent companion of bench/crowd_bench.py: the same store and the same kind of
 distinct queries, sent one after the other through the whole ASGI app (middleware,
 routing, engine, cards, template) in ONE thread, so ``time.thread_time`` measures the
-CPU each stage burns whatever else runs on the machine. Thread-pool hops are replaced
-by direct calls for that; uvicorn's HTTP parsing and the socket are not counted
-(crowd_bench.py measures those with the rest). Stages are timed by wrapping the
-functions the request goes through; nested stages are subtracted from their parent, so
-the rows add up to the total."""
+CPU each stage burns whatever else runs on the machine. Thread-pool hops (FastAPI's
+and the search slots') are replaced by direct calls for that; uvicorn's HTTP parsing
+and the socket are not counted (crowd_bench.py measures those with the rest). Stages
+are timed by wrapping the functions the request goes through; nested stages are
+subtracted from their parent, so the rows add up to the total."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import fastapi.dependencies.utils
 import fastapi.routing
 import httpx
@@ -85,6 +86,12 @@ async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 
+async def _inline_sync(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
+    """anyio.to_thread.run_sync, run here: the search slots (web/search_slots.py) hand
+    the endpoint to a thread through it."""
+    return func(*args)
+
+
 def _queries(n: int, data_dir: Path) -> list[str]:
     """crowd_bench.py's queries for the store's corpus, shuffled."""
     lines = search_paths(n, store_corpus(data_dir))
@@ -118,6 +125,7 @@ def main() -> None:
     args = ap.parse_args()
     fastapi.routing.run_in_threadpool = _inline  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = _inline  # type: ignore[assignment]
+    anyio.to_thread.run_sync = _inline_sync  # type: ignore[assignment]
     _instrument()
     paths = _queries(args.requests + 3, args.data_dir)
     cpu, wall, size = asyncio.run(_run(args.data_dir, paths))
