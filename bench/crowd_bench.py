@@ -215,6 +215,7 @@ def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
         ("daily JSON, anonymous", f"/api/v1/daily/{LAST_DAY}", [], "report"),
         ("category, anonymous", "/categories/cs.LG", [], "report"),
         ("archive, anonymous", "/categories/cs?sort=oldest", [], "report"),
+        ("author, anonymous", "/authors/Author%201234", [], "report"),
         ("daily, signed in", f"/daily/{LAST_DAY}", signed_in, "report"),
         ("paper, signed in", paper, signed_in, "report"),
         ("search, 2000 queries", "/", [], "rotate"),

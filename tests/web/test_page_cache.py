@@ -29,6 +29,8 @@ PUBLIC = [
     f"/api/v1/papers/{PAPER}",
     "/categories/cs.CL",
     "/api/v1/categories/cs?sort=oldest",
+    "/authors/Zesen%20Cheng",
+    "/api/v1/authors/Zesen%20Cheng",
 ]
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_META = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -84,6 +86,25 @@ def test_an_upvote_changes_the_etag_and_shows_at_once(anon: TestClient, alice: T
     assert anon.get(page, headers={"If-None-Match": before.headers["etag"]}).status_code == 200
     daily = anon.get(f"/api/v1/daily/{HF_DAY}").json()["items"]
     assert next(c["upvotes"] for c in daily if c["paper_id"] == PAPER) == count + 1
+
+
+def test_a_follow_shows_at_once_on_the_authors_cached_page(
+    anon: TestClient, alice: TestClient
+) -> None:
+    page = "/api/v1/authors/Zesen%20Cheng"
+    before = anon.get(page)
+    assert before.headers["cache-control"].startswith("public")
+    followers = before.json()["followers"]
+    assert anon.get(page, headers={"If-None-Match": before.headers["etag"]}).status_code == 304
+    token = {"X-CSRF-Token": csrf_of(alice, "/")}
+    body = {"kind": "author", "name": "Zesen Cheng"}
+    assert alice.post("/api/v1/follows", json=body, headers=token).status_code == 200
+    after = anon.get(page)
+    assert after.json()["followers"] == followers + 1
+    assert after.headers["etag"] != before.headers["etag"]
+    params = {"kind": "author", "name": "Zesen Cheng"}
+    assert alice.delete("/api/v1/follows", params=params, headers=token).status_code == 200
+    assert anon.get(page).json()["followers"] == followers
 
 
 def test_signed_in_pages_are_private_and_never_from_the_shared_cache(

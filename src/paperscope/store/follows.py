@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, select
 
 from paperscope.store.database import Store
+from paperscope.store.page_versions import bump_page_version
 from paperscope.store.papers import author_key
 from paperscope.store.schema import paper_authors, papers
 from paperscope.store.schema_accounts import submissions
@@ -61,11 +62,14 @@ def follow(
         )
         if int(count or 0) >= MAX_FOLLOWS:
             raise TooManyFollows(f"you follow {MAX_FOLLOWS} people already")
-        return insert_ignoring_duplicates(
+        added = insert_ignoring_duplicates(
             conn,
             follows,
             {"user_id": user_id, "kind": kind, "target": target, "label": label, "created_at": now},
         )
+        if added:
+            bump_page_version(conn, now=now)  # author pages show their follower count
+        return added
 
 
 def unfollow(*, store: Store, user_id: int, kind: str, target: str) -> bool:
@@ -75,6 +79,8 @@ def unfollow(*, store: Store, user_id: int, kind: str, target: str) -> bool:
                 follows.c.user_id == user_id, follows.c.kind == kind, follows.c.target == target
             )
         ).rowcount
+        if removed:
+            bump_page_version(conn)
     return bool(removed)
 
 

@@ -1,11 +1,12 @@
 """HTTP caching of the public pages, and a per-worker cache of them rendered.
 
-The daily feed, trending, paper and category pages (and their JSON twins) read the same for
-every anonymous reader until a write changes their data. Each such write bumps the
-data version in the same transaction (store/page_versions.py); this middleware reads
-the version once per anonymous request and answers from a bounded in-memory LRU keyed
-by (path, query, format, version, time bucket), so every worker of every instance on
-one database shows an upvote at once without telling the others anything.
+The daily feed, trending, paper, category and author pages (and their JSON twins) read
+the same for every anonymous reader until a write changes their data. Each such write
+bumps the data version in the same transaction (store/page_versions.py); this
+middleware reads the version once per anonymous request and answers from a bounded
+in-memory LRU keyed by (path, query, format, version, time bucket), so every worker of
+every instance on one database shows an upvote at once without telling the others
+anything.
 
 Headers (docs/web.md, Caching):
 - anonymous public pages: ``Cache-Control: public, max-age=N, must-revalidate``, an
@@ -48,8 +49,9 @@ Headers = list[tuple[bytes, bytes]]
 PUBLIC_PAGES = re.compile(
     r"^(?:/|/daily(?:/.*)?|/api/v1/daily(?:/.*)?|/trending|/api/v1/trending"
     r"|/papers/.+|/api/v1/papers/.+"
-    # A category's page; its feeds (.atom, .rss) keep validators of their own.
-    r"|(?:/api/v1)?/categories/(?!.*\.(?:atom|rss)$).+)$"
+    # A category's or an author's page; their feeds (.atom, .rss) keep validators of
+    # their own.
+    r"|(?:/api/v1)?/(?:categories|authors)/(?![^/]*\.(?:atom|rss)$)[^/]+)$"
 )
 # The paper page answers ``Accept: text/markdown`` with Markdown (web/hf_views.py).
 NEGOTIATED = ("/papers/", "/api/v1/papers/")
