@@ -28,6 +28,17 @@ def _ids(count: int, prefix: str = "2401.") -> list[str]:
     return [f"{prefix}{i:05d}" for i in range(count)]
 
 
+def _filled(
+    folder: Path, rows: int, exact_limit: int | None = None
+) -> tuple[DenseIndex, npt.NDArray[np.float32], list[str]]:
+    """An index in ``folder`` holding ``rows`` random unit vectors, with them and their ids."""
+    vectors, ids = _unit(rows), _ids(rows)
+    options = {} if exact_limit is None else {"exact_limit": exact_limit}
+    index = DenseIndex.open(folder, model_name=MODEL, dim=DIM, **options)
+    index.add(ids, vectors)
+    return index, vectors, ids
+
+
 def _exact_top(
     vectors: npt.NDArray[np.float32], ids: list[str], query: npt.NDArray[np.float32], k: int
 ) -> list[str]:
@@ -41,9 +52,7 @@ def exact_limit(request: pytest.FixtureRequest) -> int:
 
 
 def test_search_finds_nearest_by_cosine(tmp_path: Path, exact_limit: int) -> None:
-    vectors, ids = _unit(500), _ids(500)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, vectors, ids = _filled(tmp_path, 500, exact_limit)
     assert len(index) == 500 and ids[3] in index and "nope" not in index
     known, rows = index.known_vectors(["nope", ids[7], ids[3]])
     assert known == [ids[7], ids[3]]
@@ -59,9 +68,7 @@ def test_search_finds_nearest_by_cosine(tmp_path: Path, exact_limit: int) -> Non
 
 
 def test_filtered_search_returns_only_allowed_ids(tmp_path: Path, exact_limit: int) -> None:
-    vectors, ids = _unit(400), _ids(400)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, vectors, ids = _filled(tmp_path, 400, exact_limit)
     allowed = set(ids[::37])  # very selective: 11 of 400
     hits = index.search(vectors[0], 5, allowed=allowed.__contains__)
     assert len(hits) == 5 and {paper_id for paper_id, _ in hits} <= allowed
@@ -73,9 +80,7 @@ def test_filtered_search_returns_only_allowed_ids(tmp_path: Path, exact_limit: i
 def test_with_keys_finds_the_papers_of_a_filter_in_row_order(
     tmp_path: Path, exact_limit: int
 ) -> None:
-    vectors, ids = _unit(300), _ids(300)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, _, ids = _filled(tmp_path, 300, exact_limit)
     asked = [ids[250], ids[3], ids[250], ids[77]]
     keys = [paper_key(pid) for pid in asked] + [12345, -1]  # repeats and unknown keys
     assert index.with_keys(keys) == [ids[3], ids[77], ids[250]]
@@ -91,9 +96,7 @@ def test_a_key_lookup_built_across_a_write_is_not_kept(
 ) -> None:
     """The lookup may be built on a background thread while the index is written to:
     what it hashed may be stale, so it answers that one call and is built again."""
-    vectors, ids = _unit(50), _ids(50)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
-    index.add(ids, vectors)
+    index, _, ids = _filled(tmp_path, 50)
     calls = []
 
     def hashing(paper_id: str) -> int:
@@ -110,9 +113,7 @@ def test_a_key_lookup_built_across_a_write_is_not_kept(
 
 
 def test_readding_replaces_and_remove_forgets(tmp_path: Path, exact_limit: int) -> None:
-    vectors, ids = _unit(200), _ids(200)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, vectors, ids = _filled(tmp_path, 200, exact_limit)
     index.add([ids[5]], vectors[150:151])
     assert len(index) == 200
     assert index.search(vectors[150], 2)[1][0] in {ids[5], ids[150]}
@@ -126,9 +127,7 @@ def test_readding_replaces_and_remove_forgets(tmp_path: Path, exact_limit: int) 
 def test_save_reload_is_memory_mapped_and_keeps_high_water_mark(
     tmp_path: Path, exact_limit: int
 ) -> None:
-    vectors, ids = _unit(300), _ids(300)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, vectors, ids = _filled(tmp_path, 300, exact_limit)
     index.remove([ids[7]])
     index.high_water_mark = 1234
     index.save()
@@ -249,9 +248,7 @@ def test_open_reader_survives_a_concurrent_save(tmp_path: Path, exact_limit: int
 
 
 def test_many_removals_compact_the_files(tmp_path: Path, exact_limit: int) -> None:
-    vectors, ids = _unit(3000), _ids(3000)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, vectors, ids = _filled(tmp_path, 3000, exact_limit)
     index.remove(ids[:1500])
     index.save()
     reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
@@ -324,9 +321,7 @@ def test_graph_then_onnxruntime_in_one_process_does_not_crash(tmp_path: Path) ->
 def test_removing_from_a_mapped_index_rewrites_only_the_ids(
     tmp_path: Path, exact_limit: int
 ) -> None:
-    vectors, ids = _unit(100), _ids(100)
-    index = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)
-    index.add(ids, vectors)
+    index, vectors, ids = _filled(tmp_path, 100, exact_limit)
     index.save()
     before = artifacts.read_manifest(tmp_path)
     mapped = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM, exact_limit=exact_limit)

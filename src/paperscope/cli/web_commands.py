@@ -67,13 +67,14 @@ def serve(
     # Worker processes build their own app from the environment: hand them the options
     # given on the command line that way.
     os.environ["PAPERSCOPE_DATA_DIR"] = str(settings.data_dir)
+    share = str(max(1, available_cores() // workers))
     if not settings.embedding_threads:
         # Each worker embeds its own queries: workers that each use every core fight
         # over them, so the cores are shared out (at least one thread each).
-        os.environ["PAPERSCOPE_EMBEDDING_THREADS"] = str(max(1, available_cores() // workers))
+        os.environ["PAPERSCOPE_EMBEDDING_THREADS"] = share
     if not settings.search_concurrency:
         # The same share for the searches each worker runs at once (web/search_slots.py).
-        os.environ["PAPERSCOPE_SEARCH_CONCURRENCY"] = str(max(1, available_cores() // workers))
+        os.environ["PAPERSCOPE_SEARCH_CONCURRENCY"] = share
     if single_user:
         os.environ["PAPERSCOPE_SINGLE_USER"] = "1"
     uvicorn.run("paperscope.web.app:app_from_environment", factory=True, workers=workers, **options)
