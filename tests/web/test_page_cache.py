@@ -4,9 +4,11 @@ no sharing of anything that belongs to one reader (sessions, CSRF tokens)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +17,7 @@ from web_samples import HF_DAY, csrf_of
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.store.page_versions import read_page_version
+from paperscope.web import page_cache
 from paperscope.web.app import create_app
 from paperscope.web.page_cache import CachedPage, PageLru
 
@@ -46,7 +49,13 @@ def _upvotes(client: TestClient) -> int:
 
 
 @pytest.mark.parametrize("path", PUBLIC)
-def test_public_pages_carry_validators_and_answer_304(anon: TestClient, path: str) -> None:
+def test_public_pages_carry_validators_and_answer_304(
+    anon: TestClient, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages that follow the clock are rendered again when the cache's time bucket turns,
+    # with a later Last-Modified; hold the cache's clock so no run straddles a turn.
+    now = time.time()
+    monkeypatch.setattr(page_cache, "time", SimpleNamespace(time=lambda: now))
     first = anon.get(path)
     assert first.status_code == 200
     assert first.headers["cache-control"].startswith("public, max-age=")
