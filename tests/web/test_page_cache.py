@@ -39,6 +39,15 @@ TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages that follow the clock are rendered again when the cache's time bucket turns,
+    with a later Last-Modified and ETag; hold the cache's clock so no test straddles a
+    turn."""
+    now = time.time()
+    monkeypatch.setattr(page_cache, "time", SimpleNamespace(time=lambda: now))
+
+
 @pytest.fixture
 def anon(client: TestClient) -> TestClient:
     return client
@@ -49,13 +58,7 @@ def _upvotes(client: TestClient) -> int:
 
 
 @pytest.mark.parametrize("path", PUBLIC)
-def test_public_pages_carry_validators_and_answer_304(
-    anon: TestClient, path: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Pages that follow the clock are rendered again when the cache's time bucket turns,
-    # with a later Last-Modified; hold the cache's clock so no run straddles a turn.
-    now = time.time()
-    monkeypatch.setattr(page_cache, "time", SimpleNamespace(time=lambda: now))
+def test_public_pages_carry_validators_and_answer_304(anon: TestClient, path: str) -> None:
     first = anon.get(path)
     assert first.status_code == 200
     assert first.headers["cache-control"].startswith("public, max-age=")
