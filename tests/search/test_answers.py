@@ -310,6 +310,32 @@ def test_the_store_fallback_names_an_unknown_category(settings: Settings, store:
     assert results.notice.startswith(FALLBACK_NOTICE) and "'nope'" in results.notice
 
 
+def test_the_store_fallback_lists_a_typed_category(settings: Settings, store: Store) -> None:
+    papers = seed_papers()
+    upsert_papers(store=store, papers_in=papers)
+    service = SearchService(settings=settings, store=store)
+    assert service.engine() is None  # nothing indexed: the store-only fallback
+    in_cl = [p for p in papers if "cs.CL" in p.categories]
+    newest = [p.paper_id for p in sorted(in_cl, key=lambda p: p.submitted_at, reverse=True)]
+    for typed in ("cs.CL", "CS.cl"):
+        listed = service.search(SearchQuery(text=typed, limit=100))
+        assert [hit.paper_id for hit in listed.hits] == newest, typed
+        assert listed.total == len(newest)
+        assert listed.notice is not None
+        assert listed.notice.startswith("cs.CL is an arXiv category: showing its papers, newest")
+    oldest = service.search(SearchQuery(text="cs.CL", sort="oldest", limit=100))
+    assert [hit.paper_id for hit in oldest.hits] == newest[::-1]
+    # A category filter beside it narrows: both hold, as in the engine.
+    for filters, expected in (
+        (("cs.LG",), newest),
+        (("stat.ML",), []),
+        (("stat.ML", "cs"), newest),
+    ):
+        both = service.search(SearchQuery(text="cs.CL", categories=filters, limit=100))
+        assert [hit.paper_id for hit in both.hits] == expected, filters
+        assert both.total == len(expected), filters
+
+
 def test_a_query_of_names_only_lists_newest_first(settings: Settings, store: Store) -> None:
     # By BM25 the sole author's paper would come first (the shortest authors field),
     # though it is the oldest: a name gives relevance nothing to rank by.

@@ -54,9 +54,13 @@ def category_listing(query: SearchQuery) -> tuple[SearchQuery, str | None]:
     category = named_category(query.text)
     if category is None:
         return query, None
+    return dataclasses.replace(query, text=f"cat:{category}"), listing_notice(category, query)
+
+
+def listing_notice(category: str, query: SearchQuery) -> str:
+    """What a search page says when its query, a category's code, lists that category."""
     order = "oldest" if query.sort == "oldest" else "newest"
-    said = (
+    return (
         f"{category} is an arXiv category: showing its papers, {order} first (to search "
         f"titles and abstracts for “{query.text.strip()}”, put it in quotes)"
     )
-    return dataclasses.replace(query, text=f"cat:{category}"), said

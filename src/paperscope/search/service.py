@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from paperscope.config import Settings
 from paperscope.models import Hit, SearchQuery, SearchResults
-from paperscope.search.categories import unknown_categories, unknown_categories_notice
+from paperscope.search.categories import (
+    listing_notice,
+    named_category,
+    unknown_categories,
+    unknown_categories_notice,
+)
 from paperscope.search.highlight import Highlighter, query_tokens
 from paperscope.search.identifiers import (
     Identifier,
@@ -127,6 +132,10 @@ class SearchService:
             identifier = identify(query.text)
             if identifier is not None:
                 return self._identified(query, identifier)
+            category = named_category(query.text)
+            if category is not None:
+                # Its papers by date, as the engine lists them: no index is needed.
+                return self._title_match(query, category=category)
             return self._title_match(query)
         return engine.search(query)
 
@@ -154,12 +163,16 @@ class SearchService:
         hits = [exact_hit(paper)] if query.offset == 0 else []
         return SearchResults(hits, 1, query, exact_match=paper.paper_id)
 
-    def _title_match(self, query: SearchQuery) -> SearchResults:
+    def _title_match(self, query: SearchQuery, *, category: str | None = None) -> SearchResults:
+        """The words of the query in titles, or with ``category`` (the query is its code)
+        that category's papers, within the query's category filters if it has any."""
         words = [t for t in re.findall(r"\w+", query.text.casefold()) if len(t) > 1][:8]
+        words = [] if category else words
         found, total = search_titles(
             store=self._store,
             terms=words,
-            categories=query.categories,
+            categories=query.categories or ([category] if category else []),
+            within=category if query.categories else None,
             authors=query.authors,
             date_from=query.date_from,
             date_to=query.date_to,
@@ -187,7 +200,8 @@ class SearchService:
                 )
             )
         unknown = unknown_categories(query.categories, self._has_category)
-        notice = "; ".join(filter(None, (FALLBACK_NOTICE, unknown_categories_notice(unknown))))
+        said = listing_notice(category, query) if category else FALLBACK_NOTICE
+        notice = "; ".join(filter(None, (said, unknown_categories_notice(unknown))))
         return SearchResults(hits=hits, total=total, query=query, notice=notice)
 
     def _has_category(self, name: str) -> bool:

@@ -37,11 +37,15 @@ def search_titles(
     limit: int = 20,
     offset: int = 0,
     has_code: bool = False,
+    within: str | None = None,
 ) -> tuple[list[tuple[str, str, str]], int]:
     """(paper_id, title, abstract) of a page of matches, and the number of matches;
     ``by_citations`` puts the most cited first (OpenAlex counts), then by date;
-    ``has_code`` keeps papers with a code link."""
+    ``has_code`` keeps papers with a code link; ``within``: only papers in this
+    category (or archive) as well as in one of ``categories``."""
     conds = [func.lower(papers.c.title).contains(t.lower(), autoescape=True) for t in terms]
+    if within is not None:
+        conds.append(in_categories([within]))
     if has_code:
         conds.append(has_code_condition())
     if authors:
