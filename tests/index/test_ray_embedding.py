@@ -87,13 +87,8 @@ def ray_cluster() -> Iterator[str]:
                 os.environ[name] = value
 
 
-@pytest.fixture(scope="module")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-def _settings(data_dir: Path, model_cache: Path, **extra: object) -> Settings:
-    return Settings(data_dir=data_dir, dev_mode=True, embedding_cache_dir=model_cache, **extra)
+def _settings(data_dir: Path, onnx_models: Path, **extra: object) -> Settings:
+    return Settings(data_dir=data_dir, dev_mode=True, embedding_cache_dir=onnx_models, **extra)
 
 
 def _fill(settings: Settings) -> None:
@@ -106,8 +101,8 @@ def _fill(settings: Settings) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_build(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
-    settings = _settings(tmp_path_factory.mktemp("local"), model_cache)
+def local_build(tmp_path_factory: pytest.TempPathFactory, onnx_models: Path) -> Settings:
+    settings = _settings(tmp_path_factory.mktemp("local"), onnx_models)
     _fill(settings)
     store = Store.open(settings)
     try:
@@ -141,21 +136,21 @@ def _assert_same_index(built: Settings, reference: Settings) -> None:
             assert found[0] == found[1], (mode, text)
 
 
-def _index_env(settings: Settings, model_cache: Path, **ray: str) -> dict[str, str]:
+def _index_env(settings: Settings, onnx_models: Path, **ray: str) -> dict[str, str]:
     return os.environ | {
         "PAPERSCOPE_DATA_DIR": str(settings.data_dir),
         "PAPERSCOPE_DEV_MODE": "1",
-        "PAPERSCOPE_EMBEDDING_CACHE_DIR": str(model_cache),
+        "PAPERSCOPE_EMBEDDING_CACHE_DIR": str(onnx_models),
         **{f"PAPERSCOPE_RAY_{name.upper()}": value for name, value in ray.items()},
     }
 
 
 def test_ray_build_equals_the_local_build_and_uses_both_nodes(
-    ray_cluster: str, local_build: Settings, model_cache: Path, tmp_path: Path
+    ray_cluster: str, local_build: Settings, onnx_models: Path, tmp_path: Path
 ) -> None:
-    settings = _settings(tmp_path / "ray", model_cache)
+    settings = _settings(tmp_path / "ray", onnx_models)
     _fill(settings)
-    env = _index_env(settings, model_cache, actors="2", batch_size="8", round_size="40")
+    env = _index_env(settings, onnx_models, actors="2", batch_size="8", round_size="40")
     done = subprocess.run(
         [PAPERSCOPE, "index", "--ray", ray_cluster],
         env=env,
@@ -177,11 +172,11 @@ def _manifest(settings: Settings, field: str) -> int:
 
 
 def test_killed_ray_indexing_resumes_where_it_stopped(
-    ray_cluster: str, local_build: Settings, model_cache: Path, tmp_path: Path
+    ray_cluster: str, local_build: Settings, onnx_models: Path, tmp_path: Path
 ) -> None:
-    settings = _settings(tmp_path / "resume", model_cache)
+    settings = _settings(tmp_path / "resume", onnx_models)
     _fill(settings)
-    env = _index_env(settings, model_cache, actors="1", batch_size="5", round_size="20")
+    env = _index_env(settings, onnx_models, actors="1", batch_size="5", round_size="20")
     first = subprocess.Popen(
         [PAPERSCOPE, "index", "--ray", ray_cluster],
         env=env,

@@ -16,18 +16,13 @@ from paperscope.store import Store
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="session")
-def seed_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+def seed_settings(tmp_path_factory: pytest.TempPathFactory, onnx_models: Path) -> Settings:
     if not SEED.is_file():
         pytest.skip(f"shared data not found at {SEED}")
     return Settings(
         data_dir=tmp_path_factory.mktemp("seed-data"),
         dev_mode=True,
-        embedding_cache_dir=model_cache,
+        embedding_cache_dir=onnx_models,
     )
 
 
