@@ -35,6 +35,17 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("PAPERSCOPE_EMBEDDING_CACHE_DIR", str(folder))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a slow test run first, then those with a browser test. The suite is
+    spread over processes a file at a time (--dist loadfile, in the order collected), so
+    a long file handed out near the end would keep one process busy while the others
+    sit idle."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    browser = {item.path for item in items if item.get_closest_marker("browser")}
+    # A stable sort: files keep their order within each group.
+    items.sort(key=lambda item: (item.path not in slow, item.path not in browser))
+
+
 @pytest.fixture(scope="session")
 def onnx_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared exported-model folder of pytest_configure (a temp one without a cache)."""
