@@ -7,7 +7,8 @@ Builds (or reuses) the store of bench/web_bench.py: synthetic papers over 365 fe
 the real lexical index, synthetic paper vectors; queries are embedded by the real model
 in the server. Then, for each variant, starts `paperscope serve --workers 2` and drives
 it with wrk (32 keep-alive connections, 2 threads, --latency): the anonymous daily,
-paper and trending pages, the signed-in daily and paper pages (a session cookie), and
+paper, trending, category and author pages, the signed-in daily, paper and category
+pages (a session cookie), and
 search over 2,000 distinct queries (so the query-embedding cache hardly ever hits) and
 over one repeated query. Prints requests/s and p50/p95/p99 side by side for:
 
@@ -218,6 +219,8 @@ def _pages(cookie: str) -> list[tuple[str, str, list[str], str]]:
         ("author, anonymous", "/authors/Author%201234", [], "report"),
         ("daily, signed in", f"/daily/{LAST_DAY}", signed_in, "report"),
         ("paper, signed in", paper, signed_in, "report"),
+        ("category, signed in", "/categories/cs.LG", signed_in, "report"),
+        ("archive, signed in", "/categories/cs?sort=oldest", signed_in, "report"),
         ("search, 2000 queries", "/", [], "rotate"),
         ("search, one query", "/search?q=contrastive+memory+retrieval", [], "report"),
     ]

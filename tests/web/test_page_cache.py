@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from web_samples import HF_DAY, csrf_of
 
 from paperscope.config import Settings
+from paperscope.models import Paper
 from paperscope.store import Store
 from paperscope.store.page_versions import read_page_version
+from paperscope.store.papers import upsert_papers
 from paperscope.web import page_cache
 from paperscope.web.app import create_app
 from paperscope.web.page_cache import CachedPage, PageLru
@@ -213,6 +215,28 @@ def test_signed_in_pages_show_each_write_at_once(alice: TestClient, bob: TestCli
     assert mine(bob)["upvoted"] is True
     detail = alice.get(f"/api/v1/papers/{PAPER}").json()
     assert detail["upvotes"] == seen["upvotes"] and detail["upvoted"] is False
+
+
+def test_signed_in_category_pages_show_a_new_paper_at_once(
+    alice: TestClient, loaded_store: Store
+) -> None:
+    """A category's list is memoised per data version for signed-in readers too; an
+    import moves the version, so the next page lists the new paper and counts it."""
+    page = "/api/v1/categories/cs"
+    before = alice.get(page).json()
+    assert alice.get(page).json() == before  # the same list at the same version
+    new = Paper(
+        paper_id="2612.00001",
+        arxiv_id="2612.00001",
+        title="A paper imported while readers browse",
+        abstract="It should be listed first at once.",
+        categories=("cs.CL",),
+        submitted_at=datetime.now(UTC),
+    )
+    upsert_papers(store=loaded_store, papers_in=[new])
+    after = alice.get(page).json()
+    assert after["items"][0]["paper_id"] == "2612.00001"
+    assert after["pagination"]["total"] == before["pagination"]["total"] + 1
 
 
 def test_the_page_cache_stays_within_its_bytes() -> None:

@@ -10,6 +10,7 @@ from paperscope.sources.arxiv_categories import is_category
 from paperscope.store.author_names import spellings
 from paperscope.store.title_search import search_titles
 from paperscope.web.category_spelling import respelled_category
+from paperscope.web.data_cache import memo_for
 from paperscope.web.deps import MaybeUser, StoreDep
 from paperscope.web.errors import NotFound, no_such_category
 from paperscope.web.feed_links import browse_links
@@ -22,6 +23,7 @@ from paperscope.web.views import HasCodeParam, LimitParam, PageParam, cards_for,
 
 routes = Routes()
 BrowseSort = Literal["newest", "oldest", "citations"]
+LISTING_MEMO_SIZE = 512
 
 
 def _browse_model(
@@ -35,16 +37,25 @@ def _browse_model(
     limit: int,
     has_code: bool,
 ) -> BrowsePage:
-    rows, total = search_titles(
-        store=store,
-        terms=[],
-        categories=[name] if kind == "category" else [],
-        authors=[name] if kind == "author" else [],
-        newest_first=sort != "oldest",
-        by_citations=sort == "citations",
-        limit=limit,
-        offset=(page - 1) * limit,
-        has_code=has_code,
+    def listing() -> tuple[list[str], int]:
+        rows, total = search_titles(
+            store=store,
+            terms=[],
+            categories=[name] if kind == "category" else [],
+            authors=[name] if kind == "author" else [],
+            newest_first=sort != "oldest",
+            by_citations=sort == "citations",
+            limit=limit,
+            offset=(page - 1) * limit,
+            has_code=has_code,
+        )
+        return [row[0] for row in rows], total
+
+    # The list is everyone's at one data version; only the cards' marks are the
+    # reader's. Signed-in readers (whose pages are not kept whole) would otherwise
+    # count a whole archive row by row on every page.
+    ids, total = memo_for(store, "listings", LISTING_MEMO_SIZE).get_or_compute(
+        (kind, name, sort, page, limit, has_code), listing
     )
     feed_url, alert_url = browse_links(kind, name)
     return BrowsePage(
@@ -53,7 +64,7 @@ def _browse_model(
         kind=kind,
         name=name,
         sort=sort,
-        items=cards_for(store=store, paper_ids=[r[0] for r in rows], user=user),
+        items=cards_for(store=store, paper_ids=ids, user=user),
         pagination=pagination(request, page=page, limit=limit, total=total),
     )
 
