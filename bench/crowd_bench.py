@@ -294,7 +294,12 @@ def main() -> None:
         f"wrk -t2 -c{args.connections} -d{args.seconds}s"
     )
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
-    results = {name: _run_variant(name, data_dir, args, scripts, cookie) for name in args.variants}
+    try:
+        results = {
+            name: _run_variant(name, data_dir, args, scripts, cookie) for name in args.variants
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # wrk's scripts and the query list
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     head = f"{'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB/req':>6}"
     head += f" {'CPU ms':>7}"
