@@ -147,9 +147,9 @@ def test_save_reload_is_memory_mapped_and_keeps_high_water_mark(
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["model_name"] == MODEL and manifest["dim"] == DIM
     assert manifest["high_water_mark"] == 1234 and manifest["count"] == 299
-    assert sorted(manifest["files"]) == (["hnsw"] if graph else ["vectors"])
+    assert sorted(manifest["files"]) == (["hnsw", "keys"] if graph else ["keys", "vectors"])
     assert sorted(path.suffix for path in tmp_path.iterdir()) == sorted(
-        [".json", ".txt", ".usearch" if graph else ".npy"]
+        [".json", ".txt", ".npy", ".usearch" if graph else ".npy"]
     )
 
 
@@ -171,10 +171,48 @@ def test_incremental_add_after_reload(tmp_path: Path, exact_limit: int) -> None:
             "delta.000002.usearch",
             "doc_ids.000002.txt",
             "hnsw.000001.usearch",
+            "keys.000002.npy",
             "manifest.json",
         ]
     else:
         assert all(".000002." in name for name in names if name != "manifest.json"), names
+
+
+def test_the_key_lookup_is_saved_with_the_index(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server opening a saved index reads the filter lookup from its keys file
+    instead of hashing every id; the file follows the ids, and a damaged one is
+    rebuilt from them, never trusted."""
+    index, _, ids = _filled(tmp_path, 300, 1_000)
+    index.remove([ids[7]])
+    index.save(key_lookup=False)  # as a checkpoint of a long run does
+    assert "keys" not in json.loads((tmp_path / "manifest.json").read_text())["files"]
+    unsaved = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    assert not isinstance(unsaved._key_rows()[0].base, np.memmap)  # built from the ids
+    index.save()
+    expected = index.with_keys([paper_key(ids[3]), paper_key(ids[7]), paper_key(ids[250])])
+    assert expected == [ids[3], ids[250]]
+
+    reopened = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    sorted_keys, _ = reopened._key_rows()
+    assert isinstance(sorted_keys.base, np.memmap)  # read, not built
+    assert reopened.with_keys([paper_key(ids[3]), paper_key(ids[7]), paper_key(ids[250])]) == (
+        expected
+    )
+    # Written anew when the ids change, and right for the new ones.
+    reopened.add(["late"], _unit(1))
+    assert reopened.with_keys([paper_key("late")]) == ["late"]
+    reopened.save()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    again = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    assert again.with_keys([paper_key("late"), paper_key(ids[250])]) == [ids[250], "late"]
+
+    # A keys file that does not fit the ids is set aside with a warning.
+    artifacts.save_array(tmp_path / manifest["files"]["keys"], np.zeros((2, 5), np.int64))
+    damaged = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    assert damaged.with_keys([paper_key("late"), paper_key(ids[250])]) == [ids[250], "late"]
+    assert "not the key order of 301 rows" in caplog.text
 
 
 def test_other_model_or_dimension_is_refused(tmp_path: Path) -> None:

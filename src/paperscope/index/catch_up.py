@@ -199,7 +199,7 @@ def _catch_up_dense(
         done += len(papers)
         progress("dense", done, max(total, done) if total else 0)
         if time.monotonic() - last_save >= checkpoint_seconds:
-            index.save()
+            index.save(key_lookup=False)  # servers read the generation of the last save
             last_save, dirty = time.monotonic(), False
     if last_seq is not None and index.high_water_mark != last_seq:
         index.high_water_mark = last_seq  # the last batch is complete: all of its seq

@@ -47,6 +47,7 @@ A graph's vectors share one type: a graph keeps the type it was built with until
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -62,6 +63,7 @@ from paperscope.index.artifacts import ArtifactError, IndexMismatchError, Manife
 from paperscope.index.row_ids import RowIds
 
 __all__ = ["ArtifactError", "DenseIndex", "IndexMismatchError"]
+log = logging.getLogger(__name__)
 
 KIND = "dense"
 # 3: a base graph and a delta graph. 2: one graph holding the only copy of the vectors
@@ -252,7 +254,7 @@ class DenseIndex:
         self._base_rows = ids.size if base_rows is None else base_rows
         self._changed: set[str] = set()
         self._exact_cache: FloatArray | None = None
-        self._key_order: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None = None
+        self._key_order: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
         self._key_lock = threading.Lock()
         self._changes = 0  # writes so far, so a key lookup built across one is not kept
 
@@ -356,13 +358,14 @@ class DenseIndex:
         return self._ids.ids_of(np.sort(rows_by_key[positions].astype(np.int64)))
 
     def prepare_key_lookup(self) -> None:
-        """Build what ``with_keys`` searches now rather than in the first call: it hashes
-        every id and sorts the keys, about 2 s at 2.5M papers (search/semantic.py does it
-        in the background when it opens a large index)."""
+        """Have what ``with_keys`` searches ready now rather than in the first call:
+        read from the index's keys file, or, for an index saved without one or changed
+        since, built by hashing every id and sorting the keys, about 2 s at 2.5M papers
+        (search/semantic.py does it in the background when it opens a large index)."""
         self._key_rows()
 
-    def _key_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
-        """Every row's ``paper_key`` sorted, and the row of each (30 MB at 2.5M rows).
+    def _key_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every row's ``paper_key`` sorted, and the row of each (40 MB at 2.5M rows).
         Kept until the index changes. Built once: a search that needs it while the
         background build runs waits for that build rather than starting its own."""
         found = self._key_order
@@ -371,16 +374,39 @@ class DenseIndex:
                 found = self._key_order
                 if found is None:
                     changes = self._changes
-                    keys = np.fromiter(
-                        (paper_key(pid) if pid else -1 for pid in self._ids),
-                        np.int64,
-                        self._ids.size,
-                    )
-                    order = np.argsort(keys, kind="stable")
-                    found = (keys[order], order.astype(np.int32))
+                    found = self._saved_key_rows() or self._built_key_rows()
                     if changes == self._changes:  # else a write came meanwhile: not kept
                         self._key_order = found
         return found
+
+    def _built_key_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        keys = np.fromiter(
+            (paper_key(pid) if pid else -1 for pid in self._ids), np.int64, self._ids.size
+        )
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order.astype(np.int64)
+
+    def _saved_key_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+        """The key order written by ``save`` (memory-mapped: the workers of a server
+        share its pages), while the ids are still those it was written for."""
+        name = self._manifest.files.get("keys") if self._manifest else None
+        if name is None or "ids" in self._changed:
+            return None
+        try:
+            saved = artifacts.load_array(self.directory / name, mmap=True)
+        except ArtifactError as exc:
+            log.warning("%s; the key lookup is built from the ids instead", exc)
+            return None
+        if saved.shape != (2, self._ids.size) or saved.dtype != np.int64:
+            log.warning(
+                "%s holds %s %s, not the key order of %d rows; built from the ids instead",
+                self.directory / name,
+                saved.shape,
+                saved.dtype,
+                self._ids.size,
+            )
+            return None
+        return saved[0], saved[1]
 
     def vector(self, paper_id: str) -> FloatArray | None:
         row = self._ids.row(paper_id)
@@ -471,8 +497,11 @@ class DenseIndex:
             changed.add("delta")
         self._after_change(changed)
 
-    def save(self) -> None:
-        """Write the index atomically; unchanged files are reused, not rewritten."""
+    def save(self, *, key_lookup: bool = True) -> None:
+        """Write the index atomically; unchanged files are reused, not rewritten.
+        ``key_lookup``: also write the rows' keys in order for ``with_keys`` (hashing
+        every id, about 2 s at 2.5M papers); the checkpoints of a long run leave it to
+        the run's last save."""
         self._compact_if_sparse()
         previous = self._manifest
         generation = artifacts.next_generation(previous)
@@ -481,6 +510,12 @@ class DenseIndex:
         if "ids" in self._changed or doc_ids is None:
             doc_ids = artifacts.generation_name("doc_ids", generation, ".txt")
             artifacts.write_doc_ids(self.directory / doc_ids, list(self._ids))
+            files.pop("keys", None)
+        if key_lookup and "keys" not in files:
+            # The rows' keys in order, so that a server opening this generation has its
+            # filter lookup at once instead of hashing every id (with_keys).
+            files["keys"] = artifacts.generation_name("keys", generation, ".npy")
+            artifacts.save_array(self.directory / files["keys"], np.stack(self._key_rows()))
         if self._graph is None:
             assert self._vectors is not None
             files.pop("hnsw", None)
