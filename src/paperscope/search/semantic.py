@@ -59,7 +59,8 @@ class SemanticSide:
             self.index, self._generation = index, manifest.generation
         if len(index) >= PREPARE_KEYS_MIN:
             # Filters that keep few papers find them by key (nearest -> _exact); the
-            # lookup is built beside the requests instead of in the first such search.
+            # lookup is made ready beside the requests instead of in the first such
+            # search (read from the index's keys file, or built for an index without).
             threading.Thread(
                 target=index.prepare_key_lookup, name="paperscope-dense-keys", daemon=True
             ).start()
