@@ -208,6 +208,13 @@ def test_the_key_lookup_is_saved_with_the_index(
     again = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
     assert again.with_keys([paper_key("late"), paper_key(ids[250])]) == [ids[250], "late"]
 
+    # A manifest whose keys file is not tied to its id list (written by a version that
+    # carried the file over without keeping it up to date) is not trusted either.
+    older = dict(manifest, extra={k: v for k, v in manifest["extra"].items() if k != "keys_for"})
+    (tmp_path / "manifest.json").write_text(json.dumps(older))
+    untied = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)
+    assert not isinstance(untied._key_rows()[0].base, np.memmap)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     # A keys file that does not fit the ids is set aside with a warning.
     artifacts.save_array(tmp_path / manifest["files"]["keys"], np.zeros((2, 5), np.int64))
     damaged = DenseIndex.open(tmp_path, model_name=MODEL, dim=DIM)

@@ -389,9 +389,12 @@ class DenseIndex:
     def _saved_key_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
         """The key order written by ``save`` (memory-mapped: the workers of a server
         share its pages), while the ids are still those it was written for."""
-        name = self._manifest.files.get("keys") if self._manifest else None
-        if name is None or "ids" in self._changed:
+        manifest = self._manifest
+        name = manifest.files.get("keys") if manifest else None
+        if name is None or manifest is None or "ids" in self._changed:
             return None
+        if manifest.extra.get("keys_for") != manifest.doc_ids:
+            return None  # saved by a writer that did not keep the file up to date
         try:
             saved = artifacts.load_array(self.directory / name, mmap=True)
         except ArtifactError as exc:
@@ -510,7 +513,8 @@ class DenseIndex:
         if "ids" in self._changed or doc_ids is None:
             doc_ids = artifacts.generation_name("doc_ids", generation, ".txt")
             artifacts.write_doc_ids(self.directory / doc_ids, list(self._ids))
-            files.pop("keys", None)
+        if (previous.extra.get("keys_for") if previous else None) != doc_ids:
+            files.pop("keys", None)  # written for other ids, or by a version without it
         if key_lookup and "keys" not in files:
             # The rows' keys in order, so that a server opening this generation has its
             # filter lookup at once instead of hashing every id (with_keys).
@@ -550,6 +554,8 @@ class DenseIndex:
                 "rows": self._ids.size,
                 "base_rows": self._base_rows,
                 "vector_dtype": self._graph.storage if self._graph else DEFAULT_STORAGE,
+                # The id list the keys file is the order of (see _saved_key_rows).
+                **({"keys_for": doc_ids} if "keys" in files else {}),
             },
         )
         self._manifest = artifacts.commit_manifest(self.directory, replace(manifest))
