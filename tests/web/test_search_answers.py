@@ -4,10 +4,20 @@ count, facets, the month chart, suggestions and the subscription links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+
+from paperscope.config import Settings
+from paperscope.index.catch_up import catch_up_indexes
+from paperscope.models import Paper
+from paperscope.store import Store
+from paperscope.store.papers import upsert_papers
+from paperscope.web.app import create_app
 
 
 @pytest.mark.parametrize("nonsense", ["zzzxqj", "qwxz blorft"])
@@ -238,3 +248,41 @@ def test_a_quoted_code_or_a_word_archive_is_searched_as_text(searchable: TestCli
     word = searchable.get("/api/v1/search", params={"q": "math"}).json()
     for data in (quoted, word):
         assert "arXiv category" not in (data["notice"] or "")
+
+
+def test_the_years_say_how_many_matches_are_undated(
+    tmp_path: Path, indexed_search_sample: Callable[[Path], Settings]
+) -> None:
+    """Papers from plain-text dumps have no date, so no year counts them; the facets say
+    how many, and the counts add up to the total."""
+    settings = indexed_search_sample(tmp_path / "data")
+    store = Store.open(settings)
+    quokkas = [
+        Paper(paper_id=f"ps-quokka{n}", title=f"Quokkas on Rottnest, part {n}", abstract="")
+        for n in range(2)
+    ]
+    dated = Paper(
+        paper_id="2301.99999",
+        arxiv_id="2301.99999",
+        title="Quokkas and their island",
+        abstract="A census of quokkas.",
+        submitted_at=datetime(2023, 5, 1, tzinfo=UTC),
+    )
+    upsert_papers(store=store, papers_in=[*quokkas, dated])
+    catch_up_indexes(settings=settings, store=store)
+    try:
+        with TestClient(create_app(settings, store=store)) as client:
+            data = client.get("/api/v1/search", params={"q": "quokkas"}).json()
+            assert data["total"] == 3
+            facets = data["facets"]
+            assert [(y["label"], y["count"]) for y in facets["years"]] == [("2023", 1)]
+            assert facets["undated"] == 2
+            page = client.get("/search", params={"q": "quokkas"}).text
+            assert "undated <span" in page
+            for q in ("attention", "language models", "graph"):
+                found = client.get("/api/v1/search", params={"q": q}).json()
+                f = found["facets"]
+                if f["sample"] == 1 and not found["total_is_estimate"]:
+                    assert sum(y["count"] for y in f["years"]) + f["undated"] == found["total"], q
+    finally:
+        store.close()

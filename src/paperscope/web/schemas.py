@@ -195,6 +195,11 @@ class SearchFacets(BaseModel):
     categories: list[FacetLink]
     years: list[FacetLink]
     months: list[MonthCount] = Field(description="Every month from the first match to the last")
+    undated: int = Field(
+        0,
+        description="Matches without a submission date, which no year counts (0 when the "
+        "counts are estimates)",
+    )
     sample: float = Field(
         1.0,
         description="Share of the matches counted: below 1 the counts are estimates, scaled "

@@ -220,6 +220,11 @@ def _facets(request: Request, model: SearchPage, facets: Facets) -> SearchFacets
             for year, count in facets.years
         ],
         months=[MonthCount(month=month, count=count) for month, count in facets.months],
+        # The years count every dated match; the rest (papers from plain-text dumps)
+        # are said too, so that the counts add up to the total.
+        undated=max(model.total - sum(n for _, n in facets.years), 0)
+        if facets.sample >= 1 and not model.total_is_estimate
+        else 0,
         sample=facets.sample,
     )
 
