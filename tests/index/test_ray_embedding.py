@@ -207,3 +207,22 @@ def test_killed_ray_indexing_resumes_where_it_stopped(
     total = _manifest(local_build, "count")
     assert embedded <= total - IMPORT_BATCH, "the rerun embedded everything again"
     _assert_same_index(settings, local_build)
+
+
+def test_an_address_nothing_answers_at_is_refused_at_once(
+    onnx_models: Path, tmp_path: Path
+) -> None:
+    """A mistyped cluster address is one clear error, not minutes of Ray retrying it."""
+    settings = _settings(tmp_path / "nowhere", onnx_models)
+    port = _free_port()  # nothing listens there
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}", "no-such-host.invalid:6379"):
+        done = subprocess.run(
+            [PAPERSCOPE, "index", "--ray", address],
+            env=_index_env(settings, onnx_models),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"no Ray cluster answers at '{address}'" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "gcs_client" not in done.stderr

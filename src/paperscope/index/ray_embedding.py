@@ -18,6 +18,7 @@ dies, and a round whose job fails raises before anything of it is written.
 from __future__ import annotations
 
 import logging
+import socket
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -107,6 +108,8 @@ class RayEmbedder:
     def connect(cls, *, settings: Settings, address: str | None) -> Iterator[RayEmbedder]:
         """Join the cluster at ``address`` ("auto": the one this machine belongs to),
         or start a local Ray when it is None; disconnect afterwards."""
+        if address:
+            _check_reachable(address)
         ray = _ray()
         try:
             ray.init(
@@ -184,3 +187,23 @@ def _default_actors(resources: dict[str, float], gpus_per_actor: float, settings
     if gpus_per_actor:
         return max(1, int(resources.get("GPU", 0.0) / gpus_per_actor))
     return max(1, int(resources.get("CPU", 1.0) // max(settings.ray_cpus_per_actor, 1.0)))
+
+
+REACH_SECONDS = 5.0
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse a cluster address nothing answers at: ray.init would otherwise keep
+    retrying it for minutes, printing a warning every few seconds. Only a host:port
+    (with or without ray://) is probed; "auto" and other forms are left to Ray."""
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS):
+            pass
+    except (OSError, OverflowError) as exc:
+        raise EmbedderError(
+            f"no Ray cluster answers at {address!r} ({exc}): check the host and port, "
+            "or start one there with `ray start --head`"
+        ) from exc
