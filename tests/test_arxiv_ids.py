@@ -27,6 +27,12 @@ from paperscope.arxiv_ids import ArxivId, parse_arxiv_id, text_paper_id
         ("https://arxiv.org/abs/hep-th/9901001v2#refs", ArxivId("hep-th/9901001", 2)),
         ("10.48550/arXiv.2410.17243", ArxivId("2410.17243", None)),
         ("https://doi.org/10.48550/arXiv.2410.17243", ArxivId("2410.17243", None)),
+        ("https://ar5iv.labs.arxiv.org/html/2410.17243", ArxivId("2410.17243", None)),
+        ("ar5iv.org/abs/2410.17243v2", ArxivId("2410.17243", 2)),
+        ("https://www.alphaxiv.org/abs/2410.17243", ArxivId("2410.17243", None)),
+        ("https://alphaxiv.org/overview/2410.17243v1", ArxivId("2410.17243", 1)),
+        ("https://www.semanticscholar.org/arxiv/2410.17243", ArxivId("2410.17243", None)),
+        ("https://browse.arxiv.org/abs/hep-th/9901001", ArxivId("hep-th/9901001", None)),
     ],
 )
 def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
@@ -45,6 +51,8 @@ def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
         "hep-th/99010",
         "../etc/passwd",
         "https://example.org/abs/2410.17243",
+        "https://semanticscholar.org/paper/2410.17243",
+        "https://alphaxiv.org/explore/2410.17243",
         "10.1145/3442188.3445922",
     ],
 )

@@ -14,11 +14,16 @@ _NEW = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
 _OLD = re.compile(
     r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<num>\d{7}))(?:v(?P<v>\d+))?"
 )
-# Web addresses that name a paper: arxiv.org (any host spelling, abs/pdf/html pages)
-# and Hugging Face paper pages; the id follows, then perhaps a query or a fragment.
+# Web addresses that name a paper: arxiv.org (any host spelling, abs/pdf/html pages),
+# Hugging Face paper pages, and the sites readers open arXiv papers on (ar5iv's HTML,
+# alphaXiv, Semantic Scholar's arXiv links); the id follows, then perhaps a query or a
+# fragment.
 _URL = re.compile(
-    r"(?:https?://)?(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/"
-    r"|(?:www\.)?(?:huggingface\.co|hf\.co)/papers/)",
+    r"(?:https?://)?(?:(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format)/"
+    r"|(?:www\.)?(?:huggingface\.co|hf\.co)/papers/"
+    r"|ar5iv(?:\.labs\.arxiv)?\.org/(?:abs|html)/"
+    r"|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/"
+    r"|(?:www\.)?semanticscholar\.org/arxiv/)",
     re.IGNORECASE,
 )
 _PREFIXES = ("oai:arxiv.org:", "arxiv:")
@@ -51,8 +56,8 @@ class ArxivId:
 
 def parse_arxiv_id(text: str) -> ArxivId | None:
     """Return the id in ``text`` (a bare id; an arxiv.org abs, pdf or html address; a
-    Hugging Face paper page; ``arXiv:``; an OAI identifier; arXiv's DOI
-    10.48550/arXiv.ID), or None when it is not an arXiv id."""
+    Hugging Face, ar5iv, alphaXiv or Semantic Scholar page of it; ``arXiv:``; an OAI
+    identifier; arXiv's DOI 10.48550/arXiv.ID), or None when it is not an arXiv id."""
     s = text.strip()
     url = _URL.match(s) or _ARXIV_DOI.match(s)
     if url:

@@ -158,7 +158,33 @@ SPELLINGS = [
     "10.48550/arXiv.{id}",
     "https://doi.org/10.48550/arXiv.{id}",
     "doi:10.48550/ARXIV.{id}",
+    # as citations and listings write it around the id
+    "arXiv: {id}",
+    "arxiv {id}",
+    "arXiv:{id}v2 [cs.CL]",
+    "({id})",
+    "[{id}]",
+    "{id}.",
+    "“{id}”",
+    # the sites readers open arXiv papers on
+    "https://ar5iv.labs.arxiv.org/html/{id}",
+    "https://ar5iv.org/abs/{id}",
+    "https://www.alphaxiv.org/abs/{id}v1",
+    "https://alphaxiv.org/overview/{id}",
+    "https://www.semanticscholar.org/arxiv/{id}",
+    "https://browse.arxiv.org/abs/{id}",
 ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["arxiv {id} attention", "{id} attention", "arXiv:{id} [cs.CL] 24 Oct 2024", "arxiv"],
+)
+def test_an_id_among_words_is_searched_as_words(engine: SearchEngine, text: str) -> None:
+    """Only a query that is an id and nothing else (besides its label, brackets or a
+    listing's category) goes straight to a paper."""
+    results = engine.search(SearchQuery(text=text.format(id=paper_id(4)), mode="bm25"))
+    assert results.exact_match is None
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
@@ -242,6 +268,10 @@ def test_old_style_ids_find_their_paper(small_engine: SearchEngine, spelling: st
         "http://dx.doi.org/10.1145/3442188.3445922",
         "https://doi.org/10.1145%2F3442188.3445922",
         "HTTPS://DOI.ORG/10.1145/3442188.3445922",
+        "https://doi.org/10.1145/3442188.3445922#citations",
+        # publishers' pages that put the DOI after /doi/
+        "https://dl.acm.org/doi/10.1145/3442188.3445922",
+        "https://dl.acm.org/doi/pdf/10.1145/3442188.3445922?casa_token=x",
     ],
 )
 def test_dois_find_their_paper(small_engine: SearchEngine, spelling: str) -> None:

@@ -19,7 +19,13 @@ from paperscope.store import Store
 from paperscope.store.paper_lookup import paper_ids_by_arxiv, paper_ids_by_doi
 from paperscope.store.papers import get_papers
 
-_DOI_PREFIX = re.compile(r"(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*", re.IGNORECASE)
+# doi.org addresses, "doi:", and the publishers' pages that put the DOI after /doi/
+# (ACM, Wiley, SAGE, Taylor & Francis: dl.acm.org/doi/pdf/10.1145/...).
+_DOI_PREFIX = re.compile(
+    r"(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*"
+    r"|(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/doi/(?:(?:abs|full|pdf|epdf|epub|book)/)?(?=10\.)",
+    re.IGNORECASE,
+)
 # The DOI handbook's syntax: "10." a registrant code, "/", then any printable suffix.
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 
@@ -30,20 +36,45 @@ class Identifier:
     value: str  # the arXiv id without version, or the DOI in lower case
 
 
+# How citations and listings write an arXiv id around it: "arXiv: 2410.17243",
+# "arXiv 2410.17243", arXiv's own "arXiv:2410.17243 [cs.CV]", or the id in brackets or
+# at the end of a sentence.
+_ARXIV_LABEL = re.compile(r"arxiv(?:\s*:\s*|\s+)(?=\S)", re.IGNORECASE)
+_LISTED_CATEGORY = re.compile(r"\s*\[[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2,})?\]$", re.IGNORECASE)
+_AROUND = "()[]<>{}\"'“”‘’.,;:"
+
+
 def identify(text: str) -> Identifier | None:
     """The paper ``text`` names, or None when it is not an identifier."""
     stripped = text.strip()
+    arxiv = _arxiv_id(stripped)
+    if arxiv is not None:
+        return Identifier("arxiv", arxiv)
     prefix = _DOI_PREFIX.match(stripped)
     rest = stripped[prefix.end() :] if prefix else stripped
+    if prefix and "/" in prefix.group():
+        # A web address: its query and fragment are not the DOI's (a DOI's own "?"
+        # and "#" are percent-encoded there).
+        rest = re.split(r"[?#]", rest, maxsplit=1)[0]
     if not rest or any(char.isspace() for char in rest):
         return None
-    arxiv = parse_arxiv_id(stripped)
-    if arxiv is not None:
-        return Identifier("arxiv", arxiv.base)
     candidate = unquote(rest)
     if _DOI.fullmatch(candidate):
         return Identifier("doi", normalise_doi(candidate))
     return None
+
+
+def _arxiv_id(text: str) -> str | None:
+    """The arXiv id ``text`` is, as typed or as a citation writes it."""
+    found = parse_arxiv_id(text)
+    if found is None:
+        bare = _LISTED_CATEGORY.sub("", text)
+        label = _ARXIV_LABEL.match(bare)
+        bare = bare[label.end() :] if label else bare
+        bare = bare.strip(_AROUND)
+        if bare and not any(char.isspace() for char in bare):
+            found = parse_arxiv_id(bare)
+    return found.base if found else None
 
 
 def identified_paper(*, store: Store, identifier: Identifier) -> Paper | None:
