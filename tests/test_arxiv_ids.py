@@ -1,6 +1,6 @@
 import pytest
 
-from paperscope.arxiv_ids import ArxivId, parse_arxiv_id, text_paper_id
+from paperscope.arxiv_ids import ArxivId, parse_arxiv_id, parse_pasted_arxiv_id, text_paper_id
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,26 @@ def test_parses_every_spelling(text: str, expected: ArxivId) -> None:
 )
 def test_rejects_what_is_not_an_id(text: str) -> None:
     assert parse_arxiv_id(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("arXiv: 2410.17243", "2410.17243"),
+        ("arxiv 2410.17243v2", "2410.17243"),
+        ("arXiv:2410.17243 [cs.CV]", "2410.17243"),
+        ("arXiv:hep-th/9901001v1 [hep-th]", "hep-th/9901001"),
+        ("(2410.17243)", "2410.17243"),
+        ("“2410.17243”,", "2410.17243"),
+        ("see 2410.17243", None),
+        ("arxiv sanity", None),
+        ("arXiv:2410.17243 [cs.CV] 24 Oct 2024", None),
+        ("[cs.CV]", None),
+    ],
+)
+def test_parses_what_readers_paste(text: str, expected: str | None) -> None:
+    found = parse_pasted_arxiv_id(text)
+    assert (found.base if found else None) == expected
 
 
 def test_old_and_new_style_never_confused() -> None:

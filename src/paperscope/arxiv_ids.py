@@ -84,6 +84,29 @@ def parse_arxiv_id(text: str) -> ArxivId | None:
     return None
 
 
+# How citations and listings write an id around it: "arXiv: 2410.17243", "arXiv
+# 2410.17243", arXiv's own "arXiv:2410.17243 [cs.CV]", or the id in brackets or
+# quotes or at the end of a sentence.
+_LABEL = re.compile(r"arxiv(?:\s*:\s*|\s+)(?=\S)", re.IGNORECASE)
+_LISTED_CATEGORY = re.compile(r"\s*\[[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2,})?\]$", re.IGNORECASE)
+_AROUND = "()[]<>{}\"'“”‘’.,;:"
+
+
+def parse_pasted_arxiv_id(text: str) -> ArxivId | None:
+    """``parse_arxiv_id`` of what a reader types or pastes: also the id as citations
+    and listings write it (with an "arXiv" label, a listing's category, brackets,
+    quotes or a full stop), but not an id beside other words."""
+    found = parse_arxiv_id(text)
+    if found is None:
+        bare = _LISTED_CATEGORY.sub("", text.strip())
+        label = _LABEL.match(bare)
+        bare = bare[label.end() :] if label else bare
+        bare = bare.strip(_AROUND)
+        if bare and not any(char.isspace() for char in bare):
+            found = parse_arxiv_id(bare)
+    return found
+
+
 def _valid_new(yymm: str, num: str) -> bool:
     month = int(yymm[2:])
     if not 1 <= month <= 12:

@@ -35,6 +35,9 @@ def test_a_paper_put_forward_before_is_not_brought_back(alice: TestClient) -> No
     # at the top of today's feed with that day's upvotes.
     status, body = _submit(alice, "https://arxiv.org/abs/2410.17243v2")
     assert status == 409 and body["error"]["code"] == "already_featured"
+    # as a citation or arXiv's listing writes it, too
+    for pasted in ("arXiv:2410.17243v2 [cs.CV]", "arXiv: 2410.17243", "(2410.17243)"):
+        assert _submit(alice, pasted)[1]["error"]["code"] == "already_featured", pasted
     assert "25 October 2024" in body["error"]["message"]
     assert "/daily/2024-10-25" in body["error"]["message"]
     assert body["error"]["details"]["feed_date"] == "2024-10-25"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
-from paperscope.arxiv_ids import parse_arxiv_id
+from paperscope.arxiv_ids import parse_pasted_arxiv_id
 from paperscope.index.analysis import normalise_doi
 from paperscope.models import Hit, Paper
 from paperscope.search.highlight import Highlighter
@@ -36,20 +36,12 @@ class Identifier:
     value: str  # the arXiv id without version, or the DOI in lower case
 
 
-# How citations and listings write an arXiv id around it: "arXiv: 2410.17243",
-# "arXiv 2410.17243", arXiv's own "arXiv:2410.17243 [cs.CV]", or the id in brackets or
-# at the end of a sentence.
-_ARXIV_LABEL = re.compile(r"arxiv(?:\s*:\s*|\s+)(?=\S)", re.IGNORECASE)
-_LISTED_CATEGORY = re.compile(r"\s*\[[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2,})?\]$", re.IGNORECASE)
-_AROUND = "()[]<>{}\"'“”‘’.,;:"
-
-
 def identify(text: str) -> Identifier | None:
     """The paper ``text`` names, or None when it is not an identifier."""
     stripped = text.strip()
-    arxiv = _arxiv_id(stripped)
+    arxiv = parse_pasted_arxiv_id(stripped)
     if arxiv is not None:
-        return Identifier("arxiv", arxiv)
+        return Identifier("arxiv", arxiv.base)
     prefix = _DOI_PREFIX.match(stripped)
     rest = stripped[prefix.end() :] if prefix else stripped
     if prefix and "/" in prefix.group():
@@ -62,19 +54,6 @@ def identify(text: str) -> Identifier | None:
     if _DOI.fullmatch(candidate):
         return Identifier("doi", normalise_doi(candidate))
     return None
-
-
-def _arxiv_id(text: str) -> str | None:
-    """The arXiv id ``text`` is, as typed or as a citation writes it."""
-    found = parse_arxiv_id(text)
-    if found is None:
-        bare = _LISTED_CATEGORY.sub("", text)
-        label = _ARXIV_LABEL.match(bare)
-        bare = bare[label.end() :] if label else bare
-        bare = bare.strip(_AROUND)
-        if bare and not any(char.isspace() for char in bare):
-            found = parse_arxiv_id(bare)
-    return found.base if found else None
 
 
 def identified_paper(*, store: Store, identifier: Identifier) -> Paper | None:

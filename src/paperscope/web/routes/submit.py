@@ -6,7 +6,7 @@ from fastapi import Form, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from paperscope.arxiv_ids import parse_arxiv_id
+from paperscope.arxiv_ids import parse_pasted_arxiv_id
 from paperscope.config import Settings
 from paperscope.models import Paper, User
 from paperscope.site_paths import day_url
@@ -42,7 +42,7 @@ class SubmitRequest(BaseModel):
 
 def _check(store: Store, settings: Settings, user: User, text: str) -> tuple[str, Paper | None]:
     """The id's base form and the paper when already stored; 422 or 429 first."""
-    parsed = parse_arxiv_id(text)
+    parsed = parse_pasted_arxiv_id(text)
     if parsed is None:
         raise invalid_field(
             "arxiv_id",
