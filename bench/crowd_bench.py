@@ -8,9 +8,9 @@ the real lexical index, synthetic paper vectors; queries are embedded by the rea
 in the server. Then, for each variant, starts `paperscope serve --workers 2` and drives
 it with wrk (32 keep-alive connections, 2 threads, --latency): the anonymous daily,
 paper, trending, category and author pages, the signed-in daily, paper and category
-pages (a session cookie), and
-search over 2,000 distinct queries (so the query-embedding cache hardly ever hits) and
-over one repeated query. Prints requests/s and p50/p95/p99 side by side for:
+pages (a session cookie), and search over 2,000 distinct queries (so the
+query-embedding cache hardly ever hits) and over one repeated query. Prints
+requests/s and p50/p95/p99 side by side for:
 
 - before: PAPERSCOPE_PAGE_CACHE=0 and PAPERSCOPE_QUERY_EMBEDDING_CACHE=0
 - after:  the defaults

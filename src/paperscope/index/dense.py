@@ -390,11 +390,11 @@ class DenseIndex:
         """The key order written by ``save`` (memory-mapped: the workers of a server
         share its pages), while the ids are still those it was written for."""
         manifest = self._manifest
-        name = manifest.files.get("keys") if manifest else None
-        if name is None or manifest is None or "ids" in self._changed:
+        if manifest is None or "ids" in self._changed:
             return None
-        if manifest.extra.get("keys_for") != manifest.doc_ids:
-            return None  # saved by a writer that did not keep the file up to date
+        name = manifest.files.get("keys")
+        if name is None or manifest.extra.get("keys_for") != manifest.doc_ids:
+            return None  # none, or saved by a writer that did not keep it up to date
         try:
             saved = artifacts.load_array(self.directory / name, mmap=True)
         except ArtifactError as exc:

@@ -166,8 +166,8 @@ class SearchService:
     def _title_match(self, query: SearchQuery, *, category: str | None = None) -> SearchResults:
         """The words of the query in titles, or with ``category`` (the query is its code)
         that category's papers, within the query's category filters if it has any."""
-        words = [t for t in re.findall(r"\w+", query.text.casefold()) if len(t) > 1][:8]
-        words = [] if category else words
+        typed = [] if category else re.findall(r"\w+", query.text.casefold())
+        words = [t for t in typed if len(t) > 1][:8]
         found, total = search_titles(
             store=self._store,
             terms=words,
